@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgPool } from './postgres.js';
 
@@ -28,7 +29,7 @@ export async function runMigrations(pool: PgPool, dir = MIGRATIONS_DIR): Promise
     );
     for (const file of files) {
       if (done.has(file)) continue;
-      const sql = await readFile(new URL(file, `file://${dir}`), 'utf8');
+      const sql = await readFile(join(dir, file), 'utf8');
       await client.query('BEGIN');
       try {
         await client.query(sql);
