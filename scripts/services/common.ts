@@ -1,0 +1,389 @@
+/**
+ * Shared helpers for the local service manager (`npm run services`).
+ *
+ * Everything logs to stderr: stdout is reserved for `env`, which must stay sourceable.
+ */
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const TOOLS_DIR = path.join(REPO_ROOT, '.tools');
+export const LOOPBACK = '127.0.0.1';
+
+/** Base data dir: `$BATCHPORT_DATA_DIR` or `<repo>/.data`. */
+export function dataDir(): string {
+  const fromEnv = process.env.BATCHPORT_DATA_DIR;
+  return path.resolve(fromEnv !== undefined && fromEnv !== '' ? fromEnv : path.join(REPO_ROOT, '.data'));
+}
+
+/** `<data>/services/<name>`: data, logs and pid file of one service. */
+export function serviceDir(name: string): string {
+  return path.join(dataDir(), 'services', name);
+}
+
+export function log(msg: string): void {
+  process.stderr.write(`[services] ${msg}\n`);
+}
+
+export class ServiceError extends Error {
+  override name = 'ServiceError';
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function ensureDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+}
+
+export function exists(p: string): boolean {
+  return fs.existsSync(p);
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion, capturing output. Never throws for a non-zero exit. */
+export function run(
+  cmd: string,
+  args: readonly string[],
+  opts: SpawnOptions & { input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer =
+      opts.timeoutMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
+    child.on('error', (err) => {
+      if (timer) clearTimeout(timer);
+      reject(new ServiceError(`cannot run ${cmd}: ${err.message}`));
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+    child.stdin!.end(opts.input ?? '');
+  });
+}
+
+/** Like run() but throws a ServiceError with the command's output when it fails. */
+export async function runOk(
+  cmd: string,
+  args: readonly string[],
+  opts: SpawnOptions & { input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  const r = await run(cmd, args, opts);
+  if (r.code !== 0) {
+    throw new ServiceError(
+      `command failed (exit ${r.code}): ${cmd} ${args.join(' ')}\n${(r.stderr || r.stdout).trim()}`,
+    );
+  }
+  return r;
+}
+
+export function which(cmd: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v "$1"`, 'sh', cmd], { encoding: 'utf8' });
+  const out = r.stdout.trim();
+  return r.status === 0 && out !== '' ? out : undefined;
+}
+
+export const isRoot = (): boolean => process.getuid?.() === 0;
+
+// ---------------------------------------------------------------------------
+// apt: serialised within this process (dpkg holds a global lock), `update` at most once.
+
+let aptQueue: Promise<unknown> = Promise.resolve();
+let aptUpdated = false;
+
+/** Installs Debian packages with apt-get (root only); otherwise fails naming the package. */
+export function aptInstall(packages: readonly string[], why: string): Promise<void> {
+  const job = aptQueue.then(async () => {
+    if (!isRoot()) {
+      throw new ServiceError(
+        `${why} is missing. Install it with: sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}`,
+      );
+    }
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (!aptUpdated) {
+      log(`apt-get update (to install ${packages.join(' ')})`);
+      await runOk('apt-get', ['update', '-qq'], { env });
+      aptUpdated = true;
+    }
+    log(`apt-get install -y ${packages.join(' ')}`);
+    // policy-rc.d / no init system: the package's own system service is not started here,
+    // and we never use it anyway (private instances only).
+    const r = await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { env });
+    if (r.code !== 0) {
+      throw new ServiceError(
+        `could not install ${packages.join(' ')} (needed for ${why}); apt-get said:\n${r.stderr.trim()}\n` +
+          `Install it yourself: apt-get update && apt-get install -y ${packages.join(' ')}`,
+      );
+    }
+  });
+  aptQueue = job.catch(() => undefined);
+  return job;
+}
+
+// ---------------------------------------------------------------------------
+// Ports
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function portOpen(port: number, host = LOOPBACK, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host });
+    const done = (v: boolean): void => {
+      sock.destroy();
+      resolve(v);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/** Best-effort description of who listens on a port (via `ss`), for error messages. */
+export function portHolder(port: number): string {
+  if (!which('ss')) return 'unknown process';
+  const r = spawnSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
+  const m = /users:\(\((.*?)\)\)/.exec(r.stdout);
+  return m?.[1] ?? (r.stdout.trim() || 'unknown process');
+}
+
+// ---------------------------------------------------------------------------
+// Processes and pid files
+
+/** Kernel start time of a process (field 22 of /proc/<pid>/stat), or undefined if gone. */
+export function procStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (rest[0] === 'Z' || rest[0] === 'X') return undefined; // zombie: as good as dead
+    return rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function procCmdline(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PidInfo {
+  pid: number;
+  startTime: string;
+}
+
+export function pidFile(name: string): string {
+  return path.join(serviceDir(name), `${name}.pid`);
+}
+
+export function writePidFile(name: string, pid: number): void {
+  const startTime = procStartTime(pid);
+  if (startTime === undefined) throw new ServiceError(`${name}: process ${pid} died right after start`);
+  fs.writeFileSync(pidFile(name), `${pid}\n${startTime}\n`);
+}
+
+/**
+ * The process recorded in the service's pid file, if it is still that same process
+ * (same pid, same kernel start time, and its command line contains `marker`).
+ * A stale pid file (dead or reused pid) is removed.
+ */
+export function liveProcess(name: string, marker: string): PidInfo | undefined {
+  const file = pidFile(name);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [pidStr, startTime] = text.trim().split('\n');
+  const pid = Number(pidStr);
+  const alive =
+    Number.isInteger(pid) &&
+    pid > 0 &&
+    startTime !== undefined &&
+    procStartTime(pid) === startTime &&
+    (procCmdline(pid) ?? '').includes(marker);
+  if (!alive) {
+    log(`${name}: removing stale pid file (process ${pidStr ?? '?'} is gone)`);
+    fs.rmSync(file, { force: true });
+    return undefined;
+  }
+  return { pid, startTime };
+}
+
+/** Starts a long-running process detached from us, output appended to logFile. Returns its pid. */
+export function spawnDetached(
+  cmd: string,
+  args: readonly string[],
+  logFile: string,
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {},
+): number {
+  const fd = fs.openSync(logFile, 'a');
+  try {
+    fs.writeSync(fd, `\n==== ${new Date().toISOString()} starting: ${cmd} ${args.join(' ')}\n`);
+    const child = spawn(cmd, args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+    });
+    child.on('error', (err) => log(`failed to start ${cmd}: ${err.message}`));
+    child.unref();
+    if (child.pid === undefined) throw new ServiceError(`could not start ${cmd}`);
+    return child.pid;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Sends `signal`, waits up to graceMs for exit, then SIGKILLs. Returns true if it had to kill. */
+export async function stopProcess(
+  info: PidInfo,
+  signal: NodeJS.Signals,
+  graceMs: number,
+): Promise<boolean> {
+  const alive = (): boolean => procStartTime(info.pid) === info.startTime;
+  try {
+    process.kill(info.pid, signal);
+  } catch {
+    return false;
+  }
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!alive()) return false;
+    await sleep(100);
+  }
+  if (!alive()) return false;
+  try {
+    process.kill(info.pid, 'SIGKILL');
+  } catch {
+    return false;
+  }
+  for (let i = 0; i < 50 && alive(); i++) await sleep(100);
+  return true;
+}
+
+/** Last lines of a log file, for error messages. */
+export function tail(file: string, lines = 25): string {
+  try {
+    const all = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    return all.slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Polls `probe` until it returns true. Fails early when the process dies, or at the deadline,
+ * in both cases with the tail of the log.
+ */
+export async function waitReady(
+  name: string,
+  probe: () => Promise<boolean>,
+  opts: { timeoutMs: number; pid: PidInfo; logFile: string; intervalMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    if (await probe()) return;
+    if (procStartTime(opts.pid.pid) !== opts.pid.startTime) {
+      throw new ServiceError(`${name} exited during startup. Last log lines (${opts.logFile}):\n${tail(opts.logFile)}`);
+    }
+    if (Date.now() > deadline) {
+      throw new ServiceError(
+        `${name} did not become ready within ${opts.timeoutMs / 1000}s (pid ${opts.pid.pid} left running; ` +
+          `stop it with: npm run services -- down ${name}). Last log lines (${opts.logFile}):\n${tail(opts.logFile)}`,
+      );
+    }
+    await sleep(opts.intervalMs ?? 250);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// A per-service lock, so two concurrent `up`/`down` calls (e.g. a test setup and a shell) do
+// not start the same service twice.
+
+const inProcess = new Map<string, Promise<unknown>>();
+
+export function withLock<T>(name: string, fn: () => Promise<T>, waitMs = 180_000): Promise<T> {
+  const prev = inProcess.get(name) ?? Promise.resolve();
+  const next = prev.catch(() => undefined).then(() => withFileLock(name, fn, waitMs));
+  inProcess.set(name, next);
+  return next;
+}
+
+async function withFileLock<T>(name: string, fn: () => Promise<T>, waitMs: number): Promise<T> {
+  ensureDir(serviceDir(name));
+  const lock = path.join(serviceDir(name), '.lock');
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n${procStartTime(process.pid) ?? ''}\n`, { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const [pidStr, st] = (fs.existsSync(lock) ? fs.readFileSync(lock, 'utf8') : '').trim().split('\n');
+      const holder = Number(pidStr);
+      if (!Number.isInteger(holder) || holder <= 0 || procStartTime(holder) !== st || holder === process.pid) {
+        fs.rmSync(lock, { force: true }); // holder died: stale lock
+        continue;
+      }
+      if (Date.now() > deadline) throw new ServiceError(`${name}: another services command (pid ${holder}) holds ${lock}`);
+      await sleep(200);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+/** Shell-safe rendering of `KEY=VALUE` for `source`. */
+export function envLine(key: string, value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]*$/.test(value) ? `${key}=${value}` : `${key}='${value.replace(/'/g, `'\\''`)}'`;
+}
+
+// ---------------------------------------------------------------------------
+// What each service module provides to the generic up/down/status logic in index.ts.
+
+export type ServiceName = 'postgres' | 'redis' | 'seaweedfs' | 'cassandra';
+
+export interface ServiceDef {
+  name: ServiceName;
+  /** The port clients use (checked for foreign holders before start). */
+  port: number;
+  /** Every port the service binds, all on 127.0.0.1 (checked before start). */
+  ports: readonly number[];
+  /** Substring of the process command line, to verify a pid file still points at our process. */
+  marker: string;
+  /** Installs/locates the binaries; idempotent; throws a ServiceError naming what is missing. */
+  install(): Promise<void>;
+  /** Prepares config/data and starts the process detached; returns its pid (pid file written by caller). */
+  start(): Promise<number>;
+  /** A real client round trip (not just a port check). Never throws. */
+  probe(): Promise<boolean>;
+  /** Idempotent bootstrap after the service answers (roles, buckets, keyspaces). */
+  bootstrap(): Promise<void>;
+  readyTimeoutMs: number;
+  /** Graceful stop signal and how long to wait before SIGKILL. */
+  stopSignal: NodeJS.Signals;
+  stopGraceMs: number;
+  logFile(): string;
+  /** Env vars for clients (only emitted while the service runs, for optional services). */
+  env(): Record<string, string>;
+}

@@ -1,0 +1,243 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, read from the environment once at start and validated here.
+ * Anything invalid stops the process with one line per variable naming what is wrong.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be a URL (${protocols.join(' or ')})` },
+    );
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // Storage
+  USE_LOCAL_STORAGE: bool.default(true),
+  LOCAL_STORAGE_DIR: z.string().default('.data/storage'),
+  SEAWEEDFS_ENDPOINT: optionalText.pipe(url(['http:', 'https:']).optional()),
+  SEAWEEDFS_ACCESS_KEY: optionalText,
+  SEAWEEDFS_SECRET_KEY: optionalText,
+  SEAWEEDFS_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be a valid S3 bucket name' })
+    .default('templates'),
+  SEAWEEDFS_REGION: z.string().default('us-east-1'),
+
+  // PostgreSQL
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATABASE_POOL_SIZE: int(1, 100).default(10),
+
+  // Redis
+  REDIS_HOST: z.string().min(1).default('127.0.0.1'),
+  REDIS_PORT: int(1, 65535).default(6379),
+  REDIS_PASSWORD: optionalText,
+  QUEUE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, { message: 'may only contain letters, digits, _ and -' })
+    .default('batches'),
+
+  // Records store
+  RECORDS_STORE: z.enum(['postgres', 'cassandra']).optional(),
+  CASSANDRA_CONTACT_POINTS: optionalText,
+  CASSANDRA_LOCAL_DC: z.string().default('datacenter1'),
+  CASSANDRA_KEYSPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,47}$/, { message: 'must be a lowercase CQL identifier' })
+    .default('batchport'),
+  CASSANDRA_REPLICATION_FACTOR: int(1, 9).default(1),
+
+  // Auth
+  JWT_SECRET: optionalText,
+  JWT_JWKS_URL: optionalText.pipe(url(['http:', 'https:']).optional()),
+  JWT_ISSUER: optionalText,
+  JWT_AUDIENCE: optionalText,
+
+  // Limits
+  MAX_FILE_SIZE: int(1, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  MAX_ROWS_PER_BATCH: int(1, 10_000_000).default(200_000),
+  MAX_UNCOMPRESSED_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(200 * 1024 * 1024),
+  RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(120),
+  UPLOAD_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
+
+  // Worker
+  WORKER_CONCURRENCY: int(1, 32).default(2),
+  JOB_ATTEMPTS: int(1, 20).default(5),
+  JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/, { message: 'must be a two-letter ISO country code, e.g. US' })
+    .default('US'),
+  SWEEPER_INTERVAL_MS: int(1_000, 3_600_000).default(30_000),
+  SWEEPER_GRACE_MS: int(1_000, 86_400_000).default(60_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  http: { host: string; port: number };
+  logLevel: Env['LOG_LEVEL'];
+  storage:
+    | { kind: 'local'; rootDir: string }
+    | { kind: 's3'; endpoint: string; accessKeyId: string; secretAccessKey: string; bucket: string; region: string };
+  postgres: { connectionString: string; poolSize: number };
+  redis: { host: string; port: number; password: string | undefined };
+  queueName: string;
+  records:
+    | { kind: 'postgres' }
+    | { kind: 'cassandra'; contactPoints: string[]; localDataCenter: string; keyspace: string; replicationFactor: number };
+  auth: {
+    secret: string | undefined;
+    jwksUrl: string | undefined;
+    issuer: string | undefined;
+    audience: string | undefined;
+  };
+  limits: {
+    maxFileSize: number;
+    maxRowsPerBatch: number;
+    maxUncompressedBytes: number;
+    rateLimitPerMinute: number;
+    uploadRateLimitPerMinute: number;
+  };
+  worker: {
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    defaultPhoneRegion: string;
+    sweeperIntervalMs: number;
+    sweeperGraceMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Dev-only secret printed by `npm run services -- env`; production must never run with it. */
+const KNOWN_DEV_SECRET_PREFIX = 'batchport-dev-only';
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        const message = issue.code === 'invalid_type' && source[name] === undefined ? 'is required' : issue.message;
+        return `${name} ${message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let storage: Config['storage'];
+  if (e.USE_LOCAL_STORAGE) {
+    storage = { kind: 'local', rootDir: e.LOCAL_STORAGE_DIR };
+  } else {
+    for (const name of ['SEAWEEDFS_ENDPOINT', 'SEAWEEDFS_ACCESS_KEY', 'SEAWEEDFS_SECRET_KEY'] as const) {
+      if (!e[name]) problems.push(`${name} is required when USE_LOCAL_STORAGE=false`);
+    }
+    storage = {
+      kind: 's3',
+      endpoint: e.SEAWEEDFS_ENDPOINT ?? '',
+      accessKeyId: e.SEAWEEDFS_ACCESS_KEY ?? '',
+      secretAccessKey: e.SEAWEEDFS_SECRET_KEY ?? '',
+      bucket: e.SEAWEEDFS_BUCKET,
+      region: e.SEAWEEDFS_REGION,
+    };
+  }
+
+  // Cassandra when configured, PostgreSQL records otherwise (the embedded default).
+  const recordsKind = e.RECORDS_STORE ?? (e.CASSANDRA_CONTACT_POINTS ? 'cassandra' : 'postgres');
+  let records: Config['records'] = { kind: 'postgres' };
+  if (recordsKind === 'cassandra') {
+    const contactPoints = (e.CASSANDRA_CONTACT_POINTS ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    if (contactPoints.length === 0) {
+      problems.push('CASSANDRA_CONTACT_POINTS is required when RECORDS_STORE=cassandra');
+    } else if (contactPoints.some((p) => !/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(p))) {
+      problems.push('CASSANDRA_CONTACT_POINTS must be a comma-separated list of host or host:port');
+    }
+    records = {
+      kind: 'cassandra',
+      contactPoints,
+      localDataCenter: e.CASSANDRA_LOCAL_DC,
+      keyspace: e.CASSANDRA_KEYSPACE,
+      replicationFactor: e.CASSANDRA_REPLICATION_FACTOR,
+    };
+  }
+
+  if (!e.JWT_SECRET && !e.JWT_JWKS_URL) {
+    problems.push('JWT_SECRET or JWT_JWKS_URL is required (run `npm run services -- env` for a dev secret)');
+  }
+  if (e.JWT_SECRET && e.JWT_SECRET.length < 32) {
+    problems.push('JWT_SECRET must be at least 32 characters');
+  }
+  if (e.NODE_ENV === 'production' && e.JWT_SECRET?.startsWith(KNOWN_DEV_SECRET_PREFIX)) {
+    problems.push('JWT_SECRET is the development secret; production needs a real one');
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT },
+    logLevel: e.LOG_LEVEL,
+    storage,
+    postgres: { connectionString: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    redis: { host: e.REDIS_HOST, port: e.REDIS_PORT, password: e.REDIS_PASSWORD },
+    queueName: e.QUEUE_NAME,
+    records,
+    auth: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    limits: {
+      maxFileSize: e.MAX_FILE_SIZE,
+      maxRowsPerBatch: e.MAX_ROWS_PER_BATCH,
+      maxUncompressedBytes: e.MAX_UNCOMPRESSED_BYTES,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      uploadRateLimitPerMinute: e.UPLOAD_RATE_LIMIT_PER_MINUTE,
+    },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      attempts: e.JOB_ATTEMPTS,
+      backoffMs: e.JOB_BACKOFF_MS,
+      defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
+      sweeperIntervalMs: e.SWEEPER_INTERVAL_MS,
+      sweeperGraceMs: e.SWEEPER_GRACE_MS,
+    },
+  };
+}

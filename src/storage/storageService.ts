@@ -1,0 +1,25 @@
+import type { Readable } from 'node:stream';
+
+export interface StoredObject {
+  key: string;
+  lastModified: Date;
+}
+
+/**
+ * Where uploaded files live. Two adapters (local disk, SeaweedFS over S3) behind this one
+ * small interface, chosen by `USE_LOCAL_STORAGE` in the composition root.
+ */
+export interface StorageService {
+  readonly kind: 'local' | 's3';
+  /** Streams `body` to `key`. Resolves only when the object is durable; on failure nothing is left. */
+  put(key: string, body: Readable, options?: { contentType?: string }): Promise<{ size: number }>;
+  /** Opens the object for reading; NotFoundError when it does not exist. */
+  get(key: string): Promise<Readable>;
+  exists(key: string): Promise<boolean>;
+  /** Idempotent: deleting a missing key succeeds. */
+  delete(key: string): Promise<void>;
+  /** Every object under `prefix` (for the orphan sweeper). */
+  list(prefix: string): AsyncIterable<StoredObject>;
+  /** Throws when storage cannot be reached (for /readyz). */
+  ping(): Promise<void>;
+}
