@@ -1,0 +1,82 @@
+import type { ContactRecord, InvalidRow } from '../../parsing/types.js';
+import { ValidationError } from '../../errors.js';
+import { assertRowNumber } from './cursor.js';
+
+/**
+ * Both stores must hand back identical records. PostgreSQL text/jsonb cannot hold U+0000 while
+ * Cassandra can, so both repositories replace it with U+FFFD on write; everything else is
+ * stored as given. (Lone UTF-16 surrogates become U+FFFD in both drivers' UTF-8 encoding.)
+ */
+export function cleanText(value: string): string {
+  return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+}
+
+export function cleanNullable(value: string | null | undefined): string | null {
+  return value === null || value === undefined ? null : cleanText(value);
+}
+
+export function cleanOriginal(original: Record<string, string>): Record<string, string> {
+  // fromEntries defines own properties, so a "__proto__" column header stays plain data.
+  return Object.fromEntries(
+    Object.entries(original).map(([key, value]) => [cleanText(key), cleanText(String(value))]),
+  );
+}
+
+/** A record exactly as it will be stored (and therefore as it will be read back). */
+export function normalizeRecord(record: ContactRecord): ContactRecord {
+  assertRowNumber(record.rowNumber);
+  return {
+    rowNumber: record.rowNumber,
+    fullName: cleanNullable(record.fullName),
+    firstName: cleanNullable(record.firstName),
+    lastName: cleanNullable(record.lastName),
+    email: cleanNullable(record.email),
+    phone: cleanNullable(record.phone),
+    company: cleanNullable(record.company),
+    title: cleanNullable(record.title),
+    street: cleanNullable(record.street),
+    city: cleanNullable(record.city),
+    region: cleanNullable(record.region),
+    postalCode: cleanNullable(record.postalCode),
+    country: cleanNullable(record.country),
+    original: cleanOriginal(record.original),
+    issues: record.issues.map(cleanText),
+  };
+}
+
+export function normalizeInvalidRow(row: InvalidRow): InvalidRow {
+  assertRowNumber(row.rowNumber);
+  return { rowNumber: row.rowNumber, reason: cleanText(row.reason), original: cleanOriginal(row.original) };
+}
+
+/**
+ * Within one write call the last occurrence of a row number wins, as it would with sequential
+ * upserts; PostgreSQL's ON CONFLICT cannot touch the same row twice in one statement anyway.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Batch ids are UUIDs in both stores; anything else is the caller's mistake. */
+export function assertBatchId(batchId: string): string {
+  if (!UUID.test(batchId)) throw new ValidationError('invalid batch id', { batchId });
+  return batchId.toLowerCase();
+}
+
+export function lastPerRowNumber<T extends { rowNumber: number }>(rows: readonly T[]): T[] {
+  const byRow = new Map<number, T>();
+  for (const row of rows) byRow.set(row.rowNumber, row);
+  return byRow.size === rows.length ? [...rows] : [...byRow.values()];
+}
+
+/** Parses a stored JSON object of strings, tolerating nothing else. */
+export function parseOriginal(json: string | null | undefined): Record<string, string> {
+  if (json === null || json === undefined || json === '') return {};
+  const value: unknown = JSON.parse(json);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  return value as Record<string, string>;
+}
+
+/** The caller caps the page size; this only rejects nonsense (0, negative, fractional, NaN). */
+export function assertPageLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationError('invalid limit', { limit });
+  return limit;
+}
