@@ -58,8 +58,8 @@ export function run(
     const child = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer =
       opts.timeoutMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
     child.on('error', (err) => {
@@ -70,7 +70,7 @@ export function run(
       if (timer) clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
-    child.stdin!.end(opts.input ?? '');
+    child.stdin.end(opts.input ?? '');
   });
 }
 
@@ -252,11 +252,7 @@ export function spawnDetached(
 }
 
 /** Sends `signal`, waits up to graceMs for exit, then SIGKILLs. Returns true if it had to kill. */
-export async function stopProcess(
-  info: PidInfo,
-  signal: NodeJS.Signals,
-  graceMs: number,
-): Promise<boolean> {
+export async function stopProcess(info: PidInfo, signal: NodeJS.Signals, graceMs: number): Promise<boolean> {
   const alive = (): boolean => procStartTime(info.pid) === info.startTime;
   try {
     process.kill(info.pid, signal);
@@ -301,7 +297,9 @@ export async function waitReady(
   for (;;) {
     if (await probe()) return;
     if (procStartTime(opts.pid.pid) !== opts.pid.startTime) {
-      throw new ServiceError(`${name} exited during startup. Last log lines (${opts.logFile}):\n${tail(opts.logFile)}`);
+      throw new ServiceError(
+        `${name} exited during startup. Last log lines (${opts.logFile}):\n${tail(opts.logFile)}`,
+      );
     }
     if (Date.now() > deadline) {
       throw new ServiceError(
@@ -338,11 +336,17 @@ async function withFileLock<T>(name: string, fn: () => Promise<T>, waitMs: numbe
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const [pidStr, st] = (fs.existsSync(lock) ? fs.readFileSync(lock, 'utf8') : '').trim().split('\n');
       const holder = Number(pidStr);
-      if (!Number.isInteger(holder) || holder <= 0 || procStartTime(holder) !== st || holder === process.pid) {
+      if (
+        !Number.isInteger(holder) ||
+        holder <= 0 ||
+        procStartTime(holder) !== st ||
+        holder === process.pid
+      ) {
         fs.rmSync(lock, { force: true }); // holder died: stale lock
         continue;
       }
-      if (Date.now() > deadline) throw new ServiceError(`${name}: another services command (pid ${holder}) holds ${lock}`);
+      if (Date.now() > deadline)
+        throw new ServiceError(`${name}: another services command (pid ${holder}) holds ${lock}`);
       await sleep(200);
     }
   }
@@ -355,7 +359,9 @@ async function withFileLock<T>(name: string, fn: () => Promise<T>, waitMs: numbe
 
 /** Shell-safe rendering of `KEY=VALUE` for `source`. */
 export function envLine(key: string, value: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]*$/.test(value) ? `${key}=${value}` : `${key}='${value.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_@%+=:,./-]*$/.test(value)
+    ? `${key}=${value}`
+    : `${key}='${value.replace(/'/g, `'\\''`)}'`;
 }
 
 // ---------------------------------------------------------------------------

@@ -49,7 +49,15 @@ async function owner(): Promise<Owner> {
   let r = spawnSync('id', ['-u', RUN_AS], { encoding: 'utf8' });
   if (r.status !== 0) {
     log(`creating system user ${RUN_AS}`);
-    await runOk('useradd', ['--system', '--user-group', '--home-dir', '/var/lib/postgresql', '--shell', '/bin/bash', RUN_AS]);
+    await runOk('useradd', [
+      '--system',
+      '--user-group',
+      '--home-dir',
+      '/var/lib/postgresql',
+      '--shell',
+      '/bin/bash',
+      RUN_AS,
+    ]);
     r = spawnSync('id', ['-u', RUN_AS], { encoding: 'utf8' });
   }
   const g = spawnSync('id', ['-g', RUN_AS], { encoding: 'utf8' });
@@ -74,7 +82,8 @@ export const postgres: ServiceDef = {
     if (!exists(`${PG_BIN}/initdb`) || !exists(`${PG_BIN}/postgres`) || !exists(`${PG_BIN}/psql`)) {
       await aptInstall(['postgresql-15', 'postgresql-client-15'], `PostgreSQL 15 (${PG_BIN}/initdb)`);
     }
-    if (!exists(`${PG_BIN}/initdb`)) throw new ServiceError(`PostgreSQL 15 still missing at ${PG_BIN} after install`);
+    if (!exists(`${PG_BIN}/initdb`))
+      throw new ServiceError(`PostgreSQL 15 still missing at ${PG_BIN} after install`);
   },
 
   async start() {
@@ -101,7 +110,17 @@ export const postgres: ServiceDef = {
       log(`postgres: initdb ${pgData()} (as ${o.user})`);
       await runOk(
         `${PG_BIN}/initdb`,
-        ['-D', pgData(), '-U', o.user, '--auth-local=peer', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8'],
+        [
+          '-D',
+          pgData(),
+          '-U',
+          o.user,
+          '--auth-local=peer',
+          '--auth-host=scram-sha-256',
+          '-E',
+          'UTF8',
+          '--locale=C.UTF-8',
+        ],
         { ...ids, cwd: '/' },
       );
     }
@@ -110,13 +129,20 @@ export const postgres: ServiceDef = {
     return spawnDetached(
       `${PG_BIN}/postgres`,
       [
-        '-D', pgData(),
-        '-c', `port=${PG_PORT}`,
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', `unix_socket_directories=${socketDir()}`,
-        '-c', 'logging_collector=off',
-        '-c', 'log_min_messages=warning',
-        '-c', `cluster_name=batchport-dev`,
+        '-D',
+        pgData(),
+        '-c',
+        `port=${PG_PORT}`,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${socketDir()}`,
+        '-c',
+        'logging_collector=off',
+        '-c',
+        'log_min_messages=warning',
+        '-c',
+        `cluster_name=batchport-dev`,
       ],
       logFile(),
       { ...ids, cwd: '/' },
@@ -124,9 +150,13 @@ export const postgres: ServiceDef = {
   },
 
   async probe() {
-    const ready = await run(`${PG_BIN}/pg_isready`, ['-q', '-h', '127.0.0.1', '-p', String(PG_PORT), '-t', '2'], {
-      timeoutMs: 5000,
-    }).catch(() => undefined);
+    const ready = await run(
+      `${PG_BIN}/pg_isready`,
+      ['-q', '-h', '127.0.0.1', '-p', String(PG_PORT), '-t', '2'],
+      {
+        timeoutMs: 5000,
+      },
+    ).catch(() => undefined);
     if (ready?.code !== 0) return false;
     // Before bootstrap the batchport role may not exist yet; pg_isready is then the best we have.
     const q = await psqlAsApp('SELECT 1').catch(() => undefined);
@@ -139,7 +169,22 @@ export const postgres: ServiceDef = {
     const admin = (sql: string): Promise<unknown> =>
       runOk(
         `${PG_BIN}/psql`,
-        ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', socketDir(), '-p', String(PG_PORT), '-U', o.user, '-d', 'postgres', '-tAc', sql],
+        [
+          '-X',
+          '-q',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-h',
+          socketDir(),
+          '-p',
+          String(PG_PORT),
+          '-U',
+          o.user,
+          '-d',
+          'postgres',
+          '-tAc',
+          sql,
+        ],
         { ...asOwner(o), cwd: '/', timeoutMs: 30_000 },
       );
     await admin(
@@ -151,7 +196,19 @@ export const postgres: ServiceDef = {
     );
     const has = await runOk(
       `${PG_BIN}/psql`,
-      ['-X', '-h', socketDir(), '-p', String(PG_PORT), '-U', o.user, '-d', 'postgres', '-tAc', `SELECT 1 FROM pg_database WHERE datname = '${PG_DATABASE}'`],
+      [
+        '-X',
+        '-h',
+        socketDir(),
+        '-p',
+        String(PG_PORT),
+        '-U',
+        o.user,
+        '-d',
+        'postgres',
+        '-tAc',
+        `SELECT 1 FROM pg_database WHERE datname = '${PG_DATABASE}'`,
+      ],
       { ...asOwner(o), cwd: '/', timeoutMs: 30_000 },
     );
     if (has.stdout.trim() !== '1') await admin(`CREATE DATABASE ${PG_DATABASE} OWNER ${PG_USER}`);

