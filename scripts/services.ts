@@ -26,8 +26,9 @@ async function main(argv: string[]): Promise<number> {
   const all = rest.includes('--all');
   const names = rest.filter((a) => !a.startsWith('-'));
   const unknownFlags = rest.filter((a) => a.startsWith('-') && a !== '--all');
-  if (unknownFlags.length > 0)
+  if (unknownFlags.length > 0) {
     throw new ServiceError(`unknown option(s): ${unknownFlags.join(' ')}\n${USAGE}`);
+  }
   switch (cmd) {
     case 'up': {
       const t0 = Date.now();
@@ -66,8 +67,9 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`[services] ERROR: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (!(err instanceof ServiceError) && err instanceof Error && err.stack)
+    if (!(err instanceof ServiceError) && err instanceof Error && err.stack) {
       process.stderr.write(err.stack + '\n');
+    }
     process.exit(1);
   },
 );

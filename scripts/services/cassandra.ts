@@ -171,8 +171,9 @@ const LOGBACK = `<?xml version="1.0" encoding="UTF-8"?>
 async function ensureJava(): Promise<void> {
   if (exists(JAVA17)) return;
   await aptInstall(['openjdk-17-jre-headless'], `OpenJDK 17 (${JAVA17})`);
-  if (!exists(JAVA17))
+  if (!exists(JAVA17)) {
     throw new ServiceError(`OpenJDK 17 still missing at ${JAVA17}; install openjdk-17-jre-headless`);
+  }
 }
 
 async function ensureClasspath(): Promise<void> {
@@ -249,8 +250,14 @@ export const cassandra: ServiceDef = {
 
   start() {
     const conf = path.join(dir(), 'conf');
-    for (const d of [conf, path.join(dir(), 'data'), path.join(dir(), 'logs'), path.join(dir(), 'triggers')])
+    for (const d of [
+      conf,
+      path.join(dir(), 'data'),
+      path.join(dir(), 'logs'),
+      path.join(dir(), 'triggers'),
+    ]) {
       ensureDir(d);
+    }
     fs.writeFileSync(path.join(conf, 'cassandra.yaml'), cassandraYaml());
     fs.writeFileSync(path.join(conf, 'logback.xml'), LOGBACK);
     const jamm = fs.readdirSync(LIB).find((f) => /^jamm-.*\.jar$/.test(f));

@@ -345,8 +345,9 @@ async function withFileLock<T>(name: string, fn: () => Promise<T>, waitMs: numbe
         fs.rmSync(lock, { force: true }); // holder died: stale lock
         continue;
       }
-      if (Date.now() > deadline)
+      if (Date.now() > deadline) {
         throw new ServiceError(`${name}: another services command (pid ${holder}) holds ${lock}`);
+      }
       await sleep(200);
     }
   }

@@ -43,8 +43,9 @@ export function isServiceName(s: string): s is ServiceName {
 function resolve(names: readonly string[] | undefined, fallback: readonly ServiceName[]): ServiceName[] {
   if (names === undefined || names.length === 0) return [...fallback];
   const bad = names.filter((n) => !isServiceName(n));
-  if (bad.length > 0)
+  if (bad.length > 0) {
     throw new ServiceError(`unknown service(s): ${bad.join(', ')} (known: ${ALL_SERVICES.join(', ')})`);
+  }
   return [...new Set(names as ServiceName[])];
 }
 

@@ -82,8 +82,9 @@ export const postgres: ServiceDef = {
     if (!exists(`${PG_BIN}/initdb`) || !exists(`${PG_BIN}/postgres`) || !exists(`${PG_BIN}/psql`)) {
       await aptInstall(['postgresql-15', 'postgresql-client-15'], `PostgreSQL 15 (${PG_BIN}/initdb)`);
     }
-    if (!exists(`${PG_BIN}/initdb`))
+    if (!exists(`${PG_BIN}/initdb`)) {
       throw new ServiceError(`PostgreSQL 15 still missing at ${PG_BIN} after install`);
+    }
   },
 
   async start() {

@@ -42,8 +42,9 @@ export function redisPing(port = REDIS_PORT, password = REDIS_PASSWORD, timeoutM
     });
     sock.on('data', (d) => {
       buf += d.toString('utf8');
-      if (buf.startsWith('-'))
-        done(false); // wrong password, or LOADING while replaying the AOF
+      if (buf.startsWith('-')) {
+        done(false);
+      } // wrong password, or LOADING while replaying the AOF
       else if (buf === '+OK\r\n+PONG\r\n') done(true);
       else if (buf.length > 64) done(false);
     });
@@ -62,8 +63,9 @@ export const redis: ServiceDef = {
 
   async install() {
     if (!exists(REDIS_BIN)) await aptInstall(['redis-server'], `Redis (${REDIS_BIN})`);
-    if (!exists(REDIS_BIN))
+    if (!exists(REDIS_BIN)) {
       throw new ServiceError(`redis-server still missing at ${REDIS_BIN} after install`);
+    }
   },
 
   start() {
