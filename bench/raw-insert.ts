@@ -1,0 +1,174 @@
+/**
+ * Records-store write throughput: 100k generated ContactRecords through each repository, next to
+ * the raw driver ceilings (Cassandra: executeConcurrent of single prepared INSERTs vs
+ * single-partition UNLOGGED batches; PostgreSQL: unnest upserts).
+ *
+ *   set -a; source <(npm run -s services -- env); set +a
+ *   npx tsx bench/raw-insert.ts [rows=100000]
+ *
+ * Uses a throwaway keyspace (dropped at the end) and random batch ids (deleted at the end).
+ * Results from one run are recorded at the bottom of this file.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import cassandra from 'cassandra-driver';
+import { createCassandraClient, ensureCassandraSchema } from '../src/db/cassandra.js';
+import { runMigrations } from '../src/db/migrate.js';
+import { createPgPool } from '../src/db/postgres.js';
+import type { ContactRecord } from '../src/parsing/types.js';
+import { createCassandraRecordsRepository, runBounded } from '../src/repositories/records/cassandraRecordsRepository.js';
+import { createPostgresRecordsRepository } from '../src/repositories/records/postgresRecordsRepository.js';
+import type { RecordsRepository } from '../src/repositories/records/recordsRepository.js';
+
+const ROWS = Number(process.argv[2] ?? 100_000);
+const BUCKET = 10_000;
+
+function env(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (source the services env first)`);
+  return v;
+}
+
+function makeRecords(n: number): ContactRecord[] {
+  const out: ContactRecord[] = [];
+  for (let i = 1; i <= n; i++) {
+    const first = `First${i % 977}`;
+    const last = `Last${i % 1013}`;
+    const email = `${first}.${last}.${i}@example.com`.toLowerCase();
+    out.push({
+      rowNumber: i,
+      fullName: `${first} ${last}`,
+      firstName: first,
+      lastName: last,
+      email,
+      phone: `+1555${String(i).padStart(7, '0')}`,
+      company: i % 3 === 0 ? null : `Company ${i % 211}`,
+      title: i % 4 === 0 ? null : 'Sales Manager',
+      street: `${i} Main Street`,
+      city: 'Springfield',
+      region: 'IL',
+      postalCode: '62701',
+      country: 'US',
+      original: {
+        'First Name': first,
+        'Last Name': last,
+        'E-mail Address': email,
+        'Mobile Phone': `555-${String(i).padStart(7, '0')}`,
+        Company: i % 3 === 0 ? '' : `Company ${i % 211}`,
+        'Job Title': i % 4 === 0 ? '' : 'Sales Manager',
+        Address: `${i} Main Street, Springfield, IL 62701`,
+      },
+      issues: i % 10 === 0 ? ['phone could not be parsed: 555-x'] : [],
+    });
+  }
+  return out;
+}
+
+async function time(label: string, rows: number, fn: () => Promise<unknown>): Promise<void> {
+  const start = process.hrtime.bigint();
+  await fn();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  console.log(`${label.padEnd(62)} ${String(Math.round((rows / ms) * 1000)).padStart(8)} rows/s  (${ms.toFixed(0)} ms)`);
+}
+
+async function throughRepository(repo: RecordsRepository, records: ContactRecord[], callSize: number) {
+  const batchId = randomUUID();
+  await time(`${repo.kind} repository, writeRecords calls of ${callSize}`, records.length, async () => {
+    for (let i = 0; i < records.length; i += callSize) await repo.writeRecords(batchId, records.slice(i, i + callSize));
+  });
+  const counts = await repo.countRecords(batchId);
+  if (counts.records !== records.length) throw new Error(`expected ${records.length} rows, counted ${counts.records}`);
+  await repo.deleteBatch(batchId);
+}
+
+async function main(): Promise<void> {
+  const records = makeRecords(ROWS);
+  const avgOriginal = JSON.stringify(records[1]).length;
+  console.log(
+    `${ROWS} rows (~${avgOriginal} B JSON each), node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model}, ` +
+      `${Math.round(os.totalmem() / 2 ** 30)} GiB; services on the same machine`,
+  );
+
+  // ---------------------------------------------------------------- PostgreSQL
+  const pool = createPgPool({ connectionString: env('DATABASE_URL'), maxConnections: 8, connectTimeoutMs: 5_000, statementTimeoutMs: 120_000 });
+  await runMigrations(pool);
+  for (const chunkSize of [500, 1_000, 2_000]) {
+    const repo = createPostgresRecordsRepository(pool, { chunkSize });
+    await throughRepository(repo, records, 5_000);
+    if (chunkSize === 1_000) await throughRepository(repo, records, ROWS);
+  }
+  await pool.end();
+
+  // ---------------------------------------------------------------- Cassandra
+  const keyspace = `batchport_bench_${randomBytes(3).toString('hex')}`;
+  const client = createCassandraClient({
+    contactPoints: env('CASSANDRA_CONTACT_POINTS').split(','),
+    localDataCenter: env('CASSANDRA_LOCAL_DC'),
+    requestTimeoutMs: 30_000,
+  });
+  await client.connect();
+  await ensureCassandraSchema(client, keyspace);
+  const release = (await client.execute('SELECT release_version FROM system.local')).first()?.get('release_version') as string;
+  console.log(`Cassandra ${release}, keyspace ${keyspace}`);
+  try {
+    const insert = `INSERT INTO ${keyspace}.batch_records (batch_id, bucket, row_number, full_name, first_name, last_name,
+      email, phone, company, title, street, city, region, postal_code, country, original, issues)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    const params = (batchId: string, r: ContactRecord): unknown[] => [
+      batchId, Math.floor(r.rowNumber / BUCKET), r.rowNumber, r.fullName, r.firstName, r.lastName, r.email, r.phone,
+      r.company, r.title, r.street, r.city, r.region, r.postalCode, r.country, JSON.stringify(r.original), r.issues,
+    ];
+    // Warm-up: prepare statements, JIT, memtables.
+    await cassandra.concurrent.executeConcurrent(client, insert, records.slice(0, 5_000).map((r) => params(randomUUID(), r)), { concurrencyLevel: 64 });
+
+    for (const concurrencyLevel of [32, 64, 128, 256]) {
+      const batchId = randomUUID();
+      const all = records.map((r) => params(batchId, r));
+      await time(`raw executeConcurrent, single-row INSERT, concurrency ${concurrencyLevel}`, ROWS, () =>
+        cassandra.concurrent.executeConcurrent(client, insert, all, { concurrencyLevel }),
+      );
+    }
+    for (const rowsPerBatch of [10, 25, 50]) {
+      for (const concurrencyLevel of [32, 128]) {
+        const batchId = randomUUID();
+        const batches: { query: string; params: unknown[] }[][] = [];
+        for (let i = 0; i < records.length; i += rowsPerBatch) {
+          // Rows are consecutive, and BUCKET is a multiple of rowsPerBatch: one partition per batch.
+          batches.push(records.slice(i, i + rowsPerBatch).map((r) => ({ query: insert, params: params(batchId, r) })));
+        }
+        await time(`raw UNLOGGED batches of ${rowsPerBatch} rows, concurrency ${concurrencyLevel}`, ROWS, () =>
+          runBounded(batches, concurrencyLevel, (b) => client.batch(b, { prepare: true, logged: false })),
+        );
+      }
+    }
+
+    for (const writeMode of ['rows', 'batches'] as const) {
+      for (const concurrency of [64, 128]) {
+        const repo = createCassandraRecordsRepository(client, { keyspace, writeMode, concurrency, closeClient: false });
+        process.stdout.write(`[${writeMode}, concurrency ${concurrency}] `);
+        await throughRepository(repo, records, 5_000);
+        if (concurrency === 64) {
+          process.stdout.write(`[${writeMode}, concurrency ${concurrency}] `);
+          await throughRepository(repo, records, ROWS);
+        }
+      }
+    }
+    // Read side, for reference: page through 100k rows 1000 at a time.
+    const repo = createCassandraRecordsRepository(client, { keyspace, closeClient: false });
+    const batchId = randomUUID();
+    await repo.writeRecords(batchId, records);
+    await time('cassandra listRecords, pages of 1000', ROWS, async () => {
+      let cursor: string | undefined;
+      do {
+        const page = await repo.listRecords(batchId, { limit: 1_000, cursor });
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+    });
+    await time('cassandra countRecords', ROWS, () => repo.countRecords(batchId));
+  } finally {
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).catch(() => undefined);
+    await client.shutdown();
+  }
+}
+
+await main();

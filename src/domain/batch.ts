@@ -1,0 +1,41 @@
+import type { FileFormat } from '../parsing/types.js';
+
+export const BATCH_STATUSES = ['uploaded', 'parsing', 'parsed', 'loaded', 'error'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+export interface Batch {
+  id: string;
+  userId: string;
+  userEmail: string;
+  fileName: string;
+  fileSize: number;
+  fileFormat: FileFormat;
+  mimeType: string | null;
+  storageKey: string;
+  sha256: string;
+  idempotencyKey: string | null;
+  status: BatchStatus;
+  progress: number;
+  errorMessage: string | null;
+  rowsRead: number;
+  recordsLoaded: number;
+  invalidRows: number;
+  /** Bumped by every retry; a worker only writes to the attempt it was queued for. */
+  attempt: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface BatchCounts {
+  rowsRead: number;
+  recordsLoaded: number;
+  invalidRows: number;
+}
+
+export type BatchStats = Record<'total' | BatchStatus, number>;
+
+/** The authenticated caller, from the JWT. */
+export interface User {
+  id: string;
+  email: string;
+}

@@ -1,0 +1,82 @@
+import { AppError, DependencyUnavailableError } from '../errors.js';
+
+export interface HttpError {
+  status: number;
+  code: string;
+  message: string;
+  details?: unknown;
+  headers?: Record<string, string>;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+
+/**
+ * Driver errors that mean "the dependency is down", whichever driver raised them: pg, ioredis,
+ * cassandra-driver, the AWS SDK. They become 503 so clients know to retry later.
+ */
+export function isDependencyFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { code?: unknown; name: string };
+  if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || /^(08|57P)/.test(e.code))) return true;
+  if (['NoHostAvailableError', 'OperationTimedOutError', 'MaxRetriesPerRequestError'].includes(e.name)) return true;
+  if (/Connection terminated|timeout exceeded when trying to connect|enableOfflineQueue|Connection is closed/i.test(e.message)) {
+    return true;
+  }
+  return e.cause !== undefined && e.cause !== error && isDependencyFailure(e.cause);
+}
+
+/** Fastify/plugin errors that carry their own 4xx status (validation, multipart, body limits). */
+function frameworkError(error: Error & { statusCode?: number; code?: string; validation?: unknown }): HttpError | null {
+  if (error.validation) {
+    return { status: 400, code: 'bad_request', message: error.message, details: error.validation };
+  }
+  switch (error.code) {
+    case 'FST_REQ_FILE_TOO_LARGE':
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'payload_too_large', message: error.message };
+    case 'FST_FILES_LIMIT':
+      return { status: 400, code: 'bad_request', message: 'send exactly one file in form field "file"' };
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return { status: 400, code: 'bad_request', message: 'too many form parts; send only the file' };
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 400, code: 'bad_request', message: 'the request must be multipart/form-data with a "file" field' };
+    default:
+      break;
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    const status = error.statusCode === 415 ? 400 : error.statusCode;
+    return { status, code: status === 413 ? 'payload_too_large' : 'bad_request', message: error.message };
+  }
+  return null;
+}
+
+/** The one place errors become HTTP answers. Anything unrecognised is a 500 with no details. */
+export function toHttpError(error: unknown, maxFileSize: number): HttpError {
+  if (error instanceof AppError) {
+    if (error.status === 413) {
+      return { status: 413, code: error.code, message: error.message };
+    }
+    const result: HttpError = { status: error.status, code: error.code, message: error.message };
+    if (error.details !== undefined) result.details = error.details;
+    if (error instanceof DependencyUnavailableError) result.headers = { 'retry-after': '5' };
+    return result;
+  }
+  if (error instanceof Error) {
+    const framework = frameworkError(error);
+    if (framework) {
+      if (framework.status === 413) framework.message = `file is larger than the limit of ${maxFileSize} bytes`;
+      return framework;
+    }
+    if (isDependencyFailure(error)) {
+      return {
+        status: 503,
+        code: 'dependency_unavailable',
+        message: 'a service this request needs is unavailable; retry later',
+        headers: { 'retry-after': '5' },
+      };
+    }
+  }
+  return { status: 500, code: 'internal_error', message: 'internal server error' };
+}

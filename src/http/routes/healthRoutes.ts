@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+
+export type ReadinessCheck = () => Promise<void>;
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+async function runCheck(check: ReadinessCheck): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return 'up';
+  } catch (error) {
+    return `down: ${(error as Error).message.split('\n')[0]?.slice(0, 200) ?? 'unavailable'}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** /healthz: the process is alive. /readyz: every configured dependency answers. Unauthenticated. */
+export function registerHealthRoutes(app: FastifyInstance, checks: Record<string, ReadinessCheck>): void {
+  app.get('/healthz', { schema: { tags: ['health'] } }, () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { tags: ['health'] } }, async (request, reply) => {
+    const names = Object.keys(checks);
+    const results = await Promise.all(names.map((name) => runCheck(checks[name]!)));
+    const report = Object.fromEntries(names.map((name, i) => [name, results[i]!]));
+    const down = names.filter((name) => report[name] !== 'up');
+    if (down.length === 0) return { status: 'ready', checks: report };
+    return reply.status(503).send({
+      status: 'unavailable',
+      checks: report,
+      error: { code: 'dependency_unavailable', message: `not ready: ${down.join(', ')} down` },
+      requestId: request.id,
+    });
+  });
+}

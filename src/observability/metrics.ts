@@ -1,0 +1,77 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Prometheus metrics, one registry per process (API or worker), served at /metrics. */
+export function createMetrics(role: 'api' | 'worker' | 'all') {
+  const registry = new Registry();
+  registry.setDefaultLabels({ role });
+  collectDefaultMetrics({ register: registry });
+
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'batchport_http_requests_total',
+      help: 'HTTP requests by route and status code',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'batchport_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    uploads: new Counter({
+      name: 'batchport_uploads_total',
+      help: 'Uploads by outcome (accepted, replayed, rejected, failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    uploadBytes: new Counter({
+      name: 'batchport_upload_bytes_total',
+      help: 'Bytes of accepted uploads',
+      registers: [registry],
+    }),
+    jobs: new Counter({
+      name: 'batchport_jobs_total',
+      help: 'Processed jobs by outcome (loaded, error, retried, cancelled)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'batchport_job_duration_seconds',
+      help: 'Job processing time',
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+      registers: [registry],
+    }),
+    rowsLoaded: new Counter({
+      name: 'batchport_rows_loaded_total',
+      help: 'Contact records written to the records store',
+      registers: [registry],
+    }),
+    invalidRows: new Counter({
+      name: 'batchport_invalid_rows_total',
+      help: 'Rows that could not become contacts',
+      registers: [registry],
+    }),
+    sweeperActions: new Counter({
+      name: 'batchport_sweeper_actions_total',
+      help: 'Sweeper actions (requeued, orphan_removed, cleanup_finished)',
+      labelNames: ['action'] as const,
+      registers: [registry],
+    }),
+    dependencyErrors: new Counter({
+      name: 'batchport_dependency_errors_total',
+      help: 'Requests answered 503 because a dependency was down',
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'batchport_queue_jobs',
+      help: 'Jobs in the queue by state (sampled by the sweeper)',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,88 @@
+import type { Readable } from 'node:stream';
+import { parseCsv } from './csv.js';
+import { parseSpreadsheet } from './spreadsheet.js';
+import type { ContactParser, ParseOptions, ParsedRow } from './types.js';
+import { parseVcard } from './vcard.js';
+
+/** Progress reporting shared by the format parsers; never decreases, 1 only when done. */
+export class ProgressTracker {
+  private value = 0;
+  set(fraction: number): void {
+    if (!Number.isFinite(fraction)) return;
+    const v = Math.min(Math.max(fraction, 0), 1);
+    if (v > this.value) this.value = v;
+  }
+  get(): number {
+    return this.value;
+  }
+}
+
+/** Yields the input's chunks as Buffers and reports bytes read / totalBytes. */
+async function* countingChunks(
+  input: Readable,
+  totalBytes: number,
+  progress: ProgressTracker,
+): AsyncGenerator<Buffer> {
+  let read = 0;
+  try {
+    for await (const chunk of input) {
+      const buf = Buffer.isBuffer(chunk)
+        ? chunk
+        : typeof chunk === 'string'
+          ? Buffer.from(chunk, 'utf8')
+          : Buffer.from(chunk as Uint8Array);
+      read += buf.length;
+      // Stay below 1 until parsing has finished.
+      if (totalBytes > 0) progress.set(Math.min(read / totalBytes, 0.99));
+      yield buf;
+    }
+  } finally {
+    if (!input.destroyed && !input.readableEnded) input.destroy();
+  }
+}
+
+/**
+ * Opens a streaming contact parser for one uploaded file. Rows are produced lazily, in file
+ * order, when `rows` is iterated (once). Unusable content ends the iteration with a
+ * FileContentError whose message can be shown to the user; errors of the input stream itself
+ * (storage failures) are passed through unchanged.
+ */
+export function openContactParser(input: Readable, opts: ParseOptions): ContactParser {
+  const progress = new ProgressTracker();
+  // Spreadsheets report rows done / total rows instead of bytes read.
+  const spreadsheet = opts.format === 'xls' || opts.format === 'xlsx';
+  const chunks = countingChunks(input, spreadsheet ? 0 : opts.totalBytes, progress);
+  const common = { maxRows: opts.maxRows, defaultRegion: opts.defaultRegion };
+
+  let source: AsyncGenerator<ParsedRow>;
+  switch (opts.format) {
+    case 'csv':
+    case 'txt':
+      source = parseCsv(chunks, common);
+      break;
+    case 'vcf':
+      source = parseVcard(chunks, common);
+      break;
+    case 'xls':
+    case 'xlsx':
+      source = parseSpreadsheet(chunks, {
+        ...common,
+        format: opts.format,
+        maxUncompressedBytes: opts.maxUncompressedBytes,
+        onProgress: (f) => progress.set(f),
+      });
+      break;
+  }
+
+  async function* rows(): AsyncGenerator<ParsedRow> {
+    try {
+      yield* source;
+      progress.set(1);
+    } finally {
+      await source.return(undefined);
+      await chunks.return(undefined);
+    }
+  }
+
+  return { rows: rows(), progress: () => progress.get() };
+}

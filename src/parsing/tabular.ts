@@ -1,0 +1,85 @@
+import { FileContentError } from '../errors.js';
+import { mapHeaders, pickFields, type HeaderMapping } from './headerSynonyms.js';
+import { MAX_CELL_CHARS, MAX_COLUMNS } from './limits.js';
+import { normalizeContact } from './normalizeContact.js';
+import type { ParsedRow } from './types.js';
+
+export const NO_HEADER_MESSAGE =
+  'no contacts found: no column looks like a name, email or phone. The first row must be a ' +
+  'header row such as "Name, Email, Phone"';
+
+export function isBlankRow(cells: readonly string[]): boolean {
+  return cells.every((c) => c.trim() === '');
+}
+
+export function tooManyRows(maxRows: number): FileContentError {
+  return new FileContentError(
+    `file has more than ${maxRows.toLocaleString('en-US')} contact rows, the limit per file; ` +
+      'split it into smaller files',
+  );
+}
+
+/** Header cells -> unique, non-empty column names (empty -> column_N, repeated -> "Phone 2"). */
+export function columnNames(header: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return header.slice(0, MAX_COLUMNS).map((h, i) => {
+    let name = h.replace(/^\uFEFF/, '').trim().slice(0, MAX_CELL_CHARS);
+    if (name === '') name = `column_${i + 1}`;
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    return n === 1 ? name : `${name} ${n}`;
+  });
+}
+
+/**
+ * Turns the data rows of a table (CSV or sheet) into ParsedRows: caps columns and cell length,
+ * keeps every non-empty cell in `original`, skips blank rows and enforces maxRows.
+ */
+export class TableContactBuilder {
+  readonly mapping: HeaderMapping;
+  private readonly names: string[];
+  private count = 0;
+
+  constructor(
+    header: readonly string[],
+    private readonly opts: { maxRows: number; defaultRegion: string },
+  ) {
+    this.names = columnNames(header);
+    this.mapping = mapHeaders(this.names);
+    if (!this.mapping.recognised) throw new FileContentError(NO_HEADER_MESSAGE);
+  }
+
+  /** Number of non-blank data rows seen. */
+  get rows(): number {
+    return this.count;
+  }
+
+  /** Returns null for a blank row. `rowNumber` is the data row's position after the header. */
+  build(cells: readonly string[], rowNumber: number): ParsedRow | null {
+    if (isBlankRow(cells)) return null;
+    this.count++;
+    if (this.count > this.opts.maxRows) throw tooManyRows(this.opts.maxRows);
+    const issues: string[] = [];
+    let kept = cells;
+    if (cells.length > MAX_COLUMNS) {
+      issues.push(`row has ${cells.length} columns; only the first ${MAX_COLUMNS} were kept`);
+      kept = cells.slice(0, MAX_COLUMNS);
+    }
+    const capped: string[] = [];
+    const original: Record<string, string> = {};
+    kept.forEach((cell, i) => {
+      const name = this.names[i] ?? `column_${i + 1}`;
+      let v = cell;
+      if (v.length > MAX_CELL_CHARS) {
+        v = v.slice(0, MAX_CELL_CHARS);
+        issues.push(`column "${name}" was longer than ${MAX_CELL_CHARS} characters and was truncated`);
+      }
+      capped.push(v);
+      if (v.trim() !== '') original[name] = v;
+    });
+    return normalizeContact(
+      { rowNumber, fields: pickFields(this.mapping, capped), original, issues },
+      this.opts.defaultRegion,
+    );
+  }
+}

@@ -1,0 +1,92 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DependencyUnavailableError } from '../errors.js';
+
+export const PROCESS_BATCH_JOB = 'process-batch';
+
+/** Job payload: ids only, never file bytes or personal data. */
+export interface ProcessBatchJobData {
+  batchId: string;
+  attempt: number;
+}
+
+export interface QueueOptions {
+  queueName: string;
+  attempts: number;
+  backoffMs: number;
+}
+
+export type QueueService = ReturnType<typeof createQueueService>;
+
+/**
+ * BullMQ producer side. The job id is the batch id, so enqueueing the same batch twice is a
+ * no-op while a job for it is waiting or running.
+ */
+export function createQueueService(connection: Redis, options: QueueOptions) {
+  const queue = new Queue<ProcessBatchJobData>(options.queueName, {
+    connection,
+    defaultJobOptions: {
+      attempts: options.attempts,
+      backoff: { type: 'exponential', delay: options.backoffMs },
+      // Batch status lives in PostgreSQL; finished jobs are only kept briefly for debugging.
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 5000 },
+    },
+  });
+  queue.on('error', () => undefined);
+
+  async function guard<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new DependencyUnavailableError(`job queue is unavailable (${what})`, undefined, { cause: error });
+    }
+  }
+
+  return {
+    queue,
+
+    /** Queues processing of `batchId` for `attempt`; replaces a finished job of an earlier attempt. */
+    enqueueBatch(batchId: string, attempt: number): Promise<void> {
+      return guard('enqueue', async () => {
+        const existing = await queue.getJob(batchId);
+        if (existing) {
+          const state = await existing.getState();
+          const sameAttempt = existing.data.attempt === attempt;
+          if (sameAttempt && state !== 'completed' && state !== 'failed') return;
+          if (state === 'active') return; // the running job will notice the new attempt and stop
+          await existing.remove();
+        }
+        await queue.add(PROCESS_BATCH_JOB, { batchId, attempt }, { jobId: batchId });
+      });
+    },
+
+    /** Removes a waiting/delayed job. An active job is left to notice the deletion itself. */
+    removeBatchJob(batchId: string): Promise<void> {
+      return guard('remove', async () => {
+        const job = await queue.getJob(batchId);
+        if (!job) return;
+        if ((await job.getState()) === 'active') return;
+        await job.remove().catch(() => undefined); // lost a race with a worker taking it
+      });
+    },
+
+    /** True when a job for the batch is waiting, delayed, prioritized or running. */
+    hasLiveJob(batchId: string): Promise<boolean> {
+      return guard('lookup', async () => {
+        const job = await queue.getJob(batchId);
+        if (!job) return false;
+        const state = await job.getState();
+        return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+      });
+    },
+
+    depth(): Promise<Record<string, number>> {
+      return guard('counts', () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'));
+    },
+
+    close(): Promise<void> {
+      return queue.close();
+    },
+  };
+}

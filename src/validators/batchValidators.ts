@@ -1,0 +1,136 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { BATCH_STATUSES } from '../domain/batch.js';
+
+/**
+ * Request/response schemas for the batch routes. Fastify validates every input against them
+ * (bad input -> 400 with details) and serialises outputs through them (no stray fields leak);
+ * @fastify/swagger turns them into /openapi.json.
+ */
+export const BatchIdParams = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'Batch id (UUID)' }),
+});
+
+export const BatchStatusSchema = Type.Union(
+  [
+    Type.Literal('uploaded'),
+    Type.Literal('parsing'),
+    Type.Literal('parsed'),
+    Type.Literal('loaded'),
+    Type.Literal('error'),
+  ],
+  { description: 'uploaded -> parsing -> parsed -> loaded, or error' },
+);
+// Keep the schema and the domain list in step.
+const _statusCheck: (typeof BATCH_STATUSES)[number] extends Static<typeof BatchStatusSchema> ? true : never = true;
+void _statusCheck;
+
+export const ListQuery = Type.Object(
+  {
+    status: Type.Optional(BatchStatusSchema),
+    page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  },
+  { additionalProperties: false },
+);
+export type ListQuery = Static<typeof ListQuery>;
+
+export const RecentQuery = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }) },
+  { additionalProperties: false },
+);
+
+export const RecordsQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+
+export const UploadResponse = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  status: BatchStatusSchema,
+  message: Type.String(),
+});
+
+export const StatusResponse = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  status: BatchStatusSchema,
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  errorMessage: Type.Optional(Type.String()),
+  rowsRead: Type.Integer(),
+  recordsLoaded: Type.Integer(),
+  invalidRows: Type.Integer(),
+});
+
+export const BatchSummary = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  fileName: Type.String(),
+  fileSize: Type.Integer(),
+  status: BatchStatusSchema,
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const BatchDetails = Type.Intersect([
+  BatchSummary,
+  Type.Object({
+    fileFormat: Type.String(),
+    progress: Type.Integer(),
+    errorMessage: Type.Optional(Type.String()),
+    sha256: Type.String(),
+    rowsRead: Type.Integer(),
+    recordsLoaded: Type.Integer(),
+    invalidRows: Type.Integer(),
+  }),
+]);
+
+export const ListResponse = Type.Object({
+  batches: Type.Array(BatchDetails),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  limit: Type.Integer(),
+});
+
+export const StatsResponse = Type.Object({
+  total: Type.Integer(),
+  uploaded: Type.Integer(),
+  parsing: Type.Integer(),
+  parsed: Type.Integer(),
+  loaded: Type.Integer(),
+  error: Type.Integer(),
+});
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const ContactRecordSchema = Type.Object({
+  rowNumber: Type.Integer(),
+  fullName: Nullable(Type.String()),
+  firstName: Nullable(Type.String()),
+  lastName: Nullable(Type.String()),
+  email: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  company: Nullable(Type.String()),
+  title: Nullable(Type.String()),
+  street: Nullable(Type.String()),
+  city: Nullable(Type.String()),
+  region: Nullable(Type.String()),
+  postalCode: Nullable(Type.String()),
+  country: Nullable(Type.String()),
+  original: Type.Record(Type.String(), Type.String()),
+  issues: Type.Array(Type.String()),
+});
+
+export const RecordsResponse = Type.Object({
+  records: Type.Array(ContactRecordSchema),
+  nextCursor: Nullable(Type.String()),
+});
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+  }),
+  requestId: Type.String(),
+});

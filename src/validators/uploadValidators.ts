@@ -1,0 +1,39 @@
+import { extname } from 'node:path';
+import { ValidationError } from '../errors.js';
+import type { FileFormat } from '../parsing/types.js';
+
+const FORMATS: Record<string, FileFormat> = {
+  '.csv': 'csv',
+  '.txt': 'txt',
+  '.vcf': 'vcf',
+  '.xls': 'xls',
+  '.xlsx': 'xlsx',
+};
+
+export const ALLOWED_EXTENSIONS = Object.keys(FORMATS);
+
+/** The format implied by the file name; content is checked separately while streaming. */
+export function formatFromFilename(filename: string | undefined): FileFormat {
+  if (!filename || filename.trim() === '') throw new ValidationError('the uploaded file has no name');
+  if (filename.length > 1024) throw new ValidationError('file name is too long (1024 characters at most)');
+  if (filename.includes('\0')) throw new ValidationError('file name contains a NUL byte');
+  const ext = extname(filename.split(/[/\\]/).pop() ?? '').toLowerCase();
+  const format = FORMATS[ext];
+  if (!format) {
+    throw new ValidationError(
+      `file type ${ext || '(no extension)'} is not allowed; use one of ${ALLOWED_EXTENSIONS.join(', ')}`,
+    );
+  }
+  return format;
+}
+
+const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
+
+export function parseIdempotencyKey(header: string | string[] | undefined): string | null {
+  if (header === undefined) return null;
+  if (Array.isArray(header)) throw new ValidationError('send one Idempotency-Key header');
+  if (!IDEMPOTENCY_KEY_RE.test(header)) {
+    throw new ValidationError('Idempotency-Key must be 1-200 visible ASCII characters');
+  }
+  return header;
+}
