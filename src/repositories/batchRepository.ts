@@ -181,8 +181,9 @@ export function createBatchRepository(pool: PgPool) {
 
     markParsing(id: string, attempt: number): Promise<Batch | null> {
       return one(
-        `UPDATE batches SET status = 'parsing', progress = 0, rows_read = 0, records_loaded = 0,
-                invalid_rows = 0, error_message = NULL, updated_at = now()
+        // A resumed attempt (crash, BullMQ retry) keeps its progress: it only ever rises.
+        `UPDATE batches SET status = 'parsing', error_message = NULL, updated_at = now(),
+                progress = CASE WHEN status = 'uploaded' THEN 0 ELSE progress END
          WHERE id = $1 AND attempt = $2 AND status IN ('uploaded', 'parsing', 'parsed') RETURNING *`,
         [id, attempt],
       );

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from './composition.js';
+import { buildApp } from './http/app.js';
+import { createAuthService } from './services/authService.js';
+import { createBatchService } from './services/batchService.js';
+import { createBatchUploadService } from './services/batchUploadService.js';
+
+/** Wires the HTTP app from the shared dependencies (used by the API entry point and tests). */
+export function buildApiApp(deps: Deps): Promise<FastifyInstance> {
+  const { config, logger, batchRepository, batchDeletionRepository, storage, records, queue, cleanup } = deps;
+  return buildApp({
+    logger,
+    metrics: deps.metrics,
+    rateLimitRedis: deps.redis,
+    authService: createAuthService(config.auth),
+    batchService: createBatchService({ batchRepository, batchDeletionRepository, records, queue, cleanup }),
+    batchUploadService: createBatchUploadService({
+      batchRepository,
+      storage,
+      queue,
+      logger,
+      maxFileSize: config.limits.maxFileSize,
+    }),
+    readiness: {
+      postgres: () => batchRepository.ping(),
+      redis: async () => void (await deps.redis.ping()),
+      storage: () => storage.ping(),
+      records: () => records.ping(),
+    },
+    limits: config.limits,
+  });
+}

@@ -1,0 +1,53 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApiApp } from '../apiServer.js';
+import { createDeps } from '../composition.js';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { createLogger } from '../observability/logger.js';
+import { startWorker } from '../worker/startWorker.js';
+
+export type Role = 'api' | 'worker' | 'all';
+
+/**
+ * Entry point shared by `npm run api`, `npm run worker` and `npm start` (both roles in one
+ * process). Configured only by the environment; SIGTERM/SIGINT shut down gracefully.
+ */
+export async function run(role: Role): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel, role);
+  let deps;
+  try {
+    deps = await createDeps(config, logger, role);
+  } catch (error) {
+    logger.fatal((error as Error).message);
+    process.exit(69); // EX_UNAVAILABLE
+  }
+
+  const app = role === 'worker' ? undefined : await buildApiApp(deps);
+  const worker = role === 'api' ? undefined : startWorker(deps);
+  if (role === 'worker') {
+    // The worker has no API; it still answers /metrics-style scraping through the API process.
+    logger.info('worker role running');
+  }
+  if (app) {
+    const address = await app.listen({ host: config.http.host, port: config.http.port });
+    logger.info({ address }, 'API listening');
+  }
+
+  closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error');
+    else logger.info({ signal }, 'shutting down');
+    // Stop accepting and finish in-flight requests, then hand back or finish jobs, then pools.
+    await app?.close();
+    await worker?.close(25_000);
+    await deps.close();
+  });
+}

@@ -1,0 +1,38 @@
+import { SignJWT } from 'jose';
+import { parseArgs } from 'node:util';
+
+/**
+ * Prints a JWT for local use: `npm run token -- --email you@example.com [--sub id] [--ttl 3600]`.
+ * Signed HS256 with JWT_SECRET (from the environment, e.g. `npm run services -- env`).
+ */
+const { values } = parseArgs({
+  options: {
+    email: { type: 'string' },
+    sub: { type: 'string' },
+    ttl: { type: 'string', default: '3600' },
+  },
+});
+
+const secret = process.env['JWT_SECRET'];
+if (!values.email) {
+  process.stderr.write('usage: npm run token -- --email you@example.com [--sub user-id] [--ttl seconds]\n');
+  process.exit(64);
+}
+if (!secret) {
+  process.stderr.write('JWT_SECRET is not set; run: set -a; source <(npm run -s services -- env); set +a\n');
+  process.exit(78);
+}
+const ttl = Number(values.ttl);
+if (!Number.isInteger(ttl) || ttl <= 0) {
+  process.stderr.write('--ttl must be a positive whole number of seconds\n');
+  process.exit(64);
+}
+const token = await new SignJWT({ email: values.email })
+  .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+  .setSubject(values.sub ?? values.email)
+  .setIssuedAt()
+  .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
+  .setIssuer(process.env['JWT_ISSUER'] ?? 'batchport-dev')
+  .setAudience(process.env['JWT_AUDIENCE'] ?? 'batchport')
+  .sign(new TextEncoder().encode(secret));
+process.stdout.write(`${token}\n`);

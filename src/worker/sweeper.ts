@@ -1,0 +1,116 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
+import type { QueueService } from '../queue/queueService.js';
+import type { BatchDeletionRepository } from '../repositories/batchDeletionRepository.js';
+import type { BatchRepository } from '../repositories/batchRepository.js';
+import type { BatchCleanupService } from '../services/batchCleanupService.js';
+import { STORAGE_ROOT_PREFIX } from '../storage/storageKey.js';
+import type { StorageService } from '../storage/storageService.js';
+
+interface Deps {
+  batchRepository: BatchRepository;
+  batchDeletionRepository: BatchDeletionRepository;
+  storage: StorageService;
+  queue: QueueService;
+  cleanup: BatchCleanupService;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export interface SweepReport {
+  requeued: number;
+  cleanupsFinished: number;
+  orphansRemoved: number;
+}
+
+const BATCH_LIMIT = 500;
+const ORPHAN_SCAN_LIMIT = 5_000;
+
+/**
+ * The reconciler. Every action is idempotent (job ids dedupe enqueues, deletes of missing things
+ * succeed), so several worker processes may sweep at once without harm.
+ */
+export function createSweeper(deps: Deps, settings: { graceMs: number }) {
+  const { batchRepository, batchDeletionRepository, storage, queue, cleanup, metrics, logger } = deps;
+
+  /** Batches left `uploaded` (enqueue failed) or stuck mid-processing with no job: queue again. */
+  async function requeueStranded(): Promise<number> {
+    const olderThan = new Date(Date.now() - settings.graceMs);
+    const stale = await batchRepository.findStale(['uploaded', 'parsing', 'parsed'], olderThan, BATCH_LIMIT);
+    let requeued = 0;
+    for (const batch of stale) {
+      if (await queue.hasLiveJob(batch.id)) continue;
+      await queue.enqueueBatch(batch.id, batch.attempt);
+      requeued += 1;
+      metrics.sweeperActions.inc({ action: 'requeued' });
+      logger.info({ batchId: batch.id, status: batch.status }, 'sweeper re-queued a stranded batch');
+    }
+    return requeued;
+  }
+
+  async function finishDeletions(): Promise<number> {
+    let finished = 0;
+    for (const pending of await batchDeletionRepository.pending(BATCH_LIMIT)) {
+      if (await cleanup.cleanup(pending.batchId, pending.storageKey)) {
+        finished += 1;
+        metrics.sweeperActions.inc({ action: 'cleanup_finished' });
+      }
+    }
+    return finished;
+  }
+
+  /** Stored files with no batch row, older than the grace period (an upload in flight is younger). */
+  async function removeOrphans(): Promise<number> {
+    const cutoff = Date.now() - settings.graceMs;
+    let scanned = 0;
+    let removed = 0;
+    let page: string[] = [];
+    const flushPage = async () => {
+      const known = await batchRepository.existingStorageKeys(page);
+      for (const key of page) {
+        if (known.has(key)) continue;
+        await storage.delete(key);
+        removed += 1;
+        metrics.sweeperActions.inc({ action: 'orphan_removed' });
+        logger.info({ storageKey: key }, 'sweeper removed an orphan file');
+      }
+      page = [];
+    };
+    for await (const object of storage.list(STORAGE_ROOT_PREFIX)) {
+      if (++scanned > ORPHAN_SCAN_LIMIT) break;
+      if (object.lastModified.getTime() > cutoff) continue;
+      page.push(object.key);
+      if (page.length >= 200) await flushPage();
+    }
+    if (page.length > 0) await flushPage();
+    return removed;
+  }
+
+  async function sampleQueueDepth(): Promise<void> {
+    const counts = await queue.depth();
+    for (const [state, value] of Object.entries(counts)) metrics.queueDepth.set({ state }, value);
+  }
+
+  return {
+    async sweep(): Promise<SweepReport> {
+      const report: SweepReport = { requeued: 0, cleanupsFinished: 0, orphansRemoved: 0 };
+      // Each part runs even if another fails: one dependency down must not stop the others.
+      const parts: Array<[string, () => Promise<void>]> = [
+        ['requeue', async () => void (report.requeued = await requeueStranded())],
+        ['deletions', async () => void (report.cleanupsFinished = await finishDeletions())],
+        ['orphans', async () => void (report.orphansRemoved = await removeOrphans())],
+        ['queue depth', sampleQueueDepth],
+      ];
+      for (const [name, run] of parts) {
+        try {
+          await run();
+        } catch (error) {
+          logger.warn({ err: error, part: name }, 'sweeper step failed; will try again next round');
+        }
+      }
+      return report;
+    },
+  };
+}
+
+export type Sweeper = ReturnType<typeof createSweeper>;
