@@ -173,7 +173,18 @@ const BASE = new Map<string, BaseSynonym>([
     'direccion',
     'domicilio',
   ]),
-  ...syn('city', 0, ['city', 'town', 'locality', 'addresscity', 'ort', 'stadt', 'wohnort', 'ville', 'ciudad', 'localidad']),
+  ...syn('city', 0, [
+    'city',
+    'town',
+    'locality',
+    'addresscity',
+    'ort',
+    'stadt',
+    'wohnort',
+    'ville',
+    'ciudad',
+    'localidad',
+  ]),
   ...syn('region', 0, [
     'state',
     'province',
@@ -331,7 +342,8 @@ export function mapHeaders(headers: readonly string[]): HeaderMapping {
   if (matches.some((m) => m.ambiguousName)) {
     const hasFirst = has('firstName');
     const hasLast = has('lastName');
-    const target: ContactField = hasFirst && !hasLast ? 'lastName' : hasLast && !hasFirst ? 'firstName' : 'fullName';
+    const target: ContactField =
+      hasFirst && !hasLast ? 'lastName' : hasLast && !hasFirst ? 'firstName' : 'fullName';
     matches = matches.map((m) => (m.ambiguousName ? { ...m, field: target } : m));
   }
   // A weak synonym ("Title") is dropped when a strong one ("Job Title") exists.
@@ -339,7 +351,10 @@ export function mapHeaders(headers: readonly string[]): HeaderMapping {
 
   const byPriority = (a: ColumnMatch, b: ColumnMatch) => a.priority - b.priority || a.column - b.column;
   const fields = new Map<ContactField, number[]>();
-  const groups = new Map<string, { key: string; priority: number; columns: Partial<Record<AddressField, number[]>> }>();
+  const groups = new Map<
+    string,
+    { key: string; priority: number; columns: Partial<Record<AddressField, number[]>> }
+  >();
   for (const m of [...matches].sort(byPriority)) {
     if (m.addressGroup !== undefined) {
       let g = groups.get(m.addressGroup);
@@ -357,7 +372,9 @@ export function mapHeaders(headers: readonly string[]): HeaderMapping {
   }
   const columns: (ContactField | null)[] = headers.map(() => null);
   for (const m of matches) columns[m.column] = m.field;
-  const recognised = (['fullName', 'firstName', 'lastName', 'email', 'phone'] as const).some((f) => fields.has(f));
+  const recognised = (['fullName', 'firstName', 'lastName', 'email', 'phone'] as const).some((f) =>
+    fields.has(f),
+  );
   return {
     fields,
     addressGroups: [...groups.values()].sort((a, b) => a.priority - b.priority),

@@ -30,7 +30,9 @@ export interface SpreadsheetOptions {
 const notXlsx = (detail = '') => new FileContentError(`file is not a valid XLSX workbook${detail}`);
 const notXls = (detail = '') => new FileContentError(`file is not a valid XLS workbook${detail}`);
 const passwordProtected = () =>
-  new FileContentError('the workbook is password-protected; remove the password in Excel and upload it again');
+  new FileContentError(
+    'the workbook is password-protected; remove the password in Excel and upload it again',
+  );
 
 /** Reads the whole input with a hard cap (spreadsheets are not streamable). */
 export async function readAllCapped(input: AsyncIterable<Buffer>, cap: number): Promise<Buffer> {
@@ -322,19 +324,20 @@ export async function* parseSpreadsheet(
     );
   }
   const { ws, range, headerRow } = chosen;
-  const builder = new TableContactBuilder(sheetRowTexts(ws, range, headerRow), opts);
-  const total = Math.max(range.e.r - headerRow, 1);
-  for (let r = headerRow + 1; r <= range.e.r; r++) {
-    const row = builder.build(sheetRowTexts(ws, range, r), r - headerRow);
-    opts.onProgress(Math.min((r - headerRow) / total, 0.99));
-    if (row) yield row;
-  }
+  // SheetJS stopped reading at sheetRows: rows beyond it would be lost silently, so refuse.
   const full = ws['!fullref'];
   if (typeof full === 'string' && XLSX.utils.decode_range(full).e.r > range.e.r) {
     throw new FileContentError(
       `sheet "${chosen.name}" has more than ${sheetRows.toLocaleString('en-US')} rows; the limit is ` +
         `${opts.maxRows.toLocaleString('en-US')} contacts per file, split it into smaller files`,
     );
+  }
+  const builder = new TableContactBuilder(sheetRowTexts(ws, range, headerRow), opts);
+  const total = Math.max(range.e.r - headerRow, 1);
+  for (let r = headerRow + 1; r <= range.e.r; r++) {
+    const row = builder.build(sheetRowTexts(ws, range, r), r - headerRow);
+    opts.onProgress(Math.min((r - headerRow) / total, 0.99));
+    if (row) yield row;
   }
   if (builder.rows === 0) {
     throw new FileContentError('no contacts found: the sheet has a header row but no data rows');

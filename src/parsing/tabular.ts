@@ -23,7 +23,10 @@ export function tooManyRows(maxRows: number): FileContentError {
 export function columnNames(header: readonly string[]): string[] {
   const seen = new Map<string, number>();
   return header.slice(0, MAX_COLUMNS).map((h, i) => {
-    let name = h.replace(/^\uFEFF/, '').trim().slice(0, MAX_CELL_CHARS);
+    let name = h
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .slice(0, MAX_CELL_CHARS);
     if (name === '') name = `column_${i + 1}`;
     const n = (seen.get(name) ?? 0) + 1;
     seen.set(name, n);

@@ -1,5 +1,3 @@
-import type { Readable } from 'node:stream';
-
 /** Formats accepted on upload; the stored batch remembers which one it is. */
 export type FileFormat = 'csv' | 'txt' | 'vcf' | 'xls' | 'xlsx';
 
