@@ -1,9 +1,11 @@
 import { SignJWT } from 'jose';
 import { parseArgs } from 'node:util';
+import { DEV_JWT_SECRET } from './services/index.js';
 
 /**
  * Prints a JWT for local use: `npm run token -- --email you@example.com [--sub id] [--ttl 3600]`.
- * Signed HS256 with JWT_SECRET (from the environment, e.g. `npm run services -- env`).
+ * Signed HS256 with JWT_SECRET from the environment, or the local stack's development secret
+ * (the one `npm start` runs with) when none is set.
  */
 const { values } = parseArgs({
   options: {
@@ -13,14 +15,10 @@ const { values } = parseArgs({
   },
 });
 
-const secret = process.env['JWT_SECRET'];
+const secret = process.env['JWT_SECRET'] || DEV_JWT_SECRET;
 if (!values.email) {
   process.stderr.write('usage: npm run token -- --email you@example.com [--sub user-id] [--ttl seconds]\n');
   process.exit(64);
-}
-if (!secret) {
-  process.stderr.write('JWT_SECRET is not set; run: set -a; source <(npm run -s services -- env); set +a\n');
-  process.exit(78);
 }
 const ttl = Number(values.ttl);
 if (!Number.isInteger(ttl) || ttl <= 0) {

@@ -44,8 +44,6 @@ async function buildTypedApp(deps: AppDeps) {
       const header = req.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : randomUUID();
     },
-    requestIdLogLabel: 'requestId',
-    disableRequestLogging: false,
     bodyLimit: 1024 * 1024,
     // Slow or endless uploads cannot hold a connection forever.
     requestTimeout: 120_000,

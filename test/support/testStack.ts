@@ -1,0 +1,152 @@
+import type { FastifyInstance } from 'fastify';
+import { SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { buildApiApp } from '../../src/apiServer.js';
+import { createDeps, type Deps } from '../../src/composition.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { startWorker, type RunningWorker } from '../../src/worker/startWorker.js';
+
+export type StorageKind = 'local' | 's3';
+export type RecordsKind = 'postgres' | 'cassandra';
+
+export interface StackOptions {
+  storage: StorageKind;
+  records: RecordsKind;
+  env?: Record<string, string>;
+  worker?: boolean;
+}
+
+export interface TestStack {
+  config: Config;
+  deps: Deps;
+  app: FastifyInstance;
+  baseUrl: string;
+  worker: RunningWorker | undefined;
+  localDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A real API (listening on loopback) over the real services, with its own queue name and local
+ * storage folder so test files never see each other's jobs or files.
+ */
+export async function startStack(options: StackOptions): Promise<TestStack> {
+  const localDir = await mkdtemp(join(tmpdir(), 'batchport-test-'));
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    USE_LOCAL_STORAGE: options.storage === 'local' ? 'true' : 'false',
+    LOCAL_STORAGE_DIR: localDir,
+    RECORDS_STORE: options.records,
+    QUEUE_NAME: `test-${randomUUID()}`,
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
+    JOB_BACKOFF_MS: '200',
+    SWEEPER_INTERVAL_MS: '3600000',
+    ...options.env,
+  });
+  const logger = pino({ level: config.logLevel });
+  const deps = await createDeps(config, logger, 'all');
+  const app = await buildApiApp(deps);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  const worker = options.worker ? startWorker(deps, { runSweeper: false }) : undefined;
+  return {
+    config,
+    deps,
+    app,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    worker,
+    localDir,
+    async close() {
+      await app.close();
+      await worker?.close(5_000);
+      await deps.queue.queue.obliterate({ force: true }).catch(() => undefined);
+      await deps.close();
+      await rm(localDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TokenOptions {
+  sub?: string;
+  email?: string;
+  secret?: string;
+  expiresIn?: number;
+  issuer?: string;
+  audience?: string;
+  alg?: 'HS256';
+  extra?: Record<string, unknown>;
+}
+
+export async function tokenFor(options: TokenOptions = {}): Promise<string> {
+  const secret = options.secret ?? process.env['JWT_SECRET']!;
+  const claims: Record<string, unknown> = { ...options.extra };
+  if (options.email !== undefined) claims['email'] = options.email;
+  let jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: options.alg ?? 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 600));
+  if (options.sub !== undefined) jwt = jwt.setSubject(options.sub);
+  if (options.issuer) jwt = jwt.setIssuer(options.issuer);
+  if (options.audience) jwt = jwt.setAudience(options.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}
+
+/** A fresh user with a valid token. */
+export async function newUser(prefix = 'user'): Promise<{ id: string; email: string; token: string }> {
+  const id = `${prefix}-${randomUUID()}`;
+  const email = `${id}@example.com`;
+  return { id, email, token: await tokenFor({ sub: id, email }) };
+}
+
+export function uploadForm(content: Buffer | string, filename: string, field = 'file'): FormData {
+  const form = new FormData();
+  form.append(field, new Blob([new Uint8Array(typeof content === 'string' ? Buffer.from(content) : content)]), filename);
+  return form;
+}
+
+export async function api(
+  stack: TestStack,
+  path: string,
+  init: { method?: string; token?: string; body?: FormData | string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token) headers['authorization'] = `Bearer ${init.token}`;
+  const response = await fetch(`${stack.baseUrl}${path}`, {
+    method: init.method ?? 'GET',
+    headers,
+    body: init.body ?? null,
+  });
+  const text = await response.text();
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, headers: response.headers, body, text };
+}
+
+/** Polls the batch status until `done` says so or the timeout passes. */
+export async function waitForStatus(
+  stack: TestStack,
+  token: string,
+  id: string,
+  done: (status: string) => boolean = (s) => s === 'loaded' || s === 'error',
+  timeoutMs = 60_000,
+): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await api(stack, `/api/batches/${id}/status`, { token });
+    if (res.status === 200 && done(res.body.status)) return res.body;
+    if (Date.now() > deadline) throw new Error(`batch ${id} still ${JSON.stringify(res.body)} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
