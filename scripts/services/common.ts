@@ -317,7 +317,7 @@ export async function waitReady(
 
 const inProcess = new Map<string, Promise<unknown>>();
 
-export function withLock<T>(name: string, fn: () => Promise<T>, waitMs = 180_000): Promise<T> {
+export function withLock<T>(name: string, fn: () => Promise<T>, waitMs = 420_000): Promise<T> {
   const prev = inProcess.get(name) ?? Promise.resolve();
   const next = prev.catch(() => undefined).then(() => withFileLock(name, fn, waitMs));
   inProcess.set(name, next);
