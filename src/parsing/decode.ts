@@ -68,6 +68,40 @@ export function checkUtf8(buf: Uint8Array, start = 0): Utf8Check {
   return { invalidAt: -1, incompleteTail: 0, nonAscii };
 }
 
+/**
+ * Valid multi-byte sequences next to invalid bytes from which a file counts as "mixed" (UTF-8
+ * with some Windows-1252 rows) rather than Windows-1252 that happens to contain a UTF-8-looking
+ * pair such as "Ã©".
+ */
+const MIXED_THRESHOLD = 3;
+
+function mixedEncodingError(line: number): FileContentError {
+  return new FileContentError(
+    `line ${line}: text is not valid UTF-8 although most of the file is; the file seems to mix ` +
+      'character encodings. Save it again as "CSV UTF-8" and upload it again',
+  );
+}
+
+/** Like checkUtf8 but scans the whole buffer, counting valid multi-byte sequences. */
+export function scanUtf8(buf: Uint8Array): {
+  invalidAt: number;
+  incompleteTail: number;
+  validMultibyte: number;
+} {
+  let invalidAt = -1;
+  let validMultibyte = 0;
+  let i = 0;
+  for (;;) {
+    const c = checkUtf8(buf, i);
+    // Count valid sequences in [i, end of valid part).
+    const end = c.invalidAt >= 0 ? c.invalidAt : buf.length - c.incompleteTail;
+    for (let k = i; k < end; k++) if (buf[k]! >= 0xc0) validMultibyte++;
+    if (c.invalidAt < 0) return { invalidAt, incompleteTail: c.incompleteTail, validMultibyte };
+    if (invalidAt < 0) invalidAt = c.invalidAt;
+    i = c.invalidAt + 1;
+  }
+}
+
 function firstNonAscii(buf: Uint8Array): number {
   for (let i = 0; i < buf.length; i++) if (buf[i]! >= 0x80) return i;
   return -1;
@@ -99,10 +133,7 @@ function strictUtf8Decoder(lines: LineCounter): Decoder {
   const td = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   let carry: Buffer = Buffer.alloc(0);
   const fail = (): never => {
-    throw new FileContentError(
-      `line ${lines.line()}: text is not valid UTF-8 although the beginning of the file is; ` +
-        'the file seems to mix character encodings. Save it again as "CSV UTF-8" and upload it again',
-    );
+    throw mixedEncodingError(lines.line());
   };
   return {
     write(buf) {
@@ -206,12 +237,18 @@ export function decodeText(input: AsyncIterable<Buffer>): {
             buf = buf.subarray(idx);
           }
           await fillTo(ENCODING_SAMPLE_BYTES);
-          const check = checkUtf8(buf);
+          const sample = buf.subarray(0, ENCODING_SAMPLE_BYTES);
+          const scan = scanUtf8(sample);
           // An incomplete sequence at the end of the file is invalid, at the sample edge it is not.
-          const valid = check.invalidAt < 0 && (!eof || check.incompleteTail === 0);
+          const valid =
+            scan.invalidAt < 0 && (!eof || scan.incompleteTail === 0 || sample.length < buf.length);
           if (valid) {
             chosen = 'utf-8';
             decoder = strictUtf8Decoder(lines);
+          } else if (scan.validMultibyte >= MIXED_THRESHOLD) {
+            // Plenty of real UTF-8 next to invalid bytes: a mixed file, not Windows-1252.
+            lines.add(buf, scan.invalidAt < 0 ? buf.length : scan.invalidAt);
+            throw mixedEncodingError(lines.line());
           } else {
             chosen = 'windows-1252';
             decoder = iconvDecoder('windows-1252');
