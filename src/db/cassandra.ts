@@ -139,7 +139,8 @@ export function recordsSchemaStatements(keyspace: string, replicationFactor: num
     // Partition = (batch, bucket of bucketSize row numbers): bounded partitions however large the
     // upload. `original` is JSON text (one cell, keeps column order, no collection tombstones);
     // `issues` is a frozen list (one cell: overwriting it does not write a range tombstone the
-    // way a non-frozen collection does on every INSERT).
+    // way a non-frozen collection does on every INSERT). Null fields are left unset and flagged
+    // in `null_mask` (see cassandraRecordsRepository.ts) so that rows carry no tombstones.
     `CREATE TABLE IF NOT EXISTS ${keyspace}.batch_records (
        batch_id uuid,
        bucket int,
@@ -158,6 +159,7 @@ export function recordsSchemaStatements(keyspace: string, replicationFactor: num
        country text,
        original text,
        issues frozen<list<text>>,
+       null_mask int,
        PRIMARY KEY ((batch_id, bucket), row_number)
      ) WITH CLUSTERING ORDER BY (row_number ASC)`,
     `CREATE TABLE IF NOT EXISTS ${keyspace}.batch_invalid_rows (

@@ -214,16 +214,18 @@ describe.each(['postgres', 'cassandra-batches', 'cassandra-rows'])('records stor
     await repo().writeInvalidRows(batchId, [invalidRow(30), invalidRow(31)]);
     await expect(repo().countRecords(batchId)).resolves.toEqual({ records: 25, invalidRows: 2 });
 
-    const changed = record(3, {
-      email: 'changed@example.com',
-      fullName: null,
-      company: 'Now set',
-      issues: ['x'],
-    });
-    await repo().writeRecords(batchId, [changed]);
+    // Values become null / empty and null becomes a value: the rewrite wins field by field.
+    const changed = [
+      record(3, { email: 'changed@example.com', company: null, fullName: 'Now set', issues: ['x'] }),
+      record(2, { issues: [], phone: '', title: null }),
+    ];
+    expect(input[2]!.company).not.toBeNull();
+    expect(input[1]!.issues).not.toEqual([]);
+    await repo().writeRecords(batchId, changed);
     const { records } = await listAll(repo(), batchId, 10);
     expect(records).toHaveLength(25);
-    expect(records.find((r) => r.rowNumber === 3)).toEqual(changed);
+    expect(records.find((r) => r.rowNumber === 3)).toEqual(changed[0]);
+    expect(records.find((r) => r.rowNumber === 2)).toEqual(changed[1]);
 
     // Within one call, the last occurrence of a row number wins.
     await repo().writeRecords(batchId, [
