@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { RateLimitedError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuthService } from '../services/authService.js';
 import type { BatchService } from '../services/batchService.js';
@@ -108,11 +109,9 @@ async function buildTypedApp(deps: AppDeps) {
         // A Redis outage must not take the API down with it; requests pass unlimited meanwhile.
         skipOnError: true,
         keyGenerator: (request) => request.user?.id ?? request.ip,
-        errorResponseBuilder: (request, context) => ({
-          statusCode: 429,
-          error: { code: 'rate_limited', message: `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s` },
-          requestId: request.id,
-        }),
+        // Thrown into the one error handler, so 429 has the same shape as every other error.
+        errorResponseBuilder: (_request, context) =>
+          new RateLimitedError(`too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`),
       });
       await api.register(multipart, {
         throwFileSizeLimit: true,

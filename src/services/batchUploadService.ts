@@ -76,14 +76,20 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
     const format = formatFromFilename(part.filename);
     const storageKey = buildStorageKey(user.email, batchId, part.filename);
     const meter = createUploadMeter(format, maxFileSize);
-    const source = part.stream.pipe(meter.stream);
-    // A size-limit or content error on the request stream must fail the storage write too.
+    // The meter may fail (size, content) before the adapter attaches its own listeners; keep the
+    // first such error, which explains the failure better than whatever the adapter reports.
+    let meterError: unknown;
+    meter.stream.on('error', (error) => {
+      meterError ??= error;
+    });
+    // A broken request stream must fail the storage write too.
     part.stream.once('error', (error) => meter.stream.destroy(error));
+    const source = part.stream.pipe(meter.stream);
     try {
       await storage.put(storageKey, source, { contentType: part.mimetype });
     } catch (error) {
       await storage.delete(storageKey).catch(() => undefined);
-      throw error;
+      throw meterError ?? error;
     }
     const { size, sha256 } = meter.result();
     if (size === 0) {
