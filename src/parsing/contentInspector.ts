@@ -45,7 +45,9 @@ const SIGNATURES: Signature[] = [
 
 function matches(head: Buffer, sig: Signature): boolean {
   const at = sig.at ?? 0;
-  if (head.length < at + sig.bytes.length) return false;
+  if (head.length < at + sig.bytes.length) {
+    return false;
+  }
   return sig.bytes.every((b, i) => head[at + i] === b);
 }
 
@@ -68,26 +70,43 @@ type ZipName = keyof typeof ZIP_NAMES;
 const LONGEST_NAME = Math.max(...Object.values(ZIP_NAMES).map((n) => n.length));
 
 function bomOf(head: Buffer): 'utf-8' | 'utf-16le' | 'utf-16be' | null {
-  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
-  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
-  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
+    return 'utf-8';
+  }
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) {
+    return 'utf-16le';
+  }
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) {
+    return 'utf-16be';
+  }
   return null;
 }
 
 function headText(head: Buffer): string {
   const bom = bomOf(head);
-  if (bom === 'utf-16le') return new TextDecoder('utf-16le').decode(head.subarray(2));
-  if (bom === 'utf-16be') return new TextDecoder('utf-16be').decode(head.subarray(2));
+  if (bom === 'utf-16le') {
+    return new TextDecoder('utf-16le').decode(head.subarray(2));
+  }
+  if (bom === 'utf-16be') {
+    return new TextDecoder('utf-16be').decode(head.subarray(2));
+  }
   return head.subarray(bom ? 3 : 0).toString('latin1');
 }
 
 function describeTextHead(head: Buffer): string | null {
-  if (head.includes(0)) return null;
+  if (head.includes(0)) {
+    return null;
+  }
   const t = headText(head).trimStart().slice(0, 200).toLowerCase();
-  if (t.startsWith('<!doctype html') || t.startsWith('<html') || t.startsWith('<table'))
+  if (t.startsWith('<!doctype html') || t.startsWith('<html') || t.startsWith('<table')) {
     return 'an HTML page';
-  if (t.startsWith('<?xml')) return 'an XML document';
-  if (t.startsWith('{\\rtf')) return 'an RTF document';
+  }
+  if (t.startsWith('<?xml')) {
+    return 'an XML document';
+  }
+  if (t.startsWith('{\\rtf')) {
+    return 'an RTF document';
+  }
   return 'text';
 }
 
@@ -111,29 +130,44 @@ export function createContentInspector(format: FileFormat): ContentInspector {
 
   const checkSignatures = () => {
     if (format === 'xlsx') {
-      if (matches(head, { bytes: [0x50, 0x4b, 0x03, 0x04], what: '' })) return;
+      if (matches(head, { bytes: [0x50, 0x4b, 0x03, 0x04], what: '' })) {
+        return;
+      }
       if (matches(head, SIGNATURES[7]!)) {
         fail('content is an old-format XLS workbook or a password-protected workbook, not an XLSX workbook');
       }
       const sig = SIGNATURES.find((s) => matches(head, s));
-      if (sig) fail(`content is ${sig.what}, not an XLSX workbook`);
+      if (sig) {
+        fail(`content is ${sig.what}, not an XLSX workbook`);
+      }
       const text = describeTextHead(head);
-      if (text) fail(`content is ${text}, not an XLSX workbook (was the file renamed to .xlsx?)`);
+      if (text) {
+        fail(`content is ${text}, not an XLSX workbook (was the file renamed to .xlsx?)`);
+      }
       fail('file is not a valid XLSX workbook');
     }
     if (format === 'xls') {
-      if (matches(head, SIGNATURES[7]!)) return;
-      if (matches(head, SIGNATURES[5]!))
+      if (matches(head, SIGNATURES[7]!)) {
+        return;
+      }
+      if (matches(head, SIGNATURES[5]!)) {
         fail('content is an XLSX workbook (zip), not XLS; rename the file to .xlsx');
+      }
       const sig = SIGNATURES.find((s) => matches(head, s));
-      if (sig) fail(`content is ${sig.what}, not an XLS workbook`);
+      if (sig) {
+        fail(`content is ${sig.what}, not an XLS workbook`);
+      }
       const text = describeTextHead(head);
-      if (text) fail(`content is ${text}, not an XLS workbook (save it from Excel as .xls, .xlsx or .csv)`);
+      if (text) {
+        fail(`content is ${text}, not an XLS workbook (save it from Excel as .xls, .xlsx or .csv)`);
+      }
       fail('file is not a valid XLS workbook');
     }
     if (bomOf(head) === null) {
       const sig = SIGNATURES.find((s) => matches(head, s));
-      if (sig) fail(`content is ${sig.what}, not ${label}`);
+      if (sig) {
+        fail(`content is ${sig.what}, not ${label}`);
+      }
     }
   };
 
@@ -141,9 +175,13 @@ export function createContentInspector(format: FileFormat): ContentInspector {
     const t = headText(head)
       .replace(/^\uFEFF/, '')
       .trimStart();
-    if (/^BEGIN:VCARD/i.test(t)) return;
+    if (/^BEGIN:VCARD/i.test(t)) {
+      return;
+    }
     // Wait for more bytes when what we have is still a prefix of "BEGIN:VCARD".
-    if (!complete && t.length < 11 && 'BEGIN:VCARD'.startsWith(t.toUpperCase())) return;
+    if (!complete && t.length < 11 && 'BEGIN:VCARD'.startsWith(t.toUpperCase())) {
+      return;
+    }
     fail('content is not a vCard: a .vcf file must start with BEGIN:VCARD');
   };
 
@@ -151,8 +189,12 @@ export function createContentInspector(format: FileFormat): ContentInspector {
 
   return {
     update(chunk: Buffer): void {
-      if (failed) throw failed;
-      if (chunk.length === 0) return;
+      if (failed) {
+        throw failed;
+      }
+      if (chunk.length === 0) {
+        return;
+      }
       total += chunk.length;
       if (head.length < HEAD_BYTES) {
         head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
@@ -175,7 +217,9 @@ export function createContentInspector(format: FileFormat): ContentInspector {
       if (format === 'xlsx') {
         const text = tail + chunk.toString('latin1');
         for (const [k, name] of Object.entries(ZIP_NAMES) as [ZipName, string][]) {
-          if (!seen.has(k) && text.includes(name)) seen.add(k);
+          if (!seen.has(k) && text.includes(name)) {
+            seen.add(k);
+          }
         }
         tail = text.slice(-LONGEST_NAME);
       }
@@ -190,20 +234,29 @@ export function createContentInspector(format: FileFormat): ContentInspector {
     },
 
     finish(): void {
-      if (failed) throw failed;
-      if (total === 0) fail('file is empty');
+      if (failed) {
+        throw failed;
+      }
+      if (total === 0) {
+        fail('file is empty');
+      }
       if (!headChecked) {
         headChecked = true;
         checkSignatures();
       }
-      if (textFormat && !bomKnown && head.includes(0)) nulError();
-      if (format === 'vcf') checkVcardStart(true);
+      if (textFormat && !bomKnown && head.includes(0)) {
+        nulError();
+      }
+      if (format === 'vcf') {
+        checkVcardStart(true);
+      }
       if (format === 'xlsx') {
         if (seen.has('opendocument')) {
           fail('content is an OpenDocument spreadsheet (.ods), not an XLSX workbook; save it as .xlsx');
         }
-        if (!seen.has('workbook') && seen.has('word'))
+        if (!seen.has('workbook') && seen.has('word')) {
           fail('content is a Word document, not an XLSX workbook');
+        }
         if (!seen.has('workbook') && seen.has('powerpoint')) {
           fail('content is a PowerPoint presentation, not an XLSX workbook');
         }

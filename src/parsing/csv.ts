@@ -29,24 +29,36 @@ export function detectDelimiter(sample: string, complete = true): Delimiter {
       inQuotes = !inQuotes;
       nonEmpty = true;
     } else if (!inQuotes && (ch === '\n' || ch === '\r')) {
-      if (nonEmpty) counts.push(current);
+      if (nonEmpty) {
+        counts.push(current);
+      }
       current = { ',': 0, ';': 0, '\t': 0, '|': 0 };
       nonEmpty = false;
     } else {
-      if (!inQuotes && (CANDIDATES as readonly string[]).includes(ch)) current[ch as Delimiter]++;
-      if (ch.trim() !== '') nonEmpty = true;
+      if (!inQuotes && (CANDIDATES as readonly string[]).includes(ch)) {
+        current[ch as Delimiter]++;
+      }
+      if (ch.trim() !== '') {
+        nonEmpty = true;
+      }
     }
   }
   // The last line counts only if it is complete (end of file reached).
-  if (nonEmpty && complete && counts.length < SNIFF_LINES) counts.push(current);
+  if (nonEmpty && complete && counts.length < SNIFF_LINES) {
+    counts.push(current);
+  }
   const header = counts[0];
-  if (!header) return ',';
+  if (!header) {
+    return ',';
+  }
   let best: Delimiter = ',';
   let bestScore = -1;
   let bestCount = 0;
   for (const d of CANDIDATES) {
     const h = header[d];
-    if (h === 0) continue;
+    if (h === 0) {
+      continue;
+    }
     const score = counts.filter((c) => c[d] === h).length;
     if (score > bestScore || (score === bestScore && h > bestCount)) {
       best = d;
@@ -127,7 +139,9 @@ export async function* parseCsv(
     let finished = false;
     let wake: (() => void) | null = null;
     parser.on('data', (rec: unknown) => {
-      if (isCsvRecord(rec)) queue.push(rec);
+      if (isCsvRecord(rec)) {
+        queue.push(rec);
+      }
     });
     parser.on('error', (e: unknown) => {
       failure = e;
@@ -142,7 +156,9 @@ export async function* parseCsv(
     let builder: TableContactBuilder | null = null;
     let dataRow = 0;
     const fail = (e: unknown): never => {
-      if (e instanceof CsvError) throw csvErrorMessage(e, lastLine + 1);
+      if (e instanceof CsvError) {
+        throw csvErrorMessage(e, lastLine + 1);
+      }
       throw e;
     };
     function* drain(): Generator<ParsedRow> {
@@ -150,42 +166,58 @@ export async function* parseCsv(
         const { record, info } = queue.shift()!;
         lastLine = info.lines;
         if (builder === null) {
-          if (isBlankRow(record)) continue;
+          if (isBlankRow(record)) {
+            continue;
+          }
           builder = new TableContactBuilder(record, opts);
           continue;
         }
         dataRow++;
         const row = builder.build(record, dataRow);
-        if (row) yield row;
+        if (row) {
+          yield row;
+        }
       }
     }
 
     const write = (chunk: string) => {
       parser.write(chunk);
     };
-    if (sample.length > 0) write(sample);
+    if (sample.length > 0) {
+      write(sample);
+    }
     yield* drain();
-    if (failure) fail(failure);
+    if (failure) {
+      fail(failure);
+    }
     if (!ended) {
       for (;;) {
         const r = await text.next();
-        if (r.done) break;
+        if (r.done) {
+          break;
+        }
         write(r.value);
         yield* drain();
-        if (failure) fail(failure);
+        if (failure) {
+          fail(failure);
+        }
       }
     }
     parser.end();
     while (!finished && failure === null) {
       await new Promise<void>((resolve) => {
         wake = resolve;
-        if (finished || failure !== null) resolve();
+        if (finished || failure !== null) {
+          resolve();
+        }
       });
       wake = null;
       yield* drain();
     }
     yield* drain();
-    if (failure) fail(failure);
+    if (failure) {
+      fail(failure);
+    }
     if (builder === null) {
       throw new FileContentError('no contacts found: the file is empty');
     }

@@ -46,22 +46,35 @@ export function checkUtf8(buf: Uint8Array, start = 0): Utf8Check {
     let need: number;
     let min2 = 0x80;
     let max2 = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b >= 0xe0 && b <= 0xef) {
+    if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+    } else if (b >= 0xe0 && b <= 0xef) {
       need = 2;
-      if (b === 0xe0) min2 = 0xa0;
-      else if (b === 0xed) max2 = 0x9f;
+      if (b === 0xe0) {
+        min2 = 0xa0;
+      } else if (b === 0xed) {
+        max2 = 0x9f;
+      }
     } else if (b >= 0xf0 && b <= 0xf4) {
       need = 3;
-      if (b === 0xf0) min2 = 0x90;
-      else if (b === 0xf4) max2 = 0x8f;
-    } else return { invalidAt: i, incompleteTail: 0, nonAscii };
+      if (b === 0xf0) {
+        min2 = 0x90;
+      } else if (b === 0xf4) {
+        max2 = 0x8f;
+      }
+    } else {
+      return { invalidAt: i, incompleteTail: 0, nonAscii };
+    }
     for (let k = 1; k <= need; k++) {
-      if (i + k >= n) return { invalidAt: -1, incompleteTail: n - i, nonAscii };
+      if (i + k >= n) {
+        return { invalidAt: -1, incompleteTail: n - i, nonAscii };
+      }
       const c = buf[i + k]!;
       const lo = k === 1 ? min2 : 0x80;
       const hi = k === 1 ? max2 : 0xbf;
-      if (c < lo || c > hi) return { invalidAt: i, incompleteTail: 0, nonAscii };
+      if (c < lo || c > hi) {
+        return { invalidAt: i, incompleteTail: 0, nonAscii };
+      }
     }
     i += need + 1;
   }
@@ -95,15 +108,27 @@ export function scanUtf8(buf: Uint8Array): {
     const c = checkUtf8(buf, i);
     // Count valid sequences in [i, end of valid part).
     const end = c.invalidAt >= 0 ? c.invalidAt : buf.length - c.incompleteTail;
-    for (let k = i; k < end; k++) if (buf[k]! >= 0xc0) validMultibyte++;
-    if (c.invalidAt < 0) return { invalidAt, incompleteTail: c.incompleteTail, validMultibyte };
-    if (invalidAt < 0) invalidAt = c.invalidAt;
+    for (let k = i; k < end; k++) {
+      if (buf[k]! >= 0xc0) {
+        validMultibyte++;
+      }
+    }
+    if (c.invalidAt < 0) {
+      return { invalidAt, incompleteTail: c.incompleteTail, validMultibyte };
+    }
+    if (invalidAt < 0) {
+      invalidAt = c.invalidAt;
+    }
     i = c.invalidAt + 1;
   }
 }
 
 function firstNonAscii(buf: Uint8Array): number {
-  for (let i = 0; i < buf.length; i++) if (buf[i]! >= 0x80) return i;
+  for (let i = 0; i < buf.length; i++) {
+    if (buf[i]! >= 0x80) {
+      return i;
+    }
+  }
   return -1;
 }
 
@@ -114,8 +139,11 @@ class LineCounter {
   add(buf: Uint8Array, end = buf.length): void {
     for (let i = 0; i < end; i++) {
       const b = buf[i];
-      if (b === 0x0a) this.lf++;
-      else if (b === 0x0d) this.cr++;
+      if (b === 0x0a) {
+        this.lf++;
+      } else if (b === 0x0d) {
+        this.cr++;
+      }
     }
   }
   line(): number {
@@ -149,7 +177,9 @@ function strictUtf8Decoder(lines: LineCounter): Decoder {
       return td.decode(whole.subarray(0, cut), { stream: true });
     },
     end() {
-      if (carry.length > 0) fail();
+      if (carry.length > 0) {
+        fail();
+      }
       return td.decode();
     },
   };
@@ -186,11 +216,13 @@ export function decodeText(input: AsyncIterable<Buffer>): {
         eof = true;
         return;
       }
-      const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+      const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
       buf = buf.length > 0 ? Buffer.concat([buf, chunk]) : chunk;
     };
     const fillTo = async (n: number): Promise<void> => {
-      while (buf.length < n && !eof) await readMore();
+      while (buf.length < n && !eof) {
+        await readMore();
+      }
     };
 
     try {
@@ -227,7 +259,9 @@ export function decodeText(input: AsyncIterable<Buffer>): {
               yield buf.toString('latin1');
             }
             buf = Buffer.alloc(0);
-            if (eof) break;
+            if (eof) {
+              break;
+            }
             await readMore();
             continue;
           }
@@ -260,7 +294,9 @@ export function decodeText(input: AsyncIterable<Buffer>): {
       if (decoder !== null) {
         if (buf.length > 0) {
           const s = decoder.write(buf);
-          if (s.length > 0) yield s;
+          if (s.length > 0) {
+            yield s;
+          }
         }
         buf = Buffer.alloc(0);
         while (!eof) {
@@ -268,14 +304,20 @@ export function decodeText(input: AsyncIterable<Buffer>): {
           if (buf.length > 0) {
             const s = decoder.write(buf);
             buf = Buffer.alloc(0);
-            if (s.length > 0) yield s;
+            if (s.length > 0) {
+              yield s;
+            }
           }
         }
         const tail = decoder.end();
-        if (tail.length > 0) yield tail;
+        if (tail.length > 0) {
+          yield tail;
+        }
       }
     } finally {
-      if (!eof) await it.return?.();
+      if (!eof) {
+        await it.return?.();
+      }
     }
   }
 

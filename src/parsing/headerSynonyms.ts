@@ -270,9 +270,13 @@ export function normalizeHeader(header: string): string[] {
 /** Maps one header to a field, or null when it is not a contact field (kept in `original`). */
 export function matchHeader(header: string, column = 0): ColumnMatch | null {
   const words = normalizeHeader(header);
-  if (words.length === 0) return null;
+  if (words.length === 0) {
+    return null;
+  }
   const exact = BASE.get(words.join(''));
-  if (exact) return withAddressGroup({ ...exact, column }, 'none', 0);
+  if (exact) {
+    return withAddressGroup({ ...exact, column }, 'none', 0);
+  }
 
   let group: Group | null = null;
   let index = 0;
@@ -280,17 +284,24 @@ export function matchHeader(header: string, column = 0): ColumnMatch | null {
   const rest: string[] = [];
   for (const [i, w] of words.entries()) {
     const g = GROUP_WORDS.get(w);
-    if (g && group === null) group = g;
-    else if (/^\d+$/.test(w)) {
+    if (g && group === null) {
+      group = g;
+    } else if (/^\d+$/.test(w)) {
       if (index === 0) {
         index = Number(w);
         indexIsLast = i === words.length - 1;
       }
-    } else if (!FILLER_WORDS.has(w)) rest.push(w);
+    } else if (!FILLER_WORDS.has(w)) {
+      rest.push(w);
+    }
   }
   let base = rest.length > 0 ? BASE.get(rest.join('')) : undefined;
-  if (!base && rest.length === 0 && group === 'mobile') base = { field: 'phone', priority: 0 };
-  if (!base) return null;
+  if (!base && rest.length === 0 && group === 'mobile') {
+    base = { field: 'phone', priority: 0 };
+  }
+  if (!base) {
+    return null;
+  }
   const step = Math.min(index, 99) * 0.01;
   if (base.field === 'phone') {
     const p = base.priority === 1.5 || group !== null ? GROUP_PRIORITY.phone[group ?? 'none'] : base.priority;
@@ -309,12 +320,16 @@ export function matchHeader(header: string, column = 0): ColumnMatch | null {
     return withAddressGroup({ ...base, column }, group ?? 'none', index);
   }
   // Names, company and title carry no group ("Business Name" is handled as an exact synonym).
-  if (group !== null) return null;
+  if (group !== null) {
+    return null;
+  }
   return { ...base, priority: base.priority + step, column };
 }
 
 function withAddressGroup(m: ColumnMatch, group: Group | 'none', index: number): ColumnMatch {
-  if (!(ADDRESS_FIELDS as readonly string[]).includes(m.field)) return m;
+  if (!(ADDRESS_FIELDS as readonly string[]).includes(m.field)) {
+    return m;
+  }
   return {
     ...m,
     priority: GROUP_PRIORITY.address[group] + Math.min(index, 99) * 0.01,
@@ -371,7 +386,9 @@ export function mapHeaders(headers: readonly string[]): HeaderMapping {
     }
   }
   const columns: (ContactField | null)[] = headers.map(() => null);
-  for (const m of matches) columns[m.column] = m.field;
+  for (const m of matches) {
+    columns[m.column] = m.field;
+  }
   const recognised = (['fullName', 'firstName', 'lastName', 'email', 'phone'] as const).some((f) =>
     fields.has(f),
   );
@@ -394,7 +411,9 @@ export function pickFields(mapping: HeaderMapping, cells: readonly string[]): Ma
   const first = (cols: readonly number[] | undefined): string | null => {
     for (const c of cols ?? []) {
       const v = value(c);
-      if (v !== null) return v;
+      if (v !== null) {
+        return v;
+      }
     }
     return null;
   };
@@ -418,7 +437,9 @@ export function pickFields(mapping: HeaderMapping, cells: readonly string[]): Ma
   for (const g of mapping.addressGroups) {
     const parts = ADDRESS_FIELDS.map((f) => [f, first(g.columns[f])] as const);
     if (parts.some(([, v]) => v !== null)) {
-      for (const [f, v] of parts) out[f] = v;
+      for (const [f, v] of parts) {
+        out[f] = v;
+      }
       break;
     }
   }

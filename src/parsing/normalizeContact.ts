@@ -27,19 +27,27 @@ export interface EmailResult {
 
 /** Trims, removes `mailto:` and `Name <...>`, lower-cases the domain, validates. */
 export function normalizeEmail(raw: string): EmailResult {
-  let v = firstOfMany(raw, /\s*(?::::|;|,|\s)\s*/).trim();
+  let v = firstOfMany(raw.trim(), /\s*(?::::|;|,|\s)\s*/);
   const angle = /<([^<>]+)>/.exec(raw);
-  if (angle) v = angle[1]!.trim();
+  if (angle) {
+    v = angle[1]!.trim();
+  }
   v = v.replace(/^mailto:/i, '');
   const at = v.lastIndexOf('@');
   const bad = { email: null, issue: `email address is not valid: ${raw.trim()}` };
-  if (at <= 0 || at === v.length - 1 || v.length > 254) return bad;
+  if (at <= 0 || at === v.length - 1 || v.length > 254) {
+    return bad;
+  }
   const local = v.slice(0, at);
   const domain = v.slice(at + 1).toLowerCase();
   const asciiDomain = domainToASCII(domain);
-  if (!EMAIL_LOCAL.test(local) || local.length > 64 || asciiDomain === '') return bad;
+  if (!EMAIL_LOCAL.test(local) || local.length > 64 || asciiDomain === '') {
+    return bad;
+  }
   const labels = asciiDomain.split('.');
-  if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) return bad;
+  if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) {
+    return bad;
+  }
   return { email: `${local}@${domain}`, issue: null };
 }
 
@@ -53,19 +61,27 @@ export interface PhoneResult {
 
 export function normalizePhone(raw: string, defaultRegion: string): PhoneResult {
   const text = firstOfMany(raw, /\s*(?::::|;|\/\/)\s*/);
-  if (text === '') return { phone: null, parsed: false, issue: null };
+  if (text === '') {
+    return { phone: null, parsed: false, issue: null };
+  }
   const region = defaultRegion.toUpperCase();
-  const defaultCountry = isSupportedCountry(region) ? (region as CountryCode) : undefined;
+  const defaultCountry = isSupportedCountry(region) ? region : undefined;
   const tryParse = (s: string, country?: CountryCode): string | null => {
     const pn = parsePhoneNumberFromString(s, country ? { defaultCountry: country } : {});
     return pn?.isValid() ? pn.number : null;
   };
   let e164 = tryParse(text, defaultCountry);
   const digits = text.replace(/[\s().\-/]/g, '');
-  if (e164 === null && /^00\d{8,15}$/.test(digits)) e164 = tryParse(`+${digits.slice(2)}`);
+  if (e164 === null && /^00\d{8,15}$/.test(digits)) {
+    e164 = tryParse(`+${digits.slice(2)}`);
+  }
   // A number stored as a spreadsheet number lost its "+": 4915112345678.
-  if (e164 === null && /^\d{10,15}$/.test(digits)) e164 = tryParse(`+${digits}`);
-  if (e164 !== null) return { phone: e164, parsed: true, issue: null };
+  if (e164 === null && /^\d{10,15}$/.test(digits)) {
+    e164 = tryParse(`+${digits}`);
+  }
+  if (e164 !== null) {
+    return { phone: e164, parsed: true, issue: null };
+  }
   return { phone: text, parsed: false, issue: `phone number could not be parsed: ${text}` };
 }
 
@@ -100,15 +116,23 @@ export function splitFullName(full: string): { firstName: string | null; lastNam
     return { firstName: first || null, lastName: last || null };
   }
   const words = full.split(/\s+/).filter((w) => w.length > 0);
-  if (words.length === 0) return { firstName: null, lastName: null };
-  if (words.length === 1) return { firstName: words[0]!, lastName: null };
+  if (words.length === 0) {
+    return { firstName: null, lastName: null };
+  }
+  if (words.length === 1) {
+    return { firstName: words[0]!, lastName: null };
+  }
   let lastStart = words.length - 1;
-  while (lastStart > 1 && PARTICLES.has(words[lastStart - 1]!)) lastStart--;
+  while (lastStart > 1 && PARTICLES.has(words[lastStart - 1]!)) {
+    lastStart--;
+  }
   return { firstName: words[0]!, lastName: words.slice(lastStart).join(' ') };
 }
 
 const clean = (v: string | null): string | null => {
-  if (v === null) return null;
+  if (v === null) {
+    return null;
+  }
   const t = v.replace(/\s+/g, ' ').trim();
   return t === '' ? null : t;
 };
@@ -125,7 +149,9 @@ export function normalizeContact(raw: RawContact, defaultRegion: string): Parsed
     fullName = [firstName, middleName, lastName].filter((x) => x !== null).join(' ');
   } else if (fullName !== null && firstName === null && lastName === null) {
     ({ firstName, lastName } = splitFullName(fullName));
-    if (fullName.includes(',')) fullName = [firstName, lastName].filter((x) => x !== null).join(' ');
+    if (fullName.includes(',')) {
+      fullName = [firstName, lastName].filter((x) => x !== null).join(' ');
+    }
   }
 
   let email: string | null = null;
@@ -133,7 +159,9 @@ export function normalizeContact(raw: RawContact, defaultRegion: string): Parsed
   if (rawEmail !== null) {
     const r = normalizeEmail(rawEmail);
     email = r.email;
-    if (r.issue) issues.push(r.issue);
+    if (r.issue) {
+      issues.push(r.issue);
+    }
   }
 
   let phone: string | null = null;
@@ -143,7 +171,9 @@ export function normalizeContact(raw: RawContact, defaultRegion: string): Parsed
     const r = normalizePhone(rawPhone, defaultRegion);
     phone = r.phone;
     phoneParsed = r.parsed;
-    if (r.issue) issues.push(r.issue);
+    if (r.issue) {
+      issues.push(r.issue);
+    }
   }
 
   if (fullName === null && email === null && !phoneParsed) {

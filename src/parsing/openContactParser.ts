@@ -8,9 +8,13 @@ import { parseVcard } from './vcard.js';
 export class ProgressTracker {
   private value = 0;
   set(fraction: number): void {
-    if (!Number.isFinite(fraction)) return;
+    if (!Number.isFinite(fraction)) {
+      return;
+    }
     const v = Math.min(Math.max(fraction, 0), 1);
-    if (v > this.value) this.value = v;
+    if (v > this.value) {
+      this.value = v;
+    }
   }
   get(): number {
     return this.value;
@@ -33,11 +37,15 @@ async function* countingChunks(
           : Buffer.from(chunk as Uint8Array);
       read += buf.length;
       // Stay below 1 until parsing has finished.
-      if (totalBytes > 0) progress.set(Math.min(read / totalBytes, 0.99));
+      if (totalBytes > 0) {
+        progress.set(Math.min(read / totalBytes, 0.99));
+      }
       yield buf;
     }
   } finally {
-    if (!input.destroyed && !input.readableEnded) input.destroy();
+    if (!input.destroyed && !input.readableEnded) {
+      input.destroy();
+    }
   }
 }
 

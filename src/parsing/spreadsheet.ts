@@ -85,11 +85,15 @@ function checkZipStructure(buf: Buffer, cap: number): void {
   ) {
     throw notXlsx(' (unsupported or damaged zip archive)');
   }
-  if (totalEntries > MAX_ZIP_ENTRIES) throw notXlsx(` (it contains ${totalEntries} files)`);
+  if (totalEntries > MAX_ZIP_ENTRIES) {
+    throw notXlsx(` (it contains ${totalEntries} files)`);
+  }
   let p = cdOffset;
   let declared = 0;
   for (let i = 0; i < totalEntries; i++) {
-    if (p + 46 > eocd || buf.readUInt32LE(p) !== 0x02014b50) throw notXlsx(' (damaged zip directory)');
+    if (p + 46 > eocd || buf.readUInt32LE(p) !== 0x02014b50) {
+      throw notXlsx(' (damaged zip directory)');
+    }
     const flags = buf.readUInt16LE(p + 8);
     const method = buf.readUInt16LE(p + 10);
     const csz = buf.readUInt32LE(p + 20);
@@ -98,13 +102,19 @@ function checkZipStructure(buf: Buffer, cap: number): void {
     const extraLen = buf.readUInt16LE(p + 30);
     const commentLen = buf.readUInt16LE(p + 32);
     const local = buf.readUInt32LE(p + 42);
-    if (flags & 0x41) throw passwordProtected();
+    if (flags & 0x41) {
+      throw passwordProtected();
+    }
     if (csz === 0xffffffff || usz === 0xffffffff || local === 0xffffffff) {
       throw notXlsx(' (zip64 archives are not supported)');
     }
-    if (method !== 0 && method !== 8) throw notXlsx(' (unsupported zip compression)');
+    if (method !== 0 && method !== 8) {
+      throw notXlsx(' (unsupported zip compression)');
+    }
     declared += usz;
-    if (declared > cap) throw tooBig(cap);
+    if (declared > cap) {
+      throw tooBig(cap);
+    }
     if (local + 30 > cdOffset || buf.readUInt32LE(local) !== 0x04034b50) {
       throw notXlsx(' (damaged zip entry)');
     }
@@ -158,20 +168,26 @@ async function inflateAndScan(buf: Buffer, cap: number): Promise<string[]> {
           let first = true;
           let failed = false;
           const abort = (e: FileContentError) => {
-            if (failed) return;
+            if (failed) {
+              return;
+            }
             failed = true;
             stream.unpipe();
             stream.destroy();
             reject(e);
           };
           stream.on('data', (chunk: Buffer) => {
-            if (failed) return;
+            if (failed) {
+              return;
+            }
             inflated += chunk.length;
             if (inflated > cap) {
               abort(tooBig(cap));
               return;
             }
-            if (!isXml) return;
+            if (!isXml) {
+              return;
+            }
             if (first) {
               first = false;
               if (chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || chunk[1] === 0x00)) {
@@ -193,7 +209,9 @@ async function inflateAndScan(buf: Buffer, cap: number): Promise<string[]> {
           });
           stream.on('error', (e: Error) => abort(notXlsx(` (${e.message})`)));
           stream.on('end', () => {
-            if (!failed) zip.readEntry();
+            if (!failed) {
+              zip.readEntry();
+            }
           });
         });
       });
@@ -207,7 +225,9 @@ async function inflateAndScan(buf: Buffer, cap: number): Promise<string[]> {
 
 /** Text the user sees in a cell; large General-format integers keep all their digits. */
 export function cellText(cell: XLSX.CellObject | undefined): string {
-  if (!cell) return '';
+  if (!cell) {
+    return '';
+  }
   if (cell.t === 'n' && typeof cell.v === 'number') {
     const fmt = typeof cell.z === 'string' ? cell.z : 'General';
     if (
@@ -219,9 +239,15 @@ export function cellText(cell: XLSX.CellObject | undefined): string {
       return String(cell.v);
     }
   }
-  if (typeof cell.w === 'string') return cell.w;
-  if (cell.v === undefined || cell.v === null) return '';
-  if (cell.v instanceof Date) return cell.v.toISOString().slice(0, 10);
+  if (typeof cell.w === 'string') {
+    return cell.w;
+  }
+  if (cell.v === undefined || cell.v === null) {
+    return '';
+  }
+  if (cell.v instanceof Date) {
+    return cell.v.toISOString().slice(0, 10);
+  }
   return String(cell.v);
 }
 
@@ -229,9 +255,13 @@ function sheetRowTexts(ws: XLSX.WorkSheet, range: XLSX.Range, r: number): string
   const data = ws['!data'];
   const row = data?.[r];
   const out: string[] = [];
-  for (let c = 0; c <= range.e.c; c++) out.push(cellText(row?.[c]));
+  for (let c = 0; c <= range.e.c; c++) {
+    out.push(cellText(row?.[c]));
+  }
   // Trailing empty cells carry nothing.
-  while (out.length > 0 && out[out.length - 1] === '') out.pop();
+  while (out.length > 0 && out[out.length - 1] === '') {
+    out.pop();
+  }
   return out;
 }
 
@@ -247,19 +277,29 @@ function chooseSheet(wb: XLSX.WorkBook): ChosenSheet | null {
   for (const name of wb.SheetNames) {
     const ws = wb.Sheets[name];
     const ref = ws?.['!ref'];
-    if (!ws || !ref) continue;
+    if (!ws || !ref) {
+      continue;
+    }
     const range = XLSX.utils.decode_range(ref);
     let best: { row: number; mapped: number } | null = null;
     const last = Math.min(range.e.r, range.s.r + HEADER_SEARCH_ROWS - 1);
     for (let r = range.s.r; r <= last; r++) {
       const cells = sheetRowTexts(ws, range, r);
-      if (isBlankRow(cells)) continue;
+      if (isBlankRow(cells)) {
+        continue;
+      }
       const mapping = mapHeaders(columnNames(cells));
-      if (!mapping.recognised) continue;
+      if (!mapping.recognised) {
+        continue;
+      }
       const mapped = mapping.columns.filter((c) => c !== null).length;
-      if (!best || mapped > best.mapped) best = { row: r, mapped };
+      if (!best || mapped > best.mapped) {
+        best = { row: r, mapped };
+      }
     }
-    if (best) return { name, ws, range, headerRow: best.row };
+    if (best) {
+      return { name, ws, range, headerRow: best.row };
+    }
   }
   return null;
 }
@@ -281,7 +321,9 @@ function readWorkbook(buf: Buffer, format: 'xls' | 'xlsx', sheetRows: number): X
     });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    if (/password|encrypt/i.test(msg)) throw passwordProtected();
+    if (/password|encrypt/i.test(msg)) {
+      throw passwordProtected();
+    }
     throw format === 'xlsx' ? notXlsx() : notXls();
   }
 }
@@ -325,7 +367,7 @@ export async function* parseSpreadsheet(
   }
   const { ws, range, headerRow } = chosen;
   // SheetJS stopped reading at sheetRows: rows beyond it would be lost silently, so refuse.
-  const full = ws['!fullref'];
+  const full: unknown = ws['!fullref'];
   if (typeof full === 'string' && XLSX.utils.decode_range(full).e.r > range.e.r) {
     throw new FileContentError(
       `sheet "${chosen.name}" has more than ${sheetRows.toLocaleString('en-US')} rows; the limit is ` +
@@ -337,7 +379,9 @@ export async function* parseSpreadsheet(
   for (let r = headerRow + 1; r <= range.e.r; r++) {
     const row = builder.build(sheetRowTexts(ws, range, r), r - headerRow);
     opts.onProgress(Math.min((r - headerRow) / total, 0.99));
-    if (row) yield row;
+    if (row) {
+      yield row;
+    }
   }
   if (builder.rows === 0) {
     throw new FileContentError('no contacts found: the sheet has a header row but no data rows');

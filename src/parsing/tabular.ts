@@ -27,7 +27,9 @@ export function columnNames(header: readonly string[]): string[] {
       .replace(/^\uFEFF/, '')
       .trim()
       .slice(0, MAX_CELL_CHARS);
-    if (name === '') name = `column_${i + 1}`;
+    if (name === '') {
+      name = `column_${i + 1}`;
+    }
     const n = (seen.get(name) ?? 0) + 1;
     seen.set(name, n);
     return n === 1 ? name : `${name} ${n}`;
@@ -49,7 +51,9 @@ export class TableContactBuilder {
   ) {
     this.names = columnNames(header);
     this.mapping = mapHeaders(this.names);
-    if (!this.mapping.recognised) throw new FileContentError(NO_HEADER_MESSAGE);
+    if (!this.mapping.recognised) {
+      throw new FileContentError(NO_HEADER_MESSAGE);
+    }
   }
 
   /** Number of non-blank data rows seen. */
@@ -59,9 +63,13 @@ export class TableContactBuilder {
 
   /** Returns null for a blank row. `rowNumber` is the data row's position after the header. */
   build(cells: readonly string[], rowNumber: number): ParsedRow | null {
-    if (isBlankRow(cells)) return null;
+    if (isBlankRow(cells)) {
+      return null;
+    }
     this.count++;
-    if (this.count > this.opts.maxRows) throw tooManyRows(this.opts.maxRows);
+    if (this.count > this.opts.maxRows) {
+      throw tooManyRows(this.opts.maxRows);
+    }
     const issues: string[] = [];
     let kept = cells;
     if (cells.length > MAX_COLUMNS) {
@@ -78,7 +86,9 @@ export class TableContactBuilder {
         issues.push(`column "${name}" was longer than ${MAX_CELL_CHARS} characters and was truncated`);
       }
       capped.push(v);
-      if (v.trim() !== '') original[name] = v;
+      if (v.trim() !== '') {
+        original[name] = v;
+      }
     });
     return normalizeContact(
       { rowNumber, fields: pickFields(this.mapping, capped), original, issues },

@@ -60,7 +60,9 @@ class LineAssembler {
   constructor(private readonly emit: (line: LogicalLine) => void) {}
 
   private append(b: Buffer): void {
-    if (b.length === 0) return;
+    if (b.length === 0) {
+      return;
+    }
     this.lastByte = b[b.length - 1]!;
     const room = MAX_VCARD_LINE_BYTES - this.size;
     if (room <= 0) {
@@ -68,7 +70,9 @@ class LineAssembler {
       return;
     }
     const take = b.length > room ? b.subarray(0, room) : b;
-    if (take.length < b.length) this.truncated = true;
+    if (take.length < b.length) {
+      this.truncated = true;
+    }
     this.parts.push(Buffer.from(take));
     this.size += take.length;
   }
@@ -89,18 +93,24 @@ class LineAssembler {
       this.append(phys);
     } else {
       this.flush();
-      if (phys.length === 0) return;
+      if (phys.length === 0) {
+        return;
+      }
       this.open = true;
       this.append(phys);
       const colon = phys.indexOf(0x3a);
       const head = phys.subarray(0, colon < 0 ? Math.min(phys.length, 512) : colon).toString('latin1');
       this.qp = /QUOTED-PRINTABLE/i.test(head);
     }
-    if (cut) this.truncated = true;
+    if (cut) {
+      this.truncated = true;
+    }
   }
 
   flush(): void {
-    if (this.open) this.emit({ bytes: Buffer.concat(this.parts, this.size), truncated: this.truncated });
+    if (this.open) {
+      this.emit({ bytes: Buffer.concat(this.parts, this.size), truncated: this.truncated });
+    }
     this.parts = [];
     this.size = 0;
     this.truncated = false;
@@ -122,11 +132,15 @@ class PhysicalLines {
   private add(b: Buffer): void {
     const room = MAX_VCARD_LINE_BYTES + 1 - this.size;
     if (room <= 0) {
-      if (b.length > 0) this.cut = true;
+      if (b.length > 0) {
+        this.cut = true;
+      }
       return;
     }
     const take = b.length > room ? b.subarray(0, room) : b;
-    if (take.length < b.length) this.cut = true;
+    if (take.length < b.length) {
+      this.cut = true;
+    }
     if (take.length > 0) {
       this.parts.push(Buffer.from(take));
       this.size += take.length;
@@ -156,8 +170,12 @@ class PhysicalLines {
         this.end();
         if (b === 0x0d) {
           if (i + 1 < chunk.length) {
-            if (chunk[i + 1] === 0x0a) i++;
-          } else this.pendingCR = true;
+            if (chunk[i + 1] === 0x0a) {
+              i++;
+            }
+          } else {
+            this.pendingCR = true;
+          }
         }
         start = i + 1;
       }
@@ -166,7 +184,9 @@ class PhysicalLines {
   }
 
   finish(): void {
-    if (this.size > 0 || this.cut) this.end();
+    if (this.size > 0 || this.cut) {
+      this.end();
+    }
     this.out.flush();
   }
 }
@@ -206,7 +226,9 @@ function decodeBytes(bytes: Buffer, charset: string | null): string {
     return iconv.decode(bytes, charset);
   }
   const check = checkUtf8(bytes);
-  if (check.invalidAt < 0 && check.incompleteTail === 0) return bytes.toString('utf8');
+  if (check.invalidAt < 0 && check.incompleteTail === 0) {
+    return bytes.toString('utf8');
+  }
   return iconv.decode(bytes, 'windows-1252');
 }
 
@@ -216,11 +238,15 @@ function splitOutsideQuotes(s: string, sep: string): string[] {
   let cur = '';
   let q = false;
   for (const ch of s) {
-    if (ch === '"') q = !q;
+    if (ch === '"') {
+      q = !q;
+    }
     if (ch === sep && !q) {
       out.push(cur);
       cur = '';
-    } else cur += ch;
+    } else {
+      cur += ch;
+    }
   }
   out.push(cur);
   return out;
@@ -234,13 +260,16 @@ export function parsePropertyLine(line: LogicalLine): VcardProperty | null {
   const limit = Math.min(bytes.length, 4096);
   for (let i = 0; i < limit; i++) {
     const b = bytes[i];
-    if (b === 0x22) q = !q;
-    else if (b === 0x3a && !q) {
+    if (b === 0x22) {
+      q = !q;
+    } else if (b === 0x3a && !q) {
       colon = i;
       break;
     }
   }
-  if (colon <= 0) return null;
+  if (colon <= 0) {
+    return null;
+  }
   const head = decodeBytes(bytes.subarray(0, colon), null);
   const [nameWithGroup = '', ...paramParts] = splitOutsideQuotes(head, ';');
   const dot = nameWithGroup.lastIndexOf('.');
@@ -249,7 +278,9 @@ export function parsePropertyLine(line: LogicalLine): VcardProperty | null {
     .slice(dot + 1)
     .trim()
     .toUpperCase();
-  if (!/^[A-Z0-9-]+$/.test(name)) return null;
+  if (!/^[A-Z0-9-]+$/.test(name)) {
+    return null;
+  }
   const params: VcardParam[] = [];
   for (const part of paramParts) {
     const eq = part.indexOf('=');
@@ -277,7 +308,9 @@ export function parsePropertyLine(line: LogicalLine): VcardProperty | null {
   let rawValue = '';
   if (!skipped) {
     let valueBytes = bytes.subarray(colon + 1);
-    if (encoding === 'QUOTED-PRINTABLE') valueBytes = decodeQuotedPrintable(valueBytes);
+    if (encoding === 'QUOTED-PRINTABLE') {
+      valueBytes = decodeQuotedPrintable(valueBytes);
+    }
     rawValue = decodeBytes(valueBytes, param('CHARSET'));
   }
   return { group, name, params, rawValue, skipped, truncated: line.truncated };
@@ -302,7 +335,9 @@ export function splitStructured(v: string): string[] {
     } else if (ch === ';') {
       out.push(cur);
       cur = '';
-    } else cur += ch;
+    } else {
+      cur += ch;
+    }
   }
   out.push(cur);
   return out.map((c) => unescapeText(c).trim());
@@ -319,16 +354,24 @@ function types(p: VcardProperty): string[] {
 /** Lower is preferred: PREF=1 (4.0) < TYPE=pref / bare PREF (2.1, 3.0) < others in file order. */
 function preference(p: VcardProperty): number {
   const pref = p.params.find((x) => x.name === 'PREF')?.values[0];
-  if (pref !== undefined && /^\d+$/.test(pref)) return Number(pref);
-  if (types(p).includes('PREF')) return 1;
+  if (pref !== undefined && /^\d+$/.test(pref)) {
+    return Number(pref);
+  }
+  if (types(p).includes('PREF')) {
+    return 1;
+  }
   return 1000;
 }
 
 function pickPreferred(props: VcardProperty[]): VcardProperty | null {
   let best: VcardProperty | null = null;
   for (const p of props) {
-    if (p.rawValue.trim() === '') continue;
-    if (!best || preference(p) < preference(best)) best = p;
+    if (p.rawValue.trim() === '') {
+      continue;
+    }
+    if (!best || preference(p) < preference(best)) {
+      best = p;
+    }
   }
   return best;
 }
@@ -336,7 +379,9 @@ function pickPreferred(props: VcardProperty[]): VcardProperty | null {
 /** `tel:+1-555-555-0100;ext=12` -> `+1-555-555-0100`. */
 function telValue(v: string): string {
   const t = unescapeText(v).trim();
-  if (/^tel:/i.test(t)) return t.slice(4).split(';')[0]!.trim();
+  if (/^tel:/i.test(t)) {
+    return t.slice(4).split(';')[0]!.trim();
+  }
   return t;
 }
 
@@ -349,12 +394,18 @@ function cardToRow(props: VcardProperty[], rowNumber: number, defaultRegion: str
   let keys = 0;
   let droppedKeys = false;
   for (const p of props) {
-    if (p.name === 'BEGIN' || p.name === 'END' || p.skipped) continue;
-    if (p.truncated) issues.push(`${p.name} value was too long and was truncated`);
+    if (p.name === 'BEGIN' || p.name === 'END' || p.skipped) {
+      continue;
+    }
+    if (p.truncated) {
+      issues.push(`${p.name} value was too long and was truncated`);
+    }
     let value = ['N', 'ADR', 'ORG'].includes(p.name)
       ? splitStructured(p.rawValue).join(';')
       : unescapeText(p.rawValue);
-    if (value.trim() === '') continue;
+    if (value.trim() === '') {
+      continue;
+    }
     if (value.length > MAX_CELL_CHARS) {
       value = value.slice(0, MAX_CELL_CHARS);
       issues.push(`${p.name} was longer than ${MAX_CELL_CHARS} characters and was truncated`);
@@ -362,7 +413,9 @@ function cardToRow(props: VcardProperty[], rowNumber: number, defaultRegion: str
     const t = types(p);
     const base = t.length > 0 ? `${p.name};TYPE=${t.join(',')}` : p.name;
     let key = base;
-    for (let n = 2; key in original; n++) key = `${base} ${n}`;
+    for (let n = 2; key in original; n++) {
+      key = `${base} ${n}`;
+    }
     if (keys >= MAX_COLUMNS) {
       droppedKeys = true;
       continue;
@@ -370,7 +423,9 @@ function cardToRow(props: VcardProperty[], rowNumber: number, defaultRegion: str
     original[key] = value;
     keys++;
   }
-  if (droppedKeys) issues.push(`card has more than ${MAX_COLUMNS} properties; the rest were not kept`);
+  if (droppedKeys) {
+    issues.push(`card has more than ${MAX_COLUMNS} properties; the rest were not kept`);
+  }
 
   const byName = (n: string) => props.filter((p) => p.name === n && !p.skipped);
   const fn = byName('FN').find((p) => p.rawValue.trim() !== '');
@@ -401,7 +456,9 @@ function cardToRow(props: VcardProperty[], rowNumber: number, defaultRegion: str
   };
   for (const k of Object.keys(fields) as (keyof MappedFields)[]) {
     const v = fields[k];
-    if (v !== null && v.length > MAX_CELL_CHARS) fields[k] = v.slice(0, MAX_CELL_CHARS);
+    if (v !== null && v.length > MAX_CELL_CHARS) {
+      fields[k] = v.slice(0, MAX_CELL_CHARS);
+    }
   }
   return normalizeContact({ rowNumber, fields, original, issues }, defaultRegion);
 }
@@ -414,15 +471,21 @@ async function* utf8Bytes(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> 
     let c = chunk;
     if (first) {
       first = false;
-      if (c.length >= 2 && c[0] === 0xff && c[1] === 0xfe) decoder = iconv.getDecoder('utf-16le');
-      else if (c.length >= 2 && c[0] === 0xfe && c[1] === 0xff) decoder = iconv.getDecoder('utf-16be');
-      else if (c.length >= 3 && c[0] === 0xef && c[1] === 0xbb && c[2] === 0xbf) c = c.subarray(3);
+      if (c.length >= 2 && c[0] === 0xff && c[1] === 0xfe) {
+        decoder = iconv.getDecoder('utf-16le');
+      } else if (c.length >= 2 && c[0] === 0xfe && c[1] === 0xff) {
+        decoder = iconv.getDecoder('utf-16be');
+      } else if (c.length >= 3 && c[0] === 0xef && c[1] === 0xbb && c[2] === 0xbf) {
+        c = c.subarray(3);
+      }
     }
     yield decoder ? Buffer.from(decoder.write(c), 'utf8') : c;
   }
   if (decoder) {
     const tail = decoder.end();
-    if (tail) yield Buffer.from(tail, 'utf8');
+    if (tail) {
+      yield Buffer.from(tail, 'utf8');
+    }
   }
 }
 
@@ -440,36 +503,48 @@ export async function* parseVcard(
   let sawCard = false;
 
   const finishCard = () => {
-    if (!cardProps) return;
+    if (!cardProps) {
+      return;
+    }
     const props = cardProps;
     cardProps = null;
     if (!props.some((p) => !['VERSION', 'BEGIN', 'END'].includes(p.name) && p.rawValue.trim() !== '')) {
       return; // an empty card is skipped like a blank row
     }
     cards++;
-    if (cards > opts.maxRows) throw tooManyRows(opts.maxRows);
+    if (cards > opts.maxRows) {
+      throw tooManyRows(opts.maxRows);
+    }
     ready.push(cardToRow(props, cards, opts.defaultRegion, cardIssues));
   };
 
   const assembler = new LineAssembler((line) => {
     const prop = parsePropertyLine(line);
-    if (!prop) return;
+    if (!prop) {
+      return;
+    }
     const value = prop.rawValue.trim().toUpperCase();
     if (prop.name === 'BEGIN' && value === 'VCARD') {
       sawCard = true;
-      if (cardProps) nested++;
-      else {
+      if (cardProps) {
+        nested++;
+      } else {
         cardProps = [];
         cardIssues = [];
       }
       return;
     }
     if (prop.name === 'END' && value === 'VCARD') {
-      if (nested > 0) nested--;
-      else finishCard();
+      if (nested > 0) {
+        nested--;
+      } else {
+        finishCard();
+      }
       return;
     }
-    if (!cardProps || nested > 0) return;
+    if (!cardProps || nested > 0) {
+      return;
+    }
     if (cardProps.length >= MAX_PROPERTIES_PER_CARD) {
       if (cardIssues.length === 0 || !cardIssues.includes('too many properties; the rest were ignored')) {
         cardIssues.push('too many properties; the rest were ignored');
@@ -482,16 +557,22 @@ export async function* parseVcard(
 
   for await (const chunk of utf8Bytes(input)) {
     lines.write(chunk);
-    while (ready.length > 0) yield ready.shift()!;
+    while (ready.length > 0) {
+      yield ready.shift()!;
+    }
   }
   lines.finish();
   if (cardProps) {
     cardIssues.push('the card is not terminated (END:VCARD is missing)');
     finishCard();
   }
-  while (ready.length > 0) yield ready.shift()!;
+  while (ready.length > 0) {
+    yield ready.shift()!;
+  }
   if (!sawCard) {
     throw new FileContentError('no contacts found: the file contains no vCard (BEGIN:VCARD … END:VCARD)');
   }
-  if (cards === 0) throw new FileContentError('no contacts found: every vCard in the file is empty');
+  if (cards === 0) {
+    throw new FileContentError('no contacts found: every vCard in the file is empty');
+  }
 }

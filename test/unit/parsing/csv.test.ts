@@ -309,8 +309,9 @@ describe('CSV dialects and errors', () => {
     const r = await parse(`Name,Email\n${rows}\n`, 'csv', { chunkSize: 1024, maxRows: 50_000 });
     expect(r.error).toBeNull();
     expect(r.progress.at(-1)).toBe(1);
-    for (let i = 1; i < r.progress.length; i++)
+    for (let i = 1; i < r.progress.length; i++) {
       expect(r.progress[i]).toBeGreaterThanOrEqual(r.progress[i - 1]!);
+    }
     expect(r.progress.some((p) => p > 0.2 && p < 0.9)).toBe(true);
   });
 });

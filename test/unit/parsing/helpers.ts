@@ -35,7 +35,9 @@ export async function parse(
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const chunkSize = opts.chunkSize ?? 64 * 1024;
   const chunks: Buffer[] = [];
-  for (let i = 0; i < buf.length; i += chunkSize) chunks.push(buf.subarray(i, i + chunkSize));
+  for (let i = 0; i < buf.length; i += chunkSize) {
+    chunks.push(buf.subarray(i, i + chunkSize));
+  }
   const parser = openContactParser(Readable.from(chunks), {
     format,
     maxRows: 10_000,
@@ -190,7 +192,9 @@ export async function deflateRepeated(
     const piece = n === perUnit ? unit : Buffer.from(repeat.repeat(n));
     crc = crc32(piece, crc);
     size += piece.length;
-    if (!d.write(piece)) await new Promise((r) => d.once('drain', r));
+    if (!d.write(piece)) {
+      await new Promise((r) => d.once('drain', r));
+    }
     left -= n;
   }
   crc = crc32(tail, crc);
