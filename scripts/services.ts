@@ -17,7 +17,9 @@ import { envLine } from './services/common.js';
 const emitWarning = process.emitWarning.bind(process);
 process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
   const text = typeof warning === 'string' ? warning : `${warning.name}: ${warning.message}`;
-  if (text.includes('NodeVersionSupportWarning') || rest.includes('NodeVersionSupportWarning')) return;
+  if (text.includes('NodeVersionSupportWarning') || rest.includes('NodeVersionSupportWarning')) {
+    return;
+  }
   (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
 };
 
@@ -59,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
       return res.ok ? 0 : 1;
     }
     case 'env':
-      for (const [k, v] of Object.entries(envFor())) process.stdout.write(envLine(k, v) + '\n');
+      for (const [k, v] of Object.entries(envFor())) {
+        process.stdout.write(envLine(k, v) + '\n');
+      }
       return 0;
     case undefined:
     case 'help':

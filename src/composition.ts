@@ -7,7 +7,10 @@ import { createPgPool, type PgPool } from './db/postgres.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createProducerRedis, waitForRedis } from './queue/redisConnection.js';
 import { createQueueService, type QueueService } from './queue/queueService.js';
-import { createBatchDeletionRepository, type BatchDeletionRepository } from './repositories/batchDeletionRepository.js';
+import {
+  createBatchDeletionRepository,
+  type BatchDeletionRepository,
+} from './repositories/batchDeletionRepository.js';
 import { createBatchRepository, type BatchRepository } from './repositories/batchRepository.js';
 import { createCassandraRecordsRepository } from './repositories/records/cassandraRecordsRepository.js';
 import { createPostgresRecordsRepository } from './repositories/records/postgresRecordsRepository.js';
@@ -40,7 +43,9 @@ export function createStorage(config: Config): StorageService {
 }
 
 export async function createRecordsRepository(config: Config, pool: PgPool): Promise<RecordsRepository> {
-  if (config.records.kind === 'postgres') return createPostgresRecordsRepository(pool);
+  if (config.records.kind === 'postgres') {
+    return createPostgresRecordsRepository(pool);
+  }
   const client = createCassandraClient({
     contactPoints: config.records.contactPoints,
     localDataCenter: config.records.localDataCenter,
@@ -55,7 +60,11 @@ export async function createRecordsRepository(config: Config, pool: PgPool): Pro
  * The composition root. Connects, migrates and wires; a dependency that cannot be reached at
  * start stops the process with a message naming it (better than serving 503s forever).
  */
-export async function createDeps(config: Config, logger: Logger, role: 'api' | 'worker' | 'all'): Promise<Deps> {
+export async function createDeps(
+  config: Config,
+  logger: Logger,
+  role: 'api' | 'worker' | 'all',
+): Promise<Deps> {
   const metrics = createMetrics(role);
   const pool = createPgPool({
     connectionString: config.postgres.connectionString,
@@ -65,16 +74,20 @@ export async function createDeps(config: Config, logger: Logger, role: 'api' | '
   });
   const closers: Array<() => Promise<unknown>> = [() => pool.end()];
   const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
+    for (const close of closers.reverse()) {
+      await close().catch(() => undefined);
+    }
   };
   try {
     await step('PostgreSQL', () => runMigrations(pool));
     const redis = createProducerRedis(config.redis);
-    closers.push(async () => redis.disconnect());
+    closers.push(() => Promise.resolve(redis.disconnect()));
     await step('Redis', () => waitForRedis(redis, 10_000));
     const storage = createStorage(config);
     await step(config.storage.kind === 'local' ? 'local storage' : 'SeaweedFS', () => storage.ping());
-    const records = await step(`records store (${config.records.kind})`, () => createRecordsRepository(config, pool));
+    const records = await step(`records store (${config.records.kind})`, () =>
+      createRecordsRepository(config, pool),
+    );
     closers.push(() => records.close());
     const queue = createQueueService(redis, {
       queueName: config.queueName,

@@ -169,7 +169,9 @@ const LOGBACK = `<?xml version="1.0" encoding="UTF-8"?>
 `;
 
 async function ensureJava(): Promise<void> {
-  if (exists(JAVA17)) return;
+  if (exists(JAVA17)) {
+    return;
+  }
   await aptInstall(['openjdk-17-jre-headless'], `OpenJDK 17 (${JAVA17})`);
   if (!exists(JAVA17)) {
     throw new ServiceError(`OpenJDK 17 still missing at ${JAVA17}; install openjdk-17-jre-headless`);
@@ -177,12 +179,16 @@ async function ensureJava(): Promise<void> {
 }
 
 async function ensureClasspath(): Promise<void> {
-  if (exists(LIB_DONE)) return;
+  if (exists(LIB_DONE)) {
+    return;
+  }
   let mvn = which('mvn');
   if (!mvn) {
     await aptInstall(['maven'], 'Maven (mvn, to fetch cassandra-all and its dependencies)');
     mvn = which('mvn');
-    if (!mvn) throw new ServiceError('mvn still missing after installing maven');
+    if (!mvn) {
+      throw new ServiceError('mvn still missing after installing maven');
+    }
   }
   ensureDir(CASS_TOOLS);
   const pom = path.join(CASS_TOOLS, 'pom.xml');
@@ -289,7 +295,9 @@ export const cassandra: ServiceDef = {
   },
 
   async probe() {
-    if (!(await portOpen(CQL_PORT))) return false;
+    if (!(await portOpen(CQL_PORT))) {
+      return false;
+    }
     return (await cqlReleaseVersion().catch(() => undefined)) !== undefined;
   },
 

@@ -63,11 +63,15 @@ export function run(
     const timer =
       opts.timeoutMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
     child.on('error', (err) => {
-      if (timer) clearTimeout(timer);
+      if (timer) {
+        clearTimeout(timer);
+      }
       reject(new ServiceError(`cannot run ${cmd}: ${err.message}`));
     });
     child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      if (timer) {
+        clearTimeout(timer);
+      }
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
     child.stdin.end(opts.input ?? '');
@@ -151,7 +155,9 @@ export function portOpen(port: number, host = LOOPBACK, timeoutMs = 1000): Promi
 
 /** Best-effort description of who listens on a port (via `ss`), for error messages. */
 export function portHolder(port: number): string {
-  if (!which('ss')) return 'unknown process';
+  if (!which('ss')) {
+    return 'unknown process';
+  }
   const r = spawnSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
   const m = /users:\(\((.*?)\)\)/.exec(r.stdout);
   return m?.[1] ?? (r.stdout.trim() || 'unknown process');
@@ -165,7 +171,9 @@ export function procStartTime(pid: number): string | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (rest[0] === 'Z' || rest[0] === 'X') return undefined; // zombie: as good as dead
+    if (rest[0] === 'Z' || rest[0] === 'X') {
+      return undefined;
+    } // zombie: as good as dead
     return rest[19];
   } catch {
     return undefined;
@@ -191,7 +199,9 @@ export function pidFile(name: string): string {
 
 export function writePidFile(name: string, pid: number): void {
   const startTime = procStartTime(pid);
-  if (startTime === undefined) throw new ServiceError(`${name}: process ${pid} died right after start`);
+  if (startTime === undefined) {
+    throw new ServiceError(`${name}: process ${pid} died right after start`);
+  }
   fs.writeFileSync(pidFile(name), `${pid}\n${startTime}\n`);
 }
 
@@ -244,7 +254,9 @@ export function spawnDetached(
     });
     child.on('error', (err) => log(`failed to start ${cmd}: ${err.message}`));
     child.unref();
-    if (child.pid === undefined) throw new ServiceError(`could not start ${cmd}`);
+    if (child.pid === undefined) {
+      throw new ServiceError(`could not start ${cmd}`);
+    }
     return child.pid;
   } finally {
     fs.closeSync(fd);
@@ -261,16 +273,22 @@ export async function stopProcess(info: PidInfo, signal: NodeJS.Signals, graceMs
   }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!alive()) return false;
+    if (!alive()) {
+      return false;
+    }
     await sleep(100);
   }
-  if (!alive()) return false;
+  if (!alive()) {
+    return false;
+  }
   try {
     process.kill(info.pid, 'SIGKILL');
   } catch {
     return false;
   }
-  for (let i = 0; i < 50 && alive(); i++) await sleep(100);
+  for (let i = 0; i < 50 && alive(); i++) {
+    await sleep(100);
+  }
   return true;
 }
 
@@ -295,7 +313,9 @@ export async function waitReady(
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
-    if (await probe()) return;
+    if (await probe()) {
+      return;
+    }
     if (procStartTime(opts.pid.pid) !== opts.pid.startTime) {
       throw new ServiceError(
         `${name} exited during startup. Last log lines (${opts.logFile}):\n${tail(opts.logFile)}`,
@@ -333,7 +353,9 @@ async function withFileLock<T>(name: string, fn: () => Promise<T>, waitMs: numbe
       fs.writeFileSync(lock, `${process.pid}\n${procStartTime(process.pid) ?? ''}\n`, { flag: 'wx' });
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw err;
+      }
       const [pidStr, st] = (fs.existsSync(lock) ? fs.readFileSync(lock, 'utf8') : '').trim().split('\n');
       const holder = Number(pidStr);
       if (

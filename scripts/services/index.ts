@@ -41,7 +41,9 @@ export function isServiceName(s: string): s is ServiceName {
 }
 
 function resolve(names: readonly string[] | undefined, fallback: readonly ServiceName[]): ServiceName[] {
-  if (names === undefined || names.length === 0) return [...fallback];
+  if (names === undefined || names.length === 0) {
+    return [...fallback];
+  }
   const bad = names.filter((n) => !isServiceName(n));
   if (bad.length > 0) {
     throw new ServiceError(`unknown service(s): ${bad.join(', ')} (known: ${ALL_SERVICES.join(', ')})`);
@@ -102,10 +104,15 @@ export async function up(names?: readonly string[]): Promise<Record<string, UpOu
   const out: Record<string, UpOutcome> = {};
   const errors: string[] = [];
   results.forEach((r, i) => {
-    if (r.status === 'fulfilled') out[list[i]!] = r.value;
-    else errors.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
+    if (r.status === 'fulfilled') {
+      out[list[i]!] = r.value;
+    } else {
+      errors.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
+    }
   });
-  if (errors.length > 0) throw new ServiceError(errors.join('\n\n'));
+  if (errors.length > 0) {
+    throw new ServiceError(errors.join('\n\n'));
+  }
   return out;
 }
 
@@ -123,8 +130,11 @@ async function downOne(svc: ServiceDef): Promise<DownOutcome> {
     );
     const killed = await stopProcess(live, svc.stopSignal, svc.stopGraceMs);
     fs.rmSync(pidFile(svc.name), { force: true });
-    if (killed) log(`${svc.name}: did not exit in time, killed`);
-    else log(`${svc.name}: stopped`);
+    if (killed) {
+      log(`${svc.name}: did not exit in time, killed`);
+    } else {
+      log(`${svc.name}: stopped`);
+    }
     return killed ? 'killed' : 'stopped';
   });
 }

@@ -45,7 +45,9 @@ interface Owner {
 
 /** Who runs the cluster: `postgres` when we are root, else ourselves. */
 async function owner(): Promise<Owner> {
-  if (!isRoot()) return { user: os.userInfo().username };
+  if (!isRoot()) {
+    return { user: os.userInfo().username };
+  }
   let r = spawnSync('id', ['-u', RUN_AS], { encoding: 'utf8' });
   if (r.status !== 0) {
     log(`creating system user ${RUN_AS}`);
@@ -105,7 +107,9 @@ export const postgres: ServiceDef = {
       fs.rmSync(pgData(), { recursive: true, force: true });
       for (const d of [pgData(), socketDir()]) {
         ensureDir(d);
-        if (ids.uid !== undefined) fs.chownSync(d, ids.uid, ids.gid!);
+        if (ids.uid !== undefined) {
+          fs.chownSync(d, ids.uid, ids.gid!);
+        }
       }
       fs.chmodSync(pgData(), 0o700);
       log(`postgres: initdb ${pgData()} (as ${o.user})`);
@@ -126,7 +130,9 @@ export const postgres: ServiceDef = {
       );
     }
     ensureDir(socketDir());
-    if (ids.uid !== undefined) fs.chownSync(socketDir(), ids.uid, ids.gid!);
+    if (ids.uid !== undefined) {
+      fs.chownSync(socketDir(), ids.uid, ids.gid!);
+    }
     return spawnDetached(
       `${PG_BIN}/postgres`,
       [
@@ -158,10 +164,14 @@ export const postgres: ServiceDef = {
         timeoutMs: 5000,
       },
     ).catch(() => undefined);
-    if (ready?.code !== 0) return false;
+    if (ready?.code !== 0) {
+      return false;
+    }
     // Before bootstrap the batchport role may not exist yet; pg_isready is then the best we have.
     const q = await psqlAsApp('SELECT 1').catch(() => undefined);
-    if (q?.code === 0) return q.stdout.trim() === '1';
+    if (q?.code === 0) {
+      return q.stdout.trim() === '1';
+    }
     return !exists(path.join(dir(), '.bootstrapped'));
   },
 
@@ -212,7 +222,9 @@ export const postgres: ServiceDef = {
       ],
       { ...asOwner(o), cwd: '/', timeoutMs: 30_000 },
     );
-    if (has.stdout.trim() !== '1') await admin(`CREATE DATABASE ${PG_DATABASE} OWNER ${PG_USER}`);
+    if (has.stdout.trim() !== '1') {
+      await admin(`CREATE DATABASE ${PG_DATABASE} OWNER ${PG_USER}`);
+    }
     const check = await psqlAsApp('SELECT current_user');
     if (check.code !== 0 || check.stdout.trim() !== PG_USER) {
       throw new ServiceError(`postgres: cannot log in as ${PG_USER}: ${check.stderr.trim()}`);

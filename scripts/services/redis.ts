@@ -45,8 +45,11 @@ export function redisPing(port = REDIS_PORT, password = REDIS_PASSWORD, timeoutM
       if (buf.startsWith('-')) {
         done(false);
       } // wrong password, or LOADING while replaying the AOF
-      else if (buf === '+OK\r\n+PONG\r\n') done(true);
-      else if (buf.length > 64) done(false);
+      else if (buf === '+OK\r\n+PONG\r\n') {
+        done(true);
+      } else if (buf.length > 64) {
+        done(false);
+      }
     });
   });
 }
@@ -62,7 +65,9 @@ export const redis: ServiceDef = {
   logFile,
 
   async install() {
-    if (!exists(REDIS_BIN)) await aptInstall(['redis-server'], `Redis (${REDIS_BIN})`);
+    if (!exists(REDIS_BIN)) {
+      await aptInstall(['redis-server'], `Redis (${REDIS_BIN})`);
+    }
     if (!exists(REDIS_BIN)) {
       throw new ServiceError(`redis-server still missing at ${REDIS_BIN} after install`);
     }

@@ -70,7 +70,9 @@ export function s3Client(
 }
 
 async function installedVersion(): Promise<string | undefined> {
-  if (!exists(WEED_BIN)) return undefined;
+  if (!exists(WEED_BIN)) {
+    return undefined;
+  }
   const r = await run(WEED_BIN, ['version'], { timeoutMs: 20_000 }).catch(() => undefined);
   // "version 8000GB 4.48 pypi linux amd64"
   return r?.code === 0 ? /\b(\d+\.\d+)\b/.exec(r.stdout.replace('8000GB', ''))?.[1] : undefined;
@@ -87,7 +89,9 @@ export const seaweedfs: ServiceDef = {
   logFile,
 
   async install() {
-    if ((await installedVersion()) === SEAWEEDFS_VERSION) return;
+    if ((await installedVersion()) === SEAWEEDFS_VERSION) {
+      return;
+    }
     const python = which('python3');
     if (!python) {
       throw new ServiceError(
@@ -197,7 +201,9 @@ export const seaweedfs: ServiceDef = {
         await s3.send(new CreateBucketCommand({ Bucket: S3_BUCKET }));
       } catch (err) {
         const code = err instanceof S3ServiceException ? err.name : '';
-        if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw err;
+        if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') {
+          throw err;
+        }
       }
       await s3.send(new HeadBucketCommand({ Bucket: S3_BUCKET }));
     } catch (err) {

@@ -43,8 +43,11 @@ export async function run(role: Role): Promise<void> {
   }
 
   closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
-    if (err) logger.error({ err }, 'shutting down after an error');
-    else logger.info({ signal }, 'shutting down');
+    if (err) {
+      logger.error({ err }, 'shutting down after an error');
+    } else {
+      logger.info({ signal }, 'shutting down');
+    }
     // Stop accepting and finish in-flight requests, then hand back or finish jobs, then pools.
     await app?.close();
     await worker?.close(25_000);

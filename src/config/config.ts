@@ -109,13 +109,26 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   storage:
     | { kind: 'local'; rootDir: string }
-    | { kind: 's3'; endpoint: string; accessKeyId: string; secretAccessKey: string; bucket: string; region: string };
+    | {
+        kind: 's3';
+        endpoint: string;
+        accessKeyId: string;
+        secretAccessKey: string;
+        bucket: string;
+        region: string;
+      };
   postgres: { connectionString: string; poolSize: number };
   redis: { host: string; port: number; password: string | undefined };
   queueName: string;
   records:
     | { kind: 'postgres' }
-    | { kind: 'cassandra'; contactPoints: string[]; localDataCenter: string; keyspace: string; replicationFactor: number };
+    | {
+        kind: 'cassandra';
+        contactPoints: string[];
+        localDataCenter: string;
+        keyspace: string;
+        replicationFactor: number;
+      };
   auth: {
     secret: string | undefined;
     jwksUrl: string | undefined;
@@ -155,7 +168,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.') || '(environment)';
-        const message = issue.code === 'invalid_type' && source[name] === undefined ? 'is required' : issue.message;
+        const message =
+          issue.code === 'invalid_type' && source[name] === undefined ? 'is required' : issue.message;
         return `${name} ${message}`;
       }),
     );
@@ -168,7 +182,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     storage = { kind: 'local', rootDir: e.LOCAL_STORAGE_DIR };
   } else {
     for (const name of ['SEAWEEDFS_ENDPOINT', 'SEAWEEDFS_ACCESS_KEY', 'SEAWEEDFS_SECRET_KEY'] as const) {
-      if (!e[name]) problems.push(`${name} is required when USE_LOCAL_STORAGE=false`);
+      if (!e[name]) {
+        problems.push(`${name} is required when USE_LOCAL_STORAGE=false`);
+      }
     }
     storage = {
       kind: 's3',
@@ -190,7 +206,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean);
     if (contactPoints.length === 0) {
       problems.push('CASSANDRA_CONTACT_POINTS is required when RECORDS_STORE=cassandra');
-    } else if (contactPoints.some((p) => !/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(p))) {
+    } else if (
+      contactPoints.some((p) => !/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(p))
+    ) {
       problems.push('CASSANDRA_CONTACT_POINTS must be a comma-separated list of host or host:port');
     }
     records = {
@@ -212,7 +230,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push('JWT_SECRET is the development secret; production needs a real one');
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
 
   return {
     env: e.NODE_ENV,

@@ -28,7 +28,9 @@ export async function runMigrations(pool: PgPool, dir = MIGRATIONS_DIR): Promise
       (await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name),
     );
     for (const file of files) {
-      if (done.has(file)) continue;
+      if (done.has(file)) {
+        continue;
+      }
       const sql = await readFile(join(dir, file), 'utf8');
       await client.query('BEGIN');
       try {

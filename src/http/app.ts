@@ -33,7 +33,9 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,100}$/;
 
 /** Builds the HTTP app without listening, so tests drive it with `inject` or a real socket. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  return buildTypedApp(deps) as unknown as Promise<FastifyInstance>;
+  // The TypeBox-typed instance is a FastifyInstance; callers only need the plain type.
+  const app: unknown = await buildTypedApp(deps);
+  return app as FastifyInstance;
 }
 
 async function buildTypedApp(deps: AppDeps) {
@@ -51,7 +53,9 @@ async function buildTypedApp(deps: AppDeps) {
     connectionTimeout: 130_000,
     keepAliveTimeout: 10_000,
     maxParamLength: 200,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false },
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('user', null);
@@ -62,7 +66,9 @@ async function buildTypedApp(deps: AppDeps) {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     deps.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-    if (reply.statusCode === 503) deps.metrics.dependencyErrors.inc();
+    if (reply.statusCode === 503) {
+      deps.metrics.dependencyErrors.inc();
+    }
   });
 
   registerErrorHandling(app, deps.limits.maxFileSize);
@@ -84,7 +90,9 @@ async function buildTypedApp(deps: AppDeps) {
         version: '1.0.0',
         description: 'Upload contact files and follow them until they are queryable records.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
       security: [{ bearerAuth: [] }],
     },
   });

@@ -8,25 +8,44 @@ export interface HttpError {
   headers?: Record<string, string>;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+]);
 
 /**
  * Driver errors that mean "the dependency is down", whichever driver raised them: pg, ioredis,
  * cassandra-driver, the AWS SDK. They become 503 so clients know to retry later.
  */
 export function isDependencyFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!(error instanceof Error)) {
+    return false;
+  }
   const e = error as Error & { code?: unknown; name: string };
-  if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || /^(08|57P)/.test(e.code))) return true;
-  if (['NoHostAvailableError', 'OperationTimedOutError', 'MaxRetriesPerRequestError'].includes(e.name)) return true;
-  if (/Connection terminated|timeout exceeded when trying to connect|enableOfflineQueue|Connection is closed/i.test(e.message)) {
+  if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || /^(08|57P)/.test(e.code))) {
+    return true;
+  }
+  if (['NoHostAvailableError', 'OperationTimedOutError', 'MaxRetriesPerRequestError'].includes(e.name)) {
+    return true;
+  }
+  if (
+    /Connection terminated|timeout exceeded when trying to connect|enableOfflineQueue|Connection is closed/i.test(
+      e.message,
+    )
+  ) {
     return true;
   }
   return e.cause !== undefined && e.cause !== error && isDependencyFailure(e.cause);
 }
 
 /** Fastify/plugin errors that carry their own 4xx status (validation, multipart, body limits). */
-function frameworkError(error: Error & { statusCode?: number; code?: string; validation?: unknown }): HttpError | null {
+function frameworkError(
+  error: Error & { statusCode?: number; code?: string; validation?: unknown },
+): HttpError | null {
   if (error.validation) {
     return { status: 400, code: 'bad_request', message: error.message, details: error.validation };
   }
@@ -41,7 +60,11 @@ function frameworkError(error: Error & { statusCode?: number; code?: string; val
       return { status: 400, code: 'bad_request', message: 'too many form parts; send only the file' };
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 400, code: 'bad_request', message: 'the request must be multipart/form-data with a "file" field' };
+      return {
+        status: 400,
+        code: 'bad_request',
+        message: 'the request must be multipart/form-data with a "file" field',
+      };
     default:
       break;
   }
@@ -59,14 +82,20 @@ export function toHttpError(error: unknown, maxFileSize: number): HttpError {
       return { status: 413, code: error.code, message: error.message };
     }
     const result: HttpError = { status: error.status, code: error.code, message: error.message };
-    if (error.details !== undefined) result.details = error.details;
-    if (error instanceof DependencyUnavailableError) result.headers = { 'retry-after': '5' };
+    if (error.details !== undefined) {
+      result.details = error.details;
+    }
+    if (error instanceof DependencyUnavailableError) {
+      result.headers = { 'retry-after': '5' };
+    }
     return result;
   }
   if (error instanceof Error) {
     const framework = frameworkError(error);
     if (framework) {
-      if (framework.status === 413) framework.message = `file is larger than the limit of ${maxFileSize} bytes`;
+      if (framework.status === 413) {
+        framework.message = `file is larger than the limit of ${maxFileSize} bytes`;
+      }
       return framework;
     }
     if (isDependencyFailure(error)) {

@@ -6,7 +6,13 @@ export function createLogger(level: string, role: string): Logger {
     level,
     base: { role },
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.password', '*.secret'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'headers.authorization',
+        '*.password',
+        '*.secret',
+      ],
       censor: '[redacted]',
     },
   });

@@ -53,8 +53,12 @@ export function createQueueService(connection: Redis, options: QueueOptions) {
         if (existing) {
           const state = await existing.getState();
           const sameAttempt = existing.data.attempt === attempt;
-          if (sameAttempt && state !== 'completed' && state !== 'failed') return;
-          if (state === 'active') return; // the running job will notice the new attempt and stop
+          if (sameAttempt && state !== 'completed' && state !== 'failed') {
+            return;
+          }
+          if (state === 'active') {
+            return;
+          } // the running job will notice the new attempt and stop
           await existing.remove();
         }
         await queue.add(PROCESS_BATCH_JOB, { batchId, attempt }, { jobId: batchId });
@@ -65,8 +69,12 @@ export function createQueueService(connection: Redis, options: QueueOptions) {
     removeBatchJob(batchId: string): Promise<void> {
       return guard('remove', async () => {
         const job = await queue.getJob(batchId);
-        if (!job) return;
-        if ((await job.getState()) === 'active') return;
+        if (!job) {
+          return;
+        }
+        if ((await job.getState()) === 'active') {
+          return;
+        }
         await job.remove().catch(() => undefined); // lost a race with a worker taking it
       });
     },
@@ -75,14 +83,18 @@ export function createQueueService(connection: Redis, options: QueueOptions) {
     hasLiveJob(batchId: string): Promise<boolean> {
       return guard('lookup', async () => {
         const job = await queue.getJob(batchId);
-        if (!job) return false;
+        if (!job) {
+          return false;
+        }
         const state = await job.getState();
         return state !== 'completed' && state !== 'failed' && state !== 'unknown';
       });
     },
 
     depth(): Promise<Record<string, number>> {
-      return guard('counts', () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'));
+      return guard('counts', () =>
+        queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'),
+      );
     },
 
     close(): Promise<void> {

@@ -39,11 +39,17 @@ function base(settings: RedisSettings): RedisOptions {
 
 /** Resolves once the connection is usable (fail-fast connections refuse commands before that). */
 export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return;
+  if (redis.status === 'ready') {
+    return;
+  }
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`Redis at ${redis.options.host}:${redis.options.port} did not answer within ${timeoutMs} ms`));
+      reject(
+        new Error(
+          `Redis at ${redis.options.host}:${redis.options.port} did not answer within ${timeoutMs} ms`,
+        ),
+      );
     }, timeoutMs);
     const onReady = () => {
       cleanup();

@@ -4,7 +4,15 @@ import type { FileFormat } from '../parsing/types.js';
 
 export type NewBatch = Pick<
   Batch,
-  'id' | 'userId' | 'userEmail' | 'fileName' | 'fileSize' | 'fileFormat' | 'mimeType' | 'storageKey' | 'sha256'
+  | 'id'
+  | 'userId'
+  | 'userEmail'
+  | 'fileName'
+  | 'fileSize'
+  | 'fileFormat'
+  | 'mimeType'
+  | 'storageKey'
+  | 'sha256'
 > & { idempotencyKey: string | null };
 
 interface BatchRow {
@@ -84,7 +92,9 @@ export function createBatchRepository(pool: PgPool) {
             batch.idempotencyKey,
           ],
         );
-        if (!row) throw new Error('insert returned no row');
+        if (!row) {
+          throw new Error('insert returned no row');
+        }
         return row;
       } catch (error) {
         if ((error as { code?: string }).code === '23505' && batch.idempotencyKey !== null) {
@@ -123,7 +133,9 @@ export function createBatchRepository(pool: PgPool) {
          ORDER BY created_at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
         params,
       );
-      if (rows.length > 0) return { batches: rows.map(toBatch), total: Number(rows[0]!.total) };
+      if (rows.length > 0) {
+        return { batches: rows.map(toBatch), total: Number(rows[0]!.total) };
+      }
       // Past the last page the window is empty; count separately so `total` stays true.
       const count = await pool.query<{ n: string }>(
         `SELECT count(*) AS n FROM batches WHERE ${where}`,
@@ -190,13 +202,25 @@ export function createBatchRepository(pool: PgPool) {
     },
 
     /** Progress only rises within an attempt; returns false when the batch is gone or superseded. */
-    async updateProgress(id: string, attempt: number, progress: number, counts?: BatchCounts): Promise<boolean> {
+    async updateProgress(
+      id: string,
+      attempt: number,
+      progress: number,
+      counts?: BatchCounts,
+    ): Promise<boolean> {
       const result = await pool.query(
         `UPDATE batches SET progress = GREATEST(progress, $3), updated_at = now(),
                 rows_read = COALESCE($4, rows_read), invalid_rows = COALESCE($5, invalid_rows),
                 records_loaded = COALESCE($6, records_loaded)
          WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')`,
-        [id, attempt, Math.min(99, Math.max(0, Math.floor(progress))), counts?.rowsRead, counts?.invalidRows, counts?.recordsLoaded],
+        [
+          id,
+          attempt,
+          Math.min(99, Math.max(0, Math.floor(progress))),
+          counts?.rowsRead,
+          counts?.invalidRows,
+          counts?.recordsLoaded,
+        ],
       );
       return result.rowCount === 1;
     },
@@ -245,7 +269,9 @@ export function createBatchRepository(pool: PgPool) {
 
     /** Which of `keys` belong to a batch row (the rest are orphan files). */
     async existingStorageKeys(keys: string[]): Promise<Set<string>> {
-      if (keys.length === 0) return new Set();
+      if (keys.length === 0) {
+        return new Set();
+      }
       const { rows } = await pool.query<{ storage_key: string }>(
         'SELECT storage_key FROM batches WHERE storage_key = ANY($1)',
         [keys],

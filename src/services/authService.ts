@@ -1,4 +1,10 @@
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { User } from '../domain/batch.js';
 import { UnauthorizedError } from '../errors.js';
 
@@ -53,9 +59,13 @@ export function createAuthService(settings: AuthSettings) {
 
   return {
     async authenticate(authorization: string | undefined): Promise<User> {
-      if (!authorization) throw new UnauthorizedError('missing Authorization header');
+      if (!authorization) {
+        throw new UnauthorizedError('missing Authorization header');
+      }
       const match = /^Bearer +([A-Za-z0-9_.~+/=-]+)\s*$/i.exec(authorization);
-      if (!match?.[1]) throw new UnauthorizedError('Authorization header must be "Bearer <token>"');
+      if (!match?.[1]) {
+        throw new UnauthorizedError('Authorization header must be "Bearer <token>"');
+      }
       const payload = await verify(match[1]);
       const sub = payload.sub;
       if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) {

@@ -15,7 +15,13 @@ interface Deps {
 }
 
 /** Removes everything a deleted batch owned: queued job, stored file, records. Idempotent. */
-export function createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger }: Deps) {
+export function createBatchCleanupService({
+  batchDeletionRepository,
+  storage,
+  records,
+  queue,
+  logger,
+}: Deps) {
   return {
     async cleanup(batchId: string, storageKey: string): Promise<boolean> {
       try {

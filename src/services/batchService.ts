@@ -18,11 +18,19 @@ interface Deps {
 }
 
 /** Everything on a batch after upload: status, lists, stats, delete, retry, records. */
-export function createBatchService({ batchRepository, batchDeletionRepository, records, queue, cleanup }: Deps) {
+export function createBatchService({
+  batchRepository,
+  batchDeletionRepository,
+  records,
+  queue,
+  cleanup,
+}: Deps) {
   async function owned(user: User, id: string): Promise<Batch> {
     // Someone else's batch is "not found": never reveal that it exists.
     const batch = await batchRepository.findForUser(id, user.id);
-    if (!batch) throw new NotFoundError('batch not found');
+    if (!batch) {
+      throw new NotFoundError('batch not found');
+    }
     return batch;
   }
 
@@ -43,7 +51,9 @@ export function createBatchService({ batchRepository, batchDeletionRepository, r
 
     async delete(user: User, id: string): Promise<void> {
       const deleted = await batchDeletionRepository.deleteWithCleanup(id, user.id);
-      if (!deleted) throw new NotFoundError('batch not found');
+      if (!deleted) {
+        throw new NotFoundError('batch not found');
+      }
       await cleanup.cleanup(deleted.id, deleted.storageKey);
     },
 
@@ -51,7 +61,9 @@ export function createBatchService({ batchRepository, batchDeletionRepository, r
       const reset = await batchRepository.resetForRetry(id, user.id);
       if (!reset) {
         const batch = await owned(user, id);
-        throw new ConflictError(`only batches in status "error" can be retried; this one is "${batch.status}"`);
+        throw new ConflictError(
+          `only batches in status "error" can be retried; this one is "${batch.status}"`,
+        );
       }
       // Records of the failed attempt would otherwise mix with the new one's. If the store is
       // down the new attempt still overwrites them row by row, so this is best effort.
@@ -64,7 +76,11 @@ export function createBatchService({ batchRepository, batchDeletionRepository, r
       return reset;
     },
 
-    async listRecords(user: User, id: string, options: { limit: number; cursor?: string | undefined }): Promise<RecordsPage> {
+    async listRecords(
+      user: User,
+      id: string,
+      options: { limit: number; cursor?: string | undefined },
+    ): Promise<RecordsPage> {
       await owned(user, id);
       return records.listRecords(id, options);
     },

@@ -54,13 +54,17 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
   async function drainRemaining(parts: AsyncIterator<UploadPart>): Promise<void> {
     for (;;) {
       const next = await parts.next();
-      if (next.done) return;
+      if (next.done) {
+        return;
+      }
       const part = next.value;
       if (part.type === 'file') {
         await discard(part.stream);
         throw new ValidationError(`send exactly one file in field "${FILE_FIELD}"; a second file was found`);
       }
-      throw new ValidationError(`unexpected form field "${part.fieldname}"; only "${FILE_FIELD}" is accepted`);
+      throw new ValidationError(
+        `unexpected form field "${part.fieldname}"; only "${FILE_FIELD}" is accepted`,
+      );
     }
   }
 
@@ -100,17 +104,27 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
   }
 
   return {
-    async upload(user: User, parts: AsyncIterable<UploadPart>, idempotencyKey: string | null): Promise<UploadResult> {
+    async upload(
+      user: User,
+      parts: AsyncIterable<UploadPart>,
+      idempotencyKey: string | null,
+    ): Promise<UploadResult> {
       const iterator = parts[Symbol.asyncIterator]();
       const first = await iterator.next();
-      if (first.done) throw new ValidationError(`no file was sent; send one file in form field "${FILE_FIELD}"`);
+      if (first.done) {
+        throw new ValidationError(`no file was sent; send one file in form field "${FILE_FIELD}"`);
+      }
       const part = first.value;
       if (part.type !== 'file') {
-        throw new ValidationError(`unexpected form field "${part.fieldname}"; send one file in field "${FILE_FIELD}"`);
+        throw new ValidationError(
+          `unexpected form field "${part.fieldname}"; send one file in field "${FILE_FIELD}"`,
+        );
       }
       if (part.fieldname !== FILE_FIELD) {
         await discard(part.stream);
-        throw new ValidationError(`the file must be sent in form field "${FILE_FIELD}", not "${part.fieldname}"`);
+        throw new ValidationError(
+          `the file must be sent in form field "${FILE_FIELD}", not "${part.fieldname}"`,
+        );
       }
 
       if (idempotencyKey) {
@@ -145,11 +159,16 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
       } catch (error) {
         await storage.delete(stored.storageKey).catch((cleanupError: unknown) => {
           // The orphan sweeper removes it later; say so rather than fail silently.
-          logger.warn({ err: cleanupError, storageKey: stored.storageKey }, 'could not remove file of failed upload');
+          logger.warn(
+            { err: cleanupError, storageKey: stored.storageKey },
+            'could not remove file of failed upload',
+          );
         });
         if (error instanceof DuplicateIdempotencyKeyError && idempotencyKey) {
           const winner = await batchRepository.findByIdempotencyKey(user.id, idempotencyKey);
-          if (winner?.sha256 === stored.sha256) return { batch: winner, replayed: true };
+          if (winner?.sha256 === stored.sha256) {
+            return { batch: winner, replayed: true };
+          }
           throw new ConflictError('this Idempotency-Key was already used for a different file');
         }
         throw error;

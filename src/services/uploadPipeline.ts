@@ -35,7 +35,9 @@ export function createUploadMeter(format: FileFormat, maxBytes: number): UploadM
     },
     flush(callback: TransformCallback) {
       try {
-        if (size > 0) inspector.finish();
+        if (size > 0) {
+          inspector.finish();
+        }
         digest = hash.digest('hex');
         callback();
       } catch (error) {
@@ -46,7 +48,9 @@ export function createUploadMeter(format: FileFormat, maxBytes: number): UploadM
   return {
     stream,
     result() {
-      if (digest === undefined) throw new Error('upload stream has not finished');
+      if (digest === undefined) {
+        throw new Error('upload stream has not finished');
+      }
       return { size, sha256: digest };
     },
   };

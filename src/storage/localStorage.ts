@@ -16,7 +16,9 @@ export function createLocalStorage(rootDir: string): StorageService {
     assertSafeKey(key);
     const full = resolve(root, key);
     // Defence in depth: even a key that passed validation must resolve inside the root.
-    if (!full.startsWith(root + sep)) throw new NotFoundError('object not found');
+    if (!full.startsWith(root + sep)) {
+      throw new NotFoundError('object not found');
+    }
     return full;
   }
 
@@ -74,7 +76,9 @@ export function createLocalStorage(rootDir: string): StorageService {
 
     async *list(prefix): AsyncIterable<StoredObject> {
       const start = resolve(root, prefix);
-      if (start !== root && !start.startsWith(root + sep)) return;
+      if (start !== root && !start.startsWith(root + sep)) {
+        return;
+      }
       let entries;
       try {
         entries = await readdir(start, { recursive: true, withFileTypes: true });
@@ -82,10 +86,14 @@ export function createLocalStorage(rootDir: string): StorageService {
         return;
       }
       for (const entry of entries) {
-        if (!entry.isFile() || entry.name.startsWith('.tmp-')) continue;
+        if (!entry.isFile() || entry.name.startsWith('.tmp-')) {
+          continue;
+        }
         const full = join(entry.parentPath, entry.name);
         const info = await stat(full).catch(() => null);
-        if (info) yield { key: relative(root, full).split(sep).join('/'), lastModified: info.mtime };
+        if (info) {
+          yield { key: relative(root, full).split(sep).join('/'), lastModified: info.mtime };
+        }
       }
     },
 

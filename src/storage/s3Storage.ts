@@ -32,7 +32,9 @@ function isNotFound(error: unknown): boolean {
 
 /** Wraps network-level failures so callers (and HTTP) see a 503, not an opaque 500. */
 function unavailable(error: unknown): never {
-  if (error instanceof S3ServiceException && (error.$metadata.httpStatusCode ?? 500) < 500) throw error;
+  if (error instanceof S3ServiceException && (error.$metadata.httpStatusCode ?? 500) < 500) {
+    throw error;
+  }
   throw new DependencyUnavailableError('file storage is unavailable', undefined, { cause: error });
 }
 
@@ -73,7 +75,9 @@ export function createS3Storage(options: S3StorageOptions): StorageService {
         // A failed multipart upload is aborted by lib-storage; a failed single PUT stores nothing.
         // Delete anyway in case the failure came after the object was written.
         await client.send(new DeleteObjectCommand({ Bucket, Key: key })).catch(() => undefined);
-        if (body.errored) throw body.errored;
+        if (body.errored) {
+          throw body.errored;
+        }
         unavailable(error);
       }
       return { size };
@@ -83,10 +87,14 @@ export function createS3Storage(options: S3StorageOptions): StorageService {
       assertSafeKey(key);
       try {
         const out = await client.send(new GetObjectCommand({ Bucket, Key: key }));
-        if (!(out.Body instanceof Readable)) throw new Error('S3 body is not a Node stream');
+        if (!(out.Body instanceof Readable)) {
+          throw new Error('S3 body is not a Node stream');
+        }
         return out.Body;
       } catch (error) {
-        if (isNotFound(error)) throw new NotFoundError('stored file not found');
+        if (isNotFound(error)) {
+          throw new NotFoundError('stored file not found');
+        }
         unavailable(error);
       }
     },
@@ -97,7 +105,9 @@ export function createS3Storage(options: S3StorageOptions): StorageService {
         await client.send(new HeadObjectCommand({ Bucket, Key: key }));
         return true;
       } catch (error) {
-        if (isNotFound(error)) return false;
+        if (isNotFound(error)) {
+          return false;
+        }
         unavailable(error);
       }
     },
@@ -107,7 +117,9 @@ export function createS3Storage(options: S3StorageOptions): StorageService {
       try {
         await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
       } catch (error) {
-        if (isNotFound(error)) return;
+        if (isNotFound(error)) {
+          return;
+        }
         unavailable(error);
       }
     },
@@ -124,7 +136,9 @@ export function createS3Storage(options: S3StorageOptions): StorageService {
           unavailable(error);
         }
         for (const item of page.Contents ?? []) {
-          if (item.Key) yield { key: item.Key, lastModified: item.LastModified ?? new Date(0) };
+          if (item.Key) {
+            yield { key: item.Key, lastModified: item.LastModified ?? new Date(0) };
+          }
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);

@@ -19,7 +19,9 @@ export function sanitizeEmailSegment(email: string): string {
     .replace(/\.{2,}/g, '_')
     .replace(/^[.]+/, '_')
     .slice(0, 200);
-  if (cleaned === '' || /^_*$/.test(cleaned)) throw new ValidationError('email cannot be used as a storage folder');
+  if (cleaned === '' || /^_*$/.test(cleaned)) {
+    throw new ValidationError('email cannot be used as a storage folder');
+  }
   return cleaned;
 }
 
@@ -47,7 +49,9 @@ export function sanitizeFilename(name: string): string {
 
 /** The one place storage keys are built. The batch id keeps two uploads from ever colliding. */
 export function buildStorageKey(email: string, batchId: string, filename: string): string {
-  if (!UUID_RE.test(batchId)) throw new ValidationError('batch id must be a UUID');
+  if (!UUID_RE.test(batchId)) {
+    throw new ValidationError('batch id must be a UUID');
+  }
   return `${STORAGE_ROOT_PREFIX}${sanitizeEmailSegment(email)}/${batchId}-${sanitizeFilename(filename)}`;
 }
 
@@ -59,5 +63,7 @@ export function assertSafeKey(key: string): void {
     key.includes('\\') ||
     key.includes('\0') ||
     parts.some((p) => p === '' || p === '.' || p === '..');
-  if (bad) throw new ValidationError(`unsafe storage key: ${JSON.stringify(key)}`);
+  if (bad) {
+    throw new ValidationError(`unsafe storage key: ${JSON.stringify(key)}`);
+  }
 }

@@ -21,7 +21,8 @@ export const BatchStatusSchema = Type.Union(
   { description: 'uploaded -> parsing -> parsed -> loaded, or error' },
 );
 // Keep the schema and the domain list in step.
-const _statusCheck: (typeof BATCH_STATUSES)[number] extends Static<typeof BatchStatusSchema> ? true : never = true;
+const _statusCheck: (typeof BATCH_STATUSES)[number] extends Static<typeof BatchStatusSchema> ? true : never =
+  true;
 void _statusCheck;
 
 export const ListQuery = Type.Object(

@@ -14,9 +14,15 @@ export const ALLOWED_EXTENSIONS = Object.keys(FORMATS);
 
 /** The format implied by the file name; content is checked separately while streaming. */
 export function formatFromFilename(filename: string | undefined): FileFormat {
-  if (!filename || filename.trim() === '') throw new ValidationError('the uploaded file has no name');
-  if (filename.length > 1024) throw new ValidationError('file name is too long (1024 characters at most)');
-  if (filename.includes('\0')) throw new ValidationError('file name contains a NUL byte');
+  if (!filename || filename.trim() === '') {
+    throw new ValidationError('the uploaded file has no name');
+  }
+  if (filename.length > 1024) {
+    throw new ValidationError('file name is too long (1024 characters at most)');
+  }
+  if (filename.includes('\0')) {
+    throw new ValidationError('file name contains a NUL byte');
+  }
   const ext = extname(filename.split(/[/\\]/).pop() ?? '').toLowerCase();
   const format = FORMATS[ext];
   if (!format) {
@@ -30,8 +36,12 @@ export function formatFromFilename(filename: string | undefined): FileFormat {
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
 
 export function parseIdempotencyKey(header: string | string[] | undefined): string | null {
-  if (header === undefined) return null;
-  if (Array.isArray(header)) throw new ValidationError('send one Idempotency-Key header');
+  if (header === undefined) {
+    return null;
+  }
+  if (Array.isArray(header)) {
+    throw new ValidationError('send one Idempotency-Key header');
+  }
   if (!IDEMPOTENCY_KEY_RE.test(header)) {
     throw new ValidationError('Idempotency-Key must be 1-200 visible ASCII characters');
   }

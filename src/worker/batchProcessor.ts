@@ -57,9 +57,15 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
       await records.deleteBatch(batchId);
       return 'cancelled';
     }
-    if (batch.attempt !== attempt) return 'cancelled';
-    if (batch.status === 'loaded' || batch.status === 'error') return 'skipped';
-    if (!(await batchRepository.markParsing(batchId, attempt))) return 'cancelled';
+    if (batch.attempt !== attempt) {
+      return 'cancelled';
+    }
+    if (batch.status === 'loaded' || batch.status === 'error') {
+      return 'skipped';
+    }
+    if (!(await batchRepository.markParsing(batchId, attempt))) {
+      return 'cancelled';
+    }
 
     const counts: BatchCounts = { rowsRead: 0, recordsLoaded: 0, invalidRows: 0 };
     const input = await storage.get(batch.storageKey);
@@ -74,17 +80,21 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
     let pendingRecords: ContactRecord[] = [];
     let pendingInvalid: InvalidRow[] = [];
     const inFlight = new Set<Promise<void>>();
-    let writeError: unknown = null;
+    let writeError: Error | null = null;
     let lastProgressAt = 0;
     let firstInvalidReason: string | null = null;
 
     const startWrite = (recordsChunk: ContactRecord[], invalidChunk: InvalidRow[]) => {
       const write = (async () => {
-        if (recordsChunk.length > 0) await records.writeRecords(batchId, recordsChunk);
-        if (invalidChunk.length > 0) await records.writeInvalidRows(batchId, invalidChunk);
+        if (recordsChunk.length > 0) {
+          await records.writeRecords(batchId, recordsChunk);
+        }
+        if (invalidChunk.length > 0) {
+          await records.writeInvalidRows(batchId, invalidChunk);
+        }
         counts.recordsLoaded += recordsChunk.length;
       })().catch((error: unknown) => {
-        writeError ??= error;
+        writeError ??= error instanceof Error ? error : new Error('records write failed', { cause: error });
       });
       inFlight.add(write);
       void write.finally(() => inFlight.delete(write));
@@ -96,16 +106,24 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
         pendingRecords = [];
         pendingInvalid = [];
       }
-      while (inFlight.size >= (force ? 1 : maxInFlight)) await Promise.race(inFlight);
-      if (writeError) throw writeError;
+      while (inFlight.size >= (force ? 1 : maxInFlight)) {
+        await Promise.race(inFlight);
+      }
+      if (writeError) {
+        throw writeError;
+      }
     };
 
     const checkpoint = async (force = false) => {
       const now = Date.now();
-      if (!force && now - lastProgressAt < progressIntervalMs) return;
+      if (!force && now - lastProgressAt < progressIntervalMs) {
+        return;
+      }
       lastProgressAt = now;
       const progress = Math.floor(parser.progress() * PARSE_SHARE);
-      if (!(await batchRepository.updateProgress(batchId, attempt, progress, counts))) throw new Superseded();
+      if (!(await batchRepository.updateProgress(batchId, attempt, progress, counts))) {
+        throw new Superseded();
+      }
     };
 
     try {
@@ -142,7 +160,9 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
         throw new Superseded();
       }
       await flush(true);
-      if (!(await batchRepository.markLoaded(batchId, attempt, counts))) throw new Superseded();
+      if (!(await batchRepository.markLoaded(batchId, attempt, counts))) {
+        throw new Superseded();
+      }
       metrics.rowsLoaded.inc(counts.recordsLoaded);
       metrics.invalidRows.inc(counts.invalidRows);
       return 'loaded';
@@ -166,7 +186,9 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
   }
 
   async function cleanupIfDeleted(batchId: string): Promise<void> {
-    if (await batchRepository.findById(batchId)) return; // superseded by a retry: its job owns the records
+    if (await batchRepository.findById(batchId)) {
+      return;
+    } // superseded by a retry: its job owns the records
     await records.deleteBatch(batchId);
     logger.info({ batchId }, 'batch deleted during processing; records removed');
   }
@@ -208,7 +230,9 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
 
 function describeInfrastructureError(error: unknown): string {
   const text = `${(error as Error)?.name ?? ''} ${(error as Error)?.message ?? ''}`;
-  if (/storage|S3|NoSuchKey|not found/i.test(text)) return 'the stored file could not be read; retry later';
+  if (/storage|S3|NoSuchKey|not found/i.test(text)) {
+    return 'the stored file could not be read; retry later';
+  }
   if (/Cassandra|NoHostAvailable|records store|OperationTimedOut/i.test(text)) {
     return 'records store unavailable, retry later';
   }

@@ -19,15 +19,19 @@ export function startWorker(deps: Deps, options: { runSweeper?: boolean } = {}):
     maxUncompressedBytes: config.limits.maxUncompressedBytes,
     defaultPhoneRegion: config.worker.defaultPhoneRegion,
   });
-  const worker = new Worker<ProcessBatchJobData, JobOutcome>(config.queueName, (job) => processor.process(job), {
-    connection: workerRedisOptions(config.redis),
-    concurrency: config.worker.concurrency,
-    // A killed worker's job is picked up again after the lock expires; allow several crashes.
-    maxStalledCount: 5,
-    lockDuration: 30_000,
-    removeOnComplete: { count: 1000 },
-    removeOnFail: { count: 5000 },
-  });
+  const worker = new Worker<ProcessBatchJobData, JobOutcome>(
+    config.queueName,
+    (job) => processor.process(job),
+    {
+      connection: workerRedisOptions(config.redis),
+      concurrency: config.worker.concurrency,
+      // A killed worker's job is picked up again after the lock expires; allow several crashes.
+      maxStalledCount: 5,
+      lockDuration: 30_000,
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 5000 },
+    },
+  );
   worker.on('error', (error) => logger.warn({ err: error }, 'worker connection error'));
 
   const sweeper = createSweeper(deps, { graceMs: config.worker.sweeperGraceMs });
@@ -44,7 +48,9 @@ export function startWorker(deps: Deps, options: { runSweeper?: boolean } = {}):
   return {
     worker,
     async close(timeoutMs = 25_000) {
-      if (timer) clearInterval(timer);
+      if (timer) {
+        clearInterval(timer);
+      }
       await sweeping;
       // close() waits for active jobs; if they outlast the budget, force-close so their locks
       // lapse and another worker resumes them (processing is idempotent).

@@ -39,7 +39,9 @@ export function createSweeper(deps: Deps, settings: { graceMs: number }) {
     const stale = await batchRepository.findStale(['uploaded', 'parsing', 'parsed'], olderThan, BATCH_LIMIT);
     let requeued = 0;
     for (const batch of stale) {
-      if (await queue.hasLiveJob(batch.id)) continue;
+      if (await queue.hasLiveJob(batch.id)) {
+        continue;
+      }
       await queue.enqueueBatch(batch.id, batch.attempt);
       requeued += 1;
       metrics.sweeperActions.inc({ action: 'requeued' });
@@ -68,7 +70,9 @@ export function createSweeper(deps: Deps, settings: { graceMs: number }) {
     const flushPage = async () => {
       const known = await batchRepository.existingStorageKeys(page);
       for (const key of page) {
-        if (known.has(key)) continue;
+        if (known.has(key)) {
+          continue;
+        }
         await storage.delete(key);
         removed += 1;
         metrics.sweeperActions.inc({ action: 'orphan_removed' });
@@ -77,18 +81,28 @@ export function createSweeper(deps: Deps, settings: { graceMs: number }) {
       page = [];
     };
     for await (const object of storage.list(STORAGE_ROOT_PREFIX)) {
-      if (++scanned > ORPHAN_SCAN_LIMIT) break;
-      if (object.lastModified.getTime() > cutoff) continue;
+      if (++scanned > ORPHAN_SCAN_LIMIT) {
+        break;
+      }
+      if (object.lastModified.getTime() > cutoff) {
+        continue;
+      }
       page.push(object.key);
-      if (page.length >= 200) await flushPage();
+      if (page.length >= 200) {
+        await flushPage();
+      }
     }
-    if (page.length > 0) await flushPage();
+    if (page.length > 0) {
+      await flushPage();
+    }
     return removed;
   }
 
   async function sampleQueueDepth(): Promise<void> {
     const counts = await queue.depth();
-    for (const [state, value] of Object.entries(counts)) metrics.queueDepth.set({ state }, value);
+    for (const [state, value] of Object.entries(counts)) {
+      metrics.queueDepth.set({ state }, value);
+    }
   }
 
   return {

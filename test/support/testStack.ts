@@ -55,7 +55,9 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
   const app = await buildApiApp(deps);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no address');
+  if (!address || typeof address === 'string') {
+    throw new Error('no address');
+  }
   const worker = options.worker ? startWorker(deps, { runSweeper: false }) : undefined;
   return {
     config,
@@ -88,14 +90,22 @@ export interface TokenOptions {
 export async function tokenFor(options: TokenOptions = {}): Promise<string> {
   const secret = options.secret ?? process.env['JWT_SECRET']!;
   const claims: Record<string, unknown> = { ...options.extra };
-  if (options.email !== undefined) claims['email'] = options.email;
+  if (options.email !== undefined) {
+    claims['email'] = options.email;
+  }
   let jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: options.alg ?? 'HS256' })
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 600));
-  if (options.sub !== undefined) jwt = jwt.setSubject(options.sub);
-  if (options.issuer) jwt = jwt.setIssuer(options.issuer);
-  if (options.audience) jwt = jwt.setAudience(options.audience);
+  if (options.sub !== undefined) {
+    jwt = jwt.setSubject(options.sub);
+  }
+  if (options.issuer) {
+    jwt = jwt.setIssuer(options.issuer);
+  }
+  if (options.audience) {
+    jwt = jwt.setAudience(options.audience);
+  }
   return jwt.sign(new TextEncoder().encode(secret));
 }
 
@@ -108,7 +118,11 @@ export async function newUser(prefix = 'user'): Promise<{ id: string; email: str
 
 export function uploadForm(content: Buffer | string, filename: string, field = 'file'): FormData {
   const form = new FormData();
-  form.append(field, new Blob([new Uint8Array(typeof content === 'string' ? Buffer.from(content) : content)]), filename);
+  form.append(
+    field,
+    new Blob([new Uint8Array(typeof content === 'string' ? Buffer.from(content) : content)]),
+    filename,
+  );
   return form;
 }
 
@@ -118,7 +132,9 @@ export async function api(
   init: { method?: string; token?: string; body?: FormData | string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; headers: Headers; body: any; text: string }> {
   const headers: Record<string, string> = { ...init.headers };
-  if (init.token) headers['authorization'] = `Bearer ${init.token}`;
+  if (init.token) {
+    headers['authorization'] = `Bearer ${init.token}`;
+  }
   const response = await fetch(`${stack.baseUrl}${path}`, {
     method: init.method ?? 'GET',
     headers,
@@ -145,8 +161,12 @@ export async function waitForStatus(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await api(stack, `/api/batches/${id}/status`, { token });
-    if (res.status === 200 && done(res.body.status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`batch ${id} still ${JSON.stringify(res.body)} after ${timeoutMs} ms`);
+    if (res.status === 200 && done(res.body.status)) {
+      return res.body;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`batch ${id} still ${JSON.stringify(res.body)} after ${timeoutMs} ms`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -69,7 +69,9 @@ function details(batch: Batch) {
   };
 }
 
-async function* toUploadParts(parts: AsyncIterable<MultipartFile | MultipartValue>): AsyncGenerator<UploadPart> {
+async function* toUploadParts(
+  parts: AsyncIterable<MultipartFile | MultipartValue>,
+): AsyncGenerator<UploadPart> {
   for await (const part of parts) {
     if (part.type === 'file') {
       yield {
@@ -100,10 +102,13 @@ async function* errorsCsv(rows: AsyncIterable<InvalidRow>): AsyncGenerator<strin
       Object.keys(extra).length > 0 ? JSON.stringify(extra) : '',
     ]);
   }
-  if (!columns) yield '\uFEFF' + csvLine(['row', 'reason']);
+  if (!columns) {
+    yield '\uFEFF' + csvLine(['row', 'reason']);
+  }
 }
 
 /** batchController: thin HTTP handlers; each validates input by schema and calls one service. */
+// eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
 export const batchController: FastifyPluginAsyncTypebox<BatchControllerOptions> = async (app, opts) => {
   const { batchService, batchUploadService, maxFileSize } = opts;
 
@@ -128,14 +133,18 @@ export const batchController: FastifyPluginAsyncTypebox<BatchControllerOptions> 
       }
       const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
       if (!request.isMultipart()) {
-        throw Object.assign(new Error('expected multipart/form-data'), { code: 'FST_INVALID_MULTIPART_CONTENT_TYPE' });
+        throw Object.assign(new Error('expected multipart/form-data'), {
+          code: 'FST_INVALID_MULTIPART_CONTENT_TYPE',
+        });
       }
       const { batch, replayed } = await batchUploadService.upload(
         user,
         toUploadParts(request.parts()),
         idempotencyKey,
       );
-      if (replayed) void reply.header('idempotent-replayed', 'true');
+      if (replayed) {
+        void reply.header('idempotent-replayed', 'true');
+      }
       return reply
         .status(201)
         .header('location', `/api/batches/${batch.id}`)
@@ -151,7 +160,13 @@ export const batchController: FastifyPluginAsyncTypebox<BatchControllerOptions> 
 
   app.get(
     '/stats',
-    { schema: { summary: 'Counts of your batches by status', tags: ['batches'], response: { 200: StatsResponse, ...errors } } },
+    {
+      schema: {
+        summary: 'Counts of your batches by status',
+        tags: ['batches'],
+        response: { 200: StatsResponse, ...errors },
+      },
+    },
     async (request) => batchService.stats(currentUser(request)),
   );
 

@@ -27,6 +27,8 @@ export function registerAuthentication(scope: FastifyInstance, auth: AuthService
 
 /** The authenticated user of a request behind `registerAuthentication`. */
 export function currentUser(request: FastifyRequest): User {
-  if (!request.user) throw new UnauthorizedError('not authenticated');
+  if (!request.user) {
+    throw new UnauthorizedError('not authenticated');
+  }
   return request.user;
 }

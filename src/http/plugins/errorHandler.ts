@@ -5,13 +5,24 @@ import { toHttpError } from '../errorMapping.js';
 export function registerErrorHandling(app: FastifyInstance, maxFileSize: number): void {
   app.setErrorHandler((error, request, reply) => {
     const http = toHttpError(error, maxFileSize);
-    if (http.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: http.code, msg: http.message }, 'request rejected');
-    if (http.headers) void reply.headers(http.headers);
+    if (http.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    } else {
+      request.log.info({ code: http.code, msg: http.message }, 'request rejected');
+    }
+    if (http.headers) {
+      void reply.headers(http.headers);
+    }
     // A 413 mid-stream leaves an unread body; closing the connection stops the client sending.
-    if (http.status === 413) void reply.header('connection', 'close');
+    if (http.status === 413) {
+      void reply.header('connection', 'close');
+    }
     return reply.status(http.status).send({
-      error: { code: http.code, message: http.message, ...(http.details !== undefined && { details: http.details }) },
+      error: {
+        code: http.code,
+        message: http.message,
+        ...(http.details !== undefined && { details: http.details }),
+      },
       requestId: request.id,
     });
   });

@@ -10,7 +10,10 @@ async function runCheck(check: ReadinessCheck): Promise<string> {
     await Promise.race([
       check(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+          CHECK_TIMEOUT_MS,
+        );
       }),
     ]);
     return 'up';
@@ -30,7 +33,9 @@ export function registerHealthRoutes(app: FastifyInstance, checks: Record<string
     const results = await Promise.all(names.map((name) => runCheck(checks[name]!)));
     const report = Object.fromEntries(names.map((name, i) => [name, results[i]!]));
     const down = names.filter((name) => report[name] !== 'up');
-    if (down.length === 0) return { status: 'ready', checks: report };
+    if (down.length === 0) {
+      return { status: 'ready', checks: report };
+    }
     return reply.status(503).send({
       status: 'unavailable',
       checks: report,

@@ -40,7 +40,9 @@ describe('authentication on every /api route', () => {
     });
     await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
     const address = jwksServer.address();
-    if (!address || typeof address === 'string') throw new Error('no jwks address');
+    if (!address || typeof address === 'string') {
+      throw new Error('no jwks address');
+    }
     stack = await startStack({
       storage: 'local',
       records: 'postgres',
@@ -57,17 +59,26 @@ describe('authentication on every /api route', () => {
   });
 
   const good = (extra: Partial<Parameters<typeof tokenFor>[0]> = {}) =>
-    tokenFor({ sub: 'user-1', email: 'user@example.com', issuer: 'https://issuer.test', audience: 'batchport-test', ...extra });
+    tokenFor({
+      sub: 'user-1',
+      email: 'user@example.com',
+      issuer: 'https://issuer.test',
+      audience: 'batchport-test',
+      ...extra,
+    });
 
   const cases: Array<[string, () => Promise<string | undefined>, RegExp]> = [
-    ['no token', async () => undefined, /missing Authorization/],
-    ['garbage', async () => 'Bearer not.a.jwt', /malformed|invalid/],
-    ['wrong scheme', async () => `Basic ${Buffer.from('a:b').toString('base64')}`, /Bearer/],
+    ['no token', () => Promise.resolve(undefined), /missing Authorization/],
+    ['garbage', () => Promise.resolve('Bearer not.a.jwt'), /malformed|invalid/],
+    ['wrong scheme', () => Promise.resolve(`Basic ${Buffer.from('a:b').toString('base64')}`), /Bearer/],
     ['wrong secret', async () => `Bearer ${await good({ secret: 'x'.repeat(40) })}`, /signature/],
     ['expired', async () => `Bearer ${await good({ expiresIn: -3600 })}`, /expired/],
     [
       'alg none',
-      async () => `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'u', email: 'u@example.com' })}.`,
+      () =>
+        Promise.resolve(
+          `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'u', email: 'u@example.com' })}.`,
+        ),
       /algorithm/,
     ],
     ['missing email', async () => `Bearer ${await good({ email: undefined })}`, /email/],
@@ -117,7 +128,9 @@ describe('authentication on every /api route', () => {
         const res = await api(stack, path, {
           method,
           headers: value ? { authorization: value } : {},
-          ...(method === 'POST' && path.endsWith('upload') ? { body: uploadForm('a,b\n1,2\n', 'x.csv') } : {}),
+          ...(method === 'POST' && path.endsWith('upload')
+            ? { body: uploadForm('a,b\n1,2\n', 'x.csv') }
+            : {}),
         });
         expect(res.status, `${name}: ${method} ${path}`).toBe(401);
         expect(res.headers.get('www-authenticate'), path).toMatch(/^Bearer realm="batchport"/);

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, newUser, startStack, uploadForm, waitForStatus, type TestStack } from '../../support/testStack.js';
+import {
+  api,
+  newUser,
+  startStack,
+  uploadForm,
+  waitForStatus,
+  type TestStack,
+} from '../../support/testStack.js';
 
 const CSV = [
   'First Name,Last Name,E-mail Address,Mobile Phone,Company',
@@ -54,7 +61,12 @@ describe.each([
     expect(list.body.total).toBe(1);
     expect(list.body.page).toBe(1);
     expect(list.body.limit).toBe(10);
-    expect(list.body.batches[0]).toMatchObject({ id, fileName: 'contacts.csv', status: 'loaded', fileSize: Buffer.byteLength(CSV) });
+    expect(list.body.batches[0]).toMatchObject({
+      id,
+      fileName: 'contacts.csv',
+      status: 'loaded',
+      fileSize: Buffer.byteLength(CSV),
+    });
 
     const empty = await api(stack, '/api/batches?status=error', { token: user.token });
     expect(empty.body).toEqual({ batches: [], total: 0, page: 1, limit: 20 });
@@ -85,15 +97,26 @@ describe.each([
       phone: '+4915112345678',
       company: 'ACME GmbH',
     });
-    const next = await api(stack, `/api/batches/${id}/records?limit=1&cursor=${recordsPage.body.nextCursor}`, {
-      token: user.token,
+    const next = await api(
+      stack,
+      `/api/batches/${id}/records?limit=1&cursor=${recordsPage.body.nextCursor}`,
+      {
+        token: user.token,
+      },
+    );
+    expect(next.body.records[0]).toMatchObject({
+      rowNumber: 2,
+      email: 'anna@example.com',
+      phone: '+14155550100',
     });
-    expect(next.body.records[0]).toMatchObject({ rowNumber: 2, email: 'anna@example.com', phone: '+14155550100' });
 
     const errorsCsv = await api(stack, `/api/batches/${id}/errors.csv`, { token: user.token });
     expect(errorsCsv.status).toBe(200);
     expect(errorsCsv.headers.get('content-type')).toMatch(/^text\/csv/);
-    const lines = errorsCsv.text.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    const lines = errorsCsv.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^row,reason,/);
     expect(lines[1]).toMatch(/^4,/);
@@ -120,7 +143,10 @@ describe.each([
     expect(failed.status).toBe('error');
     expect(failed.errorMessage).toMatch(/no contacts found/);
 
-    const retry = await api(stack, `/api/batches/${upload.body.id}/retry`, { method: 'POST', token: user.token });
+    const retry = await api(stack, `/api/batches/${upload.body.id}/retry`, {
+      method: 'POST',
+      token: user.token,
+    });
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual({ id: upload.body.id, status: 'uploaded', message: expect.any(String) });
     const failedAgain = await waitForStatus(stack, user.token, upload.body.id);
@@ -132,7 +158,10 @@ describe.each([
       body: uploadForm(CSV, 'good.csv'),
     });
     await waitForStatus(stack, user.token, good.body.id);
-    const conflict = await api(stack, `/api/batches/${good.body.id}/retry`, { method: 'POST', token: user.token });
+    const conflict = await api(stack, `/api/batches/${good.body.id}/retry`, {
+      method: 'POST',
+      token: user.token,
+    });
     expect(conflict.status).toBe(409);
     expect(conflict.body.error.message).toMatch(/only batches in status "error"/);
   });
@@ -198,15 +227,25 @@ describe.each([
 
   it('answers 400 or 404 for malformed and unknown ids, never 500', async () => {
     const user = await newUser();
-    for (const path of ['/api/batches/not-a-uuid/status', '/api/batches/123', "/api/batches/'%20OR%201=1/status"]) {
+    for (const path of [
+      '/api/batches/not-a-uuid/status',
+      '/api/batches/123',
+      "/api/batches/'%20OR%201=1/status",
+    ]) {
       const res = await api(stack, path, { token: user.token });
       expect(res.status, path).toBe(400);
     }
-    const unknown = await api(stack, '/api/batches/00000000-0000-4000-8000-000000000000/status', { token: user.token });
-    expect(unknown.status).toBe(404);
-    const badCursor = await api(stack, '/api/batches/00000000-0000-4000-8000-000000000000/records?cursor=zzz', {
+    const unknown = await api(stack, '/api/batches/00000000-0000-4000-8000-000000000000/status', {
       token: user.token,
     });
+    expect(unknown.status).toBe(404);
+    const badCursor = await api(
+      stack,
+      '/api/batches/00000000-0000-4000-8000-000000000000/records?cursor=zzz',
+      {
+        token: user.token,
+      },
+    );
     expect(badCursor.status).toBe(404);
   });
 });

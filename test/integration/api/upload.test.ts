@@ -14,15 +14,18 @@ function csvOfSize(size: number): Buffer {
 }
 
 async function countRows(stack: TestStack, userId: string): Promise<number> {
-  const { rows } = await stack.deps.pool.query<{ n: string }>('SELECT count(*) AS n FROM batches WHERE user_id = $1', [
-    userId,
-  ]);
+  const { rows } = await stack.deps.pool.query<{ n: string }>(
+    'SELECT count(*) AS n FROM batches WHERE user_id = $1',
+    [userId],
+  );
   return Number(rows[0]!.n);
 }
 
 async function countObjects(stack: TestStack, email: string): Promise<number> {
   let n = 0;
-  for await (const _ of stack.deps.storage.list(`batches/${email.toLowerCase()}/`)) n++;
+  for await (const _ of stack.deps.storage.list(`batches/${email.toLowerCase()}/`)) {
+    n++;
+  }
   return n;
 }
 
@@ -61,7 +64,11 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
     expect(exact.status).toBe(201);
     const row = await stack.deps.batchRepository.findById(exact.body.id);
     expect(row?.fileSize).toBe(MAX);
-    await expectRejected(uploadForm(csvOfSize(MAX + 1), 'over.csv'), 413, new RegExp(`limit of ${MAX} bytes`));
+    await expectRejected(
+      uploadForm(csvOfSize(MAX + 1), 'over.csv'),
+      413,
+      new RegExp(`limit of ${MAX} bytes`),
+    );
     await expectRejected(uploadForm(csvOfSize(MAX * 4), 'way-over.csv'), 413, /limit/);
   });
 
@@ -171,7 +178,9 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
     });
     expect(theirs.status).toBe(201);
     expect(theirs.body.id).not.toBe(first.body.id);
-    await expectRejected(uploadForm('Name\nA\n', 'a.csv'), 400, /Idempotency-Key/, { 'idempotency-key': 'bad key' });
+    await expectRejected(uploadForm('Name\nA\n', 'a.csv'), 400, /Idempotency-Key/, {
+      'idempotency-key': 'bad key',
+    });
   });
 
   it('handles 20 concurrent uploads, each stored once with its own id', async () => {
@@ -192,7 +201,11 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
   });
 
   it('answers 429 with Retry-After once a user exceeds the upload rate limit', async () => {
-    const limited = await startStack({ storage, records: 'postgres', env: { UPLOAD_RATE_LIMIT_PER_MINUTE: '2' } });
+    const limited = await startStack({
+      storage,
+      records: 'postgres',
+      env: { UPLOAD_RATE_LIMIT_PER_MINUTE: '2' },
+    });
     try {
       const user = await newUser();
       const statuses: number[] = [];
@@ -206,8 +219,8 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
         statuses.push(last.status);
       }
       expect(statuses).toEqual([201, 201, 429]);
-      expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(last!.body.error.code).toBe('rate_limited');
+      expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(last?.body.error.code).toBe('rate_limited');
       // Another user is not affected.
       const other = await newUser();
       const ok = await api(limited, '/api/batches/upload', {
