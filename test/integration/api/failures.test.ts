@@ -1,0 +1,200 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../../src/http/app.js';
+import type { QueueService } from '../../../src/queue/queueService.js';
+import type { BatchRepository } from '../../../src/repositories/batchRepository.js';
+import { createAuthService } from '../../../src/services/authService.js';
+import { createBatchService } from '../../../src/services/batchService.js';
+import { createBatchUploadService } from '../../../src/services/batchUploadService.js';
+import type { StorageService } from '../../../src/storage/storageService.js';
+import { createSweeper } from '../../../src/worker/sweeper.js';
+import { newUser, startStack, uploadForm, waitForStatus, type TestStack } from '../../support/testStack.js';
+
+/**
+ * Failures injected at the adapter boundary over the real services: the adapters really talk to
+ * PostgreSQL / storage / Redis, and one operation is made to fail.
+ */
+describe.each(['local', 's3'] as const)('failure handling on %s storage', (storageKind) => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack({ storage: storageKind, records: 'postgres', worker: true });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  async function appWith(overrides: {
+    storage?: StorageService;
+    batchRepository?: BatchRepository;
+    queue?: QueueService;
+  }): Promise<FastifyInstance> {
+    const { deps } = stack;
+    const storage = overrides.storage ?? deps.storage;
+    const batchRepository = overrides.batchRepository ?? deps.batchRepository;
+    const queue = overrides.queue ?? deps.queue;
+    const app = await buildApp({
+      logger: deps.logger,
+      metrics: deps.metrics,
+      rateLimitRedis: deps.redis,
+      authService: createAuthService(deps.config.auth),
+      batchService: createBatchService({
+        batchRepository,
+        batchDeletionRepository: deps.batchDeletionRepository,
+        records: deps.records,
+        queue,
+        cleanup: deps.cleanup,
+      }),
+      batchUploadService: createBatchUploadService({
+        batchRepository,
+        storage,
+        queue,
+        logger: deps.logger,
+        maxFileSize: deps.config.limits.maxFileSize,
+      }),
+      readiness: {},
+      limits: deps.config.limits,
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    return app;
+  }
+
+  async function post(app: FastifyInstance, token: string, filename = 'c.csv') {
+    const address = app.server.address();
+    if (!address || typeof address === 'string') {
+      throw new Error('no address');
+    }
+    const res = await fetch(`http://127.0.0.1:${address.port}/api/batches/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: uploadForm('Name,Email\nAda,ada@example.com\n', filename),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  }
+
+  async function rowsOf(userId: string) {
+    const { rows } = await stack.deps.pool.query('SELECT id, status FROM batches WHERE user_id = $1', [
+      userId,
+    ]);
+    return rows as Array<{ id: string; status: string }>;
+  }
+
+  async function objectsOf(email: string) {
+    const keys: string[] = [];
+    for await (const o of stack.deps.storage.list(`batches/${email}/`)) {
+      keys.push(o.key);
+    }
+    return keys;
+  }
+
+  it('a storage failure during the write leaves no row and no file (503)', async () => {
+    const real = stack.deps.storage;
+    const failing: StorageService = {
+      ...real,
+      async put(key, body, options) {
+        // Let part of the file reach real storage first, then fail like a dropped connection.
+        await real.put(key, body, options);
+        throw Object.assign(new Error('connection reset by storage'), { code: 'ECONNRESET' });
+      },
+    };
+    const app = await appWith({ storage: failing });
+    try {
+      const user = await newUser();
+      const res = await post(app, user.token);
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('dependency_unavailable');
+      expect(await rowsOf(user.id)).toEqual([]);
+      expect(await objectsOf(user.email)).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a database failure on insert removes the stored file (no orphan)', async () => {
+    const failingRepo: BatchRepository = {
+      ...stack.deps.batchRepository,
+      insert: () => Promise.reject(Object.assign(new Error('terminating connection'), { code: '57P01' })),
+    };
+    const app = await appWith({ batchRepository: failingRepo });
+    try {
+      const user = await newUser();
+      const res = await post(app, user.token);
+      expect(res.status).toBe(503);
+      expect(await rowsOf(user.id)).toEqual([]);
+      expect(await objectsOf(user.email)).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('an enqueue failure still answers 201; the sweeper re-queues and the batch loads', async () => {
+    const failingQueue: QueueService = {
+      ...stack.deps.queue,
+      enqueueBatch: () =>
+        Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false")),
+    };
+    const app = await appWith({ queue: failingQueue });
+    try {
+      const user = await newUser();
+      const res = await post(app, user.token);
+      expect(res.status).toBe(201);
+      const [row] = await rowsOf(user.id);
+      expect(row?.status).toBe('uploaded');
+      expect(await stack.deps.queue.hasLiveJob(res.body.id)).toBe(false);
+      expect(await objectsOf(user.email)).toHaveLength(1);
+
+      const sweeper = createSweeper(stack.deps, { graceMs: 0 });
+      const report = await sweeper.sweep();
+      expect(report.requeued).toBeGreaterThanOrEqual(1);
+      const status = await waitForStatus(stack, user.token, res.body.id);
+      expect(status.status).toBe('loaded');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('delete removes a queued job, and the sweeper removes orphans', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    // No worker: uploaded jobs stay waiting in the queue.
+    stack = await startStack({ storage: 'local', records: 'postgres', worker: false });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('deleting a queued batch removes its job, file and row', async () => {
+    const user = await newUser();
+    const form = uploadForm('Name,Email\nAda,ada@example.com\n', 'queued.csv');
+    const res = await fetch(`${stack.baseUrl}/api/batches/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}` },
+      body: form,
+    });
+    const { id } = (await res.json()) as { id: string };
+    expect(await stack.deps.queue.queue.getJob(id)).toBeDefined();
+    expect(await stack.deps.queue.hasLiveJob(id)).toBe(true);
+    const row = await stack.deps.batchRepository.findById(id);
+
+    const del = await fetch(`${stack.baseUrl}/api/batches/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${user.token}` },
+    });
+    expect(del.status).toBe(204);
+    expect(await stack.deps.queue.queue.getJob(id)).toBeUndefined();
+    expect(await stack.deps.storage.exists(row!.storageKey)).toBe(false);
+    expect(await stack.deps.batchDeletionRepository.isPending(id)).toBe(false);
+  });
+
+  it('removes stored files that have no batch row once they are older than the grace period', async () => {
+    const { Readable } = await import('node:stream');
+    const key = 'batches/orphan@example.com/00000000-0000-4000-8000-000000000001-lost.csv';
+    await stack.deps.storage.put(key, Readable.from([Buffer.from('Name\nA\n')]));
+    const young = await createSweeper(stack.deps, { graceMs: 60_000 }).sweep();
+    expect(young.orphansRemoved).toBe(0);
+    expect(await stack.deps.storage.exists(key)).toBe(true);
+    const old = await createSweeper(stack.deps, { graceMs: 0 }).sweep();
+    expect(old.orphansRemoved).toBeGreaterThanOrEqual(1);
+    expect(await stack.deps.storage.exists(key)).toBe(false);
+  });
+});
