@@ -91,6 +91,7 @@ const envSchema = z.object({
 
   // Worker
   WORKER_CONCURRENCY: int(1, 32).default(2),
+  WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
   JOB_ATTEMPTS: int(1, 20).default(5),
   JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
   DEFAULT_PHONE_REGION: z
@@ -144,6 +145,8 @@ export interface Config {
   };
   worker: {
     concurrency: number;
+    /** How long a crashed worker's job stays locked before another worker resumes it. */
+    lockDurationMs: number;
     attempts: number;
     backoffMs: number;
     defaultPhoneRegion: string;
@@ -253,6 +256,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
+      lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,
       defaultPhoneRegion: e.DEFAULT_PHONE_REGION,

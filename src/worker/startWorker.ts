@@ -27,7 +27,8 @@ export function startWorker(deps: Deps, options: { runSweeper?: boolean } = {}):
       concurrency: config.worker.concurrency,
       // A killed worker's job is picked up again after the lock expires; allow several crashes.
       maxStalledCount: 5,
-      lockDuration: 30_000,
+      lockDuration: config.worker.lockDurationMs,
+      stalledInterval: config.worker.lockDurationMs,
       removeOnComplete: { count: 1000 },
       removeOnFail: { count: 5000 },
     },
