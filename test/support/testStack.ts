@@ -22,6 +22,8 @@ export interface StackOptions {
 
 export interface TestStack {
   config: Config;
+  /** The environment the stack was configured from (to start worker processes alike). */
+  env: Record<string, string>;
   deps: Deps;
   app: FastifyInstance;
   baseUrl: string;
@@ -36,8 +38,8 @@ export interface TestStack {
  */
 export async function startStack(options: StackOptions): Promise<TestStack> {
   const localDir = await mkdtemp(join(tmpdir(), 'batchport-test-'));
-  const config = loadConfig({
-    ...process.env,
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
     NODE_ENV: 'test',
     USE_LOCAL_STORAGE: options.storage === 'local' ? 'true' : 'false',
     LOCAL_STORAGE_DIR: localDir,
@@ -49,7 +51,8 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
     JOB_BACKOFF_MS: '200',
     SWEEPER_INTERVAL_MS: '3600000',
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
   const logger = pino({ level: config.logLevel });
   const deps = await createDeps(config, logger, 'all');
   const app = await buildApiApp(deps);
@@ -61,6 +64,7 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
   const worker = options.worker ? startWorker(deps, { runSweeper: false }) : undefined;
   return {
     config,
+    env,
     deps,
     app,
     baseUrl: `http://127.0.0.1:${address.port}`,

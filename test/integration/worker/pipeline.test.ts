@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContactRecord } from '../../../src/parsing/types.js';
+import { contactsCsv } from '../../support/contactsCsv.js';
+import {
+  api,
+  newUser,
+  startStack,
+  uploadForm,
+  waitForStatus,
+  type TestStack,
+} from '../../support/testStack.js';
+import {
+  buildXlsx,
+  deflateRepeated,
+  fixture,
+  parse,
+  SHEET_HEAD,
+  SHEET_TAIL,
+} from '../../unit/parsing/helpers.js';
+
+const FIXTURES: Array<[string, 'csv' | 'txt' | 'vcf' | 'xls' | 'xlsx']> = [
+  ['google-contacts.csv', 'csv'],
+  ['google-contacts-new.csv', 'csv'],
+  ['outlook-contacts.csv', 'csv'],
+  ['excel-semicolon-cp1252.csv', 'csv'],
+  ['excel-unicode-text.txt', 'txt'],
+  ['apple-contacts-3.0.vcf', 'vcf'],
+  ['android-contacts-2.1.vcf', 'vcf'],
+  ['vcard-4.0.vcf', 'vcf'],
+  ['libreoffice-contacts.xlsx', 'xlsx'],
+  ['libreoffice-contacts.xls', 'xls'],
+  ['mixed-good-bad.csv', 'csv'],
+];
+
+async function allRecords(stack: TestStack, token: string, id: string): Promise<ContactRecord[]> {
+  const out: ContactRecord[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 1000; page++) {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const res = await api(stack, `/api/batches/${id}/records?limit=1000${query}`, { token });
+    expect(res.status).toBe(200);
+    out.push(...(res.body.records as ContactRecord[]));
+    cursor = res.body.nextCursor;
+    if (!cursor) {
+      return out;
+    }
+  }
+  throw new Error('too many pages');
+}
+
+async function uploadAndWait(stack: TestStack, token: string, content: Buffer | string, name: string) {
+  const up = await api(stack, '/api/batches/upload', {
+    method: 'POST',
+    token,
+    body: uploadForm(content, name),
+  });
+  expect(up.status, up.text).toBe(201);
+  return {
+    id: up.body.id as string,
+    status: await waitForStatus(stack, token, up.body.id, undefined, 120_000),
+  };
+}
+
+/** Records keyed for comparison: `original` key order is not part of the contract. */
+function canonical(records: ContactRecord[]) {
+  return records.map((r) => ({ ...r, original: Object.fromEntries(Object.entries(r.original).sort()) }));
+}
+
+const results = new Map<string, Map<string, ContactRecord[]>>();
+
+describe.each([
+  { storage: 'local' as const, records: 'postgres' as const },
+  { storage: 's3' as const, records: 'cassandra' as const },
+])('worker on $storage storage + $records records', ({ storage, records }) => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack({
+      storage,
+      records,
+      worker: true,
+      env: { MAX_ROWS_PER_BATCH: '5000', MAX_UNCOMPRESSED_BYTES: String(50 * 1024 * 1024) },
+    });
+    results.set(records, new Map());
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it.each(FIXTURES)('loads %s with exactly the parsed records', async (name, format) => {
+    const user = await newUser();
+    const bytes = fixture(name);
+    const expected = await parse(bytes, format, { maxRows: 5000 });
+    expect(expected.error).toBeNull();
+    const { id, status } = await uploadAndWait(stack, user.token, bytes, name);
+    expect(status).toMatchObject({
+      status: 'loaded',
+      progress: 100,
+      recordsLoaded: expected.records.length,
+      invalidRows: expected.invalid.length,
+      rowsRead: expected.records.length + expected.invalid.length,
+    });
+    const stored = await allRecords(stack, user.token, id);
+    expect(canonical(stored)).toEqual(canonical(expected.records));
+    results.get(records)!.set(name, stored);
+  });
+
+  it('keeps diacritics and E.164 phones intact end to end', async () => {
+    const google = results.get(records)!.get('google-contacts.csv')!;
+    expect(google[0]).toMatchObject({
+      firstName: 'Anna',
+      lastName: 'Schmidt',
+      email: 'anna.schmidt@example.com',
+    });
+    expect(google[0]!.phone).toBe('+4915123456789');
+    const excel = results.get(records)!.get('excel-semicolon-cp1252.csv')!;
+    expect(excel.some((r) => /[äöüßé]/.test(`${r.firstName} ${r.lastName} ${r.city ?? ''}`))).toBe(true);
+    const android = results.get(records)!.get('android-contacts-2.1.vcf')!;
+    expect(
+      android.every((r) => r.phone === null || /^\+\d{8,15}$/.test(r.phone) || r.issues.length > 0),
+    ).toBe(true);
+  });
+
+  it('writes the mixed file’s invalid rows to errors.csv with row numbers and reasons', async () => {
+    const user = await newUser();
+    const bytes = fixture('mixed-good-bad.csv');
+    const expected = await parse(bytes, 'csv');
+    const { id } = await uploadAndWait(stack, user.token, bytes, 'mixed.csv');
+    const csv = await api(stack, `/api/batches/${id}/errors.csv`, { token: user.token });
+    const lines = csv.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines).toHaveLength(expected.invalid.length + 1);
+    expected.invalid.forEach((row, i) => {
+      expect(lines[i + 1]!.startsWith(`${row.rowNumber},`)).toBe(true);
+      expect(lines[i + 1]).toContain(row.reason.split(',')[0]);
+    });
+  });
+
+  it.each([
+    ['header-only.csv', () => fixture('header-only.csv'), /no contacts found/],
+    ['prose.txt', () => 'Dear team,\nplease find attached the list.\nRegards, Bob\n', /no contacts found/],
+    ['unterminated.csv', () => 'Name,Email\nAda,ada@example.com\n"Bob,bob@example.com\n', /row|line|quote/i],
+  ])('ends %s in error with a message, without retrying', async (name, content, message) => {
+    const user = await newUser();
+    const { id, status } = await uploadAndWait(stack, user.token, content(), name);
+    expect(status.status).toBe('error');
+    expect(status.errorMessage).toMatch(message);
+    const job = await stack.deps.queue.queue.getJob(id);
+    expect(job?.attemptsMade ?? 1).toBe(1);
+  });
+
+  it('ends a file over the row cap in error naming the limit', async () => {
+    const user = await newUser();
+    const { status } = await uploadAndWait(stack, user.token, contactsCsv(5001), 'big.csv');
+    expect(status.status).toBe('error');
+    expect(status.errorMessage).toMatch(/5[,.]?000/);
+  });
+
+  it('ends a zip bomb in error quickly, with bounded worker memory', async () => {
+    const deflated = await deflateRepeated(
+      SHEET_HEAD,
+      '<row><c t="inlineStr"><is><t>lol</t></is></c></row>',
+      4_000_000,
+      SHEET_TAIL,
+    );
+    const user = await newUser();
+    const before = process.memoryUsage().rss;
+    const started = Date.now();
+    const { status } = await uploadAndWait(stack, user.token, buildXlsx({ deflated }), 'bomb.xlsx');
+    expect(status.status).toBe('error');
+    expect(status.errorMessage).toMatch(/expands to more than/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(process.memoryUsage().rss - before).toBeLessThan(150 * 1024 * 1024);
+  });
+
+  it('a job run twice yields the same records, no duplicates', async () => {
+    const user = await newUser();
+    const { id, status } = await uploadAndWait(stack, user.token, contactsCsv(2500), 'twice.csv');
+    expect(status.recordsLoaded).toBe(2500);
+    // Run the same attempt again as a crashed-and-retried job would: reset the row, re-queue.
+    await stack.deps.pool.query(`UPDATE batches SET status = 'parsing' WHERE id = $1`, [id]);
+    const job = await stack.deps.queue.queue.getJob(id);
+    await job?.remove();
+    await stack.deps.queue.enqueueBatch(id, status.attempt ?? 1);
+    const again = await waitForStatus(stack, user.token, id, (s) => s === 'loaded');
+    expect(again.recordsLoaded).toBe(2500);
+    expect(await stack.deps.records.countRecords(id)).toEqual({ records: 2500, invalidRows: 0 });
+    const stored = await allRecords(stack, user.token, id);
+    expect(new Set(stored.map((r) => r.rowNumber)).size).toBe(2500);
+  });
+
+  it('stops a batch deleted during processing and leaves no records', async () => {
+    const user = await newUser();
+    const up = await api(stack, '/api/batches/upload', {
+      method: 'POST',
+      token: user.token,
+      body: uploadForm(contactsCsv(4900), 'delete-me.csv'),
+    });
+    const id = up.body.id as string;
+    await waitForStatus(stack, user.token, id, (s) => s === 'parsing' || s === 'loaded', 30_000);
+    const del = await api(stack, `/api/batches/${id}`, { method: 'DELETE', token: user.token });
+    expect(del.status).toBe(204);
+    // Whatever the worker was doing, it ends with nothing left.
+    await expect
+      .poll(async () => stack.deps.records.countRecords(id), { timeout: 30_000, interval: 250 })
+      .toEqual({ records: 0, invalidRows: 0 });
+    await expect
+      .poll(
+        async () =>
+          (await stack.deps.queue.queue.getJob(id))?.finishedOn !== undefined ||
+          !(await stack.deps.queue.queue.getJob(id)),
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+    expect(await stack.deps.records.countRecords(id)).toEqual({ records: 0, invalidRows: 0 });
+  });
+});
+
+describe('both records stores', () => {
+  it('hold identical records for every fixture', () => {
+    const pg = results.get('postgres');
+    const cassandra = results.get('cassandra');
+    expect(pg?.size).toBe(FIXTURES.length);
+    expect(cassandra?.size).toBe(FIXTURES.length);
+    for (const [name] of FIXTURES) {
+      expect(canonical(cassandra!.get(name)!), name).toEqual(canonical(pg!.get(name)!));
+    }
+  });
+});
