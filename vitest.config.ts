@@ -23,6 +23,18 @@ export default defineConfig({
           globalSetup: ['test/integration/globalSetup.ts'],
         },
       },
+      {
+        test: {
+          // Long fault/load/crash runs (`npm run test:faults`); CI runs them after `npm test`.
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+          globalSetup: ['test/integration/globalSetup.ts'],
+        },
+      },
     ],
   },
 });
