@@ -7,7 +7,16 @@
  *   npx tsx bench/raw-insert.ts [rows=100000]
  *
  * Uses a throwaway keyspace (dropped at the end) and random batch ids (deleted at the end).
- * Results from one run are recorded at the bottom of this file.
+ * Results (2026-11-28, 2 vCPU AMD EPYC, 24 GiB, Node 20.20, PostgreSQL and Cassandra 5.0.9
+ * (1 GiB heap) on the same VM, other test suites running concurrently, so ±30% run to run;
+ * rows ~650 B as Cassandra counts them):
+ *   PostgreSQL repository (unnest upsert, chunks of 500-2000)        43k-75k rows/s
+ *   Cassandra raw executeConcurrent, single-row INSERT, c=32..256    7k-36k rows/s
+ *   Cassandra raw UNLOGGED batches 10 rows (6.5 KiB), c=32..128      17k-76k rows/s
+ *   Cassandra raw UNLOGGED batches 25-50 rows (16-32 KiB)            30k-101k rows/s (server warns)
+ *   Cassandra repository 'batches' (≤4 KiB, c=64), calls of 5k/100k 45k-62k rows/s
+ *   Cassandra repository 'rows' (c=64..128)                          21k-38k rows/s
+ *   Cassandra listRecords 1000-row pages ~35k-70k rows/s; countRecords 100k rows in ~0.2-0.3 s
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -16,7 +25,10 @@ import { createCassandraClient, ensureCassandraSchema } from '../src/db/cassandr
 import { runMigrations } from '../src/db/migrate.js';
 import { createPgPool } from '../src/db/postgres.js';
 import type { ContactRecord } from '../src/parsing/types.js';
-import { createCassandraRecordsRepository, runBounded } from '../src/repositories/records/cassandraRecordsRepository.js';
+import {
+  createCassandraRecordsRepository,
+  runBounded,
+} from '../src/repositories/records/cassandraRecordsRepository.js';
 import { createPostgresRecordsRepository } from '../src/repositories/records/postgresRecordsRepository.js';
 import type { RecordsRepository } from '../src/repositories/records/recordsRepository.js';
 
@@ -25,7 +37,9 @@ const BUCKET = 10_000;
 
 function env(name: string): string {
   const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set (source the services env first)`);
+  if (!v) {
+    throw new Error(`${name} is not set (source the services env first)`);
+  }
   return v;
 }
 
@@ -68,16 +82,22 @@ async function time(label: string, rows: number, fn: () => Promise<unknown>): Pr
   const start = process.hrtime.bigint();
   await fn();
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  console.log(`${label.padEnd(62)} ${String(Math.round((rows / ms) * 1000)).padStart(8)} rows/s  (${ms.toFixed(0)} ms)`);
+  console.log(
+    `${label.padEnd(62)} ${String(Math.round((rows / ms) * 1000)).padStart(8)} rows/s  (${ms.toFixed(0)} ms)`,
+  );
 }
 
 async function throughRepository(repo: RecordsRepository, records: ContactRecord[], callSize: number) {
   const batchId = randomUUID();
   await time(`${repo.kind} repository, writeRecords calls of ${callSize}`, records.length, async () => {
-    for (let i = 0; i < records.length; i += callSize) await repo.writeRecords(batchId, records.slice(i, i + callSize));
+    for (let i = 0; i < records.length; i += callSize) {
+      await repo.writeRecords(batchId, records.slice(i, i + callSize));
+    }
   });
   const counts = await repo.countRecords(batchId);
-  if (counts.records !== records.length) throw new Error(`expected ${records.length} rows, counted ${counts.records}`);
+  if (counts.records !== records.length) {
+    throw new Error(`expected ${records.length} rows, counted ${counts.records}`);
+  }
   await repo.deleteBatch(batchId);
 }
 
@@ -90,12 +110,19 @@ async function main(): Promise<void> {
   );
 
   // ---------------------------------------------------------------- PostgreSQL
-  const pool = createPgPool({ connectionString: env('DATABASE_URL'), maxConnections: 8, connectTimeoutMs: 5_000, statementTimeoutMs: 120_000 });
+  const pool = createPgPool({
+    connectionString: env('DATABASE_URL'),
+    maxConnections: 8,
+    connectTimeoutMs: 5_000,
+    statementTimeoutMs: 120_000,
+  });
   await runMigrations(pool);
   for (const chunkSize of [500, 1_000, 2_000]) {
     const repo = createPostgresRecordsRepository(pool, { chunkSize });
     await throughRepository(repo, records, 5_000);
-    if (chunkSize === 1_000) await throughRepository(repo, records, ROWS);
+    if (chunkSize === 1_000) {
+      await throughRepository(repo, records, ROWS);
+    }
   }
   await pool.end();
 
@@ -108,18 +135,40 @@ async function main(): Promise<void> {
   });
   await client.connect();
   await ensureCassandraSchema(client, keyspace);
-  const release = (await client.execute('SELECT release_version FROM system.local')).first()?.get('release_version') as string;
+  const release = (await client.execute('SELECT release_version FROM system.local'))
+    .first()
+    ?.get('release_version') as string;
   console.log(`Cassandra ${release}, keyspace ${keyspace}`);
   try {
     const insert = `INSERT INTO ${keyspace}.batch_records (batch_id, bucket, row_number, full_name, first_name, last_name,
       email, phone, company, title, street, city, region, postal_code, country, original, issues)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
     const params = (batchId: string, r: ContactRecord): unknown[] => [
-      batchId, Math.floor(r.rowNumber / BUCKET), r.rowNumber, r.fullName, r.firstName, r.lastName, r.email, r.phone,
-      r.company, r.title, r.street, r.city, r.region, r.postalCode, r.country, JSON.stringify(r.original), r.issues,
+      batchId,
+      Math.floor(r.rowNumber / BUCKET),
+      r.rowNumber,
+      r.fullName,
+      r.firstName,
+      r.lastName,
+      r.email,
+      r.phone,
+      r.company,
+      r.title,
+      r.street,
+      r.city,
+      r.region,
+      r.postalCode,
+      r.country,
+      JSON.stringify(r.original),
+      r.issues,
     ];
     // Warm-up: prepare statements, JIT, memtables.
-    await cassandra.concurrent.executeConcurrent(client, insert, records.slice(0, 5_000).map((r) => params(randomUUID(), r)), { concurrencyLevel: 64 });
+    await cassandra.concurrent.executeConcurrent(
+      client,
+      insert,
+      records.slice(0, 5_000).map((r) => params(randomUUID(), r)),
+      { concurrencyLevel: 64 },
+    );
 
     for (const concurrencyLevel of [32, 64, 128, 256]) {
       const batchId = randomUUID();
@@ -134,21 +183,34 @@ async function main(): Promise<void> {
         const batches: { query: string; params: unknown[] }[][] = [];
         for (let i = 0; i < records.length; i += rowsPerBatch) {
           // Rows are consecutive, and BUCKET is a multiple of rowsPerBatch: one partition per batch.
-          batches.push(records.slice(i, i + rowsPerBatch).map((r) => ({ query: insert, params: params(batchId, r) })));
+          batches.push(
+            records.slice(i, i + rowsPerBatch).map((r) => ({ query: insert, params: params(batchId, r) })),
+          );
         }
-        await time(`raw UNLOGGED batches of ${rowsPerBatch} rows, concurrency ${concurrencyLevel}`, ROWS, () =>
-          runBounded(batches, concurrencyLevel, (b) => client.batch(b, { prepare: true, logged: false })),
+        await time(
+          `raw UNLOGGED batches of ${rowsPerBatch} rows, concurrency ${concurrencyLevel}`,
+          ROWS,
+          () =>
+            runBounded(batches, concurrencyLevel, (b) => client.batch(b, { prepare: true, logged: false })),
         );
       }
     }
 
-    for (const writeMode of ['rows', 'batches'] as const) {
-      for (const concurrency of [64, 128]) {
-        const repo = createCassandraRecordsRepository(client, { keyspace, writeMode, concurrency, closeClient: false });
-        process.stdout.write(`[${writeMode}, concurrency ${concurrency}] `);
+    const variants = [
+      { writeMode: 'rows', concurrency: 64 },
+      { writeMode: 'rows', concurrency: 128 },
+      { writeMode: 'batches', concurrency: 64, maxBatchBytes: 4_096 },
+      { writeMode: 'batches', concurrency: 128, maxBatchBytes: 4_096 },
+      { writeMode: 'batches', concurrency: 32, maxBatchBytes: 16_384 },
+      { writeMode: 'batches', concurrency: 64, maxBatchBytes: 16_384 },
+    ] as const;
+    for (const round of [1, 2]) {
+      for (const v of variants) {
+        const repo = createCassandraRecordsRepository(client, { keyspace, ...v, closeClient: false });
+        process.stdout.write(`[round ${round}: ${JSON.stringify(v)}] `);
         await throughRepository(repo, records, 5_000);
-        if (concurrency === 64) {
-          process.stdout.write(`[${writeMode}, concurrency ${concurrency}] `);
+        if (round === 1 && v.concurrency === 64) {
+          process.stdout.write(`[round ${round}: ${JSON.stringify(v)}] `);
           await throughRepository(repo, records, ROWS);
         }
       }

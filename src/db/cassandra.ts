@@ -33,13 +33,19 @@ export interface ContactPoint {
 /** Splits `host:port` / `[v6]:port` / bare host; bare IPv6 (several colons, no brackets) has no port. */
 export function parseContactPoint(raw: string): ContactPoint {
   const value = raw.trim();
-  if (value.length === 0) throw new TypeError('empty Cassandra contact point');
+  if (value.length === 0) {
+    throw new TypeError('empty Cassandra contact point');
+  }
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  if (v6?.[1]) return { host: v6[1], port: v6[2] === undefined ? undefined : parsePort(v6[2], raw) };
+  if (v6?.[1]) {
+    return { host: v6[1], port: v6[2] === undefined ? undefined : parsePort(v6[2], raw) };
+  }
   const colons = value.split(':').length - 1;
   if (colons === 1) {
     const [host, port] = value.split(':') as [string, string];
-    if (host.length === 0) throw new TypeError(`invalid Cassandra contact point "${raw}"`);
+    if (host.length === 0) {
+      throw new TypeError(`invalid Cassandra contact point "${raw}"`);
+    }
     return { host, port: parsePort(port, raw) };
   }
   return { host: value, port: undefined };
@@ -228,10 +234,18 @@ const UNAVAILABLE_CODES = new Set<number>([
 /** True for errors meaning "the store is down, slow or overloaded" (retryable), not a bug in the query. */
 export function isCassandraUnavailable(error: unknown): boolean {
   const { errors } = cassandra;
-  if (error instanceof errors.NoHostAvailableError) return true;
-  if (error instanceof errors.OperationTimedOutError) return true;
-  if (error instanceof errors.BusyConnectionError) return true;
-  if (error instanceof errors.ResponseError) return UNAVAILABLE_CODES.has(error.code);
+  if (error instanceof errors.NoHostAvailableError) {
+    return true;
+  }
+  if (error instanceof errors.OperationTimedOutError) {
+    return true;
+  }
+  if (error instanceof errors.BusyConnectionError) {
+    return true;
+  }
+  if (error instanceof errors.ResponseError) {
+    return UNAVAILABLE_CODES.has(error.code);
+  }
   if (error instanceof Error && 'code' in error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE';
@@ -241,7 +255,9 @@ export function isCassandraUnavailable(error: unknown): boolean {
 
 /** Maps driver availability errors to DependencyUnavailableError; returns anything else unchanged. */
 export function wrapCassandraError(error: unknown, action: string): unknown {
-  if (error instanceof DependencyUnavailableError) return error;
+  if (error instanceof DependencyUnavailableError) {
+    return error;
+  }
   if (isCassandraUnavailable(error)) {
     return new DependencyUnavailableError(`records store unavailable while ${action}`, undefined, {
       cause: error,

@@ -22,10 +22,14 @@ export function decodeCursor(cursor: string): number {
   }
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^r:(0|[1-9][0-9]{0,9})$/.exec(text);
-  if (!match?.[1]) throw invalid();
+  if (!match?.[1]) {
+    throw invalid();
+  }
   const value = Number(match[1]);
   // Canonical form only: rejects trailing bits / alternative encodings of the same bytes.
-  if (value > MAX_ROW_NUMBER || encodeCursor(value) !== cursor) throw invalid();
+  if (value > MAX_ROW_NUMBER || encodeCursor(value) !== cursor) {
+    throw invalid();
+  }
   return value;
 }
 

@@ -16,6 +16,18 @@ export function cleanNullable(value: string | null | undefined): string | null {
 }
 
 export function cleanOriginal(original: Record<string, string>): Record<string, string> {
+  // Fast path (nearly every row): nothing to clean, keep the object as it is.
+  let clean = true;
+  for (const key of Object.keys(original)) {
+    const value = original[key];
+    if (typeof value !== 'string' || value.includes('\u0000') || key.includes('\u0000')) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) {
+    return original;
+  }
   // fromEntries defines own properties, so a "__proto__" column header stays plain data.
   return Object.fromEntries(
     Object.entries(original).map(([key, value]) => [cleanText(key), cleanText(String(value))]),
@@ -40,7 +52,9 @@ export function normalizeRecord(record: ContactRecord): ContactRecord {
     postalCode: cleanNullable(record.postalCode),
     country: cleanNullable(record.country),
     original: cleanOriginal(record.original),
-    issues: record.issues.map(cleanText),
+    issues: record.issues.some((issue) => issue.includes('\u0000'))
+      ? record.issues.map(cleanText)
+      : record.issues,
   };
 }
 
@@ -49,34 +63,44 @@ export function normalizeInvalidRow(row: InvalidRow): InvalidRow {
   return { rowNumber: row.rowNumber, reason: cleanText(row.reason), original: cleanOriginal(row.original) };
 }
 
-/**
- * Within one write call the last occurrence of a row number wins, as it would with sequential
- * upserts; PostgreSQL's ON CONFLICT cannot touch the same row twice in one statement anyway.
- */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Batch ids are UUIDs in both stores; anything else is the caller's mistake. */
 export function assertBatchId(batchId: string): string {
-  if (!UUID.test(batchId)) throw new ValidationError('invalid batch id', { batchId });
+  if (!UUID.test(batchId)) {
+    throw new ValidationError('invalid batch id', { batchId });
+  }
   return batchId.toLowerCase();
 }
 
+/**
+ * Within one write call the last occurrence of a row number wins, as it would with sequential
+ * upserts; PostgreSQL's ON CONFLICT cannot touch the same row twice in one statement anyway.
+ */
 export function lastPerRowNumber<T extends { rowNumber: number }>(rows: readonly T[]): T[] {
   const byRow = new Map<number, T>();
-  for (const row of rows) byRow.set(row.rowNumber, row);
+  for (const row of rows) {
+    byRow.set(row.rowNumber, row);
+  }
   return byRow.size === rows.length ? [...rows] : [...byRow.values()];
 }
 
 /** Parses a stored JSON object of strings, tolerating nothing else. */
 export function parseOriginal(json: string | null | undefined): Record<string, string> {
-  if (json === null || json === undefined || json === '') return {};
+  if (json === null || json === undefined || json === '') {
+    return {};
+  }
   const value: unknown = JSON.parse(json);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return {};
+  }
   return value as Record<string, string>;
 }
 
 /** The caller caps the page size; this only rejects nonsense (0, negative, fractional, NaN). */
 export function assertPageLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationError('invalid limit', { limit });
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new ValidationError('invalid limit', { limit });
+  }
   return limit;
 }

@@ -122,12 +122,16 @@ const DRIVER_MESSAGES = [
 ];
 
 export function isPostgresUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!(error instanceof Error)) {
+    return false;
+  }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (CONNECTION_ERRNOS.has(code) || SQLSTATE_UNAVAILABLE.test(code))) {
     return true;
   }
-  if (error instanceof AggregateError) return error.errors.some(isPostgresUnavailable);
+  if (error instanceof AggregateError) {
+    return error.errors.some(isPostgresUnavailable);
+  }
   return DRIVER_MESSAGES.some((m) => error.message.includes(m));
 }
 
@@ -246,9 +250,13 @@ export function createPostgresRecordsRepository(
         [id, after, streamPageSize],
         'reading invalid rows',
       );
-      for (const row of rows) yield toInvalidRow(row);
+      for (const row of rows) {
+        yield toInvalidRow(row);
+      }
       const last = rows.at(-1);
-      if (rows.length < streamPageSize || !last) return;
+      if (rows.length < streamPageSize || !last) {
+        return;
+      }
       after = last.row_number;
     }
   }
