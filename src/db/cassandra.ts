@@ -187,6 +187,35 @@ export function recordsSchemaStatements(keyspace: string, replicationFactor: num
   ];
 }
 
+/**
+ * Columns added after a table was first created: CREATE TABLE IF NOT EXISTS leaves an older
+ * table as it is, so these are added with ALTER TABLE when missing (additive changes only).
+ */
+const ADDED_COLUMNS: readonly { table: string; column: string; type: string }[] = [
+  { table: 'batch_records', column: 'null_mask', type: 'int' },
+];
+
+async function addMissingColumns(client: CassandraClient, keyspace: string): Promise<void> {
+  for (const { table, column, type } of ADDED_COLUMNS) {
+    const existing = await client.execute(
+      'SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ? AND column_name = ?',
+      [keyspace, table, column],
+      { prepare: true },
+    );
+    if (existing.rowLength > 0) {
+      continue;
+    }
+    try {
+      await client.execute(`ALTER TABLE ${keyspace}.${table} ADD ${column} ${type}`, [], { prepare: false });
+    } catch (error) {
+      // Another process added it first.
+      if (!(error instanceof cassandra.errors.ResponseError && /already exist/i.test(error.message))) {
+        throw error;
+      }
+    }
+  }
+}
+
 interface MetadataWithAgreement {
   checkSchemaAgreement(): Promise<boolean>;
 }
@@ -206,6 +235,7 @@ export async function ensureCassandraSchema(
     for (const statement of statements) {
       await client.execute(statement, [], { prepare: false });
     }
+    await addMissingColumns(client, keyspace);
     const deadline = Date.now() + (options.schemaAgreementTimeoutMs ?? 30_000);
     const metadata = client.metadata as unknown as MetadataWithAgreement;
     while (!(await metadata.checkSchemaAgreement())) {
