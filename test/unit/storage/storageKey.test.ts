@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../src/errors.js';
+import {
+  assertSafeKey,
+  buildStorageKey,
+  sanitizeEmailSegment,
+  sanitizeFilename,
+} from '../../../src/storage/storageKey.js';
+
+const ID = '3f2b8c1e-9d4a-4b7e-8f00-123456789abc';
+
+describe('storage keys', () => {
+  it('builds batches/{email}/{batchId}-{filename}', () => {
+    expect(buildStorageKey('Ada@Example.com', ID, 'Contacts 2024.csv')).toBe(
+      `batches/ada@example.com/${ID}-Contacts 2024.csv`,
+    );
+  });
+
+  it.each([
+    ['../../etc/passwd', 'passwd'],
+    ['/etc/shadow.csv', 'shadow.csv'],
+    ['..\\..\\windows\\win.ini', 'win.ini'],
+    ['a\u0000b.csv', 'ab.csv'],
+    ['.hidden.csv', 'hidden.csv'],
+    ['..', 'upload'],
+    ['', 'upload'],
+    ['ｆｕｌｌ／ｗｉｄｔｈ．csv', 'width.csv'],
+    ['weird;|&$`name.csv', 'weird_____name.csv'],
+    ['Müller.csv', 'M_ller.csv'],
+  ])('sanitises the filename %j to %j', (input, expected) => {
+    expect(sanitizeFilename(input)).toBe(expected);
+  });
+
+  it('caps long names but keeps the extension', () => {
+    const name = sanitizeFilename(`${'x'.repeat(500)}.xlsx`);
+    expect(name.length).toBe(120);
+    expect(name.endsWith('.xlsx')).toBe(true);
+  });
+
+  it.each([
+    ['../../evil@example.com', '____evil@example.com'],
+    ['a/b@example.com', 'a_b@example.com'],
+    ['..', null],
+    ['', null],
+  ])('sanitises the email %j', (input, expected) => {
+    if (expected === null) {
+      expect(() => sanitizeEmailSegment(input)).toThrow(ValidationError);
+    } else {
+      expect(sanitizeEmailSegment(input)).toBe(expected);
+    }
+  });
+
+  it('refuses batch ids that are not UUIDs', () => {
+    expect(() => buildStorageKey('a@b.co', '../x', 'a.csv')).toThrow(ValidationError);
+  });
+
+  it.each(['batches/../x', 'other/a/b', 'batches/a//b', 'batches/a/./b', 'batches\\a', 'batches/a/b\0'])(
+    'assertSafeKey rejects %j',
+    (key) => {
+      expect(() => assertSafeKey(key)).toThrow(ValidationError);
+    },
+  );
+
+  it('never lets any email or filename escape the user prefix (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), fc.string({ maxLength: 300 }), (email, filename) => {
+        let key: string;
+        try {
+          key = buildStorageKey(email, ID, filename);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ValidationError);
+          return;
+        }
+        assertSafeKey(key);
+        const parts = key.split('/');
+        expect(parts).toHaveLength(3);
+        expect(parts[0]).toBe('batches');
+        expect(parts[2]!.startsWith(`${ID}-`)).toBe(true);
+        expect(parts.some((p) => p === '..' || p === '.' || p === '')).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
