@@ -29,6 +29,14 @@ const BUCKET_SIZE = 7; // small, so a few dozen rows cross several partitions
 const STREAM_PAGE = 4;
 const keyspace = `batchport_test_${randomBytes(4).toString('hex')}`;
 
+// Every batch id used here, so afterAll can remove this run's rows from the shared PostgreSQL.
+const usedBatchIds: string[] = [];
+function newBatchId(): string {
+  const id = randomUUID();
+  usedBatchIds.push(id);
+  return id;
+}
+
 let pool: PgPool;
 let cassandraClient: CassandraClient;
 const stores = new Map<string, RecordsRepository>();
@@ -71,7 +79,13 @@ afterAll(async () => {
     await cassandraClient.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).catch(() => undefined);
     await cassandraClient.shutdown();
   }
-  await pool?.end();
+  if (pool) {
+    const pg = createPostgresRecordsRepository(pool);
+    for (const id of usedBatchIds) {
+      await pg.deleteBatch(id).catch(() => undefined);
+    }
+    await pool.end();
+  }
 });
 
 function record(rowNumber: number, overrides: Partial<ContactRecord> = {}): ContactRecord {
@@ -149,7 +163,7 @@ describe.each(['postgres', 'cassandra-batches', 'cassandra-rows'])('records stor
   });
 
   it('round-trips every field, unicode included', async () => {
-    const batchId = randomUUID();
+    const batchId = newBatchId();
     const input = [5, 1, 3, 2, 4, 6, 7, 8].map((n) => record(n));
     await repo().writeRecords(batchId, input);
     const page = await repo().listRecords(batchId, { limit: 100 });
@@ -161,7 +175,7 @@ describe.each(['postgres', 'cassandra-batches', 'cassandra-rows'])('records stor
   });
 
   it('pages with cursors across bucket boundaries and gaps', async () => {
-    const batchId = randomUUID();
+    const batchId = newBatchId();
     // Buckets of 7: rows 0..20 span buckets 0-2, then an empty stretch, then buckets 8-9.
     const rowNumbers = [...Array.from({ length: 21 }, (_, i) => i), 60, 61, 62, 69, 70];
     const input = rowNumbers.map((n) => record(n));
@@ -185,7 +199,7 @@ describe.each(['postgres', 'cassandra-batches', 'cassandra-rows'])('records stor
   });
 
   it('rejects malformed cursors and limits with ValidationError', async () => {
-    const batchId = randomUUID();
+    const batchId = newBatchId();
     await repo().writeRecords(batchId, [record(1)]);
     const bad = [
       'garbage!',
@@ -212,7 +226,7 @@ describe.each(['postgres', 'cassandra-batches', 'cassandra-rows'])('records stor
   });
 
   it('is idempotent: the same rows twice leave one copy; a rewrite replaces the row', async () => {
-    const batchId = randomUUID();
+    const batchId = newBatchId();
     const input = Array.from({ length: 25 }, (_, i) => record(i + 1));
     await repo().writeRecords(batchId, input);
     await repo().writeRecords(batchId, input);
@@ -244,19 +258,19 @@ describe.each(['postgres', 'cassandra-batches', 'cassandra-rows'])('records stor
   });
 
   it('streams invalid rows in row order across pages and buckets', async () => {
-    const batchId = randomUUID();
+    const batchId = newBatchId();
     const rows = [23, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14, 15, 22, 100].map(invalidRow);
     await repo().writeInvalidRows(batchId, rows);
     await repo().writeRecords(batchId, [record(10)]);
     const streamed = await collect(repo().streamInvalidRows(batchId));
     expect(streamed).toEqual([...rows].sort((a, b) => a.rowNumber - b.rowNumber));
     await expect(repo().countRecords(batchId)).resolves.toEqual({ records: 1, invalidRows: 14 });
-    await expect(collect(repo().streamInvalidRows(randomUUID()))).resolves.toEqual([]);
+    await expect(collect(repo().streamInvalidRows(newBatchId()))).resolves.toEqual([]);
   });
 
   it('deleteBatch removes everything and is idempotent', async () => {
-    const batchId = randomUUID();
-    const keep = randomUUID();
+    const batchId = newBatchId();
+    const keep = newBatchId();
     await repo().writeRecords(
       batchId,
       Array.from({ length: 30 }, (_, i) => record(i + 1)),
@@ -271,7 +285,7 @@ describe.each(['postgres', 'cassandra-batches', 'cassandra-rows'])('records stor
     });
     await expect(collect(repo().streamInvalidRows(batchId))).resolves.toEqual([]);
     await repo().deleteBatch(batchId);
-    await repo().deleteBatch(randomUUID());
+    await repo().deleteBatch(newBatchId());
     await expect(repo().countRecords(keep)).resolves.toEqual({ records: 1, invalidRows: 0 });
     // Writing again after a delete works (the bucket index is rebuilt).
     await repo().writeRecords(batchId, [record(2)]);
@@ -279,8 +293,8 @@ describe.each(['postgres', 'cassandra-batches', 'cassandra-rows'])('records stor
   });
 
   it('keeps batches apart', async () => {
-    const a = randomUUID();
-    const b = randomUUID();
+    const a = newBatchId();
+    const b = newBatchId();
     await repo().writeRecords(
       a,
       [1, 2, 3].map((n) => record(n, { company: 'A' })),
@@ -305,7 +319,7 @@ describe.each(['postgres', 'cassandra-batches', 'cassandra-rows'])('records stor
   });
 
   it('writes an empty list as a no-op', async () => {
-    const batchId = randomUUID();
+    const batchId = newBatchId();
     await repo().writeRecords(batchId, []);
     await repo().writeInvalidRows(batchId, []);
     await expect(repo().countRecords(batchId)).resolves.toEqual({ records: 0, invalidRows: 0 });
@@ -314,7 +328,7 @@ describe.each(['postgres', 'cassandra-batches', 'cassandra-rows'])('records stor
 
 describe('both stores', () => {
   it('return identical records, cursors, invalid rows and counts for the same input', async () => {
-    const batchId = randomUUID();
+    const batchId = newBatchId();
     const input = Array.from({ length: 40 }, (_, i) =>
       record(i + 1, {
         // U+0000 cannot be stored by PostgreSQL; both stores must agree on what comes back.
@@ -363,7 +377,7 @@ describe('unreachable stores', () => {
     try {
       const repo = createPostgresRecordsRepository(deadPool);
       await expect(repo.ping()).rejects.toBeInstanceOf(DependencyUnavailableError);
-      await expect(repo.writeRecords(randomUUID(), [record(1)])).rejects.toBeInstanceOf(
+      await expect(repo.writeRecords(newBatchId(), [record(1)])).rejects.toBeInstanceOf(
         DependencyUnavailableError,
       );
     } finally {
@@ -380,7 +394,7 @@ describe('unreachable stores', () => {
     const repo = createCassandraRecordsRepository(dead, { keyspace });
     try {
       await expect(repo.ping()).rejects.toBeInstanceOf(DependencyUnavailableError);
-      await expect(repo.countRecords(randomUUID())).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(repo.countRecords(newBatchId())).rejects.toBeInstanceOf(DependencyUnavailableError);
     } finally {
       await repo.close();
     }
@@ -389,7 +403,7 @@ describe('unreachable stores', () => {
 
 describe('cassandra layout', () => {
   it('stores null fields and empty issues without tombstone cells (traced read)', async () => {
-    const batchId = randomUUID();
+    const batchId = newBatchId();
     const blank = (n: number): ContactRecord => ({
       ...record(n),
       fullName: null,
