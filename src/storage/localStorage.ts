@@ -63,8 +63,9 @@ export function createLocalStorage(rootDir: string): StorageService {
     },
 
     async exists(key) {
+      const path = pathFor(key); // an unsafe key is an error, not "absent"
       try {
-        return (await stat(pathFor(key))).isFile();
+        return (await stat(path)).isFile();
       } catch {
         return false;
       }
