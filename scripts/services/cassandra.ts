@@ -2,7 +2,7 @@
  * Apache Cassandra 5.0.x, single node, from Maven Central (`org.apache.cassandra:cassandra-all`),
  * run with `java -cp .tools/cassandra/lib/* org.apache.cassandra.service.CassandraDaemon` on
  * Debian's OpenJDK 17. Classpath assembled by Maven from a generated pom and cached under `.tools/`.
- * All ports on 127.0.0.1: CQL 59042, storage (gossip) 57000, local JMX 57199.
+ * All ports on 127.0.0.1: CQL 59042, storage (gossip) 57000, local JMX 57199 (each + `BATCHPORT_PORT_OFFSET`).
  */
 import cassandraDriver from 'cassandra-driver';
 import fs from 'node:fs';
@@ -12,6 +12,7 @@ import {
   ensureDir,
   exists,
   log,
+  port,
   portOpen,
   run,
   ServiceError,
@@ -23,9 +24,9 @@ import {
 } from './common.js';
 
 export const CASSANDRA_VERSION = '5.0.9';
-export const CQL_PORT = 59042;
-export const STORAGE_PORT = 57000;
-export const JMX_PORT = 57199;
+export const CQL_PORT = port('cql');
+export const STORAGE_PORT = port('cassandraStorage');
+export const JMX_PORT = port('cassandraJmx');
 export const CASSANDRA_DC = 'datacenter1';
 export const CASSANDRA_KEYSPACE = 'batchport';
 export const JAVA17 = '/usr/lib/jvm/java-17-openjdk-amd64/bin/java';

@@ -32,6 +32,101 @@ export class ServiceError extends Error {
   override name = 'ServiceError';
 }
 
+// ---------------------------------------------------------------------------
+// Port offset: `BATCHPORT_PORT_OFFSET` (integer, default 0) is added to every port the services
+// bind, so a second, independent stack (with its own `BATCHPORT_DATA_DIR`) can run beside the
+// default one, e.g. for destructive tests. Offset 0 is the historical layout.
+
+/** Every port of the default stack (offset 0), by owner. The single source of the numbers. */
+export const BASE_PORTS = {
+  postgres: 55432,
+  redis: 56379,
+  s3: 58333,
+  s3Grpc: 58343,
+  master: 58334,
+  masterGrpc: 58344,
+  volume: 58335,
+  volumeGrpc: 58345,
+  filer: 58336,
+  filerGrpc: 58346,
+  // `weed mini`'s maintenance worker dials admin HTTP + 10000 whatever -admin.port.grpc says, so
+  // the admin pair must keep exactly that distance (and admin + 10000 must stay a valid port).
+  admin: 48337,
+  adminGrpc: 58337,
+  cql: 59042,
+  cassandraStorage: 57000,
+  cassandraJmx: 57199,
+} as const;
+
+export type PortName = keyof typeof BASE_PORTS;
+
+/**
+ * Parses and checks an offset: a whole number such that every shifted port stays a valid
+ * unprivileged port (1024..65535) and, unless it is 0, no shifted port lands on a port of the
+ * default stack (those belong to whoever runs it; e.g. offset 10 would put SeaweedFS's S3 port
+ * on the default stack's S3 gRPC port).
+ */
+export function parsePortOffset(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') {
+    return 0;
+  }
+  const text = raw.trim();
+  if (!/^-?\d+$/.test(text)) {
+    throw new ServiceError(`BATCHPORT_PORT_OFFSET must be a whole number, got ${JSON.stringify(raw)}`);
+  }
+  const offset = Number(text);
+  const base = Object.entries(BASE_PORTS) as Array<[PortName, number]>;
+  const lo = Math.min(...base.map(([, p]) => p));
+  const hi = Math.max(...base.map(([, p]) => p));
+  if (lo + offset < 1024 || hi + offset > 65535) {
+    throw new ServiceError(
+      `BATCHPORT_PORT_OFFSET=${offset} puts ports outside 1024..65535 ` +
+        `(allowed: ${1024 - lo}..${65535 - hi}; the highest port is Cassandra CQL ${hi})`,
+    );
+  }
+  if (offset !== 0) {
+    const byPort = new Map(base.map(([name, port]) => [port, name]));
+    for (const [name, port] of base) {
+      const clash = byPort.get(port + offset);
+      if (clash !== undefined) {
+        throw new ServiceError(
+          `BATCHPORT_PORT_OFFSET=${offset} would put ${name} on ${port + offset}, the default stack's ${clash} port; ` +
+            `choose another offset (e.g. 300, 500, 1000)`,
+        );
+      }
+    }
+  }
+  return offset;
+}
+
+let offsetProblem: ServiceError | undefined;
+
+function readOffset(): number {
+  try {
+    return parsePortOffset(process.env.BATCHPORT_PORT_OFFSET);
+  } catch (error) {
+    // Reported by checkPortOffset() from every entry point (up/down/status/env), so the CLI prints
+    // one clear line instead of a stack trace at import; NaN ports can never be used by mistake.
+    offsetProblem = error as ServiceError;
+    return Number.NaN;
+  }
+}
+
+/** The offset of this process, read once at start (`BATCHPORT_PORT_OFFSET`, default 0). */
+export const PORT_OFFSET = readOffset();
+
+/** Throws the ServiceError explaining why `BATCHPORT_PORT_OFFSET` is unusable, if it is. */
+export function checkPortOffset(): void {
+  if (offsetProblem) {
+    throw offsetProblem;
+  }
+}
+
+/** A service port with the offset applied. */
+export function port(name: PortName): number {
+  return BASE_PORTS[name] + PORT_OFFSET;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function ensureDir(dir: string): void {

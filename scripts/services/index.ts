@@ -7,10 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cassandra } from './cassandra.js';
 import {
+  checkPortOffset,
   dataDir,
   liveProcess,
   log,
   pidFile,
+  PORT_OFFSET,
   portHolder,
   portOpen,
   procStartTime,
@@ -35,6 +37,45 @@ export const DEFAULT_SERVICES: readonly ServiceName[] = ['postgres', 'redis'];
 
 /** Dev-only JWT signing secret (HS256 needs >= 32 bytes). Never use outside local dev/tests. */
 export const DEV_JWT_SECRET = 'batchport-dev-only-jwt-secret-do-not-use-in-production';
+
+/**
+ * The data dir remembers the port offset its services were started with
+ * (`<data>/services/port-offset`; missing = 0, the historical layout). Acting on live services
+ * with another offset would probe, print or stop the wrong ports, so it is refused: this is what
+ * keeps `BATCHPORT_PORT_OFFSET=300` without its `BATCHPORT_DATA_DIR` away from the default stack.
+ */
+function offsetStamp(): string {
+  return path.join(dataDir(), 'services', 'port-offset');
+}
+
+function stampedOffset(): number {
+  try {
+    return Number(fs.readFileSync(offsetStamp(), 'utf8').trim());
+  } catch {
+    return 0;
+  }
+}
+
+function checkStack(): void {
+  checkPortOffset();
+  const stamped = stampedOffset();
+  if (stamped === PORT_OFFSET) {
+    return;
+  }
+  const live = ALL_SERVICES.filter((n) => liveProcess(n, SERVICES[n].marker) !== undefined);
+  if (live.length > 0) {
+    throw new ServiceError(
+      `the services in ${dataDir()} (${live.join(', ')} running) use BATCHPORT_PORT_OFFSET=${stamped}, ` +
+        `but this process has ${PORT_OFFSET}. Use the same offset with this BATCHPORT_DATA_DIR, ` +
+        `or another BATCHPORT_DATA_DIR for another stack.`,
+    );
+  }
+}
+
+function writeStamp(): void {
+  fs.mkdirSync(path.dirname(offsetStamp()), { recursive: true });
+  fs.writeFileSync(offsetStamp(), `${PORT_OFFSET}\n`);
+}
 
 export function isServiceName(s: string): s is ServiceName {
   return (ALL_SERVICES as readonly string[]).includes(s);
@@ -99,6 +140,8 @@ async function upOne(svc: ServiceDef): Promise<UpOutcome> {
  */
 export async function up(names?: readonly string[]): Promise<Record<string, UpOutcome>> {
   const list = resolve(names, DEFAULT_SERVICES);
+  checkStack();
+  writeStamp();
   fs.mkdirSync(path.join(dataDir(), 'storage'), { recursive: true }); // LOCAL_STORAGE_DIR
   const results = await Promise.allSettled(list.map((n) => upOne(SERVICES[n])));
   const out: Record<string, UpOutcome> = {};
@@ -142,6 +185,7 @@ async function downOne(svc: ServiceDef): Promise<DownOutcome> {
 /** Stops the named services (default: all) that this script started, in parallel. */
 export async function down(names?: readonly string[]): Promise<Record<string, DownOutcome>> {
   const list = resolve(names, ALL_SERVICES);
+  checkStack();
   const results = await Promise.all(list.map((n) => downOne(SERVICES[n])));
   return Object.fromEntries(list.map((n, i) => [n, results[i]!]));
 }
@@ -187,6 +231,7 @@ async function statusOne(svc: ServiceDef): Promise<ServiceStatus> {
 export async function status(names?: readonly string[]): Promise<{ ok: boolean; services: ServiceStatus[] }> {
   const explicit = names !== undefined && names.length > 0;
   const list = resolve(names, ALL_SERVICES);
+  checkStack();
   const services = await Promise.all(list.map((n) => statusOne(SERVICES[n])));
   const counted = explicit ? services : services.filter((s) => DEFAULT_SERVICES.includes(s.name));
   return { ok: counted.every((s) => s.state === 'running'), services };
@@ -200,10 +245,11 @@ export function isRunning(name: ServiceName): boolean {
 
 /**
  * Environment for the app and tests: postgres/redis always, seaweedfs/cassandra only while
- * running, plus dev-only JWT_SECRET and LOCAL_STORAGE_DIR. Synchronous and side-effect free
+ * running, plus dev-only JWT_SECRET and LOCAL_STORAGE_DIR. Ports include BATCHPORT_PORT_OFFSET. Synchronous and side-effect free
  * (apart from cleaning stale pid files).
  */
 export function envFor(): Record<string, string> {
+  checkStack();
   return {
     ...postgres.env(),
     ...redis.env(),

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL 15 from Debian (`postgresql-15`), as a private cluster under
- * `<data>/services/postgres/data`, listening on 127.0.0.1:55432 only, unix socket in
+ * `<data>/services/postgres/data`, listening on 127.0.0.1:55432 (+ `BATCHPORT_PORT_OFFSET`) only, unix socket in
  * `<data>/services/postgres/run`. Postgres refuses to run as root, so as root the cluster is
  * owned and run by the system user `postgres` (created if missing).
  */
@@ -14,6 +14,7 @@ import {
   exists,
   isRoot,
   log,
+  port,
   run,
   runOk,
   ServiceError,
@@ -22,7 +23,7 @@ import {
   type ServiceDef,
 } from './common.js';
 
-export const PG_PORT = 55432;
+export const PG_PORT = port('postgres');
 export const PG_USER = 'batchport';
 export const PG_PASSWORD = 'batchport';
 export const PG_DATABASE = 'batchport';

@@ -1,5 +1,5 @@
 /**
- * Redis from Debian (`redis-server`), private instance on 127.0.0.1:56379 with a password,
+ * Redis from Debian (`redis-server`), private instance on 127.0.0.1:56379 (+ `BATCHPORT_PORT_OFFSET`) with a password,
  * AOF persistence (no RDB snapshots) and `noeviction` (what BullMQ requires).
  */
 import fs from 'node:fs';
@@ -9,13 +9,14 @@ import {
   aptInstall,
   ensureDir,
   exists,
+  port,
   ServiceError,
   serviceDir,
   spawnDetached,
   type ServiceDef,
 } from './common.js';
 
-export const REDIS_PORT = 56379;
+export const REDIS_PORT = port('redis');
 /** Dev-only password: the instance only listens on loopback. */
 export const REDIS_PASSWORD = 'batchport-dev-redis-password';
 const REDIS_BIN = '/usr/bin/redis-server';

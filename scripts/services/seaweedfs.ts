@@ -17,6 +17,7 @@ import {
   ensureDir,
   exists,
   log,
+  port,
   run,
   ServiceError,
   serviceDir,
@@ -27,7 +28,7 @@ import {
 } from './common.js';
 
 export const SEAWEEDFS_VERSION = '4.48';
-export const S3_PORT = 58333;
+export const S3_PORT = port('s3');
 export const S3_ENDPOINT = `http://127.0.0.1:${S3_PORT}`;
 export const S3_ACCESS_KEY = 'batchport-dev-access-key';
 export const S3_SECRET_KEY = 'batchport-dev-secret-key-not-for-production';
@@ -37,17 +38,17 @@ export const S3_REGION = 'us-east-1';
 /** Fixed internal ports (HTTP and gRPC; weed's default gRPC = HTTP+10000 would overflow 65535). */
 export const WEED_PORTS = {
   s3: S3_PORT,
-  s3Grpc: 58343,
-  master: 58334,
-  masterGrpc: 58344,
-  volume: 58335,
-  volumeGrpc: 58345,
-  filer: 58336,
-  filerGrpc: 58346,
+  s3Grpc: port('s3Grpc'),
+  master: port('master'),
+  masterGrpc: port('masterGrpc'),
+  volume: port('volume'),
+  volumeGrpc: port('volumeGrpc'),
+  filer: port('filer'),
+  filerGrpc: port('filerGrpc'),
   // `-admin.ui=false` only hides the UI: mini still runs its admin server plus a maintenance
   // worker, and the worker dials admin HTTP port + 10000 whatever -admin.port.grpc says.
-  admin: 48337,
-  adminGrpc: 58337,
+  admin: port('admin'),
+  adminGrpc: port('adminGrpc'),
 } as const;
 
 const VENV = path.join(TOOLS_DIR, 'seaweedfs-venv');
