@@ -10,7 +10,7 @@ import {
   type TestStack,
 } from '../../support/testStack.js';
 
-const ROWS = 30_000;
+const ROWS = 80_000;
 
 /**
  * Real worker processes (`src/bin/worker.ts`) killed with SIGKILL mid-batch. BullMQ's stalled-job
@@ -63,7 +63,7 @@ describe('a worker killed mid-batch', () => {
 
     let kills = 0;
     let lastProgress = -1;
-    for (const threshold of [5, 30, 60]) {
+    for (const threshold of [3, 15, 30]) {
       const worker = startWorkerProcess();
       const status = await waitForStatus(
         stack,
