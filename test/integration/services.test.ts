@@ -62,7 +62,9 @@ describe('npm run services (real local services)', () => {
 
     const out = cli('status', '--all');
     expect(out.code, out.stderr).toBe(0);
-    for (const name of ALL_SERVICES) expect(out.stdout).toMatch(new RegExp(`^${name}\\s+running\\b`, 'm'));
+    for (const name of ALL_SERVICES) {
+      expect(out.stdout).toMatch(new RegExp(`^${name}\\s+running\\b`, 'm'));
+    }
   });
 
   it('up is idempotent when everything already runs', async () => {
@@ -79,7 +81,9 @@ describe('npm run services (real local services)', () => {
     const out = cli('env');
     expect(out.code, out.stderr).toBe(0);
     const lines = out.stdout.trimEnd().split('\n');
-    for (const line of lines) expect(line).toMatch(/^[A-Z][A-Z0-9_]*=\S+$/);
+    for (const line of lines) {
+      expect(line).toMatch(/^[A-Z][A-Z0-9_]*=\S+$/);
+    }
     const env = Object.fromEntries(
       lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
     );

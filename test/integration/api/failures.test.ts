@@ -68,7 +68,7 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
       headers: { authorization: `Bearer ${token}` },
       body: uploadForm('Name,Email\nAda,ada@example.com\n', filename),
     });
-    return { status: res.status, body: (await res.json()) as any };
+    return { status: res.status, body: await res.json() };
   }
 
   async function rowsOf(userId: string) {

@@ -68,6 +68,7 @@ describe.each(adapters)('%s storage adapter', (_name, make) => {
     const k = key('broken.csv');
     async function* failing() {
       yield Buffer.alloc(6 * 1024 * 1024, 'a');
+      await new Promise((resolve) => setImmediate(resolve));
       throw new Error('client went away');
     }
     await expect(storage.put(k, Readable.from(failing()))).rejects.toThrow(/client went away/);

@@ -104,7 +104,7 @@ describe.each([
     results.get(records)!.set(name, stored);
   });
 
-  it('keeps diacritics and E.164 phones intact end to end', async () => {
+  it('keeps diacritics and E.164 phones intact end to end', () => {
     const google = results.get(records)!.get('google-contacts.csv')!;
     expect(google[0]).toMatchObject({
       firstName: 'Anna',

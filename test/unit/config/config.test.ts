@@ -8,7 +8,7 @@ const BASE = {
 
 function problems(env: Record<string, string | undefined>): string[] {
   try {
-    loadConfig(env as NodeJS.ProcessEnv);
+    loadConfig(env);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems;
