@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DependencyUnavailableError } from '../../../src/errors.js';
+import type { RecordsRepository } from '../../../src/repositories/records/recordsRepository.js';
+import { startWorker, type RunningWorker } from '../../../src/worker/startWorker.js';
+import { contactsCsv } from '../../support/contactsCsv.js';
+import {
+  api,
+  newUser,
+  startStack,
+  uploadForm,
+  waitForStatus,
+  type TestStack,
+} from '../../support/testStack.js';
+
+/**
+ * Infrastructure failures are retried with backoff; after the last attempt the batch ends in
+ * `error` with a message telling the user to retry later. The failure is injected at the records
+ * store boundary; everything else is real.
+ */
+describe('worker retries on infrastructure failures', () => {
+  let stack: TestStack;
+  let worker: RunningWorker | undefined;
+  let failuresLeft = 0;
+  let writeCalls = 0;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      storage: 'local',
+      records: 'postgres',
+      worker: false,
+      env: { JOB_ATTEMPTS: '3', JOB_BACKOFF_MS: '100' },
+    });
+    const real = stack.deps.records;
+    const flaky: RecordsRepository = {
+      ...real,
+      writeRecords: async (batchId, records) => {
+        writeCalls++;
+        if (failuresLeft > 0) {
+          failuresLeft--;
+          throw new DependencyUnavailableError('records store is unavailable (injected)');
+        }
+        return real.writeRecords(batchId, records);
+      },
+    };
+    worker = startWorker({ ...stack.deps, records: flaky }, { runSweeper: false });
+  });
+  afterAll(async () => {
+    await worker?.close(5_000);
+    await stack?.close();
+  });
+
+  it('recovers from a transient failure and loads every record', async () => {
+    failuresLeft = 1;
+    const user = await newUser();
+    const up = await api(stack, '/api/batches/upload', {
+      method: 'POST',
+      token: user.token,
+      body: uploadForm(contactsCsv(1500), 'flaky.csv'),
+    });
+    const done = await waitForStatus(stack, user.token, up.body.id);
+    expect(done).toMatchObject({ status: 'loaded', recordsLoaded: 1500, rowsRead: 1500 });
+    // BullMQ counts the failed try and the successful one.
+    expect((await stack.deps.queue.queue.getJob(up.body.id))?.attemptsMade).toBe(2);
+    expect(await stack.deps.records.countRecords(up.body.id)).toEqual({ records: 1500, invalidRows: 0 });
+  });
+
+  it('ends in error after the last attempt, saying to retry later; retry then succeeds', async () => {
+    failuresLeft = 1_000;
+    writeCalls = 0;
+    const user = await newUser();
+    const up = await api(stack, '/api/batches/upload', {
+      method: 'POST',
+      token: user.token,
+      body: uploadForm(contactsCsv(10), 'down.csv'),
+    });
+    const failed = await waitForStatus(stack, user.token, up.body.id);
+    expect(failed.status).toBe('error');
+    expect(failed.errorMessage).toBe('records store unavailable, retry later');
+    expect(writeCalls).toBe(3);
+
+    failuresLeft = 0;
+    const retry = await api(stack, `/api/batches/${up.body.id}/retry`, { method: 'POST', token: user.token });
+    expect(retry.status).toBe(200);
+    const done = await waitForStatus(stack, user.token, up.body.id);
+    expect(done).toMatchObject({ status: 'loaded', recordsLoaded: 10, progress: 100 });
+  });
+});
