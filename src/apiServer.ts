@@ -1,9 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from './composition.js';
 import { buildApp } from './http/app.js';
+import type { ReadinessCheck } from './http/routes/healthRoutes.js';
 import { createAuthService } from './services/authService.js';
 import { createBatchService } from './services/batchService.js';
 import { createBatchUploadService } from './services/batchUploadService.js';
+
+/** What /readyz checks: every dependency the process was configured with. */
+export function readinessChecks(deps: Deps): Record<string, ReadinessCheck> {
+  return {
+    postgres: () => deps.batchRepository.ping(),
+    redis: async () => void (await deps.redis.ping()),
+    storage: () => deps.storage.ping(),
+    records: () => deps.records.ping(),
+  };
+}
 
 /** Wires the HTTP app from the shared dependencies (used by the API entry point and tests). */
 export function buildApiApp(deps: Deps): Promise<FastifyInstance> {
@@ -21,12 +32,7 @@ export function buildApiApp(deps: Deps): Promise<FastifyInstance> {
       logger,
       maxFileSize: config.limits.maxFileSize,
     }),
-    readiness: {
-      postgres: () => batchRepository.ping(),
-      redis: async () => void (await deps.redis.ping()),
-      storage: () => storage.ping(),
-      records: () => records.ping(),
-    },
+    readiness: readinessChecks(deps),
     limits: config.limits,
   });
 }

@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
-import { buildApiApp } from '../apiServer.js';
+import { buildApiApp, readinessChecks } from '../apiServer.js';
 import { createDeps } from '../composition.js';
+import { buildOpsApp } from '../http/opsApp.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { startWorker } from '../worker/startWorker.js';
@@ -31,16 +32,14 @@ export async function run(role: Role): Promise<void> {
     process.exit(69); // EX_UNAVAILABLE
   }
 
-  const app = role === 'worker' ? undefined : await buildApiApp(deps);
+  const app =
+    role === 'worker'
+      ? await buildOpsApp({ logger, metrics: deps.metrics, readiness: readinessChecks(deps) })
+      : await buildApiApp(deps);
   const worker = role === 'api' ? undefined : startWorker(deps);
-  if (role === 'worker') {
-    // The worker has no API; it still answers /metrics-style scraping through the API process.
-    logger.info('worker role running');
-  }
-  if (app) {
-    const address = await app.listen({ host: config.http.host, port: config.http.port });
-    logger.info({ address }, 'API listening');
-  }
+  const port = role === 'worker' ? config.worker.httpPort : config.http.port;
+  const address = await app.listen({ host: config.http.host, port });
+  logger.info({ address }, role === 'worker' ? 'worker probes and metrics listening' : 'API listening');
 
   closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
     if (err) {
@@ -49,7 +48,7 @@ export async function run(role: Role): Promise<void> {
       logger.info({ signal }, 'shutting down');
     }
     // Stop accepting and finish in-flight requests, then hand back or finish jobs, then pools.
-    await app?.close();
+    await app.close();
     await worker?.close(25_000);
     await deps.close();
   });

@@ -92,6 +92,7 @@ const envSchema = z.object({
   // Worker
   WORKER_CONCURRENCY: int(1, 32).default(2),
   WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
+  WORKER_HTTP_PORT: int(0, 65535).default(3001),
   JOB_ATTEMPTS: int(1, 20).default(5),
   JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
   DEFAULT_PHONE_REGION: z
@@ -147,6 +148,8 @@ export interface Config {
     concurrency: number;
     /** How long a crashed worker's job stays locked before another worker resumes it. */
     lockDurationMs: number;
+    /** Port of the worker role's /healthz, /readyz and /metrics (0: any free port). */
+    httpPort: number;
     attempts: number;
     backoffMs: number;
     defaultPhoneRegion: string;
@@ -257,6 +260,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+      httpPort: e.WORKER_HTTP_PORT,
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,
       defaultPhoneRegion: e.DEFAULT_PHONE_REGION,

@@ -99,10 +99,7 @@ async function buildTypedApp(deps: AppDeps) {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { tags: ['docs'] } }, () => app.swagger());
 
-  registerHealthRoutes(app, deps.readiness);
-  app.get('/metrics', { schema: { tags: ['health'] } }, async (_request, reply) =>
-    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
-  );
+  registerHealthRoutes(app, deps.readiness, deps.metrics.registry);
 
   await app.register(
     async (api) => {

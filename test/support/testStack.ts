@@ -50,6 +50,8 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
     UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
     JOB_BACKOFF_MS: '200',
     SWEEPER_INTERVAL_MS: '3600000',
+    // Worker processes spawned by tests take any free port for their probes.
+    WORKER_HTTP_PORT: '0',
     ...options.env,
   };
   const config = loadConfig(env);

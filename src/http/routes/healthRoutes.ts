@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -24,8 +25,18 @@ async function runCheck(check: ReadinessCheck): Promise<string> {
   }
 }
 
-/** /healthz: the process is alive. /readyz: every configured dependency answers. Unauthenticated. */
-export function registerHealthRoutes(app: FastifyInstance, checks: Record<string, ReadinessCheck>): void {
+/**
+ * Operational routes, unauthenticated (meant for the orchestrator and Prometheus on the internal
+ * network): /healthz (alive), /readyz (every configured dependency answers), /metrics.
+ */
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  checks: Record<string, ReadinessCheck>,
+  registry: Registry,
+): void {
+  app.get('/metrics', { schema: { tags: ['health'] } }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
   app.get('/healthz', { schema: { tags: ['health'] } }, () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { tags: ['health'] } }, async (request, reply) => {
