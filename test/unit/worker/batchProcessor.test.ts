@@ -1,0 +1,199 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { Readable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Batch, BatchCounts } from '../../../src/domain/batch.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import type { ContactRecord, InvalidRow } from '../../../src/parsing/types.js';
+import type { ProcessBatchJobData } from '../../../src/queue/queueService.js';
+import type { BatchRepository } from '../../../src/repositories/batchRepository.js';
+import type { RecordsRepository } from '../../../src/repositories/records/recordsRepository.js';
+import type { StorageService } from '../../../src/storage/storageService.js';
+import { createBatchProcessor } from '../../../src/worker/batchProcessor.js';
+import { contactsCsv } from '../../support/contactsCsv.js';
+
+/** In-memory stand-ins with the same fencing rules as the SQL in batchRepository. */
+function fakes(content: string, format: Batch['fileFormat'] = 'csv') {
+  const batch: Batch = {
+    id: '11111111-1111-4111-8111-111111111111',
+    userId: 'u',
+    userEmail: 'u@example.com',
+    fileName: `f.${format}`,
+    fileSize: Buffer.byteLength(content),
+    fileFormat: format,
+    mimeType: null,
+    storageKey: 'batches/u@example.com/x',
+    sha256: '0'.repeat(64),
+    idempotencyKey: null,
+    status: 'uploaded',
+    progress: 0,
+    errorMessage: null,
+    rowsRead: 0,
+    recordsLoaded: 0,
+    invalidRows: 0,
+    attempt: 1,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  };
+  let row: Batch | null = batch;
+  const progressSeen: number[] = [];
+  const stored = new Map<number, ContactRecord>();
+  const invalid = new Map<number, InvalidRow>();
+  let onWrite: (() => void) | undefined;
+  const live = (attempt: number, statuses: string[]) =>
+    row !== null && row.attempt === attempt && statuses.includes(row.status);
+  const setCounts = (c?: BatchCounts) => {
+    if (row && c) {
+      Object.assign(row, c);
+    }
+  };
+  const batchRepository = {
+    findById: (id: string) => Promise.resolve(row && row.id === id ? { ...row } : null),
+    markParsing: (_id: string, attempt: number) => {
+      if (!live(attempt, ['uploaded', 'parsing', 'parsed'])) {
+        return Promise.resolve(null);
+      }
+      row!.status = 'parsing';
+      return Promise.resolve({ ...row! });
+    },
+    updateProgress: (_id: string, attempt: number, progress: number, counts?: BatchCounts) => {
+      if (!live(attempt, ['parsing', 'parsed'])) {
+        return Promise.resolve(false);
+      }
+      row!.progress = Math.max(row!.progress, Math.min(99, progress));
+      progressSeen.push(row!.progress);
+      setCounts(counts);
+      return Promise.resolve(true);
+    },
+    markParsed: (_id: string, attempt: number, counts: BatchCounts, progress: number) => {
+      if (!live(attempt, ['parsing'])) {
+        return Promise.resolve(false);
+      }
+      row!.status = 'parsed';
+      row!.progress = Math.max(row!.progress, progress);
+      progressSeen.push(row!.progress);
+      setCounts(counts);
+      return Promise.resolve(true);
+    },
+    markLoaded: (_id: string, attempt: number, counts: BatchCounts) => {
+      if (!live(attempt, ['parsing', 'parsed'])) {
+        return Promise.resolve(false);
+      }
+      row!.status = 'loaded';
+      row!.progress = 100;
+      progressSeen.push(100);
+      setCounts(counts);
+      return Promise.resolve(true);
+    },
+    markError: (_id: string, attempt: number, message: string, counts?: BatchCounts) => {
+      if (!row || row.attempt !== attempt || row.status === 'loaded') {
+        return Promise.resolve(false);
+      }
+      row.status = 'error';
+      row.errorMessage = message;
+      setCounts(counts);
+      return Promise.resolve(true);
+    },
+  } as unknown as BatchRepository;
+  const storage = {
+    get: () => Promise.resolve(Readable.from([Buffer.from(content)])),
+  } as unknown as StorageService;
+  const records = {
+    writeRecords: (_id: string, rs: readonly ContactRecord[]) => {
+      onWrite?.();
+      rs.forEach((r) => stored.set(r.rowNumber, r));
+      return Promise.resolve();
+    },
+    writeInvalidRows: (_id: string, rs: readonly InvalidRow[]) => {
+      rs.forEach((r) => invalid.set(r.rowNumber, r));
+      return Promise.resolve();
+    },
+    deleteBatch: () => {
+      stored.clear();
+      invalid.clear();
+      return Promise.resolve();
+    },
+  } as unknown as RecordsRepository;
+  const processor = createBatchProcessor(
+    {
+      batchRepository,
+      storage,
+      records,
+      metrics: createMetrics('worker'),
+      logger: pino({ level: 'silent' }),
+    },
+    {
+      maxRowsPerBatch: 10_000,
+      maxUncompressedBytes: 1 << 26,
+      defaultPhoneRegion: 'US',
+      chunkSize: 100,
+      progressIntervalMs: 0,
+    },
+  );
+  const job = {
+    data: { batchId: batch.id, attempt: 1 },
+    attemptsMade: 0,
+    opts: { attempts: 3 },
+  } as Job<ProcessBatchJobData>;
+  return {
+    processor,
+    job,
+    row: () => row,
+    deleteRow: () => {
+      row = null;
+    },
+    progressSeen,
+    stored,
+    invalid,
+    setOnWrite: (f: () => void) => {
+      onWrite = f;
+    },
+  };
+}
+
+describe('batchProcessor', () => {
+  it('moves a batch to loaded with exact counts and monotonic progress ending at 100', async () => {
+    const f = fakes(contactsCsv(1000) + ',,,,,,\r\nx,,not-an-email,,,,\r\n,,,,,,\r\n,,bad,,,,\r\n');
+    expect(await f.processor.process(f.job)).toBe('loaded');
+    expect(f.row()).toMatchObject({ status: 'loaded', progress: 100, rowsRead: 1002, invalidRows: 1 });
+    expect(f.stored.size).toBe(1001);
+    expect(f.invalid.size).toBe(1);
+    expect(f.progressSeen.length).toBeGreaterThan(5);
+    expect(f.progressSeen).toEqual([...f.progressSeen].sort((a, b) => a - b));
+    expect(f.progressSeen.filter((p) => p === 100)).toHaveLength(1);
+    expect(f.progressSeen.at(-1)).toBe(100);
+  });
+
+  it('fails unrecoverably with a user message when no row is a contact', async () => {
+    const f = fakes('Name,Email\r\n,not-an-email\r\n,also-bad\r\n');
+    await expect(f.processor.process(f.job)).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(f.row()).toMatchObject({ status: 'error', rowsRead: 2, invalidRows: 2 });
+    expect(f.row()?.errorMessage).toMatch(/^no contacts found: all 2 rows are invalid \(first: row 1: /);
+  });
+
+  it('stops when the batch is deleted mid-way and removes what it wrote', async () => {
+    const f = fakes(contactsCsv(2000));
+    let writes = 0;
+    f.setOnWrite(() => {
+      if (++writes === 3) {
+        f.deleteRow();
+      }
+    });
+    expect(await f.processor.process(f.job)).toBe('cancelled');
+    expect(f.stored.size).toBe(0);
+    expect(writes).toBeLessThan(20);
+  });
+
+  it('does nothing for a job of an earlier attempt (superseded by a retry)', async () => {
+    const f = fakes(contactsCsv(10));
+    f.row()!.attempt = 2;
+    expect(await f.processor.process(f.job)).toBe('cancelled');
+    expect(f.stored.size).toBe(0);
+  });
+
+  it('skips a batch that is already terminal', async () => {
+    const f = fakes(contactsCsv(10));
+    f.row()!.status = 'loaded';
+    expect(await f.processor.process(f.job)).toBe('skipped');
+  });
+});
