@@ -34,5 +34,6 @@ export function buildApiApp(deps: Deps): Promise<FastifyInstance> {
     }),
     readiness: readinessChecks(deps),
     limits: config.limits,
+    requestTimeoutMs: config.http.requestTimeoutMs,
   });
 }

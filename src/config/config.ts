@@ -40,6 +40,8 @@ const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // The whole request (headers and body) must arrive within this time; a slow client is cut off.
+  HTTP_REQUEST_TIMEOUT_MS: int(1_000, 3_600_000).default(120_000),
 
   // Storage
   USE_LOCAL_STORAGE: bool.default(true),
@@ -107,7 +109,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   env: Env['NODE_ENV'];
-  http: { host: string; port: number };
+  http: { host: string; port: number; requestTimeoutMs: number };
   logLevel: Env['LOG_LEVEL'];
   storage:
     | { kind: 'local'; rootDir: string }
@@ -242,7 +244,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     storage,
     postgres: { connectionString: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },

@@ -27,9 +27,20 @@ export interface AppDeps {
   metrics: Metrics;
   readiness: Record<string, ReadinessCheck>;
   limits: { maxFileSize: number; rateLimitPerMinute: number; uploadRateLimitPerMinute: number };
+  /** Time allowed to receive a whole request (HTTP_REQUEST_TIMEOUT_MS); default 120 s. */
+  requestTimeoutMs?: number;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,100}$/;
+const UPLOAD_ROUTE = '/api/batches/upload';
+
+/** accepted (new batch), replayed (Idempotency-Key), rejected (4xx: the client's fault), failed (5xx). */
+function uploadOutcome(status: number, replayed: unknown): 'accepted' | 'replayed' | 'rejected' | 'failed' {
+  if (status === 201) {
+    return replayed === 'true' ? 'replayed' : 'accepted';
+  }
+  return status >= 500 ? 'failed' : 'rejected';
+}
 
 /** Builds the HTTP app without listening, so tests drive it with `inject` or a real socket. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -39,6 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 async function buildTypedApp(deps: AppDeps) {
+  const requestTimeoutMs = deps.requestTimeoutMs ?? 120_000;
   const app = Fastify({
     // pino's own Logger type is wider than Fastify's view of it; the instance is the same.
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
@@ -48,9 +60,12 @@ async function buildTypedApp(deps: AppDeps) {
       return typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : randomUUID();
     },
     bodyLimit: 1024 * 1024,
-    // Slow or endless uploads cannot hold a connection forever.
-    requestTimeout: 120_000,
-    connectionTimeout: 130_000,
+    // Slow or endless uploads cannot hold a connection forever: Node answers 408 and closes the
+    // socket once the whole request has not arrived within requestTimeout. Node only checks every
+    // connectionsCheckingInterval (30 s by default), so check often enough for the limit to hold.
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: requestTimeoutMs + 10_000,
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeoutMs / 4))) },
     keepAliveTimeout: 10_000,
     maxParamLength: 200,
     ajv: {
@@ -68,6 +83,11 @@ async function buildTypedApp(deps: AppDeps) {
     deps.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
     if (reply.statusCode === 503) {
       deps.metrics.dependencyErrors.inc();
+    }
+    if (route === UPLOAD_ROUTE && request.method === 'POST') {
+      deps.metrics.uploads.inc({
+        outcome: uploadOutcome(reply.statusCode, reply.getHeader('idempotent-replayed')),
+      });
     }
   });
 
@@ -137,6 +157,7 @@ async function buildTypedApp(deps: AppDeps) {
         batchUploadService: deps.batchUploadService,
         maxFileSize: deps.limits.maxFileSize,
         uploadRateLimitPerMinute: deps.limits.uploadRateLimitPerMinute,
+        metrics: deps.metrics,
       });
     },
     { prefix: '/api' },

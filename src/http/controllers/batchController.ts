@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import type { Batch } from '../../domain/batch.js';
 import { PayloadTooLargeError } from '../../errors.js';
 import { csvLine } from '../../parsing/csvOutput.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { InvalidRow } from '../../parsing/types.js';
 import type { BatchService } from '../../services/batchService.js';
 import type { BatchUploadService, UploadPart } from '../../services/batchUploadService.js';
@@ -31,6 +32,8 @@ export interface BatchControllerOptions {
   batchUploadService: BatchUploadService;
   maxFileSize: number;
   uploadRateLimitPerMinute: number;
+  /** Counts the bytes of accepted uploads (outcomes are counted per response in app.ts). */
+  metrics?: Pick<Metrics, 'uploadBytes'>;
 }
 
 /** Room for multipart boundaries and part headers on top of the file itself. */
@@ -144,6 +147,8 @@ export const batchController: FastifyPluginAsyncTypebox<BatchControllerOptions> 
       );
       if (replayed) {
         void reply.header('idempotent-replayed', 'true');
+      } else {
+        opts.metrics?.uploadBytes.inc(batch.fileSize);
       }
       return reply
         .status(201)
