@@ -20,12 +20,17 @@ import { elapsedMs, log, round, type Results } from '../lib/util.js';
 export async function runWorkerRss(
   files: { csv: GeneratedFile; xlsx: GeneratedFile; vcf: GeneratedFile; bomb: Buffer },
   results: Results,
+  variant: { prefix: string; nodeOptions?: string } = { prefix: 'worker' },
 ): Promise<void> {
   const stack = await startBenchStack({ worker: false });
   let worker: WorkerProcess | undefined;
+  const { prefix } = variant;
   try {
-    worker = await startWorkerProcess(stack);
-    results['worker_idle_rss_mib'] = round(worker.peakRssMiB(), 1);
+    worker = await startWorkerProcess(
+      stack,
+      variant.nodeOptions ? { NODE_OPTIONS: variant.nodeOptions } : {},
+    );
+    results[`${prefix}_idle_rss_mib`] = round(worker.peakRssMiB(), 1);
     const token = await tokenFor(`bench-rss-${Date.now()}`);
     const perFile: Record<string, number> = {};
     for (const [name, bytes, expect] of [
@@ -43,11 +48,13 @@ export async function runWorkerRss(
         throw new Error(`${name} ended ${done.status} (${done.errorMessage ?? ''}), expected ${expect}`);
       }
       perFile[name] = round(worker.peakRssMiB(), 1);
-      log(`worker process peak RSS after ${name}: ${perFile[name]} MiB (${done.status})`);
+      log(
+        `${prefix} process peak RSS after ${name}: ${perFile[name]} MiB (${done.status}: ${done.errorMessage ?? ''})`,
+      );
       await deleteBatch(stack, token, up.id);
     }
-    results['worker_peak_rss_mib'] = round(worker.peakRssMiB(), 1);
-    results['worker_peak_rss_after_mib'] = perFile;
+    results[`${prefix}_peak_rss_mib`] = round(worker.peakRssMiB(), 1);
+    results[`${prefix}_peak_rss_after_mib`] = perFile;
   } finally {
     await worker?.stop();
     await stack.close();

@@ -46,7 +46,9 @@ class Superseded extends Error {}
  */
 export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
   const { batchRepository, storage, records, metrics, logger } = deps;
-  const chunkSize = settings.chunkSize ?? 1000;
+  // 5000 rather than 1000: ~7% faster ingest and ~8% less worker CPU on a 10 MB CSV (fewer
+  // repository calls and bucket-index writes; bench/ A/B, see docs/performance.md).
+  const chunkSize = settings.chunkSize ?? 5000;
   const maxInFlight = settings.maxInFlightWrites ?? 2;
   const progressIntervalMs = settings.progressIntervalMs ?? 500;
 
