@@ -6,13 +6,16 @@ import { createAuthService } from './services/authService.js';
 import { createBatchService } from './services/batchService.js';
 import { createBatchUploadService } from './services/batchUploadService.js';
 
-/** What /readyz checks: every dependency the process was configured with. */
+/**
+ * What /readyz checks: every dependency the process was configured with, named after the system
+ * (`seaweedfs` or `local-storage`, `cassandra` or `postgres-records`) so an operator sees which.
+ */
 export function readinessChecks(deps: Deps): Record<string, ReadinessCheck> {
   return {
     postgres: () => deps.batchRepository.ping(),
     redis: async () => void (await deps.redis.ping()),
-    storage: () => deps.storage.ping(),
-    records: () => deps.records.ping(),
+    [deps.storage.kind === 's3' ? 'seaweedfs' : 'local-storage']: () => deps.storage.ping(),
+    [deps.records.kind === 'cassandra' ? 'cassandra' : 'postgres-records']: () => deps.records.ping(),
   };
 }
 

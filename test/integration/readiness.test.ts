@@ -19,7 +19,7 @@ describe('readiness with services stopped through `services down`', () => {
   it('is ready when every dependency answers', async () => {
     const res = await api(stack, '/readyz');
     expect(res.status).toBe(200);
-    expect(res.body.checks).toEqual({ postgres: 'up', redis: 'up', storage: 'up', records: 'up' });
+    expect(res.body.checks).toEqual({ postgres: 'up', redis: 'up', seaweedfs: 'up', cassandra: 'up' });
   });
 
   it('answers 503 naming redis while Redis is down, and recovers', async () => {
@@ -43,7 +43,8 @@ describe('readiness with services stopped through `services down`', () => {
     try {
       const ready = await api(stack, '/readyz');
       expect(ready.status).toBe(503);
-      expect(ready.body.checks.storage).toMatch(/^down/);
+      expect(ready.body.checks.seaweedfs).toMatch(/^down/);
+      expect(ready.body.error.message).toMatch(/seaweedfs/);
       const user = await newUser();
       const started = Date.now();
       const res = await api(stack, '/api/batches/upload', {
