@@ -179,6 +179,8 @@ export async function deleteBatch(stack: BenchStack, token: string, id: string):
 export interface WorkerProcess {
   child: ChildProcess;
   pid: number;
+  /** Resolves with "exit code N" / "signal S" if the process ends (e.g. out of memory). */
+  exited: Promise<string>;
   /** Highest VmRSS seen by the sampler and the kernel's VmHWM, in MiB. */
   peakRssMiB(): number;
   stop(): Promise<void>;
@@ -231,15 +233,19 @@ export async function startWorkerProcess(
       reject(new Error(`worker exited (${code}) before starting:\n${log.slice(-2000)}`));
     });
   });
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`)),
+  );
   return {
     child,
     pid,
+    exited,
     peakRssMiB() {
       return Math.max(peak, procStatusKiB(pid, 'VmHWM')) / 1024;
     },
     async stop() {
       clearInterval(sampler);
-      if (child.exitCode !== null) {
+      if (child.exitCode !== null || child.signalCode !== null) {
         return;
       }
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -33,6 +33,7 @@ export async function runWorkerRss(
     results[`${prefix}_idle_rss_mib`] = round(worker.peakRssMiB(), 1);
     const token = await tokenFor(`bench-rss-${Date.now()}`);
     const perFile: Record<string, number> = {};
+    results[`${prefix}_peak_rss_after_mib`] = perFile; // filled as files finish
     for (const [name, bytes, expect] of [
       ['contacts.csv', files.csv.bytes, 'loaded'],
       ['contacts.xlsx', files.xlsx.bytes, 'loaded'],
@@ -43,7 +44,17 @@ export async function runWorkerRss(
       if (up.status !== 201) {
         throw new Error(`upload ${name}: ${up.status} ${up.text}`);
       }
-      const done = await waitDone(stack, token, up.id);
+      const w = worker;
+      let settled = false;
+      const died = w.exited.then((how): never | Promise<never> => {
+        if (settled) {
+          return new Promise<never>(() => undefined); // stopped by us later: not a failure
+        }
+        throw new Error(`the worker process died on ${name} (${how}) at ${round(w.peakRssMiB(), 1)} MiB`);
+      });
+      const done = await Promise.race([waitDone(stack, token, up.id), died]).finally(() => {
+        settled = true;
+      });
       if (done.status !== expect) {
         throw new Error(`${name} ended ${done.status} (${done.errorMessage ?? ''}), expected ${expect}`);
       }
@@ -53,9 +64,10 @@ export async function runWorkerRss(
       );
       await deleteBatch(stack, token, up.id);
     }
-    results[`${prefix}_peak_rss_mib`] = round(worker.peakRssMiB(), 1);
-    results[`${prefix}_peak_rss_after_mib`] = perFile;
   } finally {
+    if (worker) {
+      results[`${prefix}_peak_rss_mib`] = round(worker.peakRssMiB(), 1);
+    }
     await worker?.stop();
     await stack.close();
   }
