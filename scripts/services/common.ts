@@ -169,6 +169,10 @@ export function run(
       }
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
+    // A command that exits without reading its stdin (psql, pg_isready on a refused connection)
+    // makes this write fail with EPIPE; that is not an error of ours, and unhandled it would crash
+    // the calling process (seen in the outage tests).
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }

@@ -15,7 +15,7 @@ const ROWS = 50_000;
 const BATCHES = 2;
 const KILLS = 6;
 const LOCK_MS = 2_000;
-const WORKER_ENV = { WORKER_LOCK_DURATION_MS: String(LOCK_MS), NODE_NO_WARNINGS: '1' };
+const WORKER_ENV = { WORKER_LOCK_DURATION_MS: String(LOCK_MS) };
 
 /**
  * Real worker processes on the production stack (SeaweedFS + Cassandra) are SIGKILLed at random
@@ -80,7 +80,7 @@ describe('workers SIGKILLed at random points of 50k-row batches', () => {
         now = await snapshot();
       }
       now.forEach((s, i) => (lastProgress[i] ??= s.progress));
-      const worker = startWorkerProcess(stack, WORKER_ENV);
+      const worker = startWorkerProcess(stack, WORKER_ENV, 'crash');
       workers.push(worker);
       const t0 = Date.now();
       const mode = rng.next() < 0.25 ? 'time' : 'progress';
@@ -125,7 +125,7 @@ describe('workers SIGKILLed at random points of 50k-row batches', () => {
     expect(kills.length).toBeGreaterThanOrEqual(KILLS);
 
     // One last worker, and the sweeper on a short interval as production runs it.
-    workers.push(startWorkerProcess(stack, WORKER_ENV));
+    workers.push(startWorkerProcess(stack, WORKER_ENV, 'crash'));
     // Count only this test's re-queues: the sweeper also picks up stale rows other test files
     // left in the shared database.
     const realEnqueue = stack.deps.queue.enqueueBatch;

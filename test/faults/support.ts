@@ -43,12 +43,23 @@ export interface WorkerProcess {
   peakRssMb(): number | undefined;
 }
 
-export function startWorkerProcess(stack: TestStack, env: Record<string, string> = {}): WorkerProcess {
+/**
+ * Starts `src/bin/worker.ts`. Its JSON log (warn and above) goes to
+ * `<data dir>/fault-results/<name>.worker.log`, so a worker that dies says why.
+ */
+export function startWorkerProcess(
+  stack: TestStack,
+  env: Record<string, string> = {},
+  name = 'worker',
+): WorkerProcess {
+  const dir = resultsDir();
+  const logFd = fs.openSync(path.join(dir, `${name}.worker.log`), 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], {
     cwd: REPO_ROOT,
-    env: { ...stack.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...stack.env, LOG_LEVEL: 'warn', NODE_NO_WARNINGS: '1', ...env },
+    stdio: ['ignore', logFd, logFd],
   });
+  fs.closeSync(logFd);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const running = () => child.exitCode === null && child.signalCode === null;
   return {
@@ -120,10 +131,15 @@ export function percentile(sortedMs: readonly number[], p: number): number {
 }
 
 /** Keeps the figures of the last run (docs/reliability.md quotes them) next to the stack's data. */
-export function saveResults(name: string, figures: Record<string, unknown>): void {
+export function resultsDir(): string {
   const base = process.env['BATCHPORT_DATA_DIR'] || path.join(REPO_ROOT, '.data');
   const dir = path.join(base, 'fault-results');
   fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function saveResults(name: string, figures: Record<string, unknown>): void {
+  const dir = resultsDir();
   const file = path.join(dir, `${name}.json`);
   fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), ...figures }, null, 2) + '\n');
   console.log(`[faults] ${name}: ${JSON.stringify(figures)}\n[faults] saved to ${file}`);
