@@ -1,8 +1,8 @@
 /**
  * The benchmark suite (issue #6): the whole pipeline next to the references it should approach.
  *
- *   npm run bench                 # full run (~15 min on 2 vCPUs)
- *   npm run bench -- --quick      # fewer iterations, smaller loads (< 10 min)
+ *   npm run bench                 # full run (~6 min on 2 vCPUs)
+ *   npm run bench -- --quick      # fewer iterations, smaller loads (~3-4 min)
  *   npm run bench -- --only=ingest,reads   # sections: parse insert cqlsh ingest upload reads rss rss_capped workers
  *
  * `npm run bench` starts all four services (scripts/withStack.ts --all) and exports their env.
