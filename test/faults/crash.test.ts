@@ -128,14 +128,13 @@ describe('workers SIGKILLed at random points of 50k-row batches', () => {
     workers.push(startWorkerProcess(stack, WORKER_ENV, 'crash'));
     // Count only this test's re-queues: the sweeper also picks up stale rows other test files
     // left in the shared database.
-    const realEnqueue = stack.deps.queue.enqueueBatch;
     const queue = {
       ...stack.deps.queue,
       enqueueBatch: (id: string, attempt: number) => {
         if (ids.includes(id)) {
           requeued += 1;
         }
-        return realEnqueue(id, attempt);
+        return stack.deps.queue.enqueueBatch(id, attempt);
       },
     };
     const sweeper = createSweeper({ ...stack.deps, queue }, { graceMs: 3 * LOCK_MS });
