@@ -41,6 +41,8 @@ export interface WorkerProcess {
   stop(): Promise<void>;
   /** Peak resident memory (VmHWM) in MB, read from /proc while it runs. */
   peakRssMb(): number | undefined;
+  /** The worker's probes/metrics address, from its log (needs LOG_LEVEL=info). */
+  address(timeoutMs?: number): Promise<string>;
 }
 
 /**
@@ -52,11 +54,12 @@ export function startWorkerProcess(
   env: Record<string, string> = {},
   name = 'worker',
 ): WorkerProcess {
-  const dir = resultsDir();
-  const logFd = fs.openSync(path.join(dir, `${name}.worker.log`), 'a');
+  const logFile = path.join(resultsDir(), `${name}.worker.log`);
+  const logFd = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], {
     cwd: REPO_ROOT,
-    env: { ...stack.env, LOG_LEVEL: 'warn', NODE_NO_WARNINGS: '1', ...env },
+    // Any free port for the worker's probes/metrics, so workers never fight over one.
+    env: { ...stack.env, LOG_LEVEL: 'warn', NODE_NO_WARNINGS: '1', WORKER_HTTP_PORT: '0', ...env },
     stdio: ['ignore', logFd, logFd],
   });
   fs.closeSync(logFd);
@@ -76,6 +79,23 @@ export function startWorkerProcess(
         child.kill('SIGTERM');
       }
       await exited;
+    },
+    async address(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        // The last "listening" line of this worker's log file (use a name of its own).
+        const line = fs
+          .readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('listening'))
+          .at(-1);
+        const address = line ? (JSON.parse(line) as { address?: string }).address : undefined;
+        if (address) {
+          return address;
+        }
+        await sleep(100);
+      }
+      throw new Error(`worker ${child.pid} did not log its address within ${timeoutMs} ms`);
     },
     peakRssMb() {
       try {
