@@ -10,6 +10,11 @@ export function createLogger(level: string, role: string): Logger {
         'req.headers.authorization',
         'req.headers.cookie',
         'headers.authorization',
+        'headers.cookie',
+        // Any object that carries the request headers one level down: e.g. @fastify/multipart
+        // logs `busboyOptions.headers` (with the bearer token) at trace level.
+        '*.headers.authorization',
+        '*.headers.cookie',
         '*.password',
         '*.secret',
       ],
