@@ -87,7 +87,9 @@ const envSchema = z.object({
   // Limits
   MAX_FILE_SIZE: int(1, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
   MAX_ROWS_PER_BATCH: int(1, 10_000_000).default(200_000),
-  MAX_UNCOMPRESSED_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(200 * 1024 * 1024),
+  // A genuine 10 MB workbook unpacks to ~35 MB; SheetJS needs several times the unpacked size in
+  // memory, so this cap is what keeps a zip bomb from taking the worker down (docs/performance.md).
+  MAX_UNCOMPRESSED_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(120),
   UPLOAD_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
 

@@ -126,22 +126,16 @@ export function createBatchRepository(pool: PgPool) {
         params.push(options.status);
         where += ` AND status = $${params.length}`;
       }
-      // One round trip: the window count gives the total alongside the page.
-      params.push(options.limit, (options.page - 1) * options.limit);
-      const { rows } = await pool.query<BatchRow & { total: string }>(
-        `SELECT *, count(*) OVER () AS total FROM batches WHERE ${where}
-         ORDER BY created_at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
-        params,
+      // Page and total as two index-backed queries in parallel: a `count(*) OVER ()` window would
+      // make PostgreSQL materialise every matching row to return one page.
+      const page = pool.query<BatchRow>(
+        `SELECT * FROM batches WHERE ${where}
+         ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, options.limit, (options.page - 1) * options.limit],
       );
-      if (rows.length > 0) {
-        return { batches: rows.map(toBatch), total: Number(rows[0]!.total) };
-      }
-      // Past the last page the window is empty; count separately so `total` stays true.
-      const count = await pool.query<{ n: string }>(
-        `SELECT count(*) AS n FROM batches WHERE ${where}`,
-        params.slice(0, -2),
-      );
-      return { batches: [], total: Number(count.rows[0]?.n ?? 0) };
+      const count = pool.query<{ n: string }>(`SELECT count(*) AS n FROM batches WHERE ${where}`, params);
+      const [rows, total] = await Promise.all([page, count]);
+      return { batches: rows.rows.map(toBatch), total: Number(total.rows[0]?.n ?? 0) };
     },
 
     async recent(userId: string, limit: number): Promise<Batch[]> {

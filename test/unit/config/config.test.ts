@@ -19,7 +19,8 @@ function problems(env: Record<string, string | undefined>): string[] {
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(BASE);
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, requestTimeoutMs: 120_000 });
+    expect(config.limits.maxUncompressedBytes).toBe(64 * 1024 * 1024);
     expect(config.storage).toEqual({ kind: 'local', rootDir: '.data/storage' });
     expect(config.records).toEqual({ kind: 'postgres' });
     expect(config.redis).toEqual({ host: '127.0.0.1', port: 6379, password: undefined });
