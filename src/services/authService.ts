@@ -16,6 +16,9 @@ export interface AuthSettings {
 }
 
 const EMAIL_RE = /^[^\s@]{1,64}@[^\s@]{1,253}\.[^\s@]{1,63}$/;
+/** Control characters (NUL among them) are never part of an identity, and PostgreSQL rejects NUL. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 const SYMMETRIC_ALGS = ['HS256'];
 const ASYMMETRIC_ALGS = ['RS256', 'ES256'];
 
@@ -68,11 +71,16 @@ export function createAuthService(settings: AuthSettings) {
       }
       const payload = await verify(match[1]);
       const sub = payload.sub;
-      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) {
+      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255 || CONTROL_RE.test(sub)) {
         throw new UnauthorizedError('token has no valid sub claim');
       }
       const email = payload['email'];
-      if (typeof email !== 'string' || email.length > 254 || !EMAIL_RE.test(email)) {
+      if (
+        typeof email !== 'string' ||
+        email.length > 254 ||
+        !EMAIL_RE.test(email) ||
+        CONTROL_RE.test(email)
+      ) {
         throw new UnauthorizedError('token has no valid email claim');
       }
       return { id: sub, email };
