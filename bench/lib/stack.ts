@@ -3,31 +3,15 @@
  * services the way test/support/testStack.ts does, plus worker processes started like
  * `npm run worker` for memory and scaling measurements.
  */
-import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { buildApiApp } from '../../src/apiServer.js';
-import { createDeps, type Deps } from '../../src/composition.js';
-import { loadConfig, type Config } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { registerAuthentication } from '../../src/http/plugins/authentication.js';
 import { createAuthService } from '../../src/services/authService.js';
-import { startWorker, type RunningWorker } from '../../src/worker/startWorker.js';
+import { startStack, type TestStack } from '../../test/support/testStack.js';
 
-export interface BenchStack {
-  config: Config;
-  env: Record<string, string>;
-  deps: Deps;
-  app: FastifyInstance;
-  baseUrl: string;
-  worker: RunningWorker | undefined;
-  close(): Promise<void>;
-}
+export type BenchStack = TestStack;
 
 export interface StackOptions {
   /** Run the BullMQ worker in this process (default true). */
@@ -36,62 +20,34 @@ export interface StackOptions {
 }
 
 /**
- * S3 storage + Cassandra records, own queue name, rate limits out of the way, row cap raised.
- * Also registers `GET /bench/ping` (no authentication, the bare-route baseline) and
- * `GET /bench/ping-auth` (the same JWT check as /api routes, nothing else) before listening.
+ * The test stack (test/support/testStack.ts) on S3 storage + Cassandra records, with the row cap
+ * raised and limits out of the way. Also registers `GET /bench/ping` (no authentication, the
+ * bare-route baseline) and `GET /bench/ping-auth` (the same JWT check as /api routes, nothing
+ * else) before listening.
  */
-export async function startBenchStack(options: StackOptions = {}): Promise<BenchStack> {
-  const localDir = await mkdtemp(join(tmpdir(), 'batchport-bench-'));
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    NODE_ENV: 'test',
-    USE_LOCAL_STORAGE: 'false',
-    LOCAL_STORAGE_DIR: localDir,
-    RECORDS_STORE: 'cassandra',
-    QUEUE_NAME: `bench-${randomUUID()}`,
-    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    UPLOAD_RATE_LIMIT_PER_MINUTE: '1000000',
-    MAX_ROWS_PER_BATCH: '1000000',
-    JOB_ATTEMPTS: '2',
-    JOB_BACKOFF_MS: '200',
-    SWEEPER_INTERVAL_MS: '3600000',
-    WORKER_CONCURRENCY: '1',
-    DATABASE_POOL_SIZE: '20',
-    ...options.env,
-  };
-  const config = loadConfig(env);
-  const logger = pino({ level: config.logLevel });
-  const deps = await createDeps(config, logger, 'all');
-  const app = await buildApiApp(deps);
-  app.get('/bench/ping', () => ({ ok: true }));
-  const auth = createAuthService(config.auth);
-  await app.register((scope, _opts, done) => {
-    registerAuthentication(scope, auth);
-    scope.get('/bench/ping-auth', () => ({ ok: true }));
-    done();
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') {
-    throw new Error('no address');
-  }
-  const worker = options.worker === false ? undefined : startWorker(deps, { runSweeper: false });
-  return {
-    config,
-    env,
-    deps,
-    app,
-    baseUrl: `http://127.0.0.1:${address.port}`,
-    worker,
-    async close() {
-      await app.close();
-      await worker?.close(10_000);
-      await deps.queue.queue.obliterate({ force: true }).catch(() => undefined);
-      await deps.close();
-      await rm(localDir, { recursive: true, force: true });
+export function startBenchStack(options: StackOptions = {}): Promise<BenchStack> {
+  return startStack({
+    storage: 's3',
+    records: 'cassandra',
+    worker: options.worker !== false,
+    env: {
+      LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
+      MAX_ROWS_PER_BATCH: '1000000',
+      JOB_ATTEMPTS: '2',
+      WORKER_CONCURRENCY: '1',
+      DATABASE_POOL_SIZE: '20',
+      ...options.env,
     },
-  };
+    beforeListen: async (app) => {
+      app.get('/bench/ping', () => ({ ok: true }));
+      const auth = createAuthService(loadConfig(process.env).auth);
+      await app.register((scope, _opts, done) => {
+        registerAuthentication(scope, auth);
+        scope.get('/bench/ping-auth', () => ({ ok: true }));
+        done();
+      });
+    },
+  });
 }
 
 export async function tokenFor(sub: string): Promise<string> {

@@ -105,7 +105,7 @@ async function buildTypedApp(deps: AppDeps) {
     connectionTimeout: requestTimeoutMs + 10_000,
     http: { connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeoutMs / 4))) },
     keepAliveTimeout: 10_000,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false },
     },

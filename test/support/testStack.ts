@@ -18,6 +18,8 @@ export interface StackOptions {
   records: RecordsKind;
   env?: Record<string, string>;
   worker?: boolean;
+  /** Extra routes or hooks to register before the server starts listening (benchmarks). */
+  beforeListen?: (app: FastifyInstance) => Promise<void> | void;
 }
 
 export interface TestStack {
@@ -58,6 +60,7 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
   const logger = pino({ level: config.logLevel });
   const deps = await createDeps(config, logger, 'all');
   const app = await buildApiApp(deps);
+  await options.beforeListen?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') {
