@@ -16,6 +16,8 @@ import type { BatchUploadService } from '../services/batchUploadService.js';
 import { batchController } from './controllers/batchController.js';
 import { registerAuthentication } from './plugins/authentication.js';
 import { registerErrorHandling } from './plugins/errorHandler.js';
+import { registerRequestMetrics } from './plugins/requestMetrics.js';
+import { cutOffSlowBodies } from './plugins/slowBodyTimeout.js';
 import { registerHealthRoutes, type ReadinessCheck } from './routes/healthRoutes.js';
 
 export interface AppDeps {
@@ -32,53 +34,6 @@ export interface AppDeps {
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,100}$/;
-const UPLOAD_ROUTE = '/api/batches/upload';
-
-/** accepted (new batch), replayed (Idempotency-Key), rejected (4xx: the client's fault), failed (5xx). */
-function uploadOutcome(status: number, replayed: unknown): 'accepted' | 'replayed' | 'rejected' | 'failed' {
-  if (status === 201) {
-    return replayed === 'true' ? 'replayed' : 'accepted';
-  }
-  return status >= 500 ? 'failed' : 'rejected';
-}
-
-/**
- * Node's requestTimeout only covers a request until its handler starts: a client that sends its
- * headers and then dribbles the body (one byte a second) is never cut off by it, and never idle
- * long enough for connectionTimeout either. So every request whose body has not fully arrived
- * within the timeout gets a 408 (when nothing was answered yet) and its connection is closed;
- * an upload in progress then fails like a dropped connection and leaves nothing behind.
- */
-function cutOffSlowBodies(app: FastifyInstance, timeoutMs: number): void {
-  app.addHook('onRequest', (request, reply, done) => {
-    const raw = request.raw;
-    if (raw.complete) {
-      done();
-      return;
-    }
-    const timer = setTimeout(() => {
-      const socket = raw.socket;
-      if (raw.complete || socket.destroyed) {
-        return;
-      }
-      request.log.info({ timeoutMs }, 'request body not received in time; closing the connection');
-      if (!reply.raw.headersSent && socket.writable) {
-        const body = JSON.stringify({
-          error: { code: 'request_timeout', message: `the request was not received within ${timeoutMs} ms` },
-          requestId: request.id,
-        });
-        socket.write(
-          `HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-            `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-        );
-      }
-      socket.destroy();
-    }, timeoutMs);
-    timer.unref();
-    reply.raw.once('close', () => clearTimeout(timer));
-    done();
-  });
-}
 
 /** Builds the HTTP app without listening, so tests drive it with `inject` or a real socket. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -116,19 +71,7 @@ async function buildTypedApp(deps: AppDeps) {
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    deps.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    deps.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-    if (reply.statusCode === 503) {
-      deps.metrics.dependencyErrors.inc();
-    }
-    if (route === UPLOAD_ROUTE && request.method === 'POST') {
-      deps.metrics.uploads.inc({
-        outcome: uploadOutcome(reply.statusCode, reply.getHeader('idempotent-replayed')),
-      });
-    }
-  });
+  registerRequestMetrics(app, deps.metrics);
 
   registerErrorHandling(app, deps.limits.maxFileSize);
   await app.register(helmet, {

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { BatchCounts } from '../domain/batch.js';
-import { FileContentError } from '../errors.js';
+import { FileContentError, NotFoundError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { openContactParser } from '../parsing/openContactParser.js';
 import type { ContactRecord, InvalidRow } from '../parsing/types.js';
@@ -70,7 +70,18 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
     }
 
     const counts: BatchCounts = { rowsRead: 0, recordsLoaded: 0, invalidRows: 0 };
-    const input = await storage.get(batch.storageKey);
+    let input;
+    try {
+      input = await storage.get(batch.storageKey);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) {
+        throw error;
+      }
+      // Gone for good (removed by hand, or a lost volume): retrying cannot bring it back.
+      const message = 'the uploaded file is missing from storage; upload it again';
+      await batchRepository.markError(batchId, attempt, message);
+      throw new UnrecoverableError(message);
+    }
     const parser = openContactParser(input, {
       format: batch.fileFormat,
       maxRows: settings.maxRowsPerBatch,

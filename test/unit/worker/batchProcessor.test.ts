@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Batch, BatchCounts } from '../../../src/domain/batch.js';
+import { NotFoundError } from '../../../src/errors.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import type { ContactRecord, InvalidRow } from '../../../src/parsing/types.js';
 import type { ProcessBatchJobData } from '../../../src/queue/queueService.js';
@@ -138,6 +139,8 @@ function fakes(content: string, format: Batch['fileFormat'] = 'csv') {
   return {
     processor,
     job,
+    repo: batchRepository,
+    records,
     row: () => row,
     deleteRow: () => {
       row = null;
@@ -195,5 +198,28 @@ describe('batchProcessor', () => {
     const f = fakes(contactsCsv(10));
     f.row()!.status = 'loaded';
     expect(await f.processor.process(f.job)).toBe('skipped');
+  });
+});
+
+describe('batchProcessor with a missing stored file', () => {
+  it('ends the batch in error at once instead of retrying', async () => {
+    const f = fakes(contactsCsv(1));
+    const missing = createBatchProcessor(
+      {
+        batchRepository: f.repo,
+        storage: {
+          get: () => Promise.reject(new NotFoundError('stored file not found')),
+        } as unknown as StorageService,
+        records: f.records,
+        metrics: createMetrics('worker'),
+        logger: pino({ level: 'silent' }),
+      },
+      { maxRowsPerBatch: 10, maxUncompressedBytes: 1 << 20, defaultPhoneRegion: 'US' },
+    );
+    await expect(missing.process(f.job)).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(f.row()).toMatchObject({
+      status: 'error',
+      errorMessage: 'the uploaded file is missing from storage; upload it again',
+    });
   });
 });
