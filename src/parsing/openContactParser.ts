@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { parseCsv } from './csv.js';
+import { createDuplicateDetector } from './duplicateDetector.js';
 import { parseSpreadsheet } from './spreadsheet.js';
 import type { ContactParser, ParseOptions, ParsedRow } from './types.js';
 import { parseVcard } from './vcard.js';
@@ -82,9 +83,16 @@ export function openContactParser(input: Readable, opts: ParseOptions): ContactP
       break;
   }
 
+  const duplicates = createDuplicateDetector();
+
   async function* rows(): AsyncGenerator<ParsedRow> {
     try {
-      yield* source;
+      for await (const row of source) {
+        if (row.kind === 'record') {
+          duplicates.inspect(row.record);
+        }
+        yield row;
+      }
       progress.set(1);
     } finally {
       await source.return(undefined);
