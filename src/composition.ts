@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { createCassandraClient, ensureCassandraSchema } from './db/cassandra.js';
+import { createCassandraClient } from './db/cassandra.js';
 import { runMigrations } from './db/migrate.js';
 import { createPgPool, type PgPool } from './db/postgres.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -50,10 +50,17 @@ export async function createRecordsRepository(config: Config, pool: PgPool): Pro
     contactPoints: config.records.contactPoints,
     localDataCenter: config.records.localDataCenter,
   });
-  await ensureCassandraSchema(client, config.records.keyspace, {
+  const records = createCassandraRecordsRepository(client, {
+    keyspace: config.records.keyspace,
     replicationFactor: config.records.replicationFactor,
   });
-  return createCassandraRecordsRepository(client, { keyspace: config.records.keyspace });
+  try {
+    await records.init(); // keyspace and tables, idempotently
+  } catch (error) {
+    await records.close().catch(() => undefined); // the repository owns (and shuts) its client
+    throw error;
+  }
+  return records;
 }
 
 /**

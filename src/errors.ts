@@ -1,6 +1,6 @@
 /**
  * Typed domain errors. Services and adapters throw these; the HTTP layer maps them to status
- * codes in exactly one place (src/http/plugins/errorHandler.ts) and the worker maps them to
+ * codes in exactly one place (src/http/errorMapping.ts) and the worker maps them to
  * BullMQ outcomes (content errors are unrecoverable, dependency errors are retried).
  */
 export abstract class AppError extends Error {

@@ -14,8 +14,12 @@ const NETWORK_CODES = new Set([
   'ETIMEDOUT',
   'EHOSTUNREACH',
   'ENOTFOUND',
+  'EAI_AGAIN',
   'EPIPE',
 ]);
+/** PostgreSQL SQLSTATEs meaning "cannot serve this now": connection (08), shutdown (57P),
+ * insufficient resources such as too many connections (53), statement timeout (57014). */
+const PG_UNAVAILABLE = /^(08|57P|53|57014$)/;
 
 /**
  * Driver errors that mean "the dependency is down", whichever driver raised them: pg, ioredis,
@@ -26,7 +30,7 @@ export function isDependencyFailure(error: unknown): boolean {
     return false;
   }
   const e = error as Error & { code?: unknown; name: string };
-  if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || /^(08|57P)/.test(e.code))) {
+  if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || PG_UNAVAILABLE.test(e.code))) {
     return true;
   }
   if (['NoHostAvailableError', 'OperationTimedOutError', 'MaxRetriesPerRequestError'].includes(e.name)) {

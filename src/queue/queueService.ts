@@ -51,14 +51,19 @@ export function createQueueService(connection: Redis, options: QueueOptions) {
       return guard('enqueue', async () => {
         const existing = await queue.getJob(batchId);
         if (existing) {
-          const state = await existing.getState();
-          const sameAttempt = existing.data.attempt === attempt;
-          if (sameAttempt && state !== 'completed' && state !== 'failed') {
+          let state = await existing.getState();
+          if (existing.data.attempt === attempt && state !== 'completed' && state !== 'failed') {
             return;
           }
+          // A job of an earlier attempt can still be `active` for a moment after it wrote `error`
+          // (a retry right after failure); give BullMQ a short while to move it to failed.
+          for (let i = 0; state === 'active' && i < 20; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            state = await existing.getState();
+          }
           if (state === 'active') {
-            return;
-          } // the running job will notice the new attempt and stop
+            return; // still running: it is fenced out by attempt; the sweeper queues the new one
+          }
           await existing.remove();
         }
         await queue.add(PROCESS_BATCH_JOB, { batchId, attempt }, { jobId: batchId });

@@ -62,11 +62,5 @@ export function createBatchDeletionRepository(pool: PgPool) {
       );
       return rows.map((r) => ({ batchId: r.batch_id, storageKey: r.storage_key, attempts: r.attempts }));
     },
-
-    /** True while a cleanup for this batch is still owed (the worker checks it before writing). */
-    async isPending(batchId: string): Promise<boolean> {
-      const { rowCount } = await pool.query('SELECT 1 FROM batch_deletions WHERE batch_id = $1', [batchId]);
-      return rowCount === 1;
-    },
   };
 }

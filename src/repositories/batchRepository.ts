@@ -168,11 +168,6 @@ export function createBatchRepository(pool: PgPool) {
       };
     },
 
-    /** Deletes and returns the row, or null when the user has no such batch. */
-    deleteForUser(id: string, userId: string): Promise<Batch | null> {
-      return one('DELETE FROM batches WHERE id = $1 AND user_id = $2 RETURNING *', [id, userId]);
-    },
-
     /** error -> uploaded with a fresh attempt; null when the batch is not in `error`. */
     resetForRetry(id: string, userId: string): Promise<Batch | null> {
       return one(
@@ -188,7 +183,8 @@ export function createBatchRepository(pool: PgPool) {
     markParsing(id: string, attempt: number): Promise<Batch | null> {
       return one(
         // A resumed attempt (crash, BullMQ retry) keeps its progress: it only ever rises.
-        `UPDATE batches SET status = 'parsing', error_message = NULL, updated_at = now(),
+        `UPDATE batches SET status = CASE WHEN status = 'parsed' THEN 'parsed' ELSE 'parsing' END,
+                error_message = NULL, updated_at = now(),
                 progress = CASE WHEN status = 'uploaded' THEN 0 ELSE progress END
          WHERE id = $1 AND attempt = $2 AND status IN ('uploaded', 'parsing', 'parsed') RETURNING *`,
         [id, attempt],
@@ -204,8 +200,9 @@ export function createBatchRepository(pool: PgPool) {
     ): Promise<boolean> {
       const result = await pool.query(
         `UPDATE batches SET progress = GREATEST(progress, $3), updated_at = now(),
-                rows_read = COALESCE($4, rows_read), invalid_rows = COALESCE($5, invalid_rows),
-                records_loaded = COALESCE($6, records_loaded)
+                rows_read = GREATEST(rows_read, COALESCE($4, 0)),
+                invalid_rows = GREATEST(invalid_rows, COALESCE($5, 0)),
+                records_loaded = GREATEST(records_loaded, COALESCE($6, 0))
          WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')`,
         [
           id,
@@ -222,8 +219,8 @@ export function createBatchRepository(pool: PgPool) {
     async markParsed(id: string, attempt: number, counts: BatchCounts, progress: number): Promise<boolean> {
       const result = await pool.query(
         `UPDATE batches SET status = 'parsed', progress = GREATEST(progress, $6), rows_read = $3,
-                invalid_rows = $4, records_loaded = $5, updated_at = now()
-         WHERE id = $1 AND attempt = $2 AND status = 'parsing'`,
+                invalid_rows = $4, records_loaded = GREATEST(records_loaded, $5), updated_at = now()
+         WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')`,
         [id, attempt, counts.rowsRead, counts.invalidRows, counts.recordsLoaded, Math.min(99, progress)],
       );
       return result.rowCount === 1;
@@ -244,7 +241,7 @@ export function createBatchRepository(pool: PgPool) {
         `UPDATE batches SET status = 'error', error_message = $3, updated_at = now(),
                 rows_read = COALESCE($4, rows_read), invalid_rows = COALESCE($5, invalid_rows),
                 records_loaded = COALESCE($6, records_loaded)
-         WHERE id = $1 AND attempt = $2 AND status <> 'loaded'`,
+         WHERE id = $1 AND attempt = $2 AND status IN ('uploaded', 'parsing', 'parsed')`,
         [id, attempt, message.slice(0, 2000), counts?.rowsRead, counts?.invalidRows, counts?.recordsLoaded],
       );
       return result.rowCount === 1;

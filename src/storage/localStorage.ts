@@ -45,7 +45,6 @@ export function createLocalStorage(rootDir: string): StorageService {
         await fsyncPath(temp);
         await rename(temp, target);
         await fsyncPath(dir);
-        return { size: (await stat(target)).size };
       } catch (error) {
         await rm(temp, { force: true });
         throw error;

@@ -58,10 +58,6 @@ export function createS3Storage(options: S3StorageOptions): StorageService {
 
     async put(key, body, putOptions) {
       assertSafeKey(key);
-      let size = 0;
-      body.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-      });
       const upload = new Upload({
         client,
         params: { Bucket, Key: key, Body: body, ContentType: putOptions?.contentType },
@@ -80,7 +76,6 @@ export function createS3Storage(options: S3StorageOptions): StorageService {
         }
         unavailable(error);
       }
-      return { size };
     },
 
     async get(key) {

@@ -12,7 +12,7 @@ export interface StoredObject {
 export interface StorageService {
   readonly kind: 'local' | 's3';
   /** Streams `body` to `key`. Resolves only when the object is durable; on failure nothing is left. */
-  put(key: string, body: Readable, options?: { contentType?: string }): Promise<{ size: number }>;
+  put(key: string, body: Readable, options?: { contentType?: string }): Promise<void>;
   /** Opens the object for reading; NotFoundError when it does not exist. */
   get(key: string): Promise<Readable>;
   exists(key: string): Promise<boolean>;

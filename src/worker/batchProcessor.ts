@@ -32,7 +32,7 @@ interface Deps {
 
 export type JobOutcome = 'loaded' | 'error' | 'cancelled' | 'skipped';
 
-/** Parsing covers 0..PARSE_SHARE of progress; flushing the last writes takes it to 99, loaded is 100. */
+/** Parsing covers 0..PARSE_SHARE of progress (`parsed` sits there while the last writes flush); loaded is 100. */
 const PARSE_SHARE = 95;
 
 /** Thrown inside processing when the batch was deleted or retried under us. */
@@ -161,15 +161,7 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
             : `no contacts found: all ${counts.rowsRead} rows are invalid (first: ${firstInvalidReason ?? 'unknown'})`,
         );
       }
-      const parsedProgress = PARSE_SHARE;
-      if (
-        !(await batchRepository.markParsed(
-          batchId,
-          attempt,
-          { ...counts, recordsLoaded: counts.recordsLoaded },
-          parsedProgress,
-        ))
-      ) {
+      if (!(await batchRepository.markParsed(batchId, attempt, counts, PARSE_SHARE))) {
         throw new Superseded();
       }
       await flush(true);

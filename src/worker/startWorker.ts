@@ -29,19 +29,38 @@ export function startWorker(deps: Deps, options: { runSweeper?: boolean } = {}):
       maxStalledCount: 5,
       lockDuration: config.worker.lockDurationMs,
       stalledInterval: config.worker.lockDurationMs,
-      removeOnComplete: { count: 1000 },
-      removeOnFail: { count: 5000 },
     },
   );
   worker.on('error', (error) => logger.warn({ err: error }, 'worker connection error'));
+  // BullMQ fails a job that stalled too often (its worker died each time, e.g. out of memory on
+  // this file) without calling the processor; record it, or the sweeper would re-queue it forever.
+  worker.on('failed', (job, error) => {
+    if (job && /stalled more than allowable limit/i.test(error.message)) {
+      const message =
+        'processing stopped repeatedly while reading this file; split it into smaller files and upload again';
+      void deps.batchRepository
+        .markError(job.data.batchId, job.data.attempt, message)
+        .catch((markError: unknown) => logger.error({ err: markError }, 'could not record a stalled job'));
+    }
+  });
 
   const sweeper = createSweeper(deps, { graceMs: config.worker.sweeperGraceMs });
   let sweeping: Promise<unknown> = Promise.resolve();
+  let sweepRunning = false;
   const timer =
     options.runSweeper === false
       ? undefined
       : setInterval(() => {
-          sweeping = sweeper.sweep().catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'));
+          if (sweepRunning) {
+            return; // a slow round (large backlog, slow storage) is not stacked with the next
+          }
+          sweepRunning = true;
+          sweeping = sweeper
+            .sweep()
+            .catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'))
+            .finally(() => {
+              sweepRunning = false;
+            });
         }, config.worker.sweeperIntervalMs);
   timer?.unref();
   logger.info({ queue: config.queueName, concurrency: config.worker.concurrency }, 'worker started');

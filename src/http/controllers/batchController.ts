@@ -32,7 +32,7 @@ export interface BatchControllerOptions {
   batchUploadService: BatchUploadService;
   maxFileSize: number;
   uploadRateLimitPerMinute: number;
-  /** Counts the bytes of accepted uploads (outcomes are counted per response in app.ts). */
+  /** Counts the bytes of accepted uploads (outcomes are counted per response in plugins/requestMetrics.ts). */
   metrics?: Pick<Metrics, 'uploadBytes'>;
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { User } from '../../domain/batch.js';
-import { UnauthorizedError } from '../../errors.js';
+import { DependencyUnavailableError, UnauthorizedError } from '../../errors.js';
 import type { AuthService } from '../../services/authService.js';
 
 declare module 'fastify' {
@@ -15,6 +15,9 @@ export function registerAuthentication(scope: FastifyInstance, auth: AuthService
     try {
       request.user = await auth.authenticate(request.headers.authorization);
     } catch (error) {
+      if (error instanceof DependencyUnavailableError) {
+        throw error; // the key set is unreachable: 503, the token was not judged
+      }
       const description = error instanceof UnauthorizedError ? error.message : 'authentication failed';
       void reply.header(
         'www-authenticate',

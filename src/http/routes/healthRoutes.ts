@@ -5,7 +5,8 @@ export type ReadinessCheck = () => Promise<void>;
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function runCheck(check: ReadinessCheck): Promise<string> {
+/** Resolves to null when the check passes, else to the reason (logged, never sent to clients). */
+async function runCheck(check: ReadinessCheck): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -17,9 +18,9 @@ async function runCheck(check: ReadinessCheck): Promise<string> {
         );
       }),
     ]);
-    return 'up';
+    return null;
   } catch (error) {
-    return `down: ${(error as Error).message.split('\n')[0]?.slice(0, 200) ?? 'unavailable'}`;
+    return (error as Error).message.split('\n')[0]?.slice(0, 300) ?? 'unavailable';
   } finally {
     clearTimeout(timer);
   }
@@ -42,8 +43,12 @@ export function registerHealthRoutes(
   app.get('/readyz', { schema: { tags: ['health'] } }, async (request, reply) => {
     const names = Object.keys(checks);
     const results = await Promise.all(names.map((name) => runCheck(checks[name]!)));
-    const report = Object.fromEntries(names.map((name, i) => [name, results[i]!]));
+    // Only up/down is public: driver messages name hosts and ports, so they go to the log.
+    const report = Object.fromEntries(names.map((name, i) => [name, results[i] === null ? 'up' : 'down']));
     const down = names.filter((name) => report[name] !== 'up');
+    for (const name of down) {
+      request.log.warn({ dependency: name, reason: results[names.indexOf(name)] }, 'readiness check failed');
+    }
     if (down.length === 0) {
       return { status: 'ready', checks: report };
     }

@@ -199,7 +199,7 @@ export function createCassandraRecordsRepository(
                     WHERE batch_id = ? AND bucket = ?`,
     count: (kind: Kind) => `SELECT COUNT(*) AS n FROM ${dataTable[kind]} WHERE batch_id = ? AND bucket = ?`,
     deletePartition: (kind: Kind) => `DELETE FROM ${dataTable[kind]} WHERE batch_id = ? AND bucket = ?`,
-    deleteBuckets: `DELETE FROM ${table('batch_buckets')} WHERE batch_id = ?`,
+    deleteBucket: `DELETE FROM ${table('batch_buckets')} WHERE batch_id = ? AND kind = ? AND bucket = ?`,
   };
 
   async function guard<T>(action: string, fn: () => Promise<T>): Promise<T> {
@@ -371,8 +371,11 @@ export function createCassandraRecordsRepository(
       await runBounded(partitions, concurrency, ({ kind, bucket }) =>
         client.execute(q.deletePartition(kind), [id, bucket], WRITE_OPTIONS),
       );
-      // Index last: if this fails, a retry still finds every partition.
-      await client.execute(q.deleteBuckets, [id], WRITE_OPTIONS);
+      // Index last, and only the entries read above: if this fails, a retry still finds every
+      // partition, and a bucket a racing worker just added stays findable for its own clean-up.
+      await runBounded(partitions, concurrency, ({ kind, bucket }) =>
+        client.execute(q.deleteBucket, [id, kind, bucket], WRITE_OPTIONS),
+      );
     });
   }
 

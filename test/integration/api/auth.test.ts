@@ -156,6 +156,30 @@ describe('authentication on every /api route', () => {
     expect(res.body.total).toBe(0);
   });
 
+  it('answers 503 (not 401) for an RS256 token while the JWKS endpoint is unreachable', async () => {
+    const unreachable = await startStack({
+      storage: 'local',
+      records: 'postgres',
+      env: { JWT_JWKS_URL: 'http://127.0.0.1:9/jwks.json' },
+    });
+    try {
+      const rs = await new SignJWT({ email: 'rs@example.com' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setSubject('rs-user')
+        .setExpirationTime('10m')
+        .sign(rsaPrivate);
+      const res = await api(unreachable, '/api/batches/stats', { token: rs });
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('dependency_unavailable');
+      expect(res.body.error.message).toMatch(/JWKS/);
+      // HS256 tokens do not depend on the key set and still work.
+      const hs = await tokenFor({ sub: 'hs-user', email: 'hs@example.com' });
+      expect((await api(unreachable, '/api/batches/stats', { token: hs })).status).toBe(200);
+    } finally {
+      await unreachable.close();
+    }
+  });
+
   it('leaves health, readiness, metrics and docs open', async () => {
     expect((await api(stack, '/healthz')).status).toBe(200);
     expect((await api(stack, '/readyz')).status).toBe(200);

@@ -46,8 +46,7 @@ describe.each(adapters)('%s storage adapter', (_name, make) => {
     const chunks = Array.from({ length: Math.ceil(data.length / 65536) }, (_, i) =>
       data.subarray(i * 65536, (i + 1) * 65536),
     );
-    const { size } = await storage.put(k, Readable.from(chunks), { contentType: 'text/csv' });
-    expect(size).toBe(data.length);
+    await storage.put(k, Readable.from(chunks), { contentType: 'text/csv' });
     expect(await storage.exists(k)).toBe(true);
     const back = await buffer(await storage.get(k));
     expect(back.equals(data)).toBe(true);

@@ -64,6 +64,21 @@ describe('worker retries on infrastructure failures', () => {
     expect(await stack.deps.records.countRecords(up.body.id)).toEqual({ records: 1500, invalidRows: 0 });
   });
 
+  it('ends a batch in error when BullMQ gives up on a job that kept stalling (poison file)', async () => {
+    const user = await newUser();
+    const up = await api(stack, '/api/batches/upload', {
+      method: 'POST',
+      token: user.token,
+      body: uploadForm(contactsCsv(5), 'poison.csv'),
+    });
+    const job = await stack.deps.queue.queue.getJob(up.body.id);
+    await stack.deps.pool.query(`UPDATE batches SET status = 'parsing' WHERE id = $1`, [up.body.id]);
+    // What BullMQ emits when a job's workers died more than maxStalledCount times.
+    worker!.worker.emit('failed', job, new Error('job stalled more than allowable limit'), 'active');
+    const failed = await waitForStatus(stack, user.token, up.body.id, (s) => s === 'error');
+    expect(failed.errorMessage).toMatch(/processing stopped repeatedly while reading this file/);
+  });
+
   it('ends in error after the last attempt, saying to retry later; retry then succeeds', async () => {
     failuresLeft = 1_000;
     writeCalls = 0;

@@ -32,6 +32,9 @@ describe('toHttpError', () => {
     for (const error of [
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
       Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
+      Object.assign(new Error('sorry, too many clients already'), { code: '53300' }),
+      Object.assign(new Error('getaddrinfo EAI_AGAIN db'), { code: 'EAI_AGAIN' }),
       Object.assign(new Error('All host(s) tried for query failed'), { name: 'NoHostAvailableError' }),
       new Error("Stream isn't writeable and enableOfflineQueue options is false"),
       new Error('wrapped', { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }),
@@ -61,6 +64,12 @@ describe('toHttpError', () => {
     expect(toHttpError(validation, 1)).toMatchObject({ status: 400, code: 'bad_request' });
     const media = Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 });
     expect(toHttpError(media, 1).status).toBe(400);
+  });
+
+  it('does not mistake a constraint violation for an outage', () => {
+    const unique = Object.assign(new Error('duplicate key value'), { code: '23505' });
+    expect(isDependencyFailure(unique)).toBe(false);
+    expect(toHttpError(unique, 1).status).toBe(500);
   });
 
   it('hides everything about unknown errors', () => {
