@@ -74,7 +74,8 @@ export function createLocalStorage(rootDir: string): StorageService {
       await rm(pathFor(key), { force: true });
     },
 
-    async *list(prefix): AsyncIterable<StoredObject> {
+    // Local disk is the development/single-host backend: one directory walk per call is fine.
+    async *list(prefix, startAfter): AsyncIterable<StoredObject> {
       const start = resolve(root, prefix);
       if (start !== root && !start.startsWith(root + sep)) {
         return;
@@ -85,14 +86,15 @@ export function createLocalStorage(rootDir: string): StorageService {
       } catch {
         return;
       }
-      for (const entry of entries) {
-        if (!entry.isFile() || entry.name.startsWith('.tmp-')) {
-          continue;
-        }
-        const full = join(entry.parentPath, entry.name);
-        const info = await stat(full).catch(() => null);
+      const keys = entries
+        .filter((entry) => entry.isFile() && !entry.name.startsWith('.tmp-'))
+        .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
+        .filter((key) => startAfter === undefined || key > startAfter)
+        .sort();
+      for (const key of keys) {
+        const info = await stat(join(root, key)).catch(() => null);
         if (info) {
-          yield { key: relative(root, full).split(sep).join('/'), lastModified: info.mtime };
+          yield { key, lastModified: info.mtime };
         }
       }
     },

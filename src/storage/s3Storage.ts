@@ -119,13 +119,19 @@ export function createS3Storage(options: S3StorageOptions): StorageService {
       }
     },
 
-    async *list(prefix): AsyncIterable<StoredObject> {
+    async *list(prefix, startAfter): AsyncIterable<StoredObject> {
       let token: string | undefined;
       do {
         let page;
         try {
           page = await client.send(
-            new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 }),
+            new ListObjectsV2Command({
+              Bucket,
+              Prefix: prefix,
+              ContinuationToken: token,
+              StartAfter: token ? undefined : startAfter,
+              MaxKeys: 1000,
+            }),
           );
         } catch (error) {
           unavailable(error);

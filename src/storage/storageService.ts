@@ -18,8 +18,8 @@ export interface StorageService {
   exists(key: string): Promise<boolean>;
   /** Idempotent: deleting a missing key succeeds. */
   delete(key: string): Promise<void>;
-  /** Every object under `prefix` (for the orphan sweeper). */
-  list(prefix: string): AsyncIterable<StoredObject>;
+  /** Objects under `prefix` in key order, optionally only those after `startAfter` (orphan sweeper). */
+  list(prefix: string, startAfter?: string): AsyncIterable<StoredObject>;
   /** Throws when storage cannot be reached (for /readyz). */
   ping(): Promise<void>;
 }

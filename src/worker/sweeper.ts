@@ -30,7 +30,7 @@ const ORPHAN_SCAN_LIMIT = 5_000;
  * The reconciler. Every action is idempotent (job ids dedupe enqueues, deletes of missing things
  * succeed), so several worker processes may sweep at once without harm.
  */
-export function createSweeper(deps: Deps, settings: { graceMs: number }) {
+export function createSweeper(deps: Deps, settings: { graceMs: number; orphanScanLimit?: number }) {
   const { batchRepository, batchDeletionRepository, storage, queue, cleanup, metrics, logger } = deps;
 
   /** Batches left `uploaded` (enqueue failed) or stuck mid-processing with no job: queue again. */
@@ -61,11 +61,18 @@ export function createSweeper(deps: Deps, settings: { graceMs: number }) {
     return finished;
   }
 
-  /** Stored files with no batch row, older than the grace period (an upload in flight is younger). */
+  /** Where the next orphan scan resumes, so every key is reached however large the store. */
+  let orphanCursor: string | undefined;
+
+  /**
+   * Stored files with no batch row, older than the grace period (an upload in flight is younger).
+   * Each round scans at most ORPHAN_SCAN_LIMIT keys from where the previous round stopped.
+   */
   async function removeOrphans(): Promise<number> {
     const cutoff = Date.now() - settings.graceMs;
     let scanned = 0;
     let removed = 0;
+    let lastKey: string | undefined;
     let page: string[] = [];
     const flushPage = async () => {
       const known = await batchRepository.existingStorageKeys(page);
@@ -80,10 +87,13 @@ export function createSweeper(deps: Deps, settings: { graceMs: number }) {
       }
       page = [];
     };
-    for await (const object of storage.list(STORAGE_ROOT_PREFIX)) {
-      if (++scanned > ORPHAN_SCAN_LIMIT) {
+    let reachedEnd = true;
+    for await (const object of storage.list(STORAGE_ROOT_PREFIX, orphanCursor)) {
+      if (++scanned > (settings.orphanScanLimit ?? ORPHAN_SCAN_LIMIT)) {
+        reachedEnd = false;
         break;
       }
+      lastKey = object.key;
       if (object.lastModified.getTime() > cutoff) {
         continue;
       }
@@ -95,6 +105,7 @@ export function createSweeper(deps: Deps, settings: { graceMs: number }) {
     if (page.length > 0) {
       await flushPage();
     }
+    orphanCursor = reachedEnd ? undefined : lastKey;
     return removed;
   }
 

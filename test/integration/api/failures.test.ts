@@ -197,6 +197,26 @@ describe('delete removes a queued job, and the sweeper removes orphans', () => {
     expect(owed.rows).toHaveLength(0); // the cleanup ran to the end, nothing left for the sweeper
   });
 
+  it('reaches every orphan across rounds when a round scans only part of the store', async () => {
+    const { Readable } = await import('node:stream');
+    const keys = Array.from(
+      { length: 5 },
+      (_, i) => `batches/scan@example.com/00000000-0000-4000-8000-00000000000${i}-lost.csv`,
+    );
+    for (const key of keys) {
+      await stack.deps.storage.put(key, Readable.from([Buffer.from('Name\nA\n')]));
+    }
+    const sweeper = createSweeper(stack.deps, { graceMs: 0, orphanScanLimit: 2 });
+    let removed = 0;
+    for (let round = 0; round < 4; round++) {
+      removed += (await sweeper.sweep()).orphansRemoved;
+    }
+    expect(removed).toBe(5);
+    for (const key of keys) {
+      expect(await stack.deps.storage.exists(key)).toBe(false);
+    }
+  });
+
   it('removes stored files that have no batch row once they are older than the grace period', async () => {
     const { Readable } = await import('node:stream');
     const key = 'batches/orphan@example.com/00000000-0000-4000-8000-000000000001-lost.csv';

@@ -79,6 +79,28 @@ describe.each(adapters)('%s storage adapter', (_name, make) => {
     expect(listed.filter((x) => x === k)).toEqual([]);
   });
 
+  it('lists in key order and resumes after a given key', async () => {
+    const storage = make();
+    const prefix = `batches/order-${randomUUID()}@example.com/`;
+    const keys = ['a', 'b', 'c', 'd'].map((c) => `${prefix}00000000-0000-4000-8000-00000000000${c}-x.csv`);
+    for (const k of [...keys].reverse()) {
+      await storage.put(k, Readable.from([Buffer.from(k)]));
+    }
+    const all: string[] = [];
+    for await (const o of storage.list(prefix)) {
+      all.push(o.key);
+    }
+    expect(all).toEqual(keys);
+    const after: string[] = [];
+    for await (const o of storage.list(prefix, keys[1])) {
+      after.push(o.key);
+    }
+    expect(after).toEqual(keys.slice(2));
+    for (const k of keys) {
+      await storage.delete(k);
+    }
+  });
+
   it('lists objects under a prefix', async () => {
     const storage = make();
     const k1 = key('one.csv');
