@@ -25,8 +25,10 @@ export function startWorker(deps: Deps, options: { runSweeper?: boolean } = {}):
     {
       connection: workerRedisOptions(config.redis),
       concurrency: config.worker.concurrency,
-      // A killed worker's job is picked up again after the lock expires; allow several crashes.
-      maxStalledCount: 5,
+      // A killed worker's job is picked up again after the lock expires. Ordinary crashes and
+      // deploys are survived many times over; a file that kills its worker this often is a
+      // poison file and ends in `error` (see the 'failed' handler below).
+      maxStalledCount: 10,
       lockDuration: config.worker.lockDurationMs,
       stalledInterval: config.worker.lockDurationMs,
     },

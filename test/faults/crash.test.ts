@@ -21,9 +21,9 @@ const WORKER_ENV = { WORKER_LOCK_DURATION_MS: String(LOCK_MS) };
  * Real worker processes on the production stack (SeaweedFS + Cassandra) are SIGKILLed at random
  * points (while booting, while parsing at a random progress, while flushing the last writes) of
  * two 50k-row batches processed at once. BullMQ hands a stalled job to the next worker after the
- * lock (WORKER_LOCK_DURATION_MS) lapses; a job stalled more than maxStalledCount times is failed
- * by BullMQ without touching the batch, so the sweeper (run here as production runs it on its
- * interval) must re-queue it. Every batch must end `loaded` with rows 1..n exactly once.
+ * lock (WORKER_LOCK_DURATION_MS) lapses (KILLS stays below maxStalledCount, 10, past which a
+ * file counts as poison and ends in `error`); the sweeper runs as production runs it on its
+ * interval. Every batch must end `loaded` with rows 1..n exactly once.
  */
 describe('workers SIGKILLed at random points of 50k-row batches', () => {
   let stack: TestStack;
