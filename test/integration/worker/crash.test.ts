@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkerProcess, type WorkerProcess } from '../../faults/support.js';
 import { contactsCsv } from '../../support/contactsCsv.js';
 import {
   api,
@@ -19,7 +19,7 @@ const ROWS = 80_000;
  */
 describe('a worker killed mid-batch', () => {
   let stack: TestStack;
-  const workers: ChildProcess[] = [];
+  const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
     stack = await startStack({
@@ -31,25 +31,10 @@ describe('a worker killed mid-batch', () => {
   });
   afterAll(async () => {
     for (const w of workers) {
-      w.kill('SIGKILL');
+      await w.kill();
     }
     await stack?.close();
   });
-
-  function startWorkerProcess(): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], {
-      env: { ...stack.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    workers.push(child);
-    return child;
-  }
-
-  async function kill(child: ChildProcess): Promise<void> {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
 
   it('ends loaded with exactly the right records after repeated kills', async () => {
     const user = await newUser();
@@ -64,7 +49,8 @@ describe('a worker killed mid-batch', () => {
     let kills = 0;
     let lastProgress = -1;
     for (const threshold of [3, 15, 30]) {
-      const worker = startWorkerProcess();
+      const worker = startWorkerProcess(stack, {}, `integration-crash-${workers.length}`);
+      workers.push(worker);
       const status = await waitForStatus(
         stack,
         user.token,
@@ -89,7 +75,7 @@ describe('a worker killed mid-batch', () => {
         .progress as number;
       expect(progress).toBeGreaterThanOrEqual(lastProgress); // never goes down within the attempt
       lastProgress = progress;
-      await kill(worker);
+      await worker.kill();
       kills++;
       expect((await api(stack, `/api/batches/${id}/status`, { token: user.token })).body.status).not.toBe(
         'loaded',
@@ -97,7 +83,7 @@ describe('a worker killed mid-batch', () => {
     }
     expect(kills).toBe(3);
 
-    startWorkerProcess();
+    workers.push(startWorkerProcess(stack, {}, 'integration-crash-last'));
     const done = await waitForStatus(stack, user.token, id, undefined, 120_000);
     expect(done).toMatchObject({
       status: 'loaded',
