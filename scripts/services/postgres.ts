@@ -178,7 +178,7 @@ export const postgres: ServiceDef = {
 
   async bootstrap() {
     const o = await owner();
-    const admin = (sql: string): Promise<unknown> =>
+    const admin = (sql: string): ReturnType<typeof runOk> =>
       runOk(
         `${PG_BIN}/psql`,
         [
@@ -206,23 +206,7 @@ export const postgres: ServiceDef = {
          END IF;
        END $$;`,
     );
-    const has = await runOk(
-      `${PG_BIN}/psql`,
-      [
-        '-X',
-        '-h',
-        socketDir(),
-        '-p',
-        String(PG_PORT),
-        '-U',
-        o.user,
-        '-d',
-        'postgres',
-        '-tAc',
-        `SELECT 1 FROM pg_database WHERE datname = '${PG_DATABASE}'`,
-      ],
-      { ...asOwner(o), cwd: '/', timeoutMs: 30_000 },
-    );
+    const has = await admin(`SELECT 1 FROM pg_database WHERE datname = '${PG_DATABASE}'`);
     if (has.stdout.trim() !== '1') {
       await admin(`CREATE DATABASE ${PG_DATABASE} OWNER ${PG_USER}`);
     }

@@ -6,7 +6,7 @@ import {
   type CassandraClient,
 } from '../../db/cassandra.js';
 import type { ContactRecord, InvalidRow } from '../../parsing/types.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, toPage } from './cursor.js';
 import {
   assertBatchId,
   assertPageLimit,
@@ -315,12 +315,7 @@ export function createCassandraRecordsRepository(
           break;
         }
       }
-      const page = rows.slice(0, pageSize);
-      const last = page.at(-1);
-      return {
-        records: page,
-        nextCursor: rows.length > pageSize && last ? encodeCursor(last.rowNumber) : null,
-      };
+      return toPage(rows, pageSize);
     });
   }
 

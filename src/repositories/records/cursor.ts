@@ -39,3 +39,16 @@ export function assertRowNumber(rowNumber: number): void {
     throw new RangeError(`rowNumber must be an integer in [0, ${MAX_ROW_NUMBER}], got ${rowNumber}`);
   }
 }
+
+/**
+ * One page from `pageSize + 1` rows read in row order: the extra row only tells whether a next
+ * page exists, so its cursor points after the page's last row.
+ */
+export function toPage<T extends { rowNumber: number }>(
+  rows: readonly T[],
+  pageSize: number,
+): { records: T[]; nextCursor: string | null } {
+  const records = rows.slice(0, pageSize);
+  const last = records.at(-1);
+  return { records, nextCursor: rows.length > pageSize && last ? encodeCursor(last.rowNumber) : null };
+}

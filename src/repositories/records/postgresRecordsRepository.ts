@@ -1,7 +1,7 @@
 import type { PgPool } from '../../db/postgres.js';
 import { DependencyUnavailableError } from '../../errors.js';
 import type { ContactRecord, InvalidRow } from '../../parsing/types.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, toPage } from './cursor.js';
 import {
   assertBatchId,
   assertPageLimit,
@@ -232,12 +232,7 @@ export function createPostgresRecordsRepository(
       [id, after, pageSize + 1],
       'listing records',
     );
-    const page = rows.slice(0, pageSize).map(toRecord);
-    const last = page.at(-1);
-    return {
-      records: page,
-      nextCursor: rows.length > pageSize && last ? encodeCursor(last.rowNumber) : null,
-    };
+    return toPage(rows.map(toRecord), pageSize);
   }
 
   async function* streamInvalidRows(batchId: string): AsyncIterable<InvalidRow> {
