@@ -4,7 +4,9 @@
  * BullMQ outcomes (content errors are unrecoverable, dependency errors are retried).
  */
 export abstract class AppError extends Error {
+  /** The HTTP status this error maps to when it reaches a client. */
   abstract readonly status: number;
+  /** Stable machine-readable code, sent as `error.code` in every JSON error body. */
   abstract readonly code: string;
   readonly details?: unknown;
 
@@ -51,8 +53,43 @@ export class RateLimitedError extends AppError {
   readonly code = 'rate_limited';
 }
 
+/** An `Idempotency-Key` the same user already used (the upload service decides replay vs 409). */
+export class IdempotencyKeyTakenError extends ConflictError {}
+
+/** Which system a `DependencyUnavailableError` is about (drives user messages and metrics). */
+export type Dependency = 'database' | 'queue' | 'storage' | 'records' | 'auth-keys';
+
+export interface DependencyErrorOptions extends ErrorOptions {
+  dependency?: Dependency;
+}
+
 /** A dependency (database, queue, storage, records store) is down or timed out. */
 export class DependencyUnavailableError extends AppError {
   readonly status = 503;
   readonly code = 'dependency_unavailable';
+  readonly dependency: Dependency | undefined;
+
+  constructor(message: string, details?: unknown, options?: DependencyErrorOptions) {
+    super(message, details, options);
+    this.dependency = options?.dependency;
+  }
+}
+
+/**
+ * Internal control flow, never sent to a client: the batch a job works on was deleted or retried
+ * (its attempt fenced out) while the job ran, so the job stops and cleans up what it wrote.
+ */
+export class BatchSupersededError extends AppError {
+  readonly status = 409;
+  readonly code = 'batch_superseded';
+}
+
+/** Startup configuration is invalid; one problem per bad variable. The process exits 78. */
+export class ConfigError extends AppError {
+  readonly status = 500;
+  readonly code = 'config_invalid';
+
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../errors.js';
 
 /**
  * The whole configuration, read from the environment once at start and validated here.
@@ -162,12 +163,7 @@ export interface Config {
   };
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /** Dev-only secret printed by `npm run services -- env`; production must never run with it. */
 const KNOWN_DEV_SECRET_PREFIX = 'batchport-dev-only';

@@ -1,5 +1,6 @@
 import type { Batch, BatchCounts, BatchStats, BatchStatus } from '../domain/batch.js';
 import type { PgPool } from '../db/postgres.js';
+import { IdempotencyKeyTakenError } from '../errors.js';
 import type { FileFormat } from '../parsing/types.js';
 
 export type NewBatch = Pick<
@@ -61,8 +62,6 @@ function toBatch(row: BatchRow): Batch {
   };
 }
 
-export class DuplicateIdempotencyKeyError extends Error {}
-
 export type BatchRepository = ReturnType<typeof createBatchRepository>;
 
 /** PostgreSQL access for the `batches` table. Every user-facing query is scoped by user id. */
@@ -98,7 +97,7 @@ export function createBatchRepository(pool: PgPool) {
         return row;
       } catch (error) {
         if ((error as { code?: string }).code === '23505' && batch.idempotencyKey !== null) {
-          throw new DuplicateIdempotencyKeyError('idempotency key already used', { cause: error });
+          throw new IdempotencyKeyTakenError('idempotency key already used', { cause: error });
         }
         throw error;
       }

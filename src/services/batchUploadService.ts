@@ -3,9 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Batch, User } from '../domain/batch.js';
-import { ConflictError, ValidationError } from '../errors.js';
+import { ConflictError, IdempotencyKeyTakenError, ValidationError } from '../errors.js';
 import type { BatchRepository } from '../repositories/batchRepository.js';
-import { DuplicateIdempotencyKeyError } from '../repositories/batchRepository.js';
 import type { QueueService } from '../queue/queueService.js';
 import type { StorageService } from '../storage/storageService.js';
 import { buildStorageKey } from '../storage/storageKey.js';
@@ -164,7 +163,7 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
             'could not remove file of failed upload',
           );
         });
-        if (error instanceof DuplicateIdempotencyKeyError && idempotencyKey) {
+        if (error instanceof IdempotencyKeyTakenError && idempotencyKey) {
           const winner = await batchRepository.findByIdempotencyKey(user.id, idempotencyKey);
           if (winner?.sha256 === stored.sha256) {
             return { batch: winner, replayed: true };

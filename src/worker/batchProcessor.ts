@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { BatchCounts } from '../domain/batch.js';
-import { FileContentError, NotFoundError } from '../errors.js';
+import { BatchSupersededError, FileContentError, NotFoundError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { openContactParser } from '../parsing/openContactParser.js';
 import type { ContactRecord, InvalidRow } from '../parsing/types.js';
@@ -34,9 +34,6 @@ export type JobOutcome = 'loaded' | 'error' | 'cancelled' | 'skipped';
 
 /** Parsing covers 0..PARSE_SHARE of progress (`parsed` sits there while the last writes flush); loaded is 100. */
 const PARSE_SHARE = 95;
-
-/** Thrown inside processing when the batch was deleted or retried under us. */
-class Superseded extends Error {}
 
 /**
  * The job: stream the stored file through the parser, write records in chunks (a few in flight
@@ -135,7 +132,7 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
       lastProgressAt = now;
       const progress = Math.floor(parser.progress() * PARSE_SHARE);
       if (!(await batchRepository.updateProgress(batchId, attempt, progress, counts))) {
-        throw new Superseded();
+        throw new BatchSupersededError('the batch was deleted or retried while this job ran');
       }
     };
 
@@ -162,11 +159,11 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
         );
       }
       if (!(await batchRepository.markParsed(batchId, attempt, counts, PARSE_SHARE))) {
-        throw new Superseded();
+        throw new BatchSupersededError('the batch was deleted or retried while this job ran');
       }
       await flush(true);
       if (!(await batchRepository.markLoaded(batchId, attempt, counts))) {
-        throw new Superseded();
+        throw new BatchSupersededError('the batch was deleted or retried while this job ran');
       }
       metrics.rowsLoaded.inc(counts.recordsLoaded);
       metrics.invalidRows.inc(counts.invalidRows);
@@ -175,7 +172,7 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
       // Let in-flight writes settle before deciding what to clean up.
       await Promise.allSettled(inFlight);
       input.destroy();
-      if (error instanceof Superseded) {
+      if (error instanceof BatchSupersededError) {
         await cleanupIfDeleted(batchId);
         return 'cancelled';
       }
