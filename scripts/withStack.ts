@@ -29,11 +29,8 @@ const mode: Record<string, string> = full
     ? {}
     : { USE_LOCAL_STORAGE: 'true', RECORDS_STORE: 'postgres' };
 
-// The AWS SDK warns once per process that its 2027 releases will need Node 22; in dev and test
-// runs that line only buries real output (production processes still print it).
-const quiet = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 // The caller's own settings win over the stack's defaults.
-const env = { ...stack, ...mode, ...quiet, ...process.env };
+const env = { ...stack, ...mode, ...process.env };
 const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => child.kill(signal));
