@@ -12,17 +12,6 @@
 import { ALL_SERVICES, down, envFor, ServiceError, status, up } from './services/index.js';
 import { envLine } from './services/common.js';
 
-// The AWS SDK warns on every run that future releases will need Node >= 22; it is noise here
-// (the project pins its SDK version), so drop just that warning from the CLI's stderr.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
-  const text = typeof warning === 'string' ? warning : `${warning.name}: ${warning.message}`;
-  if (text.includes('NodeVersionSupportWarning') || rest.includes('NodeVersionSupportWarning')) {
-    return;
-  }
-  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
-};
-
 const USAGE = `usage: npm run services -- <command> [options]
   up [--all] [NAME...]   start postgres+redis (default), --all for all four, or the named ones
   down [NAME...]         stop services started by this script (default: all)
