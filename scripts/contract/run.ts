@@ -19,7 +19,7 @@ import { ensureSchemathesis, schemathesisArgs } from './schemathesis.js';
 
 // Fixed so two runs send the same requests; bounded so the run takes minutes on 2 cores.
 const DEFAULT_SEED = 20261129;
-const DEFAULT_MAX_EXAMPLES = 25;
+const DEFAULT_MAX_EXAMPLES = 50;
 
 const log = (message: string): void => void process.stderr.write(`[contract] ${message}\n`);
 
