@@ -48,9 +48,10 @@ describe('abuse', () => {
   it('identity is the token subject: same email, another subject sees nothing and cannot touch it', async () => {
     const victim = await newUser('victim');
     // Three rows, so a one-record page has a real next cursor to steal.
-    const victimCsv =
-      'Name,Email\nAda,ada@victim.example\nBob,bob@victim.example\nCy,cy@victim.example\n';
-    const up = await upload(victim.token, uploadForm(victimCsv, 'v.csv'), { 'idempotency-key': 'shared-key' });
+    const victimCsv = 'Name,Email\nAda,ada@victim.example\nBob,bob@victim.example\nCy,cy@victim.example\n';
+    const up = await upload(victim.token, uploadForm(victimCsv, 'v.csv'), {
+      'idempotency-key': 'shared-key',
+    });
     expect(up.status).toBe(201);
     const id = up.body.id as string;
     expect((await waitForStatus(stack, victim.token, id, undefined, 60_000)).status).toBe('loaded');
@@ -76,7 +77,9 @@ describe('abuse', () => {
     // The same Idempotency-Key from someone else is their own key: a new batch, never the
     // victim's (and no 409, although the file differs).
     const impostorCsv = 'Name,Email\nEve,eve@impostor.example\nMal,mal@impostor.example\n';
-    const again = await upload(impostor, uploadForm(impostorCsv, 'v.csv'), { 'idempotency-key': 'shared-key' });
+    const again = await upload(impostor, uploadForm(impostorCsv, 'v.csv'), {
+      'idempotency-key': 'shared-key',
+    });
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBeNull();
     expect(again.body.id).not.toBe(id);
