@@ -163,11 +163,16 @@ describe.each([
     const { id, status } = await uploadAndWait(stack, user.token, content(), name);
     expect(status.status).toBe('error');
     expect(status.errorMessage).toMatch(message);
-    // A content error is final: one attempt, although the stack allows retries.
-    const job = await jobOf(stack, id);
-    expect(job).toBeDefined();
-    expect(job!.attemptsMade).toBe(1);
-    expect(job!.opts.attempts).toBeGreaterThan(1);
+    // A content error is final: the job fails on its first attempt, although the stack allows
+    // retries (a retried job would run again, find the batch in error and complete as skipped).
+    await expect
+      .poll(async () => (await jobOf(stack, id))?.finishedOn, { timeout: 10_000, interval: 100 })
+      .toEqual(expect.any(Number));
+    const job = (await jobOf(stack, id))!;
+    expect(await job.getState()).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.opts.attempts).toBeGreaterThan(1);
+    expect(job.failedReason).toBe(status.errorMessage);
   });
 
   it('ends a file over the row cap in error naming the limit', async () => {
