@@ -54,7 +54,8 @@ describe('abuse', () => {
     });
     expect(up.status).toBe(201);
     const id = up.body.id as string;
-    expect((await waitForStatus(stack, victim.token, id, undefined, 60_000)).status).toBe('loaded');
+    // The first job of a freshly started worker process: generous on a loaded box.
+    expect((await waitForStatus(stack, victim.token, id, undefined, 120_000)).status).toBe('loaded');
 
     // A valid token with the victim's email but another subject.
     const impostor = await tokenFor({ sub: `impostor-${id}`, email: victim.email });
