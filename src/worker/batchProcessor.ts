@@ -1,19 +1,27 @@
 import { UnrecoverableError, type Job } from 'bullmq';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { BatchCounts } from '../domain/batch.js';
+import type { Batch, BatchCounts } from '../domain/batch.js';
 import { BatchSupersededError, FileContentError, NotFoundError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { openContactParser } from '../parsing/openContactParser.js';
-import type { ContactRecord, InvalidRow } from '../parsing/types.js';
-import type { ProcessBatchJobData } from '../queue/queueService.js';
+import type { ContactParser } from '../parsing/types.js';
+import type { ProcessBatchJobData } from '../queue/batchQueue.js';
 import type { BatchRepository } from '../repositories/batchRepository.js';
 import type { RecordsRepository } from '../repositories/records/recordsRepository.js';
-import type { StorageService } from '../storage/storageService.js';
+import type { FileStorage } from '../storage/fileStorage.js';
+import { createChunkWriter, type ChunkWriter } from './chunkWriter.js';
+import { failureMessage, POISON_FILE_MESSAGE } from './jobFailure.js';
 
 export interface ProcessorSettings {
   maxRowsPerBatch: number;
   maxUncompressedBytes: number;
   defaultPhoneRegion: string;
+  /**
+   * Times this job may have lost its worker (BullMQ's stall count) before the file is treated as
+   * poison: the next pickup ends the batch in `error` instead of reading the file again.
+   */
+  maxStalledCount: number;
   /** Records per write to the records store. */
   chunkSize?: number;
   /** Chunk writes allowed in flight while parsing goes on. */
@@ -22,9 +30,10 @@ export interface ProcessorSettings {
   progressIntervalMs?: number;
 }
 
-interface Deps {
+/** What the processor uses, and nothing more. */
+export interface BatchProcessorDeps {
   batchRepository: BatchRepository;
-  storage: StorageService;
+  storage: Pick<FileStorage, 'get'>;
   records: RecordsRepository;
   metrics: Metrics;
   logger: Logger;
@@ -35,13 +44,14 @@ export type JobOutcome = 'loaded' | 'error' | 'cancelled' | 'skipped';
 /** Parsing covers 0..PARSE_SHARE of progress (`parsed` sits there while the last writes flush); loaded is 100. */
 const PARSE_SHARE = 95;
 
+const superseded = () => new BatchSupersededError('the batch was deleted or retried while this job ran');
+
 /**
- * The job: stream the stored file through the parser, write records in chunks (a few in flight
- * while parsing continues), move the batch uploaded -> parsing -> parsed -> loaded. Every write
- * to the batch row is fenced by attempt, and a failed fence means "deleted or superseded": stop,
- * and if deleted, remove whatever records were written.
+ * The job, in four steps: claim the batch, open the stored file, stream its rows into chunked
+ * writes, finish (parsed -> loaded). Every write to the batch row is fenced by attempt, and a
+ * failed fence means "deleted or superseded": stop, and if deleted, remove the records written.
  */
-export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
+export function createBatchProcessor(deps: BatchProcessorDeps, settings: ProcessorSettings) {
   const { batchRepository, storage, records, metrics, logger } = deps;
   // 5000 rather than 1000: ~7% faster ingest and ~8% less worker CPU on a 10 MB CSV (fewer
   // repository calls and bucket-index writes; bench/ A/B, see docs/performance.md).
@@ -49,7 +59,8 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
   const maxInFlight = settings.maxInFlightWrites ?? 2;
   const progressIntervalMs = settings.progressIntervalMs ?? 500;
 
-  async function run(batchId: string, attempt: number): Promise<JobOutcome> {
+  /** Step 1: the batch this job may work on, or why it must not. */
+  async function claim(batchId: string, attempt: number, stalls: number): Promise<Batch | JobOutcome> {
     const batch = await batchRepository.findById(batchId);
     if (!batch) {
       // Deleted: an earlier try of this job may have written records after the API's cleanup.
@@ -62,23 +73,119 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
     if (batch.status === 'loaded' || batch.status === 'error') {
       return 'skipped';
     }
-    if (!(await batchRepository.markParsing(batchId, attempt))) {
-      return 'cancelled';
+    if (stalls >= settings.maxStalledCount) {
+      // Its workers died this many times while on this file (out of memory, a crash in a
+      // parser): reading it again would only kill the next one. Recorded before any reading.
+      await batchRepository.markError(batchId, attempt, POISON_FILE_MESSAGE);
+      throw new UnrecoverableError(POISON_FILE_MESSAGE);
     }
+    return (await batchRepository.markParsing(batchId, attempt)) ? batch : 'cancelled';
+  }
 
-    const counts: BatchCounts = { rowsRead: 0, recordsLoaded: 0, invalidRows: 0 };
-    let input;
+  /** Step 2: the stored file; gone for good (removed by hand, a lost volume) ends the batch. */
+  async function openInput(batch: Batch): Promise<Readable> {
     try {
-      input = await storage.get(batch.storageKey);
+      return await storage.get(batch.storageKey);
     } catch (error) {
       if (!(error instanceof NotFoundError)) {
         throw error;
       }
-      // Gone for good (removed by hand, or a lost volume): retrying cannot bring it back.
       const message = 'the uploaded file is missing from storage; upload it again';
-      await batchRepository.markError(batchId, attempt, message);
+      await batchRepository.markError(batch.id, batch.attempt, message);
       throw new UnrecoverableError(message);
     }
+  }
+
+  /** Progress writes at most every `progressIntervalMs`; a failed fence stops the job. */
+  function progressReporter(batch: Batch, parser: ContactParser, counts: BatchCounts) {
+    let lastProgressAt = 0;
+    return async () => {
+      const now = Date.now();
+      if (now - lastProgressAt < progressIntervalMs) {
+        return;
+      }
+      lastProgressAt = now;
+      const progress = Math.floor(parser.progress() * PARSE_SHARE);
+      if (!(await batchRepository.updateProgress(batch.id, batch.attempt, progress, counts))) {
+        throw superseded();
+      }
+    };
+  }
+
+  /** Step 3: every row into the writer; returns the first invalid row's reason, for the message. */
+  async function readRows(
+    parser: ContactParser,
+    writer: ChunkWriter,
+    counts: BatchCounts,
+    checkpoint: () => Promise<void>,
+  ): Promise<string | null> {
+    let firstInvalidReason: string | null = null;
+    for await (const row of parser.rows) {
+      counts.rowsRead += 1;
+      if (row.kind === 'record') {
+        writer.addRecord(row.record);
+      } else {
+        counts.invalidRows += 1;
+        firstInvalidReason ??= `row ${row.row.rowNumber}: ${row.row.reason}`;
+        writer.addInvalid(row.row);
+      }
+      await writer.flush(false);
+      await checkpoint();
+    }
+    return firstInvalidReason;
+  }
+
+  /** Step 4: no contacts is a content error; otherwise parsed, last writes, loaded. */
+  async function finish(batch: Batch, writer: ChunkWriter, counts: BatchCounts, firstInvalid: string | null) {
+    if (counts.rowsRead - counts.invalidRows === 0) {
+      await writer.flush(true);
+      throw new FileContentError(
+        counts.rowsRead === 0
+          ? 'no contacts found: the file has no data rows'
+          : `no contacts found: all ${counts.rowsRead} rows are invalid (first: ${firstInvalid ?? 'unknown'})`,
+      );
+    }
+    if (!(await batchRepository.markParsed(batch.id, batch.attempt, counts, PARSE_SHARE))) {
+      throw superseded();
+    }
+    await writer.flush(true);
+    if (!(await batchRepository.markLoaded(batch.id, batch.attempt, counts))) {
+      throw superseded();
+    }
+    metrics.rowsLoaded.inc(counts.recordsLoaded);
+    metrics.invalidRows.inc(counts.invalidRows);
+  }
+
+  /** Superseded or deleted: stop quietly. Bad content: record it and fail without retries. */
+  async function stop(batch: Batch, counts: BatchCounts, error: unknown): Promise<JobOutcome> {
+    if (error instanceof BatchSupersededError) {
+      await cleanupIfDeleted(batch.id);
+      return 'cancelled';
+    }
+    if (error instanceof FileContentError) {
+      if (!(await batchRepository.markError(batch.id, batch.attempt, error.message, counts))) {
+        await cleanupIfDeleted(batch.id);
+        return 'cancelled';
+      }
+      throw new UnrecoverableError(error.message);
+    }
+    throw error;
+  }
+
+  async function cleanupIfDeleted(batchId: string): Promise<void> {
+    if (await batchRepository.findById(batchId)) {
+      return; // superseded by a retry: its job owns the records
+    }
+    await records.deleteBatch(batchId);
+    logger.info({ batchId }, 'batch deleted during processing; records removed');
+  }
+
+  async function run(batchId: string, attempt: number, stalls: number): Promise<JobOutcome> {
+    const batch = await claim(batchId, attempt, stalls);
+    if (typeof batch === 'string') {
+      return batch;
+    }
+    const input = await openInput(batch);
     const parser = openContactParser(input, {
       format: batch.fileFormat,
       maxRows: settings.maxRowsPerBatch,
@@ -86,113 +193,17 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
       defaultRegion: settings.defaultPhoneRegion,
       totalBytes: batch.fileSize,
     });
-
-    let pendingRecords: ContactRecord[] = [];
-    let pendingInvalid: InvalidRow[] = [];
-    const inFlight = new Set<Promise<void>>();
-    let writeError: Error | null = null;
-    let lastProgressAt = 0;
-    let firstInvalidReason: string | null = null;
-
-    const startWrite = (recordsChunk: ContactRecord[], invalidChunk: InvalidRow[]) => {
-      const write = (async () => {
-        if (recordsChunk.length > 0) {
-          await records.writeRecords(batchId, recordsChunk);
-        }
-        if (invalidChunk.length > 0) {
-          await records.writeInvalidRows(batchId, invalidChunk);
-        }
-        counts.recordsLoaded += recordsChunk.length;
-      })().catch((error: unknown) => {
-        writeError ??= error instanceof Error ? error : new Error('records write failed', { cause: error });
-      });
-      inFlight.add(write);
-      void write.finally(() => inFlight.delete(write));
-    };
-
-    const flush = async (force: boolean) => {
-      if (force || pendingRecords.length >= chunkSize || pendingInvalid.length >= chunkSize) {
-        startWrite(pendingRecords, pendingInvalid);
-        pendingRecords = [];
-        pendingInvalid = [];
-      }
-      while (inFlight.size >= (force ? 1 : maxInFlight)) {
-        await Promise.race(inFlight);
-      }
-      if (writeError) {
-        throw writeError;
-      }
-    };
-
-    const checkpoint = async (force = false) => {
-      const now = Date.now();
-      if (!force && now - lastProgressAt < progressIntervalMs) {
-        return;
-      }
-      lastProgressAt = now;
-      const progress = Math.floor(parser.progress() * PARSE_SHARE);
-      if (!(await batchRepository.updateProgress(batchId, attempt, progress, counts))) {
-        throw new BatchSupersededError('the batch was deleted or retried while this job ran');
-      }
-    };
-
+    const counts: BatchCounts = { rowsRead: 0, recordsLoaded: 0, invalidRows: 0 };
+    const writer = createChunkWriter(records, batchId, counts, { chunkSize, maxInFlight });
     try {
-      for await (const row of parser.rows) {
-        counts.rowsRead += 1;
-        if (row.kind === 'record') {
-          pendingRecords.push(row.record);
-        } else {
-          counts.invalidRows += 1;
-          firstInvalidReason ??= `row ${row.row.rowNumber}: ${row.row.reason}`;
-          pendingInvalid.push(row.row);
-        }
-        await flush(false);
-        await checkpoint();
-      }
-      const validRows = counts.rowsRead - counts.invalidRows;
-      if (validRows === 0) {
-        await flush(true);
-        throw new FileContentError(
-          counts.rowsRead === 0
-            ? 'no contacts found: the file has no data rows'
-            : `no contacts found: all ${counts.rowsRead} rows are invalid (first: ${firstInvalidReason ?? 'unknown'})`,
-        );
-      }
-      if (!(await batchRepository.markParsed(batchId, attempt, counts, PARSE_SHARE))) {
-        throw new BatchSupersededError('the batch was deleted or retried while this job ran');
-      }
-      await flush(true);
-      if (!(await batchRepository.markLoaded(batchId, attempt, counts))) {
-        throw new BatchSupersededError('the batch was deleted or retried while this job ran');
-      }
-      metrics.rowsLoaded.inc(counts.recordsLoaded);
-      metrics.invalidRows.inc(counts.invalidRows);
+      const firstInvalid = await readRows(parser, writer, counts, progressReporter(batch, parser, counts));
+      await finish(batch, writer, counts, firstInvalid);
       return 'loaded';
     } catch (error) {
-      // Let in-flight writes settle before deciding what to clean up.
-      await Promise.allSettled(inFlight);
+      await writer.settle(); // let in-flight writes land before deciding what to clean up
       input.destroy();
-      if (error instanceof BatchSupersededError) {
-        await cleanupIfDeleted(batchId);
-        return 'cancelled';
-      }
-      if (error instanceof FileContentError) {
-        if (!(await batchRepository.markError(batchId, attempt, error.message, counts))) {
-          await cleanupIfDeleted(batchId);
-          return 'cancelled';
-        }
-        throw new UnrecoverableError(error.message);
-      }
-      throw error;
+      return stop(batch, counts, error);
     }
-  }
-
-  async function cleanupIfDeleted(batchId: string): Promise<void> {
-    if (await batchRepository.findById(batchId)) {
-      return;
-    } // superseded by a retry: its job owns the records
-    await records.deleteBatch(batchId);
-    logger.info({ batchId }, 'batch deleted during processing; records removed');
   }
 
   return {
@@ -202,7 +213,7 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
       const started = process.hrtime.bigint();
       const log = logger.child({ batchId, attempt, jobAttempt: job.attemptsMade + 1 });
       try {
-        const outcome = await run(batchId, attempt);
+        const outcome = await run(batchId, attempt, job.stalledCounter);
         metrics.jobs.inc({ outcome });
         log.info({ outcome }, 'batch job finished');
         return outcome;
@@ -212,31 +223,25 @@ export function createBatchProcessor(deps: Deps, settings: ProcessorSettings) {
           log.info({ reason: error.message }, 'batch rejected: file content');
           throw error;
         }
-        const isLastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        log.warn({ err: error, isLastAttempt }, 'batch job failed');
-        if (isLastAttempt) {
-          metrics.jobs.inc({ outcome: 'error' });
-          await batchRepository
-            .markError(batchId, attempt, describeInfrastructureError(error))
-            .catch((markError: unknown) => log.error({ err: markError }, 'could not record the failure'));
-        } else {
-          metrics.jobs.inc({ outcome: 'retried' });
-        }
+        await recordFailure(job, error, log);
         throw error instanceof Error ? error : new Error(String(error));
       } finally {
         metrics.jobDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
       }
     },
   };
-}
 
-function describeInfrastructureError(error: unknown): string {
-  const text = `${(error as Error)?.name ?? ''} ${(error as Error)?.message ?? ''}`;
-  if (/storage|S3|NoSuchKey|not found/i.test(text)) {
-    return 'the stored file could not be read; retry later';
+  /** The last attempt writes `error` with a message naming what was down; earlier ones retry. */
+  async function recordFailure(job: Job<ProcessBatchJobData>, error: unknown, log: Logger): Promise<void> {
+    const isLastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    log.warn({ err: error, isLastAttempt }, 'batch job failed');
+    if (!isLastAttempt) {
+      metrics.jobs.inc({ outcome: 'retried' });
+      return;
+    }
+    metrics.jobs.inc({ outcome: 'error' });
+    await batchRepository
+      .markError(job.data.batchId, job.data.attempt, failureMessage(error))
+      .catch((markError: unknown) => log.error({ err: markError }, 'could not record the failure'));
   }
-  if (/Cassandra|NoHostAvailable|records store|OperationTimedOut/i.test(text)) {
-    return 'records store unavailable, retry later';
-  }
-  return 'processing failed because a service was unavailable; retry later';
 }

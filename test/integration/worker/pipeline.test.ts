@@ -147,7 +147,7 @@ describe.each([
     const { id, status } = await uploadAndWait(stack, user.token, content(), name);
     expect(status.status).toBe('error');
     expect(status.errorMessage).toMatch(message);
-    const job = await stack.deps.queue.queue.getJob(id);
+    const job = await stack.jobs.getJob(id);
     expect(job?.attemptsMade ?? 1).toBe(1);
   });
 
@@ -181,7 +181,7 @@ describe.each([
     expect(status.recordsLoaded).toBe(2500);
     // Run the same attempt again as a crashed-and-retried job would: reset the row, re-queue.
     await stack.deps.pool.query(`UPDATE batches SET status = 'parsing' WHERE id = $1`, [id]);
-    const job = await stack.deps.queue.queue.getJob(id);
+    const job = await stack.jobs.getJob(id);
     await job?.remove();
     await stack.deps.queue.enqueueBatch(id, status.attempt ?? 1);
     const again = await waitForStatus(stack, user.token, id, (s) => s === 'loaded');
@@ -208,9 +208,7 @@ describe.each([
       .toEqual({ records: 0, invalidRows: 0 });
     await expect
       .poll(
-        async () =>
-          (await stack.deps.queue.queue.getJob(id))?.finishedOn !== undefined ||
-          !(await stack.deps.queue.queue.getJob(id)),
+        async () => (await stack.jobs.getJob(id))?.finishedOn !== undefined || !(await stack.jobs.getJob(id)),
         { timeout: 30_000 },
       )
       .toBe(true);
