@@ -207,4 +207,30 @@ describe('delete removes a queued job, and the sweeper removes orphans', () => {
     expect(old.orphansRemoved).toBe(1);
     expect(await storedFileExists(stack.deps.storage, key)).toBe(false);
   });
+
+  it("a scoped sweeper leaves other users' stranded batches and orphan files alone", async () => {
+    const { Readable } = await import('node:stream');
+    const other = await newUser('other');
+    const res = await fetch(`${stack.baseUrl}/api/batches/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${other.token}` },
+      body: uploadForm('Name,Email\nAda,ada@example.com\n', 'stranded.csv'),
+    });
+    const { id } = (await res.json()) as { id: string };
+    await stack.jobs.getJob(id).then((job) => job?.remove()); // stranded: row `uploaded`, no job
+    const orphan = `${userStoragePrefix(other.email)}00000000-0000-4000-8000-000000000003-lost.csv`;
+    await stack.deps.storage.put(orphan, Readable.from([Buffer.from('Name\nA\n')]));
+
+    const mine = userStoragePrefix(`mine-${randomUUID()}@example.com`);
+    const scoped = await createSweeper(sweeperDeps(stack.deps), { graceMs: 0, keyPrefix: mine }).sweep();
+    expect(scoped).toEqual({ requeued: 0, cleanupsFinished: 0, orphansRemoved: 0 });
+    expect(await stack.jobs.getJob(id)).toBeUndefined();
+    expect(await storedFileExists(stack.deps.storage, orphan)).toBe(true);
+
+    // The same sweep scoped to that user does act: the scope, not the grace, held it back.
+    const theirs = { graceMs: 0, keyPrefix: userStoragePrefix(other.email) };
+    const report = await createSweeper(sweeperDeps(stack.deps), theirs).sweep();
+    expect(report).toEqual({ requeued: 1, cleanupsFinished: 0, orphansRemoved: 1 });
+    expect(await stack.jobs.getJob(id)).toBeDefined();
+  });
 });
