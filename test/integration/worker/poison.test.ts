@@ -45,7 +45,7 @@ describe('a poison file (its worker dies on every try)', () => {
   /** Waits until a worker has taken the job for the `n`-th time (BullMQ's own start count). */
   async function waitForPickup(id: string, n: number): Promise<void> {
     await expect
-      .poll(async () => (await stack.jobs.getJob(id))?.attemptsStarted, { timeout: 60_000, interval: 50 })
+      .poll(async () => (await stack.jobs.getJob(id))?.attemptsStarted, { timeout: 120_000, interval: 50 })
       .toBeGreaterThanOrEqual(n);
   }
 
@@ -78,5 +78,5 @@ describe('a poison file (its worker dies on every try)', () => {
     expect(job?.stalledCounter).toBe(MAX_STALLED);
     expect(job?.attemptsStarted).toBe(MAX_STALLED + 1);
     expect(await job?.getState()).toBe('failed');
-  }, 240_000);
+  }, 420_000);
 });
