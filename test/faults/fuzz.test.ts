@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { assertSafeKey, buildStorageKey, STORAGE_ROOT_PREFIX } from '../../src/storage/storageKey.js';
+import { storedFileExists } from '../support/storedFile.js';
 import { startStack, tokenFor, uploadForm, type TestStack } from '../support/testStack.js';
 
 /** Strings biased towards what escapes folders: separators, dots, NUL, look-alikes, long runs. */
@@ -115,7 +116,7 @@ describe('fuzz: client-chosen names never leave the storage prefix', () => {
               accepted += 1;
               const row = await stack.deps.batchRepository.findById(body.id!);
               checkKey(row!.storageKey, body.id!);
-              expect(await stack.deps.storage.exists(row!.storageKey)).toBe(true);
+              expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(true);
             }
           },
         ),

@@ -6,5 +6,5 @@ import type { TestStack } from './testStack.js';
  * tests reach into the queue adapter, so a change to how it exposes BullMQ is fixed here only.
  */
 export async function jobOf(stack: TestStack, batchId: string): Promise<Job | undefined> {
-  return stack.deps.queue.queue.getJob(batchId);
+  return stack.jobs.getJob(batchId);
 }
