@@ -15,7 +15,7 @@
  */
 import iconv from 'iconv-lite';
 import { FileContentError } from '../errors.js';
-import { checkUtf8 } from './decode.js';
+import { checkUtf8 } from './text/utf8.js';
 import type { MappedFields } from './headerSynonyms.js';
 import { MAX_CELL_CHARS, MAX_COLUMNS, MAX_VCARD_LINE_BYTES } from './limits.js';
 import { normalizeContact } from './normalizeContact.js';
