@@ -50,7 +50,7 @@ function createParser(delimiter: string): Parser {
  */
 class RecordQueue {
   private readonly queue: CsvRecord[] = [];
-  private failure: unknown = null;
+  private failure: Error | null = null;
   private finished = false;
   private wake: (() => void) | null = null;
   /** Last input line of the records handed out, to name the line of a parse error. */
@@ -62,7 +62,7 @@ class RecordQueue {
         this.queue.push(rec);
       }
     });
-    parser.on('error', (e: unknown) => {
+    parser.on('error', (e: Error) => {
       this.failure = e;
       this.wake?.();
     });
