@@ -5,7 +5,7 @@ import { TableContactBuilder, isBlankRow } from './tabular.js';
 import { decodeText } from './text/decodeText.js';
 import type { ParsedRow } from './types.js';
 
-export { detectDelimiter, type Delimiter } from './csv/delimiter.js';
+export { detectDelimiter } from './csv/delimiter.js';
 
 interface TableOptions {
   maxRows: number;

@@ -14,6 +14,5 @@
  * The synonym tables are data files under headers/synonyms/; the lookup is in
  * headers/matchHeader.ts and the per-file mapping in headers/mapHeaders.ts.
  */
-export type { AddressField, ContactField } from './headers/fields.js';
 export { mapHeaders, pickFields, type HeaderMapping, type MappedFields } from './headers/mapHeaders.js';
-export { matchHeader, normalizeHeader, type ColumnMatch } from './headers/matchHeader.js';
+export { matchHeader, normalizeHeader } from './headers/matchHeader.js';

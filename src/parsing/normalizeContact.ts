@@ -4,9 +4,9 @@ import { splitFullName } from './normalize/names.js';
 import { normalizePhone } from './normalize/phone.js';
 import type { ContactRecord, ParsedRow } from './types.js';
 
-export { normalizeEmail, type EmailResult } from './normalize/email.js';
+export { normalizeEmail } from './normalize/email.js';
 export { splitFullName } from './normalize/names.js';
-export { normalizePhone, type PhoneResult } from './normalize/phone.js';
+export { normalizePhone } from './normalize/phone.js';
 
 export interface RawContact {
   rowNumber: number;

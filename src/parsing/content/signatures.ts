@@ -8,7 +8,7 @@ export interface Signature {
 }
 
 /** Looked up in this order by findSignature. */
-export const SIGNATURES = {
+const SIGNATURES = {
   png: { bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], what: 'a PNG image' },
   jpeg: { bytes: [0xff, 0xd8, 0xff], what: 'a JPEG image' },
   gif87a: { bytes: [0x47, 0x49, 0x46, 0x38, 0x37, 0x61], what: 'a GIF image' },
@@ -26,7 +26,7 @@ export const SIGNATURES = {
   sevenZip: { bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], what: 'a 7-Zip archive' },
 } as const satisfies Record<string, Signature>;
 
-export type SignatureName = keyof typeof SIGNATURES;
+type SignatureName = keyof typeof SIGNATURES;
 
 export function startsWith(head: Buffer, name: SignatureName): boolean {
   const { bytes } = SIGNATURES[name];

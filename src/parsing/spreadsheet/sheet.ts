@@ -6,7 +6,7 @@ import { columnNames, isBlankRow } from '../tabular.js';
 /** Reading cells and rows of a SheetJS worksheet, and finding the sheet with the contacts. */
 
 /** Text the user sees in a cell; large General-format integers keep all their digits. */
-export function cellText(cell: XLSX.CellObject | undefined): string {
+function cellText(cell: XLSX.CellObject | undefined): string {
   if (!cell) {
     return '';
   }
