@@ -11,6 +11,7 @@ import {
   waitForStatus,
   type TestStack,
 } from '../../support/testStack.js';
+import { countRecords } from '../../support/recordsCount.js';
 
 /**
  * Infrastructure failures are retried with backoff; after the last attempt the batch ends in
@@ -61,7 +62,7 @@ describe('worker retries on infrastructure failures', () => {
     expect(done).toMatchObject({ status: 'loaded', recordsLoaded: 1500, rowsRead: 1500 });
     // BullMQ counts the failed try and the successful one.
     expect((await stack.deps.queue.queue.getJob(up.body.id))?.attemptsMade).toBe(2);
-    expect(await stack.deps.records.countRecords(up.body.id)).toEqual({ records: 1500, invalidRows: 0 });
+    expect(await countRecords(stack.deps.records, up.body.id)).toEqual({ records: 1500, invalidRows: 0 });
   });
 
   it('ends a batch in error when BullMQ gives up on a job that kept stalling (poison file)', async () => {
