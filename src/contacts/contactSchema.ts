@@ -47,7 +47,7 @@ function text(column: string, csvHeading: string, nullBit: number): FieldSpec & 
 /** Field order is the record's key order (JSON answers) and the CSV column order. */
 export const CONTACT_FIELDS = {
   /** 1-based data row (CSV/XLS: row after the header; VCF: card number). */
-  rowNumber: { kind: 'rowNumber', postgres: 'row_number', cassandra: 'row_number', csvHeading: 'Row' },
+  rowNumber: { kind: 'rowNumber', postgres: 'row_number', cassandra: 'row_number', csvHeading: 'row' },
   fullName: text('full_name', 'Full Name', 0),
   firstName: text('first_name', 'First Name', 1),
   lastName: text('last_name', 'Last Name', 2),
