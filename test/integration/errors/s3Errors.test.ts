@@ -25,7 +25,8 @@ function client(endpoint: string, requestTimeout = 3_000): S3Client {
       secretAccessKey: requireEnv('SEAWEEDFS_SECRET_KEY'),
     },
     maxAttempts: 1,
-    requestHandler: { requestTimeout, connectionTimeout: 1_000 },
+    // This SDK version only logs a warning on requestTimeout unless told to throw.
+    requestHandler: { requestTimeout, connectionTimeout: 1_000, throwOnRequestTimeout: true },
   });
 }
 
