@@ -6,10 +6,8 @@ import { createMetrics } from '../../../src/observability/metrics.js';
 import { bearer, build, tokenFor, type TestApp } from '../../support/buildTestApp.js';
 
 const readiness = {
-  postgres: async () => undefined,
-  redis: async () => {
-    throw new Error('connect ECONNREFUSED 10.0.0.7:6379');
-  },
+  postgres: () => Promise.resolve(),
+  redis: () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.7:6379')),
 };
 
 /** The same health plugin serves the API app and the worker's ops app. */
@@ -57,7 +55,7 @@ describe.each([
 describe('readiness when every dependency answers, metrics and the OpenAPI document', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await build({ readiness: { postgres: async () => undefined } });
+    t = await build({ readiness: { postgres: () => Promise.resolve() } });
   });
   afterAll(async () => {
     await t.app.close();
