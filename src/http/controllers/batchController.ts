@@ -2,69 +2,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { BatchService } from '../../services/batchService.js';
 import { currentUser } from '../plugins/authentication.js';
-import { batchDetails, batchStatus, batchSummary } from '../presenters/batchPresenter.js';
-import {
-  BatchDetails,
-  BatchIdParams,
-  BatchSummary,
-  ListQuery,
-  ListResponse,
-  RecentQuery,
-  StatsResponse,
-  StatusResponse,
-  UploadResponse,
-} from '../schemas/batchSchemas.js';
+import { batchDetails, batchStatus } from '../presenters/batchPresenter.js';
+import { BatchDetails, BatchIdParams, StatusResponse, UploadResponse } from '../schemas/batchSchemas.js';
 import { API_ERRORS, ErrorResponse } from '../schemas/errorSchemas.js';
 
 export interface BatchControllerOptions {
   batchService: BatchService;
 }
 
-/** The caller's batches: lists, counts, one batch, its status, delete and retry. Thin handlers. */
+/** One of the caller's batches: its details, its status, delete and retry. Thin handlers. */
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
 export const batchController: FastifyPluginAsyncTypebox<BatchControllerOptions> = async (app, opts) => {
   const { batchService } = opts;
-  const docs = (summary: string, tags = ['batches']) => ({ summary, tags });
-
-  app.get(
-    '/stats',
-    {
-      schema: {
-        ...docs('Counts of your batches by status'),
-        response: { 200: StatsResponse, ...API_ERRORS },
-      },
-    },
-    async (request) => batchService.stats(currentUser(request)),
-  );
-
-  app.get(
-    '/recent',
-    {
-      schema: {
-        ...docs('Your most recent batches'),
-        querystring: RecentQuery,
-        response: { 200: Type.Array(BatchSummary), ...API_ERRORS },
-      },
-    },
-    async (request) =>
-      (await batchService.recent(currentUser(request), request.query.limit)).map(batchSummary),
-  );
-
-  app.get(
-    '/',
-    {
-      schema: {
-        ...docs('List your batches, newest first'),
-        querystring: ListQuery,
-        response: { 200: ListResponse, ...API_ERRORS },
-      },
-    },
-    async (request) => {
-      const { status, page, limit } = request.query;
-      const result = await batchService.list(currentUser(request), { status, page, limit });
-      return { batches: result.batches.map(batchDetails), total: result.total, page, limit };
-    },
-  );
+  const docs = (summary: string) => ({ summary, tags: ['batches'] });
 
   app.get(
     '/:id',

@@ -8,6 +8,7 @@ import type { AuthService } from '../../services/authService.js';
 import type { BatchService } from '../../services/batchService.js';
 import type { BatchUploadService } from '../../services/batchUploadService.js';
 import { batchController } from '../controllers/batchController.js';
+import { batchListController } from '../controllers/batchListController.js';
 import { recordsController } from '../controllers/recordsController.js';
 import { uploadController } from '../controllers/uploadController.js';
 import authentication from '../plugins/authentication.js';
@@ -67,6 +68,7 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
     maxFileSize: limits.maxFileSize,
     uploadRateLimitPerMinute: limits.uploadRateLimitPerMinute,
   });
+  await api.register(batchListController, { prefix: '/batches', batchService });
   await api.register(batchController, { prefix: '/batches', batchService });
   await api.register(recordsController, { prefix: '/batches', batchService });
 };
