@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- the doubles keep the adapters' async signatures without doing I/O */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BATCH_STATUSES, type Batch, type BatchStats } from '../../../src/domain/batch.js';
@@ -9,7 +10,8 @@ import { strictDouble } from './strictDouble.js';
 
 type ServiceDeps = Parameters<typeof createBatchService>[0];
 type UploadDeps = Parameters<typeof createBatchUploadService>[0];
-type BatchRepo = ServiceDeps['batchRepository'] & UploadDeps['batchRepository'];
+/** The upload service takes the same repository type as the batch service. */
+type BatchRepo = ServiceDeps['batchRepository'];
 type NewBatch = Parameters<BatchRepo['insert']>[0];
 
 /**
@@ -122,7 +124,6 @@ export function createMemoryStore() {
       const page = all.slice(start, start + limit);
       return { records: page, nextCursor: start + limit < all.length ? String(start + limit) : null };
     },
-    // eslint-disable-next-line @typescript-eslint/require-await -- same async iterable as the real stores
     streamInvalidRows: async function* (batchId) {
       yield* invalidRows.get(batchId) ?? [];
     },
