@@ -5,7 +5,8 @@ export interface FileProgress {
   sent(bytes: number): void;
   uploaded(batchId: string, replayed: boolean): void;
   processing(status: string, percent: number): void;
-  finished(status: string): void;
+  /** `note` is why the API refused the file or why the batch ended in error. */
+  finished(status: string, note: string | null): void;
 }
 
 export interface ProgressReporter {
@@ -75,7 +76,7 @@ function lineReporter(log: (line: string) => void): ProgressReporter {
         uploaded: (batchId, replayed) =>
           say(`${replayed ? 'already uploaded as' : 'uploaded as'} batch ${batchId}`),
         processing: (status, percent) => say(`${status} ${percent}%`),
-        finished: (status) => say(status),
+        finished: (status, note) => say(note === null ? status : `${status}: ${note}`),
       };
     },
     stop: () => undefined,

@@ -93,7 +93,7 @@ async function uploadOne(
     }
     row.message = error.message;
   }
-  progress.finished(row.status);
+  progress.finished(row.status, row.message);
   return row;
 }
 
