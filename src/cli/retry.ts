@@ -27,7 +27,8 @@ export function retryDelayMs(
   let delay = fallback;
   if (/^\d+$/.test(value)) {
     delay = Number(value) * 1000;
-  } else if (value !== '') {
+  } else if (/[a-z]/i.test(value)) {
+    // Only a date with a day or month name: Date.parse also reads strings like "-3" as years.
     const at = Date.parse(value);
     if (!Number.isNaN(at)) {
       delay = Math.max(0, at - now);

@@ -99,7 +99,7 @@ describe('batchport CLI against the real API and worker', () => {
     expect(new Set(listed.batches.map((b: any) => b.id))).toEqual(
       new Set(accepted.map((r: any) => r.batchId)),
     );
-  });
+  }, 240_000); // two runs over 14 files, each a separate process, on a shared busy machine
 
   it('records --format jsonl writes exactly the records of the batch', async () => {
     const upload = await as(['upload', join(FIXTURES, 'google-contacts.csv'), '--json']);
