@@ -65,7 +65,7 @@ async function uploadOne(
       // Built per attempt: a streamed body can be sent only once.
       const upload = multipartFile(file.path, file.size, (bytes) => progress.sent(bytes));
       return ctx.client.POST('/api/batches/upload', {
-        params: { header: { 'idempotency-key': `${key}-${Date.now()}` } },
+        params: { header: { 'idempotency-key': key } },
         // The body is serialised here (streamed multipart), so openapi-fetch passes it through as is.
         body: upload.body as never,
         bodySerializer: (body: unknown) => body as BodyInit,
