@@ -34,7 +34,10 @@ export interface paths {
                 createdAt: string;
                 fileName: string;
                 fileSize: number;
-                /** Format: uuid */
+                /**
+                 * Format: uuid
+                 * @description Batch id (UUID)
+                 */
                 id: string;
                 /** @description uploaded -> parsing -> parsed -> loaded, or error */
                 status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
@@ -192,7 +195,10 @@ export interface paths {
               createdAt: string;
               fileName: string;
               fileSize: number;
-              /** Format: uuid */
+              /**
+               * Format: uuid
+               * @description Batch id (UUID)
+               */
               id: string;
               /** @description uploaded -> parsing -> parsed -> loaded, or error */
               status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
@@ -749,7 +755,10 @@ export interface paths {
           };
           content: {
             'application/json': {
-              /** Format: uuid */
+              /**
+               * Format: uuid
+               * @description Batch id (UUID)
+               */
               id: string;
               message: string;
               /** @description uploaded -> parsing -> parsed -> loaded, or error */
@@ -905,7 +914,10 @@ export interface paths {
           content: {
             'application/json': {
               errorMessage?: string;
-              /** Format: uuid */
+              /**
+               * Format: uuid
+               * @description Batch id (UUID)
+               */
               id: string;
               invalidRows: number;
               progress: number;
@@ -1052,7 +1064,10 @@ export interface paths {
               createdAt: string;
               fileName: string;
               fileSize: number;
-              /** Format: uuid */
+              /**
+               * Format: uuid
+               * @description Batch id (UUID)
+               */
               id: string;
               /** @description uploaded -> parsing -> parsed -> loaded, or error */
               status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
@@ -1337,7 +1352,10 @@ export interface paths {
           };
           content: {
             'application/json': {
-              /** Format: uuid */
+              /**
+               * Format: uuid
+               * @description Batch id (UUID)
+               */
               id: string;
               message: string;
               /** @description uploaded -> parsing -> parsed -> loaded, or error */
@@ -1488,6 +1506,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** Liveness: the process answers */
     get: {
       parameters: {
         query?: never;
@@ -1502,7 +1521,12 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              status: 'ok';
+            };
+          };
         };
       };
     };
@@ -1521,6 +1545,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** Prometheus metrics (text exposition format) */
     get: {
       parameters: {
         query?: never;
@@ -1535,7 +1560,9 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'text/plain': string;
+          };
         };
       };
     };
@@ -1554,6 +1581,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** This OpenAPI document */
     get: {
       parameters: {
         query?: never;
@@ -1568,7 +1596,13 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              openapi: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
         };
       };
     };
@@ -1587,6 +1621,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** Readiness: every configured dependency answers */
     get: {
       parameters: {
         query?: never;
@@ -1601,7 +1636,38 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description Each configured dependency, up or down */
+              checks: {
+                [key: string]: 'up' | 'down';
+              };
+              /** @enum {string} */
+              status: 'ready';
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Each configured dependency, up or down */
+              checks: {
+                [key: string]: 'up' | 'down';
+              };
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+              /** @enum {string} */
+              status: 'unavailable';
+            };
+          };
         };
       };
     };
