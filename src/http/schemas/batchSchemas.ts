@@ -1,4 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { FIELD_LIST, type FieldKind } from '../../contacts/contactSchema.js';
 import { BATCH_STATUSES } from '../../domain/batch.js';
 
 /**
@@ -104,23 +105,18 @@ export const StatsResponse = Type.Object({
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
-export const ContactRecordSchema = Type.Object({
-  rowNumber: Type.Integer(),
-  fullName: Nullable(Type.String()),
-  firstName: Nullable(Type.String()),
-  lastName: Nullable(Type.String()),
-  email: Nullable(Type.String()),
-  phone: Nullable(Type.String()),
-  company: Nullable(Type.String()),
-  title: Nullable(Type.String()),
-  street: Nullable(Type.String()),
-  city: Nullable(Type.String()),
-  region: Nullable(Type.String()),
-  postalCode: Nullable(Type.String()),
-  country: Nullable(Type.String()),
-  original: Type.Record(Type.String(), Type.String()),
-  issues: Type.Array(Type.String()),
-});
+/** The JSON form of each contact field kind (the fields themselves come from the contact schema). */
+const KIND_SCHEMAS = {
+  rowNumber: () => Type.Integer(),
+  text: () => Nullable(Type.String()),
+  columns: () => Type.Record(Type.String(), Type.String()),
+  issues: () => Type.Array(Type.String()),
+} satisfies Record<FieldKind, () => TSchema>;
+
+/** One record as the API answers it, derived from `CONTACT_FIELDS` so a new field needs no edit here. */
+export const ContactRecordSchema = Type.Object(
+  Object.fromEntries(FIELD_LIST.map(({ name, spec }) => [name, KIND_SCHEMAS[spec.kind]()])),
+);
 
 export const RecordsResponse = Type.Object({
   records: Type.Array(ContactRecordSchema),
