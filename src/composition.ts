@@ -102,6 +102,10 @@ export async function createDeps(
       backoffMs: config.worker.backoffMs,
     });
     closers.push(() => queue.close());
+    // BullMQ checks the Redis version once (INFO) on this fail-fast connection and keeps a failed
+    // check forever: every later queue call then fails at once without reaching Redis. Awaited
+    // here, before app building can hold the event loop past the 2 s command timeout.
+    await step('Redis (job queue)', () => queue.queue.waitUntilReady());
     const batchRepository = createBatchRepository(pool);
     const batchDeletionRepository = createBatchDeletionRepository(pool);
     const cleanup = createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger });
