@@ -167,6 +167,11 @@ async function connectAdapters(config: Config, closers: Array<() => Promise<unkn
     backoffMs: config.worker.backoffMs,
   });
   closers.push(() => queue.close());
+  // BullMQ checks the Redis version once (INFO) on this fail-fast connection and keeps a failed
+  // check forever: every later queue call then fails at once without reaching Redis. Awaited
+  // here, before app building can hold the event loop past the 2 s command timeout
+  // (test/integration/roles/separateProcesses.test.ts).
+  await step('Redis (job queue)', () => queue.ready());
   return { pool, redis, storage, records, queue };
 }
 

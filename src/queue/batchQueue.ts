@@ -48,6 +48,11 @@ export function createBatchQueue(connection: Redis, options: QueueOptions) {
   }
 
   return {
+    /** Resolves once BullMQ's one-off connection set-up succeeded (see the composition root). */
+    async ready(): Promise<void> {
+      await queue.waitUntilReady();
+    },
+
     /** Queues processing of `batchId` for `attempt`; replaces a finished job of an earlier attempt. */
     enqueueBatch(batchId: string, attempt: number): Promise<void> {
       return guard('enqueue', async () => {
