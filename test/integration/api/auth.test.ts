@@ -95,6 +95,7 @@ describe('authentication on every /api route', () => {
           .setIssuer('https://issuer.test')
           .setAudience('batchport-test')
           .setNotBefore(Math.floor(Date.now() / 1000) + 3600)
+          .setExpirationTime(Math.floor(Date.now() / 1000) + 7200)
           .sign(new TextEncoder().encode(process.env['JWT_SECRET']))}`,
       /nbf|invalid/,
     ],
