@@ -37,7 +37,12 @@ function inertDeps(): { deps: AppDeps; close: () => void } {
     rateLimitRedis: redis,
     metrics: createMetrics('api'),
     readiness: {},
-    limits: { maxFileSize: 10 * 1024 * 1024, rateLimitPerMinute: 100, uploadRateLimitPerMinute: 10 },
+    limits: {
+      maxFileSize: 10 * 1024 * 1024,
+      rateLimitPerMinute: 100,
+      uploadRateLimitPerMinute: 10,
+      authFailureLimitPerMinute: 10,
+    },
   };
   return { deps, close: () => redis.disconnect() };
 }

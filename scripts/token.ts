@@ -21,8 +21,10 @@ if (!values.email) {
   process.exit(64);
 }
 const ttl = Number(values.ttl);
-if (!Number.isInteger(ttl) || ttl <= 0) {
-  process.stderr.write('--ttl must be a positive whole number of seconds\n');
+// The API refuses tokens that live longer than JWT_MAX_AGE (default 24 h): do not mint one.
+const maxAge = Number(process.env['JWT_MAX_AGE'] || 24 * 3600);
+if (!Number.isInteger(ttl) || ttl <= 0 || ttl > maxAge) {
+  process.stderr.write(`--ttl must be a whole number of seconds from 1 to ${maxAge} (JWT_MAX_AGE)\n`);
   process.exit(64);
 }
 const token = await new SignJWT({ email: values.email })

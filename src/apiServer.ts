@@ -29,5 +29,6 @@ export function apiAppOptions(c: Components): AppDeps {
     readiness: readinessChecks(c),
     limits: c.config.limits,
     requestTimeoutMs: c.config.http.requestTimeoutMs,
+    trustProxy: c.config.http.trustProxy,
   };
 }

@@ -77,9 +77,11 @@ export HOST=127.0.0.1 USE_LOCAL_STORAGE=false RECORDS_STORE=cassandra NODE_ENV=p
 # Production refuses the stack's development JWT secret.
 JWT_SECRET=$(node -p "require('crypto').randomBytes(32).toString('hex')")
 export JWT_SECRET
+# Production refuses to start without an issuer and an audience to check tokens against.
+export JWT_ISSUER=batchport-prodcheck JWT_AUDIENCE=batchport
 api_port=$(free_port)
 worker_port=$(free_port)
-PORT=${api_port} WORKER_HTTP_PORT=$(free_port) setsid npm run api >"${work}/api.log" 2>&1 &
+PORT=${api_port} OPS_PORT=$(free_port) WORKER_HTTP_PORT=$(free_port) setsid npm run api >"${work}/api.log" 2>&1 &
 api_pgid=$!
 pgids+=("${api_pgid}")
 PORT=$(free_port) WORKER_HTTP_PORT=${worker_port} setsid npm run worker >"${work}/worker.log" 2>&1 &

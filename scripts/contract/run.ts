@@ -42,12 +42,14 @@ function appEnv(runId: string): NodeJS.ProcessEnv {
     HOST: '127.0.0.1',
     PORT: '0',
     WORKER_HTTP_PORT: '0',
+    OPS_PORT: '0',
     USE_LOCAL_STORAGE: 'false',
     RECORDS_STORE: 'cassandra',
     QUEUE_NAME: runId,
     // The fuzzer sends thousands of requests a minute; a 429 would hide what it is testing.
     RATE_LIMIT_PER_MINUTE: '1000000',
     UPLOAD_RATE_LIMIT_PER_MINUTE: '1000000',
+    AUTH_FAILURE_LIMIT_PER_MINUTE: '1000000',
     LOG_LEVEL: 'info',
   };
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
@@ -36,6 +37,19 @@ const url = (protocols: string[]) =>
       { message: `must be a URL (${protocols.join(' or ')})` },
     );
 
+/** `10.0.0.1`, `::1`, `10.0.0.0/8` or `fd00::/8`. */
+function isAddressOrRange(value: string): boolean {
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) {
+    return false;
+  }
+  if (prefix === undefined) {
+    return true;
+  }
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(0, 65535).default(3000),
@@ -43,6 +57,19 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // The whole request (headers and body) must arrive within this time; a slow client is cut off.
   HTTP_REQUEST_TIMEOUT_MS: int(1_000, 3_600_000).default(120_000),
+  // Proxies whose X-Forwarded-For is believed (Fastify trustProxy): comma-separated addresses or
+  // CIDR ranges. None by default: the client address is the socket's.
+  TRUST_PROXY: optionalText.pipe(
+    z
+      .string()
+      .refine((v) => v.split(',').every((p) => isAddressOrRange(p.trim())), {
+        message: 'must be a comma-separated list of IP addresses or CIDR ranges',
+      })
+      .optional(),
+  ),
+  // The API role's /metrics listener; loopback by default so only the host's scraper sees it.
+  OPS_HOST: z.string().default('127.0.0.1'),
+  OPS_PORT: int(0, 65535).default(3002),
 
   // Storage
   USE_LOCAL_STORAGE: bool.default(true),
@@ -84,6 +111,9 @@ const envSchema = z.object({
   JWT_JWKS_URL: optionalText.pipe(url(['http:', 'https:']).optional()),
   JWT_ISSUER: optionalText,
   JWT_AUDIENCE: optionalText,
+  // Longest token lifetime accepted (exp - now), and the clock difference tolerated, in seconds.
+  JWT_MAX_AGE: int(60, 30 * 24 * 3600).default(24 * 3600),
+  JWT_CLOCK_SKEW: int(0, 300).default(30),
 
   // Limits
   MAX_FILE_SIZE: int(1, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
@@ -93,6 +123,8 @@ const envSchema = z.object({
   MAX_UNCOMPRESSED_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(120),
   UPLOAD_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
+  // Failed authentications per client address and minute before 429 (counted before auth).
+  AUTH_FAILURE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
 
   // Worker
   WORKER_CONCURRENCY: int(1, 32).default(2),
@@ -115,7 +147,9 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   env: Env['NODE_ENV'];
-  http: { host: string; port: number; requestTimeoutMs: number };
+  http: { host: string; port: number; requestTimeoutMs: number; trustProxy: string[] };
+  /** The API role's /metrics listener (the worker role uses worker.httpPort). */
+  ops: { host: string; port: number };
   logLevel: Env['LOG_LEVEL'];
   storage:
     | { kind: 'local'; rootDir: string }
@@ -144,6 +178,8 @@ export interface Config {
     jwksUrl: string | undefined;
     issuer: string | undefined;
     audience: string | undefined;
+    maxAgeSeconds: number;
+    clockSkewSeconds: number;
   };
   limits: {
     maxFileSize: number;
@@ -151,6 +187,7 @@ export interface Config {
     maxUncompressedBytes: number;
     rateLimitPerMinute: number;
     uploadRateLimitPerMinute: number;
+    authFailureLimitPerMinute: number;
   };
   worker: {
     concurrency: number;
@@ -256,25 +293,48 @@ function checkAuth(e: Env, problems: string[]): void {
   if (e.NODE_ENV === 'production' && e.JWT_SECRET?.startsWith(KNOWN_DEV_SECRET_PREFIX)) {
     problems.push('JWT_SECRET is the development secret; production needs a real one');
   }
+  // Without them any token signed with the key is accepted, whoever it was minted for.
+  for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+    if (e.NODE_ENV === 'production' && !e[name]) {
+      problems.push(`${name} is required when NODE_ENV=production`);
+    }
+  }
 }
 
 function assemble(e: Env, storage: Config['storage'], records: Config['records']): Config {
   return {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      trustProxy: (e.TRUST_PROXY ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    },
+    ops: { host: e.OPS_HOST, port: e.OPS_PORT },
     logLevel: e.LOG_LEVEL,
     storage,
     postgres: { connectionString: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     redis: { host: e.REDIS_HOST, port: e.REDIS_PORT, password: e.REDIS_PASSWORD },
     queueName: e.QUEUE_NAME,
     records,
-    auth: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    auth: {
+      secret: e.JWT_SECRET,
+      jwksUrl: e.JWT_JWKS_URL,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      maxAgeSeconds: e.JWT_MAX_AGE,
+      clockSkewSeconds: e.JWT_CLOCK_SKEW,
+    },
     limits: {
       maxFileSize: e.MAX_FILE_SIZE,
       maxRowsPerBatch: e.MAX_ROWS_PER_BATCH,
       maxUncompressedBytes: e.MAX_UNCOMPRESSED_BYTES,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       uploadRateLimitPerMinute: e.UPLOAD_RATE_LIMIT_PER_MINUTE,
+      authFailureLimitPerMinute: e.AUTH_FAILURE_LIMIT_PER_MINUTE,
     },
     worker: {
       concurrency: e.WORKER_CONCURRENCY,

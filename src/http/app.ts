@@ -17,6 +17,8 @@ export interface AppOptions extends ApiRoutesOptions {
   readiness: Record<string, ReadinessCheck>;
   /** Time allowed to receive a whole request (HTTP_REQUEST_TIMEOUT_MS); default 120 s. */
   requestTimeoutMs?: number | undefined;
+  /** Proxies whose X-Forwarded-For gives the client address (TRUST_PROXY); default none. */
+  trustProxy?: string[] | undefined;
 }
 /** The former name of AppOptions. */
 export type AppDeps = AppOptions;
@@ -30,14 +32,14 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
  */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const app = Fastify(serverOptions(opts.logger, timeoutMs));
+  const app = Fastify(serverOptions(opts.logger, timeoutMs, opts.trustProxy));
   await app.register(slowBodyTimeout, { timeoutMs });
   await app.register(requestIdHeader);
   await app.register(requestMetrics, { metrics: opts.metrics });
   await app.register(errorHandler, { maxFileSize: opts.limits.maxFileSize });
   await app.register(securityHeaders);
   await app.register(openApi);
-  await app.register(healthRoutes, { readiness: opts.readiness, registry: opts.metrics.registry });
+  await app.register(healthRoutes, { readiness: opts.readiness });
   await app.register(apiRoutes, { ...opts, prefix: '/api' });
   return app;
 }

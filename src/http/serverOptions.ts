@@ -8,6 +8,7 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,100}$/;
 export function serverOptions(
   logger: FastifyBaseLogger,
   requestTimeoutMs: number,
+  trustProxy: string[] = [],
 ): FastifyHttpOptions<Server, FastifyBaseLogger> & { loggerInstance: FastifyBaseLogger } {
   return {
     loggerInstance: logger,
@@ -16,6 +17,8 @@ export function serverOptions(
       const header = req.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : randomUUID();
     },
+    // request.ip (the failed-auth limiter's key) follows X-Forwarded-For only from these proxies.
+    trustProxy: trustProxy.length > 0 ? trustProxy : false,
     bodyLimit: 1024 * 1024,
     // Slow or endless uploads cannot hold a connection forever: Node answers 408 and closes the
     // socket once the whole request has not arrived within requestTimeout. Node only checks every

@@ -47,7 +47,7 @@ describe('metrics move with what they count', () => {
     await stack?.close();
   });
 
-  const scrape = async (base = stack.baseUrl) => {
+  const scrape = async (base = stack.opsUrl) => {
     const res = await fetch(`${base}/metrics`);
     expect(res.status).toBe(200);
     return parseMetrics(await res.text());

@@ -31,6 +31,7 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
     maxFileSize: 64 * 1024,
     rateLimitPerMinute: 1000,
     uploadRateLimitPerMinute: 1000,
+    authFailureLimitPerMinute: 1000,
     ...overrides.limits,
   };
   const { batchRepository, batchDeletionRepository, records, queue, cleanup, storage } = store.adapters;

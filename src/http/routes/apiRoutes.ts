@@ -17,6 +17,7 @@ export interface ApiLimits {
   maxFileSize: number;
   rateLimitPerMinute: number;
   uploadRateLimitPerMinute: number;
+  authFailureLimitPerMinute: number;
 }
 
 export interface ApiRoutesOptions {
@@ -32,7 +33,11 @@ export interface ApiRoutesOptions {
 /** The authenticated /api scope: authentication, then per-user rate limits, then the routes. */
 export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts) => {
   const { limits } = opts;
-  await api.register(authentication, { authService: opts.authService });
+  await api.register(authentication, {
+    authService: opts.authService,
+    failureLimitPerMinute: limits.authFailureLimitPerMinute,
+    redis: opts.rateLimitRedis,
+  });
   await api.register(rateLimit, {
     // After authentication, so limits are per user rather than per IP.
     hook: 'preHandler',

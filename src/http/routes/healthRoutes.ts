@@ -1,13 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Registry } from 'prom-client';
 import { errorBody, ErrorResponse } from '../schemas/errorSchemas.js';
 
 export type ReadinessCheck = () => Promise<void>;
 
 export interface HealthRoutesOptions {
   readiness: Record<string, ReadinessCheck>;
-  registry: Registry;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -43,26 +41,13 @@ async function runCheck(check: ReadinessCheck): Promise<string | null> {
 }
 
 /**
- * Operational routes, unauthenticated (meant for the orchestrator and Prometheus on the internal
- * network): /healthz (alive), /readyz (every configured dependency answers), /metrics. Used by
- * the API app and by the worker's ops server alike.
+ * Probes, unauthenticated (meant for the orchestrator): /healthz (alive), /readyz (every
+ * configured dependency answers, up/down only). Used by the API app and the ops server alike;
+ * /metrics lives on the ops server only (src/http/opsApp.ts).
  */
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, opts) => {
-  const { readiness, registry } = opts;
-  app.get(
-    '/metrics',
-    {
-      schema: {
-        summary: 'Prometheus metrics (text exposition format)',
-        tags: ['health'],
-        security: [],
-        produces: ['text/plain'],
-        response: { 200: Type.String() },
-      },
-    },
-    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  const { readiness } = opts;
 
   app.get(
     '/healthz',

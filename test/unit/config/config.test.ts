@@ -19,7 +19,11 @@ function problems(env: Record<string, string | undefined>): string[] {
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(BASE);
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, requestTimeoutMs: 120_000 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, requestTimeoutMs: 120_000, trustProxy: [] });
+    expect(config.ops).toEqual({ host: '127.0.0.1', port: 3002 });
+    expect(config.auth.maxAgeSeconds).toBe(24 * 3600);
+    expect(config.auth.clockSkewSeconds).toBe(30);
+    expect(config.limits.authFailureLimitPerMinute).toBe(30);
     expect(config.limits.maxUncompressedBytes).toBe(64 * 1024 * 1024);
     expect(config.storage).toEqual({ kind: 'local', rootDir: '.data/storage' });
     expect(config.records).toEqual({ kind: 'postgres' });
@@ -98,6 +102,8 @@ describe('loadConfig', () => {
         ...BASE,
         NODE_ENV: 'production',
         JWT_SECRET: 'batchport-dev-only-jwt-secret-do-not-use-in-production',
+        JWT_ISSUER: 'https://idp',
+        JWT_AUDIENCE: 'batchport',
       }),
     ).toEqual(['JWT_SECRET is the development secret; production needs a real one']);
     expect(() =>
@@ -105,8 +111,46 @@ describe('loadConfig', () => {
         DATABASE_URL: BASE.DATABASE_URL,
         NODE_ENV: 'production',
         JWT_JWKS_URL: 'https://idp/jwks',
+        JWT_ISSUER: 'https://idp',
+        JWT_AUDIENCE: 'batchport',
       }),
     ).not.toThrow();
+  });
+
+  it('requires an issuer and an audience to check tokens against in production', () => {
+    expect(problems({ ...BASE, NODE_ENV: 'production' })).toEqual([
+      'JWT_ISSUER is required when NODE_ENV=production',
+      'JWT_AUDIENCE is required when NODE_ENV=production',
+    ]);
+    expect(problems({ ...BASE, NODE_ENV: 'production', JWT_ISSUER: 'https://idp' })).toEqual([
+      'JWT_AUDIENCE is required when NODE_ENV=production',
+    ]);
+    expect(() => loadConfig({ ...BASE, NODE_ENV: 'development' })).not.toThrow();
+  });
+
+  it('bounds the token lifetime and clock skew settings', () => {
+    expect(loadConfig({ ...BASE, JWT_MAX_AGE: '3600', JWT_CLOCK_SKEW: '5' }).auth).toMatchObject({
+      maxAgeSeconds: 3600,
+      clockSkewSeconds: 5,
+    });
+    expect(problems({ ...BASE, JWT_MAX_AGE: '0' })).toEqual(['JWT_MAX_AGE must be at least 60']);
+    expect(problems({ ...BASE, JWT_MAX_AGE: String(31 * 24 * 3600) })).toEqual([
+      'JWT_MAX_AGE must be at most 2592000',
+    ]);
+    expect(problems({ ...BASE, JWT_CLOCK_SKEW: '3600' })).toEqual(['JWT_CLOCK_SKEW must be at most 300']);
+  });
+
+  it('reads the trusted proxies as addresses or CIDR ranges, and nothing else', () => {
+    expect(loadConfig({ ...BASE, TRUST_PROXY: '10.0.0.1, 10.1.0.0/16,::1' }).http.trustProxy).toEqual([
+      '10.0.0.1',
+      '10.1.0.0/16',
+      '::1',
+    ]);
+    for (const bad of ['true', 'loopback', '10.0.0.0/33', '10.0.0.1/8/2', 'example.com']) {
+      expect(problems({ ...BASE, TRUST_PROXY: bad }), bad).toEqual([
+        'TRUST_PROXY must be a comma-separated list of IP addresses or CIDR ranges',
+      ]);
+    }
   });
 
   it('formats every problem on its own line in the error message', () => {

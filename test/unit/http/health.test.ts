@@ -43,12 +43,29 @@ describe.each([
     });
     expect(res.body).not.toContain('10.0.0.7');
   });
+});
 
-  it('/metrics serves the Prometheus text format', async () => {
-    const res = await app.inject({ url: '/metrics' });
+describe('/metrics lives on the ops listener only', () => {
+  it('the ops app serves the Prometheus text format, not to be cached', async () => {
+    const ops = await buildOpsApp({
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics('api'),
+      readiness,
+    });
+    const res = await ops.inject({ url: '/metrics' });
+    await ops.close();
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toContain('# TYPE batchport_http_requests_total counter');
+  });
+
+  it('the API app answers 404 there (process details and route counts stay private)', async () => {
+    const t = await build({ readiness });
+    const res = await t.app.inject({ url: '/metrics' });
+    await t.app.close();
+    expect(res.statusCode).toBe(404);
+    expect(res.body).not.toContain('batchport_');
   });
 });
 
@@ -69,7 +86,13 @@ describe('readiness when every dependency answers, metrics and the OpenAPI docum
 
   it('counts answers by route template and status', async () => {
     await t.app.inject({ url: '/api/batches/stats', headers: bearer(await tokenFor('m')) });
-    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    const ops = await buildOpsApp({
+      logger: pino({ level: 'silent' }),
+      metrics: t.options.metrics,
+      readiness: {},
+    });
+    const metrics = (await ops.inject({ url: '/metrics' })).body;
+    await ops.close();
     expect(metrics).toMatch(
       /batchport_http_requests_total\{method="GET",route="\/api\/batches\/stats",status="200",role="api"\} 1/,
     );
@@ -89,7 +112,7 @@ describe('readiness when every dependency answers, metrics and the OpenAPI docum
     const doc = (await t.app.inject({ url: '/openapi.json' })).json<{
       paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
     }>();
-    const publicRoutes = ['/healthz', '/readyz', '/metrics', '/openapi.json'];
+    const publicRoutes = ['/healthz', '/readyz', '/openapi.json'];
     for (const path of publicRoutes) {
       expect(doc.paths[path]?.['get']?.security, path).toEqual([]);
       expect(Object.keys(doc.paths[path]?.['get']?.responses ?? {}), path).toContain('200');
