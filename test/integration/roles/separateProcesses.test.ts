@@ -40,7 +40,9 @@ async function startRole(
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline && child.exitCode === null) {
-    const line = (await readFile(logFile, 'utf8')).split('\n').find((l) => l.includes('listening"'));
+    const line = (await readFile(logFile, 'utf8'))
+      .split('\n')
+      .find((l) => l.includes('listening"') && l.includes('"address"'));
     if (line) {
       return { child, logFile, exited, address: (JSON.parse(line) as { address: string }).address };
     }
@@ -76,6 +78,7 @@ describe('API and worker as separate processes', () => {
       HOST: '127.0.0.1',
       PORT: '0',
       WORKER_HTTP_PORT: '0',
+      OPS_PORT: '0',
       RATE_LIMIT_PER_MINUTE: '100000',
       // The sweeper runs every second (it samples the queue depth) but re-queues nothing younger
       // than a day: the API's own enqueue has to reach the worker.
