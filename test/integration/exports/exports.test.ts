@@ -192,9 +192,10 @@ describe.each(['postgres', 'cassandra'] as const)('records export of a %s batch'
         fileMiB: +mib.toFixed(1),
         peakRssMiB: +(peak / 2 ** 20).toFixed(1),
       };
-      // Bounded memory: the whole file never sits in the API. The export holds one page (1,000
-      // records) and a socket buffer; growth stays far below the file size plus the decoded rows.
-      expect(peak - idle).toBeLessThan(Math.max(64 * 2 ** 20, Buffer.byteLength(body)));
+      // Bounded memory: the export holds one page (1,000 records) plus socket and driver buffers,
+      // whatever the batch size. Measured growth: PostgreSQL ~11-51 MiB, Cassandra ~78 MiB (its
+      // driver's result buffers and GC lag), against an idle RSS of ~190 MiB under tsx.
+      expect(peak - idle).toBeLessThan(128 * 2 ** 20);
     }
     console.log(`export figures ${JSON.stringify(figures)}`);
   }, 600_000);
