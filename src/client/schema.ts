@@ -726,6 +726,378 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/batches/{id}/records.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * All contact records of a batch as CSV (streamed)
+     * @description UTF-8 with BOM, CRLF, one column per contact field in schema order. Cells that a spreadsheet could evaluate (a formula start first or after `,` `;` tab or newline) are quoted and prefixed with `'`. Streamed page by page; a failure mid-stream aborts the transfer.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Batch id (UUID) */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description All contact records of a batch as CSV (streamed) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/csv': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/csv': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/csv': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/csv': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/csv': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/csv': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/batches/{id}/records.vcf': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * All contact records of a batch as vCard 4.0 (streamed)
+     * @description One vCard 4.0 card per record (RFC 6350: escaped text, lines folded at 75 octets, CRLF). Streamed page by page; a failure mid-stream aborts the transfer.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Batch id (UUID) */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description All contact records of a batch as vCard 4.0 (streamed) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/vcard': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/vcard': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/vcard': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/vcard': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/vcard': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/vcard': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+            'text/vcard': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+              requestId: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/batches/{id}/retry': {
     parameters: {
       query?: never;

@@ -9,6 +9,7 @@ import type { BatchService } from '../../services/batchService.js';
 import type { BatchUploadService } from '../../services/batchUploadService.js';
 import { batchController } from '../controllers/batchController.js';
 import { batchListController } from '../controllers/batchListController.js';
+import { exportController } from '../controllers/exportController.js';
 import { recordsController } from '../controllers/recordsController.js';
 import { uploadController } from '../controllers/uploadController.js';
 import authentication from '../plugins/authentication.js';
@@ -76,4 +77,5 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
   await api.register(batchListController, { prefix: '/batches', batchService });
   await api.register(batchController, { prefix: '/batches', batchService });
   await api.register(recordsController, { prefix: '/batches', batchService });
+  await api.register(exportController, { prefix: '/batches', batchService });
 };
