@@ -54,6 +54,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/metrics',
     {
       schema: {
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics (text exposition format)',
         tags: ['health'],
         security: [],
@@ -68,6 +69,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/healthz',
     {
       schema: {
+        operationId: 'getHealthz',
         summary: 'Liveness: the process answers',
         tags: ['health'],
         security: [],
@@ -81,6 +83,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/readyz',
     {
       schema: {
+        operationId: 'getReadyz',
         summary: 'Readiness: every configured dependency answers',
         tags: ['health'],
         security: [],
