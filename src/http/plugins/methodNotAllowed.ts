@@ -56,13 +56,16 @@ const methodNotAllowed: FastifyPluginAsync = async (app) => {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    // A matched route has its URL pattern; only unmatched requests are candidates for 405.
-    if (request.routeOptions.url !== undefined) {
+    const path = request.url.split('?')[0] ?? '';
+    // A parametric route also matches a static path (DELETE /batches/:id takes /batches/stats);
+    // the static path's own methods decide, as they do for GET.
+    const staticPath = [...known.values()].find((k) => k.isStatic && k.pattern.test(path));
+    const matched = request.routeOptions.url !== undefined;
+    if (matched && (!staticPath || staticPath.methods.has(request.method))) {
       return;
     }
-    const path = request.url.split('?')[0] ?? '';
     const allowed = allowedMethods(known.values(), path);
-    if (allowed === null) {
+    if (allowed === null || allowed.includes(request.method)) {
       return;
     }
     return reply

@@ -62,6 +62,8 @@ describe('the HTTP contract', () => {
       ['QUERY', `/api/batches/${ID}`, 'DELETE, GET'],
       ['QUERY', `/api/batches/${ID}/records`, 'GET'],
       ['TRACE', '/api/batches/stats', 'GET'],
+      ['DELETE', '/api/batches/recent', 'GET'],
+      ['GET', '/api/batches/upload', 'POST'],
       ['TRACE', '/api/batches', 'GET'],
       ['PUT', '/api/batches/upload', 'POST'],
       ['PATCH', `/api/batches/${ID}/retry`, 'POST'],
