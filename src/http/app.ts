@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import errorHandler from './plugins/errorHandler.js';
+import methodNotAllowed from './plugins/methodNotAllowed.js';
 import openApi from './plugins/openApi.js';
 import requestIdHeader from './plugins/requestIdHeader.js';
 import requestMetrics from './plugins/requestMetrics.js';
@@ -37,6 +38,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(requestIdHeader);
   await app.register(requestMetrics, { metrics: opts.metrics });
   await app.register(errorHandler, { maxFileSize: opts.limits.maxFileSize });
+  await app.register(methodNotAllowed);
   await app.register(securityHeaders);
   await app.register(openApi);
   await app.register(healthRoutes, { readiness: opts.readiness });

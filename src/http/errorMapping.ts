@@ -42,11 +42,16 @@ function frameworkError(
     case 'FST_FIELDS_LIMIT':
       return { status: 400, code: 'bad_request', message: 'too many form parts; send only the file' };
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return {
+        status: 400,
+        code: 'bad_request',
+        message: 'the request must be multipart/form-data (with a boundary) and a "file" field',
+      };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
         status: 400,
         code: 'bad_request',
-        message: 'the request must be multipart/form-data with a "file" field',
+        message: 'unsupported Content-Type: uploads are multipart/form-data, other routes take no body',
       };
     default:
       break;

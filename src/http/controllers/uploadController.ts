@@ -5,7 +5,11 @@ import type { FastifyRequest } from 'fastify';
 import { PayloadTooLargeError } from '../../errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { BatchUploadService, UploadPart } from '../../services/batchUploadService.js';
-import { parseIdempotencyKey } from '../../validators/uploadValidators.js';
+import {
+  filenameWithFormat,
+  IDEMPOTENCY_KEY_PATTERN,
+  parseIdempotencyKey,
+} from '../../validators/uploadValidators.js';
 import { currentUser } from '../plugins/authentication.js';
 import { UploadResponse } from '../schemas/batchSchemas.js';
 import { API_ERRORS, ErrorResponse } from '../schemas/errorSchemas.js';
@@ -30,7 +34,7 @@ async function* toUploadParts(
       yield {
         type: 'file',
         fieldname: part.fieldname,
-        filename: part.filename,
+        filename: filenameWithFormat(part.filename, part.mimetype),
         mimetype: part.mimetype,
         stream: part.file,
       };
@@ -49,7 +53,9 @@ function checkEnvelope(request: FastifyRequest, maxFileSize: number): void {
 }
 
 function requireMultipart(request: FastifyRequest): void {
-  if (!request.isMultipart()) {
+  // Without a boundary busboy throws while parsing ("Boundary not found"), which was a 500.
+  const hasBoundary = /;\s*boundary=/i.test(request.headers['content-type'] ?? '');
+  if (!request.isMultipart() || !hasBoundary) {
     // The multipart plugin's own code, so errorMapping gives it the same answer as its errors.
     throw Object.assign(new Error('expected multipart/form-data'), {
       code: 'FST_INVALID_MULTIPART_CONTENT_TYPE',
@@ -66,12 +72,26 @@ export const uploadController: FastifyPluginAsyncTypebox<UploadControllerOptions
     {
       config: { rateLimit: { max: opts.uploadRateLimitPerMinute, timeWindow: '1 minute' } },
       schema: {
+        operationId: 'uploadBatch',
         summary: 'Upload a contact file (multipart field "file")',
-        description: `Accepts .csv .txt .vcf .xls .xlsx up to ${maxFileSize} bytes. Optional Idempotency-Key header.`,
+        description:
+          `Accepts .csv .txt .vcf .xls .xlsx up to ${maxFileSize} bytes. Optional Idempotency-Key ` +
+          'header: the same key again returns the batch it created (201, Idempotent-Replayed: true).',
         tags: ['batches'],
         consumes: ['multipart/form-data'],
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
-        response: { 201: UploadResponse, 409: ErrorResponse, 413: ErrorResponse, ...API_ERRORS },
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(
+            Type.String({ pattern: IDEMPOTENCY_KEY_PATTERN, description: '1-200 visible ASCII characters' }),
+          ),
+        }),
+        // The body (multipart, field "file") is declared in openApiContract.ts: a body schema here
+        // would make Fastify validate a body the multipart parser never sets.
+        response: {
+          201: Type.Object(UploadResponse.properties, { description: 'The batch, created or replayed' }),
+          409: ErrorResponse,
+          413: ErrorResponse,
+          ...API_ERRORS,
+        },
       },
     },
     async (request, reply) => {

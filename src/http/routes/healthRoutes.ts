@@ -53,6 +53,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/healthz',
     {
       schema: {
+        operationId: 'getHealthz',
         summary: 'Liveness: the process answers',
         tags: ['health'],
         security: [],
@@ -66,6 +67,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/readyz',
     {
       schema: {
+        operationId: 'getReadyz',
         summary: 'Readiness: every configured dependency answers',
         tags: ['health'],
         security: [],

@@ -7,7 +7,15 @@ import { BATCH_STATUSES } from '../../domain/batch.js';
  * (bad input -> 400 with details) and serialises outputs through them (no stray fields leak);
  * @fastify/swagger turns them into /openapi.json. Each field is written once and composed.
  */
-const BatchId = Type.String({ format: 'uuid', description: 'Batch id (UUID)' });
+/**
+ * The pattern as well as the format: Ajv's `uuid` format also accepts `urn:uuid:<uuid>`, which
+ * PostgreSQL's uuid type refuses (a 500 on every id route before the pattern).
+ */
+const BatchId = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'Batch id (UUID)',
+});
 
 export const BatchIdParams = Type.Object({ id: BatchId });
 
@@ -26,25 +34,34 @@ const _statusCheck: (typeof BATCH_STATUSES)[number] extends Static<typeof BatchS
   true;
 void _statusCheck;
 
+/*
+ * Query parameters with a default are Optional so the document marks them not required; Ajv's
+ * useDefaults still fills them in before the handler runs. The types cannot know that, so the
+ * handlers fall back to the same DEFAULTS.
+ */
+export const DEFAULTS = { page: 1, listLimit: 20, recentLimit: 10, recordsLimit: 100 } as const;
+
 export const ListQuery = Type.Object(
   {
     status: Type.Optional(BatchStatusSchema),
-    page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: DEFAULTS.page })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULTS.listLimit })),
   },
   { additionalProperties: false },
 );
 export type ListQuery = Static<typeof ListQuery>;
 
 export const RecentQuery = Type.Object(
-  { limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }) },
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: DEFAULTS.recentLimit })) },
   { additionalProperties: false },
 );
 
 export const RecordsQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULTS.recordsLimit })),
+    cursor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page, as given' }),
+    ),
   },
   { additionalProperties: false },
 );
