@@ -59,7 +59,7 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
 
   async function objectsOf(email: string) {
     const keys: string[] = [];
-    for await (const o of stack.deps.storage.list(`batches/${email}/`)) {
+    for await (const o of stack.deps.storage.list(userStoragePrefix(email))) {
       keys.push(o.key);
     }
     return keys;
