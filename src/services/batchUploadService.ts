@@ -100,6 +100,9 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
     // a body without its closing boundary is parsed to the end at once) fails the storage write,
     // so the upload always settles. `finished` also reports a stream that is already closed.
     let cutOff: ValidationError | undefined;
+    // The adapter reports the meter's failure through put(); this listener only keeps an error
+    // raised before the adapter attached its own from becoming an uncaught exception.
+    meter.stream.on('error', () => undefined);
     finished(part.stream).catch((error: unknown) => {
       if (!meter.stream.destroyed) {
         cutOff = cutOffError(error);

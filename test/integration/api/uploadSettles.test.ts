@@ -44,7 +44,8 @@ function exchange(port: number, raw: string, waitMs: number): Promise<string> {
       resolve(answer);
     });
     socket.on('error', reject);
-    socket.end(raw);
+    // write, not end: a half-closed socket would look like a client that hung up.
+    socket.write(raw);
   });
 }
 
