@@ -1,3 +1,4 @@
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readdir, readlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -22,10 +23,10 @@ function head(token: string, contentLength: number): string {
   );
 }
 
-function partStart(filename: string): string {
+function partStart(filename: string, contentType = 'text/csv'): string {
   return (
     `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n` +
-    `Content-Type: text/csv\r\n\r\n`
+    `Content-Type: ${contentType}\r\n\r\n`
   );
 }
 
@@ -45,7 +46,7 @@ function exchange(port: number, raw: string, waitMs: number): Promise<string> {
     });
     socket.on('error', reject);
     // write, not end: a half-closed socket would look like a client that hung up.
-    socket.write(raw);
+    socket.write(raw, 'latin1');
   });
 }
 
@@ -153,5 +154,40 @@ describe.each(['local', 's3'] as const)('uploads settle on %s storage', (storage
       expect(mine).toHaveLength(1);
       await expectNothingLeft(user);
     });
+  });
+
+  /** The content type the object was stored with (local disk keeps none). */
+  async function storedContentType(key: string): Promise<string | undefined> {
+    const s3 = stack.config.storage;
+    if (s3.kind !== 's3') {
+      return undefined;
+    }
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    });
+    try {
+      return (await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }))).ContentType;
+    } finally {
+      client.destroy();
+    }
+  }
+
+  it.each([
+    ['a control byte', 'text/csv\u0001'],
+    ['a latin-1 byte', 'text/csv; name=caf\u00e9'],
+  ])('stores the checked type, not a part Content-Type with %s (no fake outage)', async (_what, type) => {
+    const user = await newUser('ctype');
+    const body = `${partStart('contacts.csv', type)}${CSV}\r\n--${BOUNDARY}--\r\n`;
+    const answer = await exchange(port, head(user.token, Buffer.byteLength(body, 'latin1')) + body, 5_000);
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 201 Created');
+    const { rows } = await stack.deps.pool.query<{ storage_key: string; mime_type: string }>(
+      'SELECT storage_key, mime_type FROM batches WHERE user_id = $1',
+      [user.id],
+    );
+    expect(rows.map((r) => r.mime_type)).toEqual(['text/csv']);
+    expect(await storedContentType(rows[0]!.storage_key)).toBe(storage === 's3' ? 'text/csv' : undefined);
   });
 });
