@@ -28,14 +28,19 @@ describe('sweeper: stale upload temp files', () => {
 
     const metrics = createMetrics('worker');
     const deps: SweeperDeps = {
-      batchRepository: strictDouble('batchRepository', {
-        findStale: async () => [],
-        existingStorageKeys: async () => new Set<string>(),
+      batchRepository: strictDouble<SweeperDeps['batchRepository']>('batchRepository', {
+        findStale: () => Promise.resolve([]),
+        existingStorageKeys: () => Promise.resolve(new Set<string>()),
       }),
-      batchDeletionRepository: strictDouble('batchDeletionRepository', { pending: async () => [] }),
+      batchDeletionRepository: strictDouble<SweeperDeps['batchDeletionRepository']>(
+        'batchDeletionRepository',
+        {
+          pending: () => Promise.resolve([]),
+        },
+      ),
       storage: createLocalStorage(root),
-      queue: strictDouble('queue', { depth: async () => ({}) }),
-      cleanup: strictDouble('cleanup', {}),
+      queue: strictDouble<SweeperDeps['queue']>('queue', { depth: () => Promise.resolve({}) }),
+      cleanup: strictDouble<SweeperDeps['cleanup']>('cleanup', {}),
       metrics,
       logger: pino({ level: 'silent' }),
     };
