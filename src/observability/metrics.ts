@@ -58,7 +58,7 @@ export function createMetrics(role: 'api' | 'worker' | 'all') {
     }),
     sweeperActions: new Counter({
       name: 'batchport_sweeper_actions_total',
-      help: 'Sweeper actions (requeued, orphan_removed, cleanup_finished)',
+      help: 'Sweeper actions (requeued, orphan_removed, cleanup_finished, temp_removed)',
       labelNames: ['action'] as const,
       registers: [registry],
     }),

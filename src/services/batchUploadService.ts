@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Batch, User } from '../domain/batch.js';
-import { ConflictError, IdempotencyKeyTakenError, ValidationError } from '../errors.js';
+import { AppError, ConflictError, IdempotencyKeyTakenError, ValidationError } from '../errors.js';
 import type { BatchRepository } from '../repositories/batchRepository.js';
 import type { BatchQueue } from '../queue/batchQueue.js';
 import type { FileStorage } from '../storage/fileStorage.js';
 import { buildStorageKey } from '../storage/storageKey.js';
 import { formatFromFilename } from '../validators/uploadValidators.js';
+import { contentTypeOf } from '../parsing/content/contentTypes.js';
 import { createUploadMeter } from './uploadMeter.js';
 
 /** One part of a multipart body, as the HTTP layer hands it over (kept framework-free). */
@@ -23,6 +24,23 @@ export interface UploadResult {
 }
 
 export const FILE_FIELD = 'file';
+
+/**
+ * The file part stopped before its end: the multipart body lacks its closing boundary, or the
+ * client went away mid-upload. Told apart from our own failures so the answer is a 400.
+ */
+function cutOffError(cause: unknown): ValidationError {
+  return new ValidationError(
+    'the upload ended before the file was complete (the multipart body is cut off or has no closing boundary)',
+    undefined,
+    { cause },
+  );
+}
+
+/** Resolves when the part has ended or failed, even if it was destroyed before we looked at it. */
+async function settled(stream: Readable): Promise<void> {
+  await finished(stream).catch(() => undefined);
+}
 
 export type BatchUploadService = ReturnType<typeof createBatchUploadService>;
 
@@ -43,11 +61,8 @@ interface Deps {
 export function createBatchUploadService({ batchRepository, storage, queue, logger, maxFileSize }: Deps) {
   async function discard(stream: Readable): Promise<void> {
     stream.resume();
-    await new Promise<void>((resolve) => {
-      stream.once('end', resolve);
-      stream.once('error', () => resolve());
-      stream.once('close', resolve);
-    });
+    // Not once('end'/'close'): a part destroyed before we got it never emits them again.
+    await settled(stream);
   }
 
   async function drainRemaining(parts: AsyncIterator<UploadPart>): Promise<void> {
@@ -71,7 +86,9 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
   async function hashOnly(stream: Readable, filename: string): Promise<string> {
     const meter = createUploadMeter(formatFromFilename(filename), maxFileSize);
     meter.stream.resume();
-    await pipeline(stream, meter.stream);
+    await pipeline(stream, meter.stream).catch((error: unknown) => {
+      throw error instanceof AppError ? error : cutOffError(error);
+    });
     return meter.result().sha256;
   }
 
@@ -79,20 +96,29 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
     const format = formatFromFilename(part.filename);
     const storageKey = buildStorageKey(user.email, batchId, part.filename);
     const meter = createUploadMeter(format, maxFileSize);
-    // The meter may fail (size, content) before the adapter attaches its own listeners; keep the
-    // first such error, which explains the failure better than whatever the adapter reports.
-    let meterError: unknown;
-    meter.stream.on('error', (error) => {
-      meterError ??= error;
+    // A part that stops early (destroyed, with or without an error, possibly before this line:
+    // a body without its closing boundary is parsed to the end at once) fails the storage write,
+    // so the upload always settles. `finished` also reports a stream that is already closed.
+    let cutOff: ValidationError | undefined;
+    // The adapter reports the meter's failure through put(); this listener only keeps an error
+    // raised before the adapter attached its own from becoming an uncaught exception.
+    meter.stream.on('error', () => undefined);
+    finished(part.stream).catch((error: unknown) => {
+      if (!meter.stream.destroyed) {
+        cutOff = cutOffError(error);
+        meter.stream.destroy(cutOff);
+      }
     });
-    // A broken request stream must fail the storage write too.
-    part.stream.once('error', (error) => meter.stream.destroy(error));
-    const source = part.stream.pipe(meter.stream);
+    part.stream.pipe(meter.stream);
     try {
-      await storage.put(storageKey, source, { contentType: part.mimetype });
+      // The client's Content-Type is never trusted: the stored type follows the checked format.
+      await storage.put(storageKey, meter.stream, { contentType: contentTypeOf(format) });
     } catch (error) {
+      part.stream.unpipe(meter.stream);
+      part.stream.resume();
       await storage.delete(storageKey).catch(() => undefined);
-      throw meterError ?? error;
+      // The meter's own verdict (size, content) explains the failure best, then a cut-off body.
+      throw meter.failure() ?? cutOff ?? error;
     }
     const { size, sha256 } = meter.result();
     if (size === 0) {
@@ -150,7 +176,7 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
           fileName: part.filename.normalize('NFC').slice(0, 255),
           fileSize: stored.size,
           fileFormat: stored.format,
-          mimeType: part.mimetype || null,
+          mimeType: contentTypeOf(stored.format),
           storageKey: stored.storageKey,
           sha256: stored.sha256,
           idempotencyKey,

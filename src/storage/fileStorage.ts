@@ -19,6 +19,11 @@ export interface FileStorage {
   delete(key: string): Promise<void>;
   /** Objects under `prefix` in key order, optionally only those after `startAfter` (orphan sweeper). */
   list(prefix: string, startAfter?: string): AsyncIterable<StoredObject>;
+  /**
+   * Removes write-in-progress files under `prefix` older than `olderThan`, left by a crash or a
+   * killed process; returns how many. The S3 adapter has none (lib-storage aborts its parts).
+   */
+  removeStaleTemp(prefix: string, olderThan: Date): Promise<number>;
   /** Throws when storage cannot be reached (for /readyz). */
   ping(): Promise<void>;
 }

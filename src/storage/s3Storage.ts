@@ -129,6 +129,12 @@ export function createS3Storage(options: S3StorageOptions): FileStorage {
       } while (token);
     },
 
+    // Nothing to do: a multipart upload that fails is aborted, a single PUT is all or nothing.
+    // eslint-disable-next-line @typescript-eslint/require-await -- the interface is async
+    async removeStaleTemp() {
+      return 0;
+    },
+
     async ping() {
       try {
         await client.send(new HeadBucketCommand({ Bucket }));

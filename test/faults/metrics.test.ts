@@ -111,7 +111,7 @@ describe('metrics move with what they count', () => {
     }
 
     await stack.deps.storage.put(
-      `batches/${user.email}/00000000-0000-4000-8000-00000000abcd-orphan.csv`,
+      `${userStoragePrefix(user.email)}00000000-0000-4000-8000-00000000abcd-orphan.csv`,
       Readable.from([Buffer.from('Name\nA\n')]),
     );
     // Scoped to this test's user: a zero grace must not re-queue batches other test files left

@@ -24,6 +24,8 @@ export function createMemoryStore() {
   const records = new Map<string, ContactRecord[]>();
   const invalidRows = new Map<string, InvalidRow[]>();
   const files = new Map<string, Buffer>();
+  /** The content type each stored file was put with. */
+  const contentTypes = new Map<string, string | undefined>();
   const enqueued: Array<{ batchId: string; attempt: number }> = [];
   let clock = Date.parse('2026-01-01T00:00:00Z');
 
@@ -134,7 +136,8 @@ export function createMemoryStore() {
   });
 
   const storage = strictDouble<UploadDeps['storage']>('storage', {
-    put: async (key: string, body: Readable) => {
+    put: async (key: string, body: Readable, options?: { contentType?: string }) => {
+      contentTypes.set(key, options?.contentType);
       const chunks: Buffer[] = [];
       for await (const chunk of body) {
         chunks.push(Buffer.from(chunk as Uint8Array));
@@ -158,7 +161,7 @@ export function createMemoryStore() {
   });
 
   return {
-    state: { batches, records, invalidRows, files, enqueued },
+    state: { batches, records, invalidRows, files, contentTypes, enqueued },
     seedBatch,
     adapters: {
       batchRepository,
