@@ -191,7 +191,7 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
     });
     expect(theirs.status).toBe(201);
     expect(theirs.body.id).not.toBe(first.body.id);
-    await expectRejected(uploadForm('Name\nA\n', 'a.csv'), 400, /Idempotency-Key/, {
+    await expectRejected(uploadForm('Name\nA\n', 'a.csv'), 400, /idempotency-key must match pattern/, {
       'idempotency-key': 'bad key',
     });
   });
