@@ -113,6 +113,8 @@ describe.each(['postgres', 'cassandra'] as const)('records export of a %s batch'
       USE_LOCAL_STORAGE: 'true',
       LOG_LEVEL: 'silent',
       RATE_LIMIT_PER_MINUTE: '100000',
+      AUTH_FAILURE_LIMIT_PER_MINUTE: '100000',
+      OPS_PORT: '0',
     };
     const dir = await mkdtemp(join(tmpdir(), 'batchport-export-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
