@@ -21,6 +21,8 @@ describe('secrets stay out of logs; security headers on every answer', () => {
         NODE_NO_WARNINGS: '1',
         PORT: '0',
         OPS_PORT: '0',
+        // The failed-auth counter lives in the shared Redis; other suites' bad tokens count too.
+        AUTH_FAILURE_LIMIT_PER_MINUTE: '100000',
         LOG_LEVEL: 'trace',
         USE_LOCAL_STORAGE: 'false',
         RECORDS_STORE: 'cassandra',

@@ -80,6 +80,8 @@ describe('API and worker as separate processes', () => {
       WORKER_HTTP_PORT: '0',
       OPS_PORT: '0',
       RATE_LIMIT_PER_MINUTE: '100000',
+      // The failed-auth counter lives in the shared Redis; other suites' bad tokens count too.
+      AUTH_FAILURE_LIMIT_PER_MINUTE: '100000',
       // The sweeper runs every second (it samples the queue depth) but re-queues nothing younger
       // than a day: the API's own enqueue has to reach the worker.
       SWEEPER_INTERVAL_MS: '1000',
