@@ -89,7 +89,9 @@ export function multipart(
     const disposition = part.filename
       ? `form-data; name="${part.name}"; filename="${part.filename}"`
       : `form-data; name="${part.name}"`;
-    const type = part.filename ? `\r\nContent-Type: ${part.type ?? 'text/csv'}` : '';
+    // A part with a Content-Type but no file name is what fetch's FormData sends for a Blob
+    // appended with an empty name; busboy reports it as a file without a name.
+    const type = part.filename || part.type ? `\r\nContent-Type: ${part.type ?? 'text/csv'}` : '';
     chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}${type}\r\n\r\n`));
     chunks.push(Buffer.isBuffer(part.content) ? part.content : Buffer.from(part.content));
     chunks.push(Buffer.from('\r\n'));

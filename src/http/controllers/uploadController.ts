@@ -34,8 +34,10 @@ async function* toUploadParts(
       yield {
         type: 'file',
         fieldname: part.fieldname,
-        filename: filenameWithFormat(part.filename, part.mimetype),
-        mimetype: part.mimetype,
+        // @fastify/multipart types filename as a string, but a part sent with `filename=""` reaches
+        // here as a file without one; the upload service refuses a nameless file with a 400.
+        filename: filenameWithFormat(part.filename ?? '', part.mimetype ?? ''),
+        mimetype: part.mimetype ?? '',
         stream: part.file,
       };
     } else {

@@ -107,6 +107,12 @@ describe('POST /api/batches/upload', () => {
       /exactly one file/,
     ],
     ['an empty file', [{ name: 'file', filename: 'c.csv', content: '' }], /empty/],
+    // Found by the fuzz run: a file part without a name (FormData with an empty name) was a 500.
+    [
+      'a file part with an empty name',
+      [{ name: 'file', content: CSV, type: 'application/octet-stream' }],
+      /has no name/,
+    ],
     ['no part at all', [], /no file was sent/],
   ])('answers 400 for %s and stores nothing', async (_name, parts, message) => {
     expectError(await upload(parts), 400, 'bad_request', message);
