@@ -187,9 +187,16 @@ async function connectAdapters(config: Config, closers: Array<() => Promise<unkn
   return { pool, redis, storage, records, queue };
 }
 
+/** CLIENT LIST shows each API process's one event reader under this name. */
+export const EVENT_READER_CONNECTION_NAME = 'batchport-events';
+
 /** The event hub's blocking-read connection: no command timeout, opened on the first stream. */
 function eventReaderRedis(config: Config): Redis {
-  const reader = new Redis({ ...workerRedisOptions(config.redis), lazyConnect: true });
+  const reader = new Redis({
+    ...workerRedisOptions(config.redis),
+    lazyConnect: true,
+    connectionName: EVENT_READER_CONNECTION_NAME,
+  });
   reader.on('error', () => undefined); // reconnects by itself; the hub logs failed reads
   return reader;
 }
