@@ -36,7 +36,7 @@ export function apiAppOptions(c: Components): AppDeps {
 }
 
 /** The dev sign-in route's settings, or undefined where it must not exist (config.auth.devSignIn). */
-function devTokenOptions(config: Components['config']): AppDeps['devToken'] {
+export function devTokenOptions(config: Components['config']): AppDeps['devToken'] {
   const { secret, issuer, audience, maxAgeSeconds, devSignIn } = config.auth;
   return devSignIn && secret ? { signing: { secret, issuer, audience }, maxAgeSeconds } : undefined;
 }

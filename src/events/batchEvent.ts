@@ -7,8 +7,7 @@ import { batchStatus } from '../http/presenters/batchPresenter.js';
  * drawn from the event alone; `deleted`: only the id.
  */
 export type BatchEvent =
-  | { type: 'batch'; data: ReturnType<typeof batchEventData> }
-  | { type: 'deleted'; data: { id: string } };
+  { type: 'batch'; data: ReturnType<typeof batchEventData> } | { type: 'deleted'; data: { id: string } };
 
 export type BatchEventType = BatchEvent['type'];
 

@@ -17,7 +17,11 @@ export interface EventSubscription {
 
 /** What the events route needs: a live, resumable feed of one user's batch events. */
 export interface BatchEventSource {
-  subscribe(userId: string, lastEventId: string | undefined, listener: EventListener): Promise<EventSubscription>;
+  subscribe(
+    userId: string,
+    lastEventId: string | undefined,
+    listener: EventListener,
+  ): Promise<EventSubscription>;
 }
 
 export interface EventHub extends BatchEventSource {

@@ -37,7 +37,17 @@ export function createEventPublisher({ redis, logger, metrics }: EventPublisherD
       try {
         const results = await redis
           .multi()
-          .xadd(key, 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', 'type', event.type, 'data', JSON.stringify(event.data))
+          .xadd(
+            key,
+            'MAXLEN',
+            '~',
+            STREAM_MAX_LENGTH,
+            '*',
+            'type',
+            event.type,
+            'data',
+            JSON.stringify(event.data),
+          )
           .expire(key, STREAM_TTL_SECONDS)
           .exec();
         const failure = results?.find(([error]) => error !== null)?.[0];

@@ -13,7 +13,10 @@ import type { EventPublisher } from './eventPublisher.js';
  * The writes that answer only "done or fenced out" are followed by one read by primary key:
  * the event then holds the row's real values (progress only rises, counts are GREATEST-merged).
  */
-export function publishingBatchRepository(inner: BatchRepository, publisher: EventPublisher): BatchRepository {
+export function publishingBatchRepository(
+  inner: BatchRepository,
+  publisher: EventPublisher,
+): BatchRepository {
   async function announce(batch: Batch | null): Promise<Batch | null> {
     if (batch) {
       await publisher.publish(batch.userId, batchChanged(batch));

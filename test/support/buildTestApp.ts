@@ -54,7 +54,12 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       logger,
       maxFileSize: limits.maxFileSize,
     }),
-    events: { source: createMemoryEvents().source, heartbeatMs: 15_000, maxStreams: 100, maxStreamsPerUser: 10 },
+    events: {
+      source: createMemoryEvents().source,
+      heartbeatMs: 15_000,
+      maxStreams: 100,
+      maxStreamsPerUser: 10,
+    },
     ...overrides,
     limits,
   };

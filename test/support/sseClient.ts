@@ -42,11 +42,7 @@ function parseBlock(block: string): SseFrame {
  * A fetch-based SSE client, as the page uses (the token in the Authorization header), that keeps
  * every frame so a test can assert on the exact sequence.
  */
-export async function openEventStream(
-  url: string,
-  token: string,
-  lastEventId?: string,
-): Promise<SseClient> {
+export async function openEventStream(url: string, token: string, lastEventId?: string): Promise<SseClient> {
   const controller = new AbortController();
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (lastEventId !== undefined) {
@@ -68,7 +64,7 @@ export async function openEventStream(
     let buffer = '';
     try {
       for await (const chunk of response.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        buffer += decoder.decode(chunk, { stream: true });
         let end;
         while ((end = buffer.indexOf('\n\n')) !== -1) {
           frames.push(parseBlock(buffer.slice(0, end)));

@@ -3,7 +3,13 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { RateLimitedError } from '../../errors.js';
 import type { BatchEventSource, EventSubscription } from '../../events/eventHub.js';
-import { createSseStream, eventFrame, RESET_FRAME, RETRY_MS, type SseStream } from '../../events/sseStream.js';
+import {
+  createSseStream,
+  eventFrame,
+  RESET_FRAME,
+  RETRY_MS,
+  type SseStream,
+} from '../../events/sseStream.js';
 import { createStreamSlots, EventStreamsFullError, type StreamLimits } from '../../events/streamSlots.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { currentUser } from '../plugins/authentication.js';
@@ -25,7 +31,7 @@ const DESCRIPTION = [
   `The stream starts with \`retry: ${RETRY_MS}\`. Events:`,
   '- `batch` (`id:` the stream entry id): `data` is the JSON that GET /api/batches/{id}/status answers ' +
     '(`id, status, progress, rowsRead, recordsLoaded, invalidRows, errorMessage?`) plus `fileName` and ' +
-    '`updatedAt`; sent when a batch is created, changes status, makes progress (at the worker\'s ' +
+    "`updatedAt`; sent when a batch is created, changes status, makes progress (at the worker's " +
     'progress interval, never per row) or is retried.',
   '- `deleted` (`id:` the entry id): `data` is `{ "id": "<batch id>" }`.',
   '- `reset` (no id): `data` is `{}`; the `Last-Event-ID` sent could not be resumed from ' +

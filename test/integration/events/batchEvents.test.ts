@@ -17,7 +17,16 @@ import { openEventStream, type SseClient, type SseFrame } from '../../support/ss
 import { api, newUser, startStack, uploadForm, type TestStack } from '../../support/testStack.js';
 
 const STATUS_ORDER = ['uploaded', 'parsing', 'parsed', 'loaded'];
-const EVENT_KEYS = ['fileName', 'id', 'invalidRows', 'progress', 'recordsLoaded', 'rowsRead', 'status', 'updatedAt'];
+const EVENT_KEYS = [
+  'fileName',
+  'id',
+  'invalidRows',
+  'progress',
+  'recordsLoaded',
+  'rowsRead',
+  'status',
+  'updatedAt',
+];
 
 let a: TestStack;
 let b: TestStack;
@@ -138,7 +147,12 @@ describe('live batch events across API instances and the worker', () => {
       // retry first, reset second, then only the new batch: none of the old entries replayed.
       expect(stream.frames[0]).toEqual({ retry: '3000' });
       expect(stream.events()[0]).toEqual({ event: 'reset', data: '{}' });
-      expect(stream.events().slice(1).every((f) => data(f)['id'] === id)).toBe(true);
+      expect(
+        stream
+          .events()
+          .slice(1)
+          .every((f) => data(f)['id'] === id),
+      ).toBe(true);
     }
   });
 
@@ -184,7 +198,10 @@ describe('live batch events across API instances and the worker', () => {
       String(await a.deps.redis.client('LIST'))
         .split('\n')
         .filter((line) => line.includes(` name=${EVENT_READER_CONNECTION_NAME} `)).length;
-    const clients = async () => String(await a.deps.redis.client('LIST')).trim().split('\n').length;
+    const clients = async () =>
+      String(await a.deps.redis.client('LIST'))
+        .trim()
+        .split('\n').length;
     const user = await newUser('many');
     const one = await openEventStream(eventsUrl(a), user.token);
     await one.waitFor((f) => f.retry !== undefined);
@@ -194,7 +211,9 @@ describe('live batch events across API instances and the worker', () => {
     const others = await Promise.all(
       Array.from({ length: 3 }, async () => openEventStream(eventsUrl(a), (await newUser('many')).token)),
     );
-    const more = await Promise.all(Array.from({ length: 4 }, () => openEventStream(eventsUrl(a), user.token)));
+    const more = await Promise.all(
+      Array.from({ length: 4 }, () => openEventStream(eventsUrl(a), user.token)),
+    );
     expect(a.deps.eventHub.size()).toBe(8);
     expect(await readers()).toBe(baseline.readers);
     expect(await clients()).toBe(baseline.clients);
