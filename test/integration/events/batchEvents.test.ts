@@ -99,6 +99,23 @@ describe('live batch events across API instances and the worker', () => {
     expect(typeof updatedAt).toBe('string');
   });
 
+  it('sends progress at the worker interval, never per row', async () => {
+    const user = await newUser('cadence');
+    const stream = await openEventStream(eventsUrl(a), user.token);
+    const rows = 20_000;
+    const id = await upload(b, user.token, rows);
+    await stream.waitFor(isLoaded(id), 60_000);
+    stream.close();
+    const parsing = stream.events().filter((f) => data(f)['status'] === 'parsing');
+    const progressed = parsing.filter((f) => (data(f)['rowsRead'] as number) > 0);
+    expect(progressed.length).toBeGreaterThan(0);
+    // The processor writes progress at most every 500 ms: the events span at least that long each.
+    const times = progressed.map((f) => Date.parse(data(f)['updatedAt'] as string));
+    const spanMs = times.at(-1)! - times[0]!;
+    expect(progressed.length).toBeLessThanOrEqual(Math.floor(spanMs / 450) + 1);
+    expect(stream.events().length).toBeLessThan(rows / 100);
+  });
+
   it('a reconnect with Last-Event-ID gets exactly the events it missed, across instances', async () => {
     const user = await newUser('resume');
     // The witness stays connected to B the whole time; the client on A drops out midway.
