@@ -4,13 +4,23 @@
  * one instance reach a client of the other; Last-Event-ID resumes exactly; a trimmed or
  * malformed id resets; users never see each other's events; streams cost no Redis connection.
  */
+import type { Job } from 'bullmq';
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAppOptions } from '../../../src/apiServer.js';
-import { EVENT_READER_CONNECTION_NAME } from '../../../src/composition.js';
+import { EVENT_READER_CONNECTION_NAME, processorDeps } from '../../../src/composition.js';
 import { batchDeleted } from '../../../src/events/batchEvent.js';
 import { createEventPublisher } from '../../../src/events/eventPublisher.js';
 import { STREAM_MAX_LENGTH, streamKey } from '../../../src/events/eventStreamKeys.js';
+import { publishingBatchRepository } from '../../../src/events/publishingRepositories.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import type { ProcessBatchJobData } from '../../../src/queue/batchQueue.js';
+import { createProducerRedis } from '../../../src/queue/redisConnection.js';
+import { createBatchRepository } from '../../../src/repositories/batchRepository.js';
+import { buildStorageKey } from '../../../src/storage/storageKey.js';
+import { createBatchProcessor } from '../../../src/worker/batchProcessor.js';
 import { buildApp } from '../../../src/http/app.js';
 import { contactsCsv } from '../../support/contactsCsv.js';
 import { openEventStream, type SseClient, type SseFrame } from '../../support/sseClient.js';
@@ -242,6 +252,55 @@ describe('live batch events across API instances and the worker', () => {
     expect(await clients()).toBe(baseline.clients);
     const gauge = await a.deps.metrics.eventStreams.get();
     expect(gauge.values[0]?.value).toBe(0);
+  });
+
+  it('a job still reaches loaded when Redis refuses every event; the failures are counted', async () => {
+    const user = await newUser('no-redis');
+    const content = contactsCsv(20);
+    const id = randomUUID();
+    const storageKey = buildStorageKey(user.email, id, 'contacts.csv');
+    await a.deps.storage.put(storageKey, Readable.from([Buffer.from(content)]));
+    const plainRepository = createBatchRepository(a.deps.pool);
+    // Inserted directly, never queued: only this test's processor works on it.
+    await plainRepository.insert({
+      id,
+      userId: user.id,
+      userEmail: user.email,
+      fileName: 'contacts.csv',
+      fileSize: Buffer.byteLength(content),
+      fileFormat: 'csv',
+      mimeType: 'text/csv',
+      storageKey,
+      sha256: createHash('sha256').update(content).digest('hex'),
+      idempotencyKey: null,
+    });
+    const deadRedis = createProducerRedis({ host: '127.0.0.1', port: 1, password: undefined });
+    const metrics = createMetrics('worker');
+    const publisher = createEventPublisher({ redis: deadRedis, logger: pino({ level: 'silent' }), metrics });
+    const processor = createBatchProcessor(
+      {
+        ...processorDeps(a.deps),
+        metrics,
+        batchRepository: publishingBatchRepository(plainRepository, publisher),
+      },
+      { maxRowsPerBatch: 1000, maxUncompressedBytes: 1 << 26, defaultPhoneRegion: 'US', maxStalledCount: 3 },
+    );
+    const job = {
+      data: { batchId: id, attempt: 1 },
+      attemptsMade: 0,
+      stalledCounter: 0,
+      opts: { attempts: 1 },
+    };
+    try {
+      expect(await processor.process(job as Job<ProcessBatchJobData>)).toBe('loaded');
+    } finally {
+      deadRedis.disconnect();
+    }
+    const status = await api(a, `/api/batches/${id}/status`, { token: user.token });
+    expect(status.body).toMatchObject({ status: 'loaded', recordsLoaded: 20 });
+    // claim, first progress write, parsed, loaded: each one refused, none thrown.
+    const failures = (await metrics.eventPublishFailures.get()).values[0]?.value;
+    expect(failures).toBeGreaterThanOrEqual(3);
   });
 
   it('app.close() ends open streams at once instead of waiting for them', async () => {
