@@ -79,6 +79,15 @@ describe('GET /api/batches/events', () => {
     await client.waitFor((f) => f.comment === 'ping', 2_000);
   });
 
+  it('outlives the request timeout: it only bounds receiving the request, not the stream', async () => {
+    const { url, events } = await serve({ heartbeatMs: 200 }, { requestTimeoutMs: 1_000 });
+    const client = await open(url, 'owner');
+    await new Promise((r) => setTimeout(r, 2_500));
+    const id = events.emit('owner', 'deleted', { id: 'late' });
+    await client.waitFor((f) => f.id === id, 2_000);
+    expect(client.frames.filter((f) => f.comment === 'ping').length).toBeGreaterThanOrEqual(5);
+  });
+
   it('caps streams per user (429) and per process (503), and frees a slot on disconnect', async () => {
     const { url, events } = await serve({ maxStreams: 3, maxStreamsPerUser: 2 });
     const first = await open(url, 'owner');
