@@ -11,8 +11,6 @@ export type BatchEvent =
 
 export type BatchEventType = BatchEvent['type'];
 
-export const BATCH_EVENT_TYPES: readonly BatchEventType[] = ['batch', 'deleted'];
-
 export function batchEventData(batch: Batch) {
   return { ...batchStatus(batch), fileName: batch.fileName, updatedAt: batch.updatedAt.toISOString() };
 }
