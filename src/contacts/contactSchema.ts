@@ -48,7 +48,14 @@ function text(
   nullBit: number,
   pattern?: string,
 ): FieldSpec & { kind: 'text' } {
-  return { kind: 'text', postgres: column, cassandra: column, csvHeading, nullBit, ...(pattern && { pattern }) };
+  return {
+    kind: 'text',
+    postgres: column,
+    cassandra: column,
+    csvHeading,
+    nullBit,
+    ...(pattern && { pattern }),
+  };
 }
 
 /** E.164: "+", a country code not starting with 0, at most 15 digits in all. */

@@ -19,8 +19,7 @@ export interface InvalidRow {
  * phone), with the reason as its one issue: the preview shows it; the worker stores `row`.
  */
 export type ParsedRow =
-  | { kind: 'record'; record: ContactRecord }
-  | { kind: 'invalid'; row: InvalidRow; record: ContactRecord };
+  { kind: 'record'; record: ContactRecord } | { kind: 'invalid'; row: InvalidRow; record: ContactRecord };
 
 /** Header -> contact field (or null: not a contact field, the value is kept in `original`). */
 export type ColumnMapping = Record<string, MappableField | null>;

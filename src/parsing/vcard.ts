@@ -137,10 +137,7 @@ class CardCollector {
   }
 }
 
-export async function* parseVcard(
-  input: AsyncIterable<Buffer>,
-  opts: RowOptions,
-): AsyncGenerator<ParsedRow> {
+export async function* parseVcard(input: AsyncIterable<Buffer>, opts: RowOptions): AsyncGenerator<ParsedRow> {
   const collector = new CardCollector(opts);
   const lines = new PhysicalLines(
     new LineAssembler((line) => {

@@ -6,6 +6,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { createAuthService } from '../../src/services/authService.js';
 import { createBatchService } from '../../src/services/batchService.js';
 import { createBatchUploadService } from '../../src/services/batchUploadService.js';
+import { createPreviewService } from '../../src/services/previewService.js';
 import { createMemoryStore, type MemoryStore } from './doubles/memoryStore.js';
 
 export const TEST_JWT_SECRET = 'unit-test-secret-that-is-long-enough-for-hs256';
@@ -52,6 +53,12 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       queue,
       logger,
       maxFileSize: limits.maxFileSize,
+    }),
+    previewService: createPreviewService({
+      maxFileSize: limits.maxFileSize,
+      maxRowsPerBatch: 10_000,
+      maxUncompressedBytes: 50 * 1024 * 1024,
+      defaultPhoneRegion: 'US',
     }),
     ...overrides,
     limits,

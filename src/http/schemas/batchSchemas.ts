@@ -143,11 +143,11 @@ export const StatsResponse = Type.Object({
   ...Object.fromEntries(BATCH_STATUSES.map((status) => [status, Type.Integer()])),
 });
 
-
 /** The JSON form of each contact field kind (the fields themselves come from the contact schema). */
 const KIND_SCHEMAS = {
   rowNumber: () => Type.Integer(),
-  text: (spec: FieldSpec) => Nullable(Type.String(spec.pattern === undefined ? {} : { pattern: spec.pattern })),
+  text: (spec: FieldSpec) =>
+    Nullable(Type.String(spec.pattern === undefined ? {} : { pattern: spec.pattern })),
   columns: () => Type.Record(Type.String(), Type.String()),
   issues: () => Type.Array(Type.String()),
 } satisfies Record<FieldKind, (spec: FieldSpec) => TSchema>;

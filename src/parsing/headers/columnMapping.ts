@@ -31,7 +31,10 @@ export function mappingFromOverride(names: readonly string[], override: ColumnMa
 }
 
 /** The mapping the rows are read with: the uploader's when given, else the synonyms'. */
-export function headerMapping(names: readonly string[], override: ColumnMapping | null | undefined): HeaderMapping {
+export function headerMapping(
+  names: readonly string[],
+  override: ColumnMapping | null | undefined,
+): HeaderMapping {
   return override ? mappingFromOverride(names, override) : mapHeaders(names);
 }
 

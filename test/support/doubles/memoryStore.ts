@@ -31,7 +31,10 @@ export function createMemoryStore() {
 
   function seedBatch(
     fields: Partial<Omit<Batch, 'mapping' | 'phoneRegion'>> &
-      Pick<Batch, 'userId'> & { mapping?: Batch['mapping'] | undefined; phoneRegion?: string | null | undefined },
+      Pick<Batch, 'userId'> & {
+        mapping?: Batch['mapping'] | undefined;
+        phoneRegion?: string | null | undefined;
+      },
   ): Batch {
     const id = fields.id ?? randomUUID();
     const at = new Date((clock += 1000));
