@@ -20,6 +20,7 @@ import { createMetrics } from '../src/observability/metrics.js';
 import type { AuthService } from '../src/services/authService.js';
 import type { BatchService } from '../src/services/batchService.js';
 import type { BatchUploadService } from '../src/services/batchUploadService.js';
+import type { PreviewService } from '../src/services/previewService.js';
 
 const CLIENT_DIR = resolve(import.meta.dirname, '../src/client');
 const FILES = ['openapi.json', 'schema.ts'] as const;
@@ -35,6 +36,7 @@ function inertDeps(): { deps: AppDeps; close: () => void } {
     authService: {} as AuthService,
     batchService: {} as BatchService,
     batchUploadService: {} as BatchUploadService,
+    previewService: {} as PreviewService,
     rateLimitRedis: redis,
     metrics: createMetrics('api'),
     readiness: {},

@@ -26,6 +26,7 @@ export function apiAppOptions(c: Components): AppDeps {
     authService: c.authService,
     batchService: c.batchService,
     batchUploadService: c.batchUploadService,
+    previewService: c.previewService,
     readiness: readinessChecks(c),
     limits: c.config.limits,
     requestTimeoutMs: c.config.http.requestTimeoutMs,

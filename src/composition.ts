@@ -22,6 +22,7 @@ import { createAuthService, type AuthService } from './services/authService.js';
 import { createBatchCleanupService, type BatchCleanupService } from './services/batchCleanupService.js';
 import { createBatchService, type BatchService } from './services/batchService.js';
 import { createBatchUploadService, type BatchUploadService } from './services/batchUploadService.js';
+import { createPreviewService, type PreviewService } from './services/previewService.js';
 import type { FileStorage } from './storage/fileStorage.js';
 import { createLocalStorage } from './storage/localStorage.js';
 import { createS3Storage } from './storage/s3Storage.js';
@@ -48,6 +49,7 @@ export interface Services {
   cleanup: BatchCleanupService;
   batchService: BatchService;
   batchUploadService: BatchUploadService;
+  previewService: PreviewService;
 }
 
 /**
@@ -109,6 +111,12 @@ export function createServices(
       queue,
       logger,
       maxFileSize: config.limits.maxFileSize,
+    }),
+    previewService: createPreviewService({
+      maxFileSize: config.limits.maxFileSize,
+      maxRowsPerBatch: config.limits.maxRowsPerBatch,
+      maxUncompressedBytes: config.limits.maxUncompressedBytes,
+      defaultPhoneRegion: config.worker.defaultPhoneRegion,
     }),
   };
 }

@@ -544,6 +544,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/batches/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Preview how a contact file would be read, without uploading it
+     * @description Takes the same multipart form as the upload (optional `phoneRegion` and `mapping` fields BEFORE the file part; the file in field "file") with the same checks and errors. Answers the detected format, encoding and delimiter, the header row, the header -> field mapping the worker would use (the `mapping` sent, else the synonyms) and the first 20 rows as records with their issues. Stores nothing and creates no batch.
+     */
+    post: operations['previewBatch'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/batches/recent': {
     parameters: {
       query?: never;
@@ -589,7 +609,7 @@ export interface paths {
     put?: never;
     /**
      * Upload a contact file (multipart field "file")
-     * @description Accepts .csv .txt .vcf .xls .xlsx up to 10485760 bytes. Optional Idempotency-Key header: the same key again returns the batch it created (201, Idempotent-Replayed: true).
+     * @description Accepts .csv .txt .vcf .xls .xlsx up to 10485760 bytes. Optional form fields, sent BEFORE the file part: `phoneRegion` (ISO 3166-1 alpha-2) and `mapping` (JSON object, header -> field or null, used instead of the synonyms; not for vCard). Optional Idempotency-Key header: the same key again returns the batch it created (201, Idempotent-Replayed: true).
      */
     post: operations['uploadBatch'];
     delete?: never;
@@ -702,6 +722,26 @@ export interface operations {
               errorMessage?: string;
               fileFormat: string;
               invalidRows: number;
+              /** @description Column header (as the preview lists it) -> contact field, or null: not a contact field (its values are kept in `original`) */
+              mapping: {
+                [key: string]:
+                  | 'fullName'
+                  | 'firstName'
+                  | 'middleName'
+                  | 'lastName'
+                  | 'email'
+                  | 'phone'
+                  | 'company'
+                  | 'title'
+                  | 'street'
+                  | 'city'
+                  | 'region'
+                  | 'postalCode'
+                  | 'country'
+                  | null;
+              } | null;
+              /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
+              phoneRegion: string | null;
               progress: number;
               recordsLoaded: number;
               rowsRead: number;
@@ -867,6 +907,26 @@ export interface operations {
             errorMessage?: string;
             fileFormat: string;
             invalidRows: number;
+            /** @description Column header (as the preview lists it) -> contact field, or null: not a contact field (its values are kept in `original`) */
+            mapping: {
+              [key: string]:
+                | 'fullName'
+                | 'firstName'
+                | 'middleName'
+                | 'lastName'
+                | 'email'
+                | 'phone'
+                | 'company'
+                | 'title'
+                | 'street'
+                | 'city'
+                | 'region'
+                | 'postalCode'
+                | 'country'
+                | null;
+            } | null;
+            /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
+            phoneRegion: string | null;
             progress: number;
             recordsLoaded: number;
             rowsRead: number;
@@ -1935,6 +1995,267 @@ export interface operations {
       };
     };
   };
+  previewBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description multipart/form-data: the optional fields phoneRegion and mapping FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "file": "Name,Email,Phone\nAda Lovelace,ada@example.com,+44 20 7946 0000\n"
+         *     }
+         */
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description The contact file. Its format comes from the file name extension (.csv .txt .vcf .xls .xlsx), or, for a name without one, from the part Content-Type.
+           */
+          file: string;
+          /** @description JSON object: column header (as the preview lists it in headerRow) -> contact field, or null to ignore the column. Used instead of the header synonyms; headers it does not name are unmapped (kept in `original`). Each field from one header at most. Not for vCard files. */
+          mapping?: {
+            [key: string]:
+              | 'fullName'
+              | 'firstName'
+              | 'middleName'
+              | 'lastName'
+              | 'email'
+              | 'phone'
+              | 'company'
+              | 'title'
+              | 'street'
+              | 'city'
+              | 'region'
+              | 'postalCode'
+              | 'country'
+              | null;
+          };
+          /** @description ISO 3166-1 alpha-2 region (any case; stored upper case) for phone numbers written without a country code, instead of the deployment default. A row whose country column names a region uses that region. A region without a numbering plan is a 400. */
+          phoneRegion?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description What the worker would make of the file, from its first 20 rows */
+      200: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description CSV/TXT column delimiter; null otherwise */
+            delimiter: string | null;
+            /** @description Text encoding the decoder detected (utf-8, utf-16le, utf-16be, windows-1252); null for XLS/XLSX */
+            encoding: string | null;
+            /** @description The fields a header can map to */
+            fields: (
+              | 'fullName'
+              | 'firstName'
+              | 'middleName'
+              | 'lastName'
+              | 'email'
+              | 'phone'
+              | 'company'
+              | 'title'
+              | 'street'
+              | 'city'
+              | 'region'
+              | 'postalCode'
+              | 'country'
+            )[];
+            format: 'csv' | 'txt' | 'vcf' | 'xls' | 'xlsx';
+            /** @description The header row as column names: trimmed, an empty header is column_N, a repeated one gets a number ("Phone 2"). These are the keys a mapping uses. Null for vCard */
+            headerRow: string[] | null;
+            /** @description Column header (as the preview lists it) -> contact field, or null: not a contact field (its values are kept in `original`) */
+            mapping: {
+              [key: string]:
+                | 'fullName'
+                | 'firstName'
+                | 'middleName'
+                | 'lastName'
+                | 'email'
+                | 'phone'
+                | 'company'
+                | 'title'
+                | 'street'
+                | 'city'
+                | 'region'
+                | 'postalCode'
+                | 'country'
+                | null;
+            } | null;
+            /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
+            phoneRegion: string;
+            records: {
+              /** @description The record's issues; for a row that would be refused, why (errors.csv gives the same reason) */
+              issues: string[];
+              record: {
+                city: string | null;
+                company: string | null;
+                country: string | null;
+                email: string | null;
+                firstName: string | null;
+                fullName: string | null;
+                issues: string[];
+                lastName: string | null;
+                original: {
+                  [key: string]: string;
+                };
+                phone: string | null;
+                postalCode: string | null;
+                region: string | null;
+                rowNumber: number;
+                street: string | null;
+                title: string | null;
+              };
+              /** @description Data row (after the header) or card number */
+              row: number;
+            }[];
+            /** @description Headers mapped to no field: their values are kept in `original` */
+            unmappedColumns: string[];
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          /** @description Bearer challenge (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      413: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      500: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+    };
+  };
   listRecentBatches: {
     parameters: {
       query?: {
@@ -2240,6 +2561,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
+    /** @description multipart/form-data: the optional fields phoneRegion and mapping FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
     requestBody: {
       content: {
         /**
@@ -2253,6 +2575,26 @@ export interface operations {
            * @description The contact file. Its format comes from the file name extension (.csv .txt .vcf .xls .xlsx), or, for a name without one, from the part Content-Type.
            */
           file: string;
+          /** @description JSON object: column header (as the preview lists it in headerRow) -> contact field, or null to ignore the column. Used instead of the header synonyms; headers it does not name are unmapped (kept in `original`). Each field from one header at most. Not for vCard files. */
+          mapping?: {
+            [key: string]:
+              | 'fullName'
+              | 'firstName'
+              | 'middleName'
+              | 'lastName'
+              | 'email'
+              | 'phone'
+              | 'company'
+              | 'title'
+              | 'street'
+              | 'city'
+              | 'region'
+              | 'postalCode'
+              | 'country'
+              | null;
+          };
+          /** @description ISO 3166-1 alpha-2 region (any case; stored upper case) for phone numbers written without a country code, instead of the deployment default. A row whose country column names a region uses that region. A region without a numbering plan is a 400. */
+          phoneRegion?: string;
         };
       };
     };

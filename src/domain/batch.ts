@@ -1,4 +1,4 @@
-import type { FileFormat } from '../parsing/types.js';
+import type { ColumnMapping, FileFormat } from '../parsing/types.js';
 
 export const BATCH_STATUSES = ['uploaded', 'parsing', 'parsed', 'loaded', 'error'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
@@ -14,6 +14,10 @@ export interface Batch {
   storageKey: string;
   sha256: string;
   idempotencyKey: string | null;
+  /** The uploader's header -> field mapping, used instead of the synonyms; null: synonyms. */
+  mapping: ColumnMapping | null;
+  /** ISO 3166-1 alpha-2 (upper case) for phones without a country code; null: the deployment's. */
+  phoneRegion: string | null;
   status: BatchStatus;
   progress: number;
   errorMessage: string | null;

@@ -1,9 +1,12 @@
 /**
  * What the route schemas cannot say and @fastify/swagger cannot derive: the multipart request
- * body of the upload, response headers, and the links a client (or schemathesis's stateful
+ * body of the upload and the preview, response headers, and the links a client (or schemathesis's stateful
  * phase) follows from an upload to its status, records, errors and deletion. Applied to the
  * generated document once, keyed by operationId, so the routes stay plain Fastify schemas.
  */
+
+import { MAPPABLE_FIELDS } from '../parsing/headers/fields.js';
+import { MAX_MAPPING_ENTRIES, MAX_MAPPING_HEADER_CHARS } from '../validators/uploadOptions.js';
 
 interface Operation {
   operationId?: string;
@@ -26,8 +29,33 @@ export const UPLOAD_PART_TYPES = [
 
 export const UPLOAD_EXAMPLE_CSV = 'Name,Email,Phone\nAda Lovelace,ada@example.com,+44 20 7946 0000\n';
 
+/** The option fields, in the order they must be sent: before the file. */
+const OPTION_PROPERTIES = {
+  phoneRegion: {
+    type: 'string',
+    pattern: '^[A-Za-z]{2}$',
+    description:
+      'ISO 3166-1 alpha-2 region (any case; stored upper case) for phone numbers written without a ' +
+      'country code, instead of the deployment default. A row whose country column names a region ' +
+      'uses that region. A region without a numbering plan is a 400.',
+  },
+  mapping: {
+    type: 'object',
+    maxProperties: MAX_MAPPING_ENTRIES,
+    propertyNames: { minLength: 1, maxLength: MAX_MAPPING_HEADER_CHARS },
+    additionalProperties: { enum: [...MAPPABLE_FIELDS, null] },
+    description:
+      'JSON object: column header (as the preview lists it in headerRow) -> contact field, or null ' +
+      'to ignore the column. Used instead of the header synonyms; headers it does not name are ' +
+      'unmapped (kept in `original`). Each field from one header at most. Not for vCard files.',
+  },
+};
+
 const UPLOAD_BODY = {
   required: true,
+  description:
+    'multipart/form-data: the optional fields phoneRegion and mapping FIRST, then the file. The file ' +
+    'is read while it arrives, so a field after it is a 400.',
   content: {
     'multipart/form-data': {
       schema: {
@@ -35,6 +63,7 @@ const UPLOAD_BODY = {
         required: ['file'],
         additionalProperties: false,
         properties: {
+          ...OPTION_PROPERTIES,
           file: {
             type: 'string',
             format: 'binary',
@@ -44,7 +73,10 @@ const UPLOAD_BODY = {
           },
         },
       },
-      encoding: { file: { contentType: UPLOAD_PART_TYPES.join(', ') } },
+      encoding: {
+        mapping: { contentType: 'application/json' },
+        file: { contentType: UPLOAD_PART_TYPES.join(', ') },
+      },
       example: { file: UPLOAD_EXAMPLE_CSV },
     },
   },
@@ -102,6 +134,9 @@ function completeOperation(op: Operation): void {
     if (links) {
       response.links = links;
     }
+  }
+  if (op.operationId === 'previewBatch') {
+    op.requestBody = UPLOAD_BODY;
   }
   if (op.operationId === 'uploadBatch') {
     op.requestBody = UPLOAD_BODY;

@@ -6,14 +6,12 @@ import { CFB_SIGNATURE, ZIP_LOCAL_HEADER, notXls, notXlsx } from './spreadsheet/
 import { chooseSheet, sheetRowTexts, type ChosenSheet } from './spreadsheet/sheet.js';
 import { readWorkbook } from './spreadsheet/workbook.js';
 import { checkZipStructure } from './spreadsheet/zipStructure.js';
-import { TableContactBuilder } from './tabular.js';
+import { TableContactBuilder, type RowOptions } from './tabular.js';
 import type { ParsedRow } from './types.js';
 
-export interface SpreadsheetOptions {
+export interface SpreadsheetOptions extends RowOptions {
   format: 'xls' | 'xlsx';
-  maxRows: number;
   maxUncompressedBytes: number;
-  defaultRegion: string;
   /** Rows done / total rows of the chosen sheet. */
   onProgress: (fraction: number) => void;
 }
@@ -75,8 +73,9 @@ async function loadWorkbook(
 }
 
 /** The sheet with the contacts; refuses a sheet longer than SheetJS was allowed to read. */
-function contactSheet(wb: XLSX.WorkBook, maxRows: number, sheetRows: number): ChosenSheet {
-  const chosen = chooseSheet(wb);
+function contactSheet(wb: XLSX.WorkBook, opts: SpreadsheetOptions, sheetRows: number): ChosenSheet {
+  const { maxRows } = opts;
+  const chosen = chooseSheet(wb, opts.mapping);
   if (!chosen) {
     throw new FileContentError(
       `no contacts found: no column looks like a name, email or phone (checked the first ` +
@@ -102,7 +101,7 @@ export async function* parseSpreadsheet(
   // One extra row beyond the limit (after a header within the first rows) detects "too many".
   const sheetRows = opts.maxRows + HEADER_SEARCH_ROWS + 1;
   const wb = await loadWorkbook(input, opts, sheetRows);
-  const { ws, range, headerRow } = contactSheet(wb, opts.maxRows, sheetRows);
+  const { ws, range, headerRow } = contactSheet(wb, opts, sheetRows);
   const builder = new TableContactBuilder(sheetRowTexts(ws, range, headerRow), opts);
   const total = Math.max(range.e.r - headerRow, 1);
   for (let r = headerRow + 1; r <= range.e.r; r++) {

@@ -66,7 +66,8 @@ function contentLines(record: ContactRecord): string[] {
     lines.push(`EMAIL:${escapeText(record.email)}`);
   }
   if (record.phone) {
-    // A parsed number becomes a tel: URI (RFC 6350 6.4.1 prefers it); raw text stays text.
+    // A tel: URI (RFC 6350 6.4.1 prefers it). Records hold E.164 or null; text is kept only for
+    // rows stored before that contract, which the stores now refuse to write.
     lines.push(
       E164.test(record.phone) ? `TEL;VALUE=uri:tel:${record.phone}` : `TEL:${escapeText(record.phone)}`,
     );

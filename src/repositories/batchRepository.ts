@@ -1,7 +1,7 @@
 import type { Batch, BatchCounts, BatchStats, BatchStatus } from '../domain/batch.js';
 import { guardedQuery, type PgPool } from '../db/postgres.js';
 import { IdempotencyKeyTakenError } from '../errors.js';
-import type { FileFormat } from '../parsing/types.js';
+import type { ColumnMapping, FileFormat } from '../parsing/types.js';
 
 export type NewBatch = Pick<
   Batch,
@@ -14,7 +14,7 @@ export type NewBatch = Pick<
   | 'mimeType'
   | 'storageKey'
   | 'sha256'
-> & { idempotencyKey: string | null };
+> & { idempotencyKey: string | null; mapping?: ColumnMapping | null; phoneRegion?: string | null };
 
 interface BatchRow {
   id: string;
@@ -27,6 +27,8 @@ interface BatchRow {
   storage_key: string;
   sha256: string;
   idempotency_key: string | null;
+  column_mapping: ColumnMapping | null;
+  phone_region: string | null;
   status: BatchStatus;
   progress: number;
   error_message: string | null;
@@ -50,6 +52,8 @@ function toBatch(row: BatchRow): Batch {
     storageKey: row.storage_key,
     sha256: row.sha256,
     idempotencyKey: row.idempotency_key,
+    mapping: row.column_mapping,
+    phoneRegion: row.phone_region,
     status: row.status,
     progress: row.progress,
     errorMessage: row.error_message,
@@ -77,8 +81,8 @@ export function createBatchRepository(pool: PgPool) {
       try {
         const row = await one(
           `INSERT INTO batches (id, user_id, user_email, file_name, file_size, file_format, mime_type,
-                                storage_key, sha256, idempotency_key)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+                                storage_key, sha256, idempotency_key, column_mapping, phone_region)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
           [
             batch.id,
             batch.userId,
@@ -90,6 +94,8 @@ export function createBatchRepository(pool: PgPool) {
             batch.storageKey,
             batch.sha256,
             batch.idempotencyKey,
+            batch.mapping ? JSON.stringify(batch.mapping) : null,
+            batch.phoneRegion ?? null,
           ],
         );
         if (!row) {

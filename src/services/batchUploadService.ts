@@ -11,11 +11,9 @@ import { buildStorageKey } from '../storage/storageKey.js';
 import { formatFromFilename } from '../validators/uploadValidators.js';
 import { contentTypeOf } from '../parsing/content/contentTypes.js';
 import { createUploadMeter } from './uploadMeter.js';
+import { readUploadForm, refuseRemaining, type FilePart, type UploadPart } from './uploadForm.js';
 
-/** One part of a multipart body, as the HTTP layer hands it over (kept framework-free). */
-export type UploadPart =
-  | { type: 'file'; fieldname: string; filename: string; mimetype: string; stream: Readable }
-  | { type: 'field'; fieldname: string };
+export { FILE_FIELD, type UploadPart } from './uploadForm.js';
 
 export interface UploadResult {
   batch: Batch;
@@ -23,23 +21,16 @@ export interface UploadResult {
   replayed: boolean;
 }
 
-export const FILE_FIELD = 'file';
-
 /**
  * The file part stopped before its end: the multipart body lacks its closing boundary, or the
  * client went away mid-upload. Told apart from our own failures so the answer is a 400.
  */
-function cutOffError(cause: unknown): ValidationError {
+export function cutOffError(cause: unknown): ValidationError {
   return new ValidationError(
     'the upload ended before the file was complete (the multipart body is cut off or has no closing boundary)',
     undefined,
     { cause },
   );
-}
-
-/** Resolves when the part has ended or failed, even if it was destroyed before we looked at it. */
-async function settled(stream: Readable): Promise<void> {
-  await finished(stream).catch(() => undefined);
 }
 
 export type BatchUploadService = ReturnType<typeof createBatchUploadService>;
@@ -54,34 +45,11 @@ interface Deps {
 
 /**
  * Upload, in an order that never loses an acknowledged file and never leaves orphans:
- * stream to storage (size, type and hash checked on the way) -> make sure no other part
- * follows -> commit the row -> enqueue. A failure before the commit removes the stored file; a
+ * read the option fields (mapping, phoneRegion) -> stream the file to storage (size, type and
+ * hash checked on the way) -> make sure no other part follows -> commit the row -> enqueue. A failure before the commit removes the stored file; a
  * failure to enqueue leaves the batch `uploaded` for the sweeper.
  */
 export function createBatchUploadService({ batchRepository, storage, queue, logger, maxFileSize }: Deps) {
-  async function discard(stream: Readable): Promise<void> {
-    stream.resume();
-    // Not once('end'/'close'): a part destroyed before we got it never emits them again.
-    await settled(stream);
-  }
-
-  async function drainRemaining(parts: AsyncIterator<UploadPart>): Promise<void> {
-    for (;;) {
-      const next = await parts.next();
-      if (next.done) {
-        return;
-      }
-      const part = next.value;
-      if (part.type === 'file') {
-        await discard(part.stream);
-        throw new ValidationError(`send exactly one file in field "${FILE_FIELD}"; a second file was found`);
-      }
-      throw new ValidationError(
-        `unexpected form field "${part.fieldname}"; only "${FILE_FIELD}" is accepted`,
-      );
-    }
-  }
-
   /** Hashes a replayed upload without storing it, to tell a true retry from a key reused for another file. */
   async function hashOnly(stream: Readable, filename: string): Promise<string> {
     const meter = createUploadMeter(formatFromFilename(filename), maxFileSize);
@@ -92,7 +60,7 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
     return meter.result().sha256;
   }
 
-  async function storeFile(user: User, batchId: string, part: Extract<UploadPart, { type: 'file' }>) {
+  async function storeFile(user: User, batchId: string, part: FilePart) {
     const format = formatFromFilename(part.filename);
     const storageKey = buildStorageKey(user.email, batchId, part.filename);
     const meter = createUploadMeter(format, maxFileSize);
@@ -134,29 +102,13 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
       parts: AsyncIterable<UploadPart>,
       idempotencyKey: string | null,
     ): Promise<UploadResult> {
-      const iterator = parts[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      if (first.done) {
-        throw new ValidationError(`no file was sent; send one file in form field "${FILE_FIELD}"`);
-      }
-      const part = first.value;
-      if (part.type !== 'file') {
-        throw new ValidationError(
-          `unexpected form field "${part.fieldname}"; send one file in field "${FILE_FIELD}"`,
-        );
-      }
-      if (part.fieldname !== FILE_FIELD) {
-        await discard(part.stream);
-        throw new ValidationError(
-          `the file must be sent in form field "${FILE_FIELD}", not "${part.fieldname}"`,
-        );
-      }
+      const { options, file: part, rest } = await readUploadForm(parts);
 
       if (idempotencyKey) {
         const existing = await batchRepository.findByIdempotencyKey(user.id, idempotencyKey);
         if (existing) {
           const sha256 = await hashOnly(part.stream, part.filename);
-          await drainRemaining(iterator);
+          await refuseRemaining(rest);
           if (sha256 !== existing.sha256) {
             throw new ConflictError('this Idempotency-Key was already used for a different file');
           }
@@ -168,7 +120,7 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
       const stored = await storeFile(user, batchId, part);
       let batch: Batch;
       try {
-        await drainRemaining(iterator);
+        await refuseRemaining(rest);
         batch = await batchRepository.insert({
           id: batchId,
           userId: user.id,
@@ -180,6 +132,8 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
           storageKey: stored.storageKey,
           sha256: stored.sha256,
           idempotencyKey,
+          mapping: options.mapping,
+          phoneRegion: options.phoneRegion,
         });
       } catch (error) {
         await storage.delete(stored.storageKey).catch((cleanupError: unknown) => {

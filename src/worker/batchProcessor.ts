@@ -66,6 +66,8 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
       maxRows: settings.maxRowsPerBatch,
       maxUncompressedBytes: settings.maxUncompressedBytes,
       defaultRegion: settings.defaultPhoneRegion,
+      phoneRegion: batch.phoneRegion,
+      mapping: batch.mapping,
       totalBytes: batch.fileSize,
     });
     const counts: BatchCounts = { rowsRead: 0, recordsLoaded: 0, invalidRows: 0 };

@@ -7,6 +7,7 @@ import { createAuthService } from '../../src/services/authService.js';
 import { createBatchService } from '../../src/services/batchService.js';
 import { createBatchUploadService } from '../../src/services/batchUploadService.js';
 import { createMemoryEvents } from './doubles/memoryEvents.js';
+import { createPreviewService } from '../../src/services/previewService.js';
 import { createMemoryStore, type MemoryStore } from './doubles/memoryStore.js';
 
 export const TEST_JWT_SECRET = 'unit-test-secret-that-is-long-enough-for-hs256';
@@ -60,6 +61,12 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       maxStreams: 100,
       maxStreamsPerUser: 10,
     },
+    previewService: createPreviewService({
+      maxFileSize: limits.maxFileSize,
+      maxRowsPerBatch: 10_000,
+      maxUncompressedBytes: 50 * 1024 * 1024,
+      defaultPhoneRegion: 'US',
+    }),
     ...overrides,
     limits,
   };

@@ -10,6 +10,7 @@ import {
   IDEMPOTENCY_KEY_PATTERN,
   parseIdempotencyKey,
 } from '../../validators/uploadValidators.js';
+import { MAX_OPTION_FIELD_BYTES } from '../../validators/uploadOptions.js';
 import { currentUser } from '../plugins/authentication.js';
 import { UploadResponse } from '../schemas/batchSchemas.js';
 import { API_ERRORS, ErrorResponse } from '../schemas/errorSchemas.js';
@@ -22,11 +23,14 @@ export interface UploadControllerOptions {
   metrics: Pick<Metrics, 'uploadBytes'>;
 }
 
-/** Room for multipart boundaries and part headers on top of the file itself. */
-const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+/**
+ * Room for multipart boundaries, part headers and the option fields on top of the file itself
+ * (only `mapping` can be long; `phoneRegion` fits in the 64 KiB).
+ */
+export const MULTIPART_OVERHEAD_BYTES = 64 * 1024 + MAX_OPTION_FIELD_BYTES;
 
-/** The multipart parts as the upload service takes them (it knows nothing of Fastify). */
-async function* toUploadParts(
+/** The multipart parts as the upload and preview services take them (they know nothing of Fastify). */
+export async function* toUploadParts(
   parts: AsyncIterable<MultipartFile | MultipartValue>,
 ): AsyncGenerator<UploadPart> {
   for await (const part of parts) {
@@ -41,20 +45,25 @@ async function* toUploadParts(
         stream: part.file,
       };
     } else {
-      yield { type: 'field', fieldname: part.fieldname };
+      yield {
+        type: 'field',
+        fieldname: part.fieldname,
+        value: typeof part.value === 'string' ? part.value : String(part.value),
+        valueTruncated: part.valueTruncated,
+      };
     }
   }
 }
 
 /** Refuses, before reading a byte of the body, what cannot be a valid upload. */
-function checkEnvelope(request: FastifyRequest, maxFileSize: number): void {
+export function checkEnvelope(request: FastifyRequest, maxFileSize: number): void {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > maxFileSize + MULTIPART_OVERHEAD_BYTES) {
     throw new PayloadTooLargeError(`file is larger than the limit of ${maxFileSize} bytes`);
   }
 }
 
-function requireMultipart(request: FastifyRequest): void {
+export function requireMultipart(request: FastifyRequest): void {
   // Without a boundary busboy throws while parsing ("Boundary not found"), which was a 500.
   const hasBoundary = /;\s*boundary=/i.test(request.headers['content-type'] ?? '');
   if (!request.isMultipart() || !hasBoundary) {
@@ -77,7 +86,9 @@ export const uploadController: FastifyPluginAsyncTypebox<UploadControllerOptions
         operationId: 'uploadBatch',
         summary: 'Upload a contact file (multipart field "file")',
         description:
-          `Accepts .csv .txt .vcf .xls .xlsx up to ${maxFileSize} bytes. Optional Idempotency-Key ` +
+          `Accepts .csv .txt .vcf .xls .xlsx up to ${maxFileSize} bytes. Optional form fields, sent ` +
+          'BEFORE the file part: `phoneRegion` (ISO 3166-1 alpha-2) and `mapping` (JSON object, header ' +
+          '-> field or null, used instead of the synonyms; not for vCard). Optional Idempotency-Key ' +
           'header: the same key again returns the batch it created (201, Idempotent-Replayed: true).',
         tags: ['batches'],
         consumes: ['multipart/form-data'],

@@ -7,13 +7,16 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { AuthService } from '../../services/authService.js';
 import type { BatchService } from '../../services/batchService.js';
 import type { BatchUploadService } from '../../services/batchUploadService.js';
+import type { PreviewService } from '../../services/previewService.js';
 import { batchController } from '../controllers/batchController.js';
 import { batchListController } from '../controllers/batchListController.js';
 import { eventsController, type EventStreamSettings } from '../controllers/eventsController.js';
 import { exportController } from '../controllers/exportController.js';
+import { previewController } from '../controllers/previewController.js';
 import { recordsController } from '../controllers/recordsController.js';
 import { uploadController } from '../controllers/uploadController.js';
 import authentication from '../plugins/authentication.js';
+import { MAX_OPTION_FIELD_BYTES } from '../../validators/uploadOptions.js';
 
 export interface ApiLimits {
   maxFileSize: number;
@@ -26,6 +29,7 @@ export interface ApiRoutesOptions {
   authService: AuthService;
   batchService: BatchService;
   batchUploadService: BatchUploadService;
+  previewService: PreviewService;
   /** Shared rate-limit counters across API instances; absent: counted in this process's memory. */
   rateLimitRedis?: Redis | undefined;
   metrics: Metrics;
@@ -64,7 +68,7 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
       files: 2,
       fields: 4,
       parts: 6,
-      fieldSize: 1024,
+      fieldSize: MAX_OPTION_FIELD_BYTES,
       fieldNameSize: 100,
       headerPairs: 50,
     },
@@ -74,6 +78,12 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
     prefix: '/batches',
     batchUploadService,
     metrics,
+    maxFileSize: limits.maxFileSize,
+    uploadRateLimitPerMinute: limits.uploadRateLimitPerMinute,
+  });
+  await api.register(previewController, {
+    prefix: '/batches',
+    previewService: opts.previewService,
     maxFileSize: limits.maxFileSize,
     uploadRateLimitPerMinute: limits.uploadRateLimitPerMinute,
   });

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { FIELD_LIST, type FieldKind } from '../../contacts/contactSchema.js';
+import { FIELD_LIST, type FieldKind, type FieldSpec } from '../../contacts/contactSchema.js';
+import { MAPPABLE_FIELDS, type MappableField } from '../../parsing/headers/fields.js';
 import { BATCH_STATUSES } from '../../domain/batch.js';
 
 /**
@@ -18,6 +19,26 @@ const BatchId = Type.String({
 });
 
 export const BatchIdParams = Type.Object({ id: BatchId });
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+/** A field a column can map to: the contact schema's text fields, plus middleName (completes the full name). */
+export const MappableFieldSchema = Type.Unsafe<MappableField>({
+  type: 'string',
+  enum: [...MAPPABLE_FIELDS],
+  description: 'A contact field a column can map to',
+});
+
+export const ColumnMappingSchema = Type.Record(Type.String(), Nullable(MappableFieldSchema), {
+  description:
+    'Column header (as the preview lists it) -> contact field, or null: not a contact field (its ' +
+    'values are kept in `original`)',
+});
+
+export const PhoneRegionSchema = Type.String({
+  pattern: '^[A-Z]{2}$',
+  description: 'ISO 3166-1 alpha-2 region for phone numbers written without a country code',
+});
 
 export const BatchStatusSchema = Type.Union(
   [
@@ -104,6 +125,8 @@ export const BatchDetails = Type.Intersect([
     fileFormat: Type.String(),
     progress: Type.Integer(),
     sha256: Type.String(),
+    mapping: Nullable(ColumnMappingSchema),
+    phoneRegion: Nullable(PhoneRegionSchema),
     ...progressFields,
   }),
 ]);
@@ -120,19 +143,18 @@ export const StatsResponse = Type.Object({
   ...Object.fromEntries(BATCH_STATUSES.map((status) => [status, Type.Integer()])),
 });
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
 /** The JSON form of each contact field kind (the fields themselves come from the contact schema). */
 const KIND_SCHEMAS = {
   rowNumber: () => Type.Integer(),
-  text: () => Nullable(Type.String()),
+  text: (spec: FieldSpec) =>
+    Nullable(Type.String(spec.pattern === undefined ? {} : { pattern: spec.pattern })),
   columns: () => Type.Record(Type.String(), Type.String()),
   issues: () => Type.Array(Type.String()),
-} satisfies Record<FieldKind, () => TSchema>;
+} satisfies Record<FieldKind, (spec: FieldSpec) => TSchema>;
 
 /** One record as the API answers it, derived from `CONTACT_FIELDS` so a new field needs no edit here. */
 export const ContactRecordSchema = Type.Object(
-  Object.fromEntries(FIELD_LIST.map(({ name, spec }) => [name, KIND_SCHEMAS[spec.kind]()])),
+  Object.fromEntries(FIELD_LIST.map(({ name, spec }) => [name, KIND_SCHEMAS[spec.kind](spec)])),
 );
 
 export const RecordsResponse = Type.Object({

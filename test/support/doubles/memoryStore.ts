@@ -29,7 +29,13 @@ export function createMemoryStore() {
   const enqueued: Array<{ batchId: string; attempt: number }> = [];
   let clock = Date.parse('2026-01-01T00:00:00Z');
 
-  function seedBatch(fields: Partial<Batch> & Pick<Batch, 'userId'>): Batch {
+  function seedBatch(
+    fields: Partial<Omit<Batch, 'mapping' | 'phoneRegion'>> &
+      Pick<Batch, 'userId'> & {
+        mapping?: Batch['mapping'] | undefined;
+        phoneRegion?: string | null | undefined;
+      },
+  ): Batch {
     const id = fields.id ?? randomUUID();
     const at = new Date((clock += 1000));
     const batch: Batch = {
@@ -52,6 +58,8 @@ export function createMemoryStore() {
       createdAt: at,
       updatedAt: at,
       ...fields,
+      mapping: fields.mapping ?? null,
+      phoneRegion: fields.phoneRegion ?? null,
     };
     batches.set(id, batch);
     return batch;

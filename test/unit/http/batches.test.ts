@@ -163,6 +163,8 @@ describe('batch routes over in-memory adapters', () => {
         fileFormat: 'csv',
         progress: 100,
         sha256: batch.sha256,
+        mapping: null,
+        phoneRegion: null,
         rowsRead: 3,
         recordsLoaded: 2,
         invalidRows: 1,

@@ -145,7 +145,7 @@ describe('records.csv and records.vcf over in-memory adapters', () => {
           street: 'Main St 1\nBack house',
           city: 'Berlin',
         }),
-        contact(2, { email: null, phone: '12ab' }),
+        contact(2, { email: null, phone: '+14155552671' }),
       ]);
       const res = await t.app.inject({ url: `/api/batches/${id}/records.vcf`, headers: owner });
       expect(res.body).toBe(
@@ -161,8 +161,8 @@ describe('records.csv and records.vcf over in-memory adapters', () => {
           'END:VCARD',
           'BEGIN:VCARD',
           'VERSION:4.0',
-          'FN:12ab',
-          'TEL:12ab',
+          'FN:+14155552671',
+          'TEL;VALUE=uri:tel:+14155552671',
           'END:VCARD',
           '',
         ].join('\r\n'),

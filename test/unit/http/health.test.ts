@@ -134,6 +134,7 @@ describe('readiness when every dependency answers, metrics and the OpenAPI docum
       'get /api/batches/{id}/records.csv',
       'get /api/batches/{id}/records.vcf',
       'get /api/batches/{id}/status',
+      'post /api/batches/preview',
       'post /api/batches/upload',
       'post /api/batches/{id}/retry',
     ]);

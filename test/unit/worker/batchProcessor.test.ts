@@ -15,8 +15,13 @@ import { POISON_FILE_MESSAGE } from '../../../src/worker/jobFailure.js';
 import { contactsCsv } from '../../support/contactsCsv.js';
 
 /** In-memory stand-ins with the same fencing rules as the SQL in batchRepository. */
-function fakes(content: string, format: Batch['fileFormat'] = 'csv') {
+function fakes(
+  content: string,
+  format: Batch['fileFormat'] = 'csv',
+  options: Pick<Batch, 'mapping' | 'phoneRegion'> = { mapping: null, phoneRegion: null },
+) {
   const batch: Batch = {
+    ...options,
     id: '11111111-1111-4111-8111-111111111111',
     userId: 'u',
     userEmail: 'u@example.com',
