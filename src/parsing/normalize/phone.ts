@@ -1,4 +1,5 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { LRUCache } from 'lru-cache';
 import { firstOfMany } from './firstOfMany.js';
 
 export interface PhoneResult {
@@ -9,7 +10,25 @@ export interface PhoneResult {
   issue: string | null;
 }
 
+/**
+ * Results per (region, raw text). Exports often repeat numbers (a company's switchboard, a
+ * shared office line) and libphonenumber's parse + isValid is the parser's largest cost; the
+ * bound keeps each parse thread's share small (about 1-2 MB).
+ */
+const cache = new LRUCache<string, PhoneResult>({ max: 10_000 });
+
+/** Like normalizePhoneUncached, remembered per (region, raw text); results are never mutated. */
 export function normalizePhone(raw: string, defaultRegion: string): PhoneResult {
+  const key = `${defaultRegion}\u0000${raw}`;
+  let result = cache.get(key);
+  if (result === undefined) {
+    result = normalizePhoneUncached(raw, defaultRegion);
+    cache.set(key, result);
+  }
+  return result;
+}
+
+export function normalizePhoneUncached(raw: string, defaultRegion: string): PhoneResult {
   const text = firstOfMany(raw, /\s*(?::::|;|\/\/)\s*/);
   if (text === '') {
     return { phone: null, parsed: false, issue: null };
