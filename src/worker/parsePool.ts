@@ -88,10 +88,10 @@ function openInPool(pool: Piscina<ParseTask, void>, input: Readable, options: Pa
     const batches: ParsedRow[][] = [];
     let finished = false;
     // Storage errors keep their class (the job retries them); content errors get theirs back.
-    let failure: unknown = null;
+    const failure: { error: Error | null } = { error: null };
     let wake: (() => void) | null = null;
     const fail = (error: unknown) => {
-      failure ??= error;
+      failure.error ??= error instanceof Error ? error : new Error(String(error));
       wake?.();
     };
     const feeder = inputFeeder(input, port1, fail);
@@ -120,8 +120,8 @@ function openInPool(pool: Piscina<ParseTask, void>, input: Readable, options: Pa
         if (batch) {
           port1.postMessage({ type: 'credit' } satisfies ToThread);
           yield* batch;
-        } else if (failure !== null) {
-          throw failure;
+        } else if (failure.error !== null) {
+          throw failure.error;
         } else if (finished) {
           break;
         } else {

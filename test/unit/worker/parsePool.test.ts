@@ -112,7 +112,7 @@ describe('parse pool', () => {
       dependency: 'storage',
     });
     const buf = bigCsv(2_000);
-    async function* failing() {
+    function* failing() {
       yield buf.subarray(0, 20_000);
       throw storageDown;
     }
