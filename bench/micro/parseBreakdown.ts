@@ -40,6 +40,8 @@ await time('normalizePhone x rows', () => phones.forEach((p) => normalizePhone(p
 await time('normalizeEmail x rows', () => emails.forEach((e) => normalizeEmail(e)));
 await time('TableContactBuilder.build (all normalising)', () => {
   const b = new TableContactBuilder(records[0]!, { maxRows: 1e7, defaultRegion: 'US' });
-  for (let i = 1; i < records.length; i++) {b.build(records[i]!, i);}
+  for (let i = 1; i < records.length; i++) {
+    b.build(records[i]!, i);
+  }
 });
 await time('openContactParser (whole, streamed)', () => parseInMemory(file.bytes, 'csv', { keep: false }));
