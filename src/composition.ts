@@ -228,6 +228,7 @@ export function workerOptions(c: Components, options: { sweep?: boolean } = {}):
       lockDurationMs: config.worker.lockDurationMs,
     },
     processor: processorDeps(c),
+    parseThreads: config.worker.parseThreads,
     settings: {
       maxRowsPerBatch: config.limits.maxRowsPerBatch,
       maxUncompressedBytes: config.limits.maxUncompressedBytes,

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -135,6 +136,9 @@ export const envSchema = z.object({
 
   // Worker
   WORKER_CONCURRENCY: int(1, 32).default(2),
+  // Threads that decode, parse and normalise files (one pool per worker process); 0 parses in the
+  // job's own thread.
+  WORKER_PARSE_THREADS: int(0, 256).default(availableParallelism()),
   WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
   // Crashes (lock lost) a job survives before it counts as a poison file; above the fault
   // suite's kill count so ordinary crashes and deploys never end a batch in error.

@@ -15,6 +15,7 @@ import {
 } from './batchJobSteps.js';
 import { createChunkWriter } from './chunkWriter.js';
 import { failureMessage } from './jobFailure.js';
+import type { ParserFactory } from './parsePool.js';
 
 export type { BatchProcessorDeps, JobOutcome } from './batchJobSteps.js';
 
@@ -33,6 +34,8 @@ export interface ProcessorSettings {
   maxInFlightWrites?: number;
   /** Minimum time between progress writes to PostgreSQL. */
   progressIntervalMs?: number;
+  /** Where files are parsed: the worker's thread pool (parsePool.ts); absent, in this thread. */
+  openParser?: ParserFactory;
 }
 
 /**
@@ -61,7 +64,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
       return batch;
     }
     const input = await openInput(deps, batch);
-    const parser = openContactParser(input, {
+    const parser = (settings.openParser ?? openContactParser)(input, {
       format: batch.fileFormat,
       maxRows: settings.maxRowsPerBatch,
       maxUncompressedBytes: settings.maxUncompressedBytes,

@@ -4,6 +4,7 @@ import {
   validatePhoneNumberLength,
   type CountryCode,
 } from 'libphonenumber-js';
+import { LRUCache } from 'lru-cache';
 import { firstOfMany } from './firstOfMany.js';
 
 export interface PhoneResult {
@@ -35,10 +36,28 @@ function unusableReason(text: string, country: CountryCode | undefined): string 
 }
 
 /**
+ * Results per (region, raw text). Exports often repeat numbers (a company's switchboard, a
+ * shared office line) and libphonenumber's parse + isValid is the parser's largest cost; the
+ * bound keeps each parse thread's share small (about 1-2 MB).
+ */
+const cache = new LRUCache<string, PhoneResult>({ max: 10_000 });
+
+/** Like normalizePhoneUncached, remembered per (region, raw text); results are never mutated. */
+export function normalizePhone(raw: string, region: string): PhoneResult {
+  const key = `${region}\u0000${raw}`;
+  let result = cache.get(key);
+  if (result === undefined) {
+    result = normalizePhoneUncached(raw, region);
+    cache.set(key, result);
+  }
+  return result;
+}
+
+/**
  * The first number of a cell as E.164, read in `region` when it has no country code. Never
  * returns the raw text as the phone: the record contract is E.164 or null.
  */
-export function normalizePhone(raw: string, region: string): PhoneResult {
+export function normalizePhoneUncached(raw: string, region: string): PhoneResult {
   const text = firstOfMany(raw, /\s*(?::::|;|\/\/)\s*/);
   if (text === '') {
     return { phone: null, issue: null };

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config/config.js';
 
@@ -30,6 +31,8 @@ describe('loadConfig', () => {
     expect(config.redis).toEqual({ host: '127.0.0.1', port: 6379, password: undefined });
     expect(config.limits.maxFileSize).toBe(10 * 1024 * 1024);
     expect(config.worker.defaultPhoneRegion).toBe('US');
+    expect(config.worker.parseThreads).toBe(availableParallelism());
+    expect(loadConfig({ ...BASE, WORKER_PARSE_THREADS: '0' }).worker.parseThreads).toBe(0);
   });
 
   it('picks Cassandra records when contact points are configured', () => {
@@ -71,6 +74,8 @@ describe('loadConfig', () => {
     [{ RECORDS_STORE: 'mongo' }, 'RECORDS_STORE'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY must be at least 1'],
+    [{ WORKER_PARSE_THREADS: '-1' }, 'WORKER_PARSE_THREADS must be at least 0'],
+    [{ WORKER_PARSE_THREADS: 'all' }, 'WORKER_PARSE_THREADS must be a number'],
     [{ QUEUE_NAME: 'a:b' }, 'QUEUE_NAME may only contain letters, digits, _ and -'],
   ])('names the variable and the problem: %o', (override, message) => {
     const found = problems({ ...BASE, ...override });
