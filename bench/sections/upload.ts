@@ -1,6 +1,6 @@
 /**
  * 1 MiB uploads through the API (multipart -> meter: size, hash, content check -> SeaweedFS S3
- * -> PostgreSQL row -> BullMQ job) at concurrency 16, next to the same bytes stored by a bare
+ * -> PostgreSQL row -> BullMQ job) at concurrency 16, sent from a worker thread, next to the same bytes stored by a bare
  * PutObject at the same concurrency, rounds alternating (A/B/A/B). The raw client comes from the
  * storage adapter's own factory (createS3Client: same retries, timeouts, checksum settings) and
  * sends what the adapter sends: one buffer of known length. No worker runs meanwhile (the jobs
@@ -10,7 +10,8 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { createS3Client } from '../../src/storage/s3Storage.js';
 import { contactsCsv } from '../lib/data.js';
-import { startBenchStack, tokenFor, upload } from '../lib/stack.js';
+import { startBenchStack, tokenFor } from '../lib/stack.js';
+import { runUploadLoad } from '../lib/uploadLoad.js';
 import { bounded, elapsedMs, log, quantile } from '../lib/util.js';
 import { recordSamples, type Results } from '../lib/verdict.js';
 
@@ -21,6 +22,14 @@ interface Round {
   mibPerS: number;
   p50: number;
   p99: number;
+}
+
+function summary(count: number, seconds: number, latencies: number[]): Round {
+  return {
+    mibPerS: (count * SIZE) / 2 ** 20 / seconds,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+  };
 }
 
 async function measure(count: number, one: () => Promise<void>): Promise<Round> {
@@ -35,12 +44,7 @@ async function measure(count: number, one: () => Promise<void>): Promise<Round> 
       latencies.push(elapsedMs(t));
     },
   );
-  const s = elapsedMs(started) / 1000;
-  return {
-    mibPerS: (count * SIZE) / 2 ** 20 / s,
-    p50: quantile(latencies, 0.5),
-    p99: quantile(latencies, 0.99),
-  };
+  return summary(count, elapsedMs(started) / 1000, latencies);
 }
 
 export async function runUpload(opts: { count: number; rounds: number }, results: Results): Promise<void> {
@@ -56,11 +60,19 @@ export async function runUpload(opts: { count: number; rounds: number }, results
   const rawKeys: string[] = [];
   const user = `bench-upload-${randomUUID()}`;
   const token = await tokenFor(user);
-  const api = async () => {
-    const r = await upload(stack, token, body, 'contacts.csv');
-    if (r.status !== 201) {
-      throw new Error(`upload failed: ${r.status} ${r.text}`);
+  // The API's client runs in a worker thread (bench/lib/uploadLoad.ts), off the server's loop.
+  const apiRound = async (count: number): Promise<Round> => {
+    const r = await runUploadLoad({
+      baseUrl: stack.baseUrl,
+      token,
+      file: body,
+      count,
+      concurrency: CONCURRENCY,
+    });
+    if (r.failures.length > 0) {
+      throw new Error(`${r.failures.length} uploads failed, first: ${r.failures[0]!}`);
     }
+    return summary(count, r.seconds, r.latencies);
   };
   const put = async () => {
     const Key = `bench/${randomUUID()}.csv`;
@@ -72,14 +84,15 @@ export async function runUpload(opts: { count: number; rounds: number }, results
   try {
     // Warm-up both paths (connections, JIT).
     await measure(CONCURRENCY * 2, put);
-    await measure(CONCURRENCY * 2, api);
+    await apiRound(CONCURRENCY * 2);
     const apiRounds: Round[] = [];
     const rawRounds: Round[] = [];
     for (let r = 0; r < opts.rounds; r++) {
       // Alternate which side goes first, so neither always follows the other's leftovers.
-      const pair = r % 2 === 0 ? [put, api] : [api, put];
-      for (const side of pair) {
-        (side === put ? rawRounds : apiRounds).push(await measure(opts.count, side));
+      const raw = async () => rawRounds.push(await measure(opts.count, put));
+      const api = async () => apiRounds.push(await apiRound(opts.count));
+      for (const side of r % 2 === 0 ? [raw, api] : [api, raw]) {
+        await side();
       }
       log(
         `upload round ${r + 1}: API ${apiRounds.at(-1)!.mibPerS.toFixed(1)} MiB/s p99 ${apiRounds.at(-1)!.p99.toFixed(0)} ms, ` +
