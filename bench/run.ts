@@ -22,6 +22,7 @@ import pg from 'pg';
 import { zipBombXlsx } from '../test/support/xlsxBuilders.js';
 import { contactsCsv, contactsVcf, contactsXlsx, type GeneratedFile } from './lib/data.js';
 import { isolate } from './lib/isolation.js';
+import { pollRetries } from './lib/stack.js';
 import { log, round } from './lib/util.js';
 import { computeRatios, exitCode, GOALS, judge, type Results } from './lib/verdict.js';
 import { runIngest } from './sections/ingest.js';
@@ -163,7 +164,7 @@ async function main(): Promise<number> {
   };
   const settings = {
     sections: [...sections],
-    rounds: quick ? 2 : 4,
+    rounds: quick ? 2 : 3,
     uploadCount: quick ? 64 : 128,
     readRows: 100_000,
     readRoundMs: quick ? 1_500 : 4_000,
@@ -231,6 +232,7 @@ async function main(): Promise<number> {
     runWorkerScaling(contactsCsv(settings.scaleFileBytes, 3), settings.scaleFiles, results),
   );
 
+  results['status_poll_503_retries'] = pollRetries.count;
   computeRatios(results);
   results['total_s'] = round((Date.now() - startedAt) / 1000, 1);
   const problems = judge(results, { sections, full: !only });

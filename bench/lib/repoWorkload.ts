@@ -99,6 +99,7 @@ export function cqlshCsvLine(batchId: string, record: ContactRecord): string {
     .join(',');
 }
 
+/** cqlsh's COPY dialect: QUOTE '"' with ESCAPE '\\' (its defaults), so quotes are escaped, not doubled. */
 function csvQuote(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return /[",\r\n\\]/.test(value) ? `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"` : value;
 }
