@@ -210,6 +210,9 @@ async function main(): Promise<number> {
       log(`${name} FAILED: ${(error as Error).stack ?? String(error)}`);
     }
     results[`section_${name}_s`] = round((Date.now() - t) / 1000, 1);
+    // Written after every section too, so a run cut short still shows what it measured.
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync('bench/results/partial.json', JSON.stringify(results, null, 2) + '\n');
   };
 
   await section('ingest', () => runIngest(files(), settings.rounds, results));
