@@ -89,6 +89,10 @@ export async function runIngest(inputs: IngestInputs, rounds: number, results: R
       const copy = await cqlsh.copyOnce(records);
       push(samples, 'cqlsh_copy_rows_per_s', copy.rowsPerS);
       push(samples, 'cqlsh_copy_wall_rows_per_s', copy.wallRowsPerS);
+      // Recorded after every round: a later failure still leaves the rounds measured so far.
+      for (const [key, values] of Object.entries(samples)) {
+        recordSamples(results, key, values);
+      }
       log(
         `ingest round ${round}: ` +
           Object.entries(samples)
@@ -96,9 +100,6 @@ export async function runIngest(inputs: IngestInputs, rounds: number, results: R
             .join(', ') +
           ' rows/s',
       );
-    }
-    for (const [key, values] of Object.entries(samples)) {
-      recordSamples(results, key, values);
     }
     results['raw_insert_records'] = records.length;
     results['ingest_rounds'] = rounds;
