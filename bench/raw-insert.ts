@@ -8,7 +8,8 @@
  *   npx tsx bench/raw-insert.ts [rows=100000]
  *
  * Uses a throwaway keyspace (dropped at the end) and random batch ids (deleted at the end).
- * Results (2026-11-28, 2 vCPU AMD EPYC, 24 GiB, Node 20.20, PostgreSQL and Cassandra 5.0.9
+ * Results of the issue #6 variants, before the raw rows matched the repository's (no null_mask,
+ * null cells as tombstones, fixed-row-count batches) (2026-11-28, 2 vCPU AMD EPYC, 24 GiB, Node 20.20, PostgreSQL and Cassandra 5.0.9
  * (1 GiB heap) on the same VM, other test suites running concurrently, so ±30% run to run;
  * rows ~650 B as Cassandra counts them):
  *   PostgreSQL repository (unnest upsert, chunks of 500-2000)        43k-75k rows/s
