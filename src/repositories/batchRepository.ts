@@ -132,16 +132,21 @@ export function createBatchRepository(pool: PgPool) {
         params.push(options.status);
         where += ` AND status = $${params.length}`;
       }
-      // Page and total as two index-backed queries in parallel: a `count(*) OVER ()` window would
-      // make PostgreSQL materialise every matching row to return one page.
-      const page = db.query<BatchRow>(
-        `SELECT * FROM batches WHERE ${where}
-         ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      // Page and total in one round trip. The count is its own index-only scan (a
+      // `count(*) OVER ()` window would materialise every matching row to return one page); the
+      // LEFT JOIN keeps the total when the page is past the end (one row of NULL batch columns).
+      const { rows } = await db.query<BatchRow & { total: string; id: string | null }>(
+        `SELECT t.total, b.* FROM (SELECT count(*) AS total FROM batches WHERE ${where}) t
+         LEFT JOIN LATERAL (
+           SELECT * FROM batches WHERE ${where}
+           ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}
+         ) b ON true`,
         [...params, options.limit, (options.page - 1) * options.limit],
       );
-      const count = db.query<{ n: string }>(`SELECT count(*) AS n FROM batches WHERE ${where}`, params);
-      const [rows, total] = await Promise.all([page, count]);
-      return { batches: rows.rows.map(toBatch), total: Number(total.rows[0]?.n ?? 0) };
+      return {
+        batches: rows.filter((row) => row.id !== null).map(toBatch),
+        total: Number(rows[0]?.total ?? 0),
+      };
     },
 
     async recent(userId: string, limit: number): Promise<Batch[]> {

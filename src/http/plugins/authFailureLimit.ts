@@ -14,10 +14,16 @@ export interface FailureCounter {
 
 const WINDOW_MS = 60_000;
 const KEY_PREFIX = 'batchport-authfail:';
+// How long an address's count read from Redis is trusted locally.
+const CACHE_MS = 1_000;
 
-/** Shared by every API instance, like the per-user limiter's counters. */
-export function redisFailureCounter(redis: Redis, windowMs = WINDOW_MS): FailureCounter {
-  return {
+/**
+ * Shared by every API instance, like the per-user limiter's counters. Reads go through a short
+ * local cache (see cachedFailureCounter): the check runs before every /api request, and a
+ * Redis round trip per good request was a measurable share of the read routes' cost.
+ */
+export function redisFailureCounter(redis: Redis, windowMs = WINDOW_MS, cacheMs = CACHE_MS): FailureCounter {
+  const shared: FailureCounter = {
     async peek(key) {
       const [[, count], [, ttl]] = (await redis
         .multi()
@@ -33,6 +39,54 @@ export function redisFailureCounter(redis: Redis, windowMs = WINDOW_MS): Failure
         .set(KEY_PREFIX + key, 0, 'PX', windowMs, 'NX')
         .incr(KEY_PREFIX + key)
         .exec();
+    },
+  };
+  return cachedFailureCounter(shared, { ttlMs: cacheMs });
+}
+
+export interface FailureCacheOptions {
+  /** How long a count read from the shared counter is trusted. */
+  ttlMs: number;
+  /** Addresses remembered at most; past it the oldest entries go. */
+  maxKeys?: number;
+  now?: () => number;
+}
+
+/**
+ * Remembers each address's count for `ttlMs`, so a client sending good tokens costs one shared
+ * read per `ttlMs` rather than one per request. A failure counted here drops the address's entry,
+ * so this instance sees its own failures at once (the limit stays exact for one instance);
+ * failures counted by other instances show up at most `ttlMs` late, a bounded slack on a
+ * per-minute limit.
+ */
+export function cachedFailureCounter(inner: FailureCounter, options: FailureCacheOptions): FailureCounter {
+  const { ttlMs, maxKeys = 10_000, now = Date.now } = options;
+  const cache = new Map<string, { count: number; windowEndsAt: number; freshUntil: number }>();
+  const remember = (key: string, count: number, windowTtlMs: number, at: number) => {
+    cache.delete(key); // re-inserted last: Map order is the eviction order
+    if (cache.size >= maxKeys) {
+      const oldest = cache.keys().next();
+      if (!oldest.done) {
+        cache.delete(oldest.value);
+      }
+    }
+    cache.set(key, { count, windowEndsAt: at + windowTtlMs, freshUntil: at + ttlMs });
+  };
+  return {
+    async peek(key) {
+      const at = now();
+      const hit = cache.get(key);
+      if (hit && hit.freshUntil > at) {
+        return { count: hit.count, ttlMs: Math.max(0, hit.windowEndsAt - at) };
+      }
+      const seen = await inner.peek(key);
+      remember(key, seen.count, seen.ttlMs, at);
+      return seen;
+    },
+    async fail(key) {
+      cache.delete(key);
+      await inner.fail(key);
+      cache.delete(key); // a peek that raced the write must not keep the old count
     },
   };
 }
