@@ -130,6 +130,8 @@ export async function buildComponents(
       batchDeletionRepository: createBatchDeletionRepository(adapters.pool),
     };
     const services = createServices({ config, logger, ...adapters, ...repositories });
+    // Closed first (closers run in reverse): background clean-ups finish before the pools go.
+    closers.push(() => services.cleanup.drain());
     logger.info(
       { storage: adapters.storage.kind, records: adapters.records.kind, queue: config.queueName },
       'dependencies ready',
@@ -199,6 +201,7 @@ export function workerOptions(c: Components, options: { sweep?: boolean } = {}):
       maxUncompressedBytes: config.limits.maxUncompressedBytes,
       defaultPhoneRegion: config.worker.defaultPhoneRegion,
       maxStalledCount: config.worker.maxStalledCount,
+      outageRetry: { windowMs: config.worker.retryWindowMs, backoffMs: config.worker.backoffMs },
     },
     sweep:
       options.sweep === false

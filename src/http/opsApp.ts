@@ -16,7 +16,11 @@ export async function buildOpsApp(deps: {
   // Typed as Fastify's logger view so the instance is a plain FastifyInstance (pino satisfies it).
   const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({ loggerInstance, disableRequestLogging: true });
-  await app.register(healthRoutes, { readiness: deps.readiness });
+  const { foreignStoreRecent } = deps.metrics;
+  await app.register(healthRoutes, {
+    readiness: deps.readiness,
+    details: () => ({ foreignStoreJobs: foreignStoreRecent.count() }),
+  });
   const { registry } = deps.metrics;
   app.get('/metrics', async (_request, reply) =>
     reply

@@ -180,6 +180,7 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
           storageKey: stored.storageKey,
           sha256: stored.sha256,
           idempotencyKey,
+          store: storage.identity(),
         });
       } catch (error) {
         await storage.delete(stored.storageKey).catch((cleanupError: unknown) => {

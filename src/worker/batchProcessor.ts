@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { BatchCounts } from '../domain/batch.js';
 import { openContactParser } from '../parsing/openContactParser.js';
@@ -14,7 +14,9 @@ import {
   type JobOutcome,
 } from './batchJobSteps.js';
 import { createChunkWriter } from './chunkWriter.js';
-import { failureMessage } from './jobFailure.js';
+import { ForeignStoreError } from '../errors.js';
+import { failureMessage, isOutage, nextOutageTry, type OutageRetryPolicy } from './jobFailure.js';
+import { leaveForOtherStore } from './storeCheck.js';
 
 export type { BatchProcessorDeps, JobOutcome } from './batchJobSteps.js';
 
@@ -33,6 +35,11 @@ export interface ProcessorSettings {
   maxInFlightWrites?: number;
   /** Minimum time between progress writes to PostgreSQL. */
   progressIntervalMs?: number;
+  /**
+   * Dependency outages are waited out for this long (JOB_RETRY_WINDOW_MS) instead of using up
+   * the job's attempts; absent, they use attempts like any other failure.
+   */
+  outageRetry?: OutageRetryPolicy;
 }
 
 /**
@@ -83,7 +90,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
 
   return {
     /** BullMQ processor. Content errors fail at once; anything else is retried with backoff. */
-    async process(job: Job<ProcessBatchJobData>): Promise<JobOutcome> {
+    async process(job: Job<ProcessBatchJobData>, token?: string): Promise<JobOutcome> {
       const started = process.hrtime.bigint();
       const log = logger.child({ ...job.data, jobAttempt: job.attemptsMade + 1 });
       try {
@@ -92,12 +99,15 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
         log.info({ outcome }, 'batch job finished');
         return outcome;
       } catch (error) {
+        if (error instanceof ForeignStoreError) {
+          return await leaveForOtherStore(job, token, error, { metrics, logger: log });
+        }
         if (error instanceof UnrecoverableError) {
           metrics.jobs.inc({ outcome: 'error' });
           log.info({ reason: error.message }, 'batch rejected: file content');
           throw error;
         }
-        await recordFailure(deps, job, error, log);
+        await recordFailure(deps, job, error, log, { token, outageRetry: settings.outageRetry });
         throw error instanceof Error ? error : new Error(String(error));
       } finally {
         metrics.jobDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -112,8 +122,12 @@ async function recordFailure(
   job: Job<ProcessBatchJobData>,
   error: unknown,
   log: Logger,
+  retry: { token: string | undefined; outageRetry: OutageRetryPolicy | undefined },
 ): Promise<void> {
   const { metrics } = deps;
+  if (retry.outageRetry && isOutage(error)) {
+    await waitOutOutage(deps, job, error, log, { ...retry, outageRetry: retry.outageRetry });
+  }
   const isLastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   log.warn({ err: error, isLastAttempt }, 'batch job failed');
   if (!isLastAttempt) {
@@ -124,4 +138,39 @@ async function recordFailure(
   await deps.batchRepository
     .markError(job.data.batchId, job.data.attempt, failureMessage(error))
     .catch((markError: unknown) => log.error({ err: markError }, 'could not record the failure'));
+}
+
+/**
+ * A dependency is down: try again later (capped exponential backoff) without using an attempt,
+ * until the outage has lasted longer than the window; then the batch ends in `error (retry
+ * later)` and the job fails for good. When the queue itself is down the move fails and the
+ * ordinary attempt accounting (or the stall check) takes over.
+ */
+async function waitOutOutage(
+  deps: BatchProcessorDeps,
+  job: Job<ProcessBatchJobData>,
+  error: unknown,
+  log: Logger,
+  retry: { token: string | undefined; outageRetry: OutageRetryPolicy },
+): Promise<void> {
+  const next = nextOutageTry(job.data.outage, Date.now(), retry.outageRetry);
+  if (next === null) {
+    deps.metrics.jobs.inc({ outcome: 'error' });
+    log.warn({ err: error, outage: job.data.outage }, 'dependency outage outlasted the retry window');
+    const message = failureMessage(error);
+    await deps.batchRepository
+      .markError(job.data.batchId, job.data.attempt, message)
+      .catch((markError: unknown) => log.error({ err: markError }, 'could not record the failure'));
+    throw new UnrecoverableError(message);
+  }
+  try {
+    await job.updateData({ ...job.data, outage: next.outage });
+    await job.moveToDelayed(Date.now() + next.delayMs, retry.token);
+  } catch (moveError) {
+    log.warn({ err: moveError }, 'could not put the job back to wait out the outage');
+    return;
+  }
+  deps.metrics.jobs.inc({ outcome: 'retried' });
+  log.warn({ err: error, outage: next.outage, delayMs: next.delayMs }, 'dependency down; job will try again');
+  throw new DelayedError();
 }

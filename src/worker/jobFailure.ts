@@ -1,4 +1,5 @@
 import { DependencyUnavailableError, type Dependency } from '../errors.js';
+import { hasNetworkErrno, someInChain } from '../networkErrors.js';
 
 /** Shown on a batch whose file killed its worker `maxStalledCount` times. */
 export const POISON_FILE_MESSAGE =
@@ -19,8 +20,44 @@ const GENERIC = 'processing failed because a service was unavailable; retry late
  * adapter said was down (never by reading error text); anything else gets the generic message.
  */
 export function failureMessage(error: unknown): string {
-  if (error instanceof DependencyUnavailableError && error.dependency !== undefined) {
-    return UNAVAILABLE[error.dependency];
+  let dependency: Dependency | undefined;
+  someInChain(error, (e) => {
+    dependency = e instanceof DependencyUnavailableError ? e.dependency : undefined;
+    return dependency !== undefined;
+  });
+  return dependency === undefined ? GENERIC : UNAVAILABLE[dependency];
+}
+
+/** How long a dependency outage is waited out, and how fast the tries come. */
+export interface OutageRetryPolicy {
+  /** Total time from the first failed try after which the batch ends in `error (retry later)`. */
+  windowMs: number;
+  /** The first wait; doubled per try up to MAX_OUTAGE_DELAY_MS. */
+  backoffMs: number;
+}
+
+/** The longest wait between two tries: a dependency back from an outage is used within this. */
+export const MAX_OUTAGE_DELAY_MS = 30_000;
+
+/** A dependency was down or timed out (the adapters' classification, or a raw socket error). */
+export function isOutage(error: unknown): boolean {
+  return someInChain(error, (e) => e instanceof DependencyUnavailableError) || hasNetworkErrno(error);
+}
+
+/**
+ * The next try of a job that met an outage: its wait and the outage record to keep on the job,
+ * or null when the next try would fall outside the window (the batch then ends in `error`).
+ */
+export function nextOutageTry(
+  outage: { since: number; tries: number } | undefined,
+  now: number,
+  policy: OutageRetryPolicy,
+): { delayMs: number; outage: { since: number; tries: number } } | null {
+  const since = outage?.since ?? now;
+  const tries = (outage?.tries ?? 0) + 1;
+  const delayMs = Math.min(policy.backoffMs * 2 ** (tries - 1), MAX_OUTAGE_DELAY_MS);
+  if (now + delayMs - since > policy.windowMs) {
+    return null;
   }
-  return GENERIC;
+  return { delayMs, outage: { since, tries } };
 }
