@@ -6,9 +6,12 @@ import type { Metrics } from '../observability/metrics.js';
 import type { ProcessBatchJobData } from '../queue/batchQueue.js';
 import { describeStore, sameStore, type StoreIdentity } from '../storage/fileStorage.js';
 
-/** First wait before another worker may pick the job up; doubles per deferral up to the cap. */
+/**
+ * First wait before a worker may pick the job up again; doubles per deferral up to the cap. The
+ * cap is short: while the wrong worker keeps drawing the job, the right one waits this long.
+ */
 const FIRST_DELAY_MS = 1_000;
-const MAX_DELAY_MS = 60_000;
+const MAX_DELAY_MS = 15_000;
 
 /**
  * Throws ForeignStoreError when the batch's file is in another store than this worker's (a
