@@ -209,9 +209,14 @@ export async function kill(name: ServiceName): Promise<'killed' | 'not-running'>
     } catch {
       process.kill(live.pid, 'SIGKILL');
     }
-    const deadline = Date.now() + 10_000;
-    while (procStartTime(live.pid) === live.startTime && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    // Gone means gone from /proc and its ports closed: a large JVM takes a moment to be torn
+    // down, and `up` refuses a port still held.
+    const deadline = Date.now() + 30_000;
+    const gone = async () =>
+      procStartTime(live.pid) !== live.startTime &&
+      (await Promise.all(svc.ports.map((p) => portOpen(p)))).every((open) => !open);
+    while (!(await gone()) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return 'killed';
   });

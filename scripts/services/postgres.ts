@@ -15,6 +15,7 @@ import {
   isRoot,
   log,
   port,
+  procCmdline,
   run,
   runOk,
   ServiceError,
@@ -130,6 +131,7 @@ export const postgres: ServiceDef = {
         { ...ids, cwd: '/' },
       );
     }
+    removeStalePostmasterPid();
     ensureDir(socketDir());
     if (ids.uid !== undefined) {
       fs.chownSync(socketDir(), ids.uid, ids.gid!);
@@ -225,4 +227,26 @@ function psqlAsApp(sql: string): ReturnType<typeof run> {
     timeoutMs: 10_000,
     env: { ...process.env, PGCONNECT_TIMEOUT: '3' },
   });
+}
+
+/**
+ * After a crash (SIGKILL, OOM kill, power loss) `postmaster.pid` stays behind. PostgreSQL itself
+ * refuses to start while the pid in it exists — and after a while that pid belongs to some other
+ * process (pids wrap), so it refuses for ever. The file is stale unless its pid is a postgres
+ * process on this very data directory: then it is removed (start-up recovery replays the WAL).
+ */
+function removeStalePostmasterPid(): void {
+  const file = path.join(pgData(), 'postmaster.pid');
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
+  } catch {
+    return; // no lock file: a clean stop
+  }
+  const cmdline = Number.isInteger(pid) && pid > 0 ? procCmdline(pid) : undefined;
+  if (cmdline?.includes('postgres') && cmdline.includes(pgData())) {
+    return; // a live postmaster of ours: let PostgreSQL refuse, and say so
+  }
+  log(`postgres: removing stale postmaster.pid (pid ${pid} is ${cmdline ? 'another process' : 'gone'})`);
+  fs.rmSync(file, { force: true });
 }
