@@ -2218,6 +2218,24 @@ export interface operations {
           };
         };
       };
+      /** @description Default Response */
+      507: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
     };
   };
   getHealthz: {
@@ -2293,6 +2311,10 @@ export interface operations {
             checks: {
               [key: string]: 'up' | 'down';
             };
+            /** @description Ops listener of a worker only: e.g. foreignStoreJobs, jobs left in the last 15 min for a worker with the batch’s store */
+            details?: {
+              [key: string]: number;
+            };
             /** @enum {string} */
             status: 'ready';
           };
@@ -2312,6 +2334,10 @@ export interface operations {
             /** @description Each configured dependency, up or down */
             checks: {
               [key: string]: 'up' | 'down';
+            };
+            /** @description Ops listener of a worker only: e.g. foreignStoreJobs, jobs left in the last 15 min for a worker with the batch’s store */
+            details?: {
+              [key: string]: number;
             };
             error: {
               code: string;
