@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { BatchCounts } from '../domain/batch.js';
 import { openContactParser } from '../parsing/openContactParser.js';
@@ -15,7 +15,7 @@ import {
 } from './batchJobSteps.js';
 import { createChunkWriter } from './chunkWriter.js';
 import { ForeignStoreError } from '../errors.js';
-import { failureMessage, isOutage, nextOutageTry, type OutageRetryPolicy } from './jobFailure.js';
+import { failureMessage, isOutage, waitOutOutage, type OutageRetryPolicy } from './jobFailure.js';
 import { leaveForOtherStore } from './storeCheck.js';
 
 export type { BatchProcessorDeps, JobOutcome } from './batchJobSteps.js';
@@ -138,39 +138,4 @@ async function recordFailure(
   await deps.batchRepository
     .markError(job.data.batchId, job.data.attempt, failureMessage(error))
     .catch((markError: unknown) => log.error({ err: markError }, 'could not record the failure'));
-}
-
-/**
- * A dependency is down: try again later (capped exponential backoff) without using an attempt,
- * until the outage has lasted longer than the window; then the batch ends in `error (retry
- * later)` and the job fails for good. When the queue itself is down the move fails and the
- * ordinary attempt accounting (or the stall check) takes over.
- */
-async function waitOutOutage(
-  deps: BatchProcessorDeps,
-  job: Job<ProcessBatchJobData>,
-  error: unknown,
-  log: Logger,
-  retry: { token: string | undefined; outageRetry: OutageRetryPolicy },
-): Promise<void> {
-  const next = nextOutageTry(job.data.outage, Date.now(), retry.outageRetry);
-  if (next === null) {
-    deps.metrics.jobs.inc({ outcome: 'error' });
-    log.warn({ err: error, outage: job.data.outage }, 'dependency outage outlasted the retry window');
-    const message = failureMessage(error);
-    await deps.batchRepository
-      .markError(job.data.batchId, job.data.attempt, message)
-      .catch((markError: unknown) => log.error({ err: markError }, 'could not record the failure'));
-    throw new UnrecoverableError(message);
-  }
-  try {
-    await job.updateData({ ...job.data, outage: next.outage });
-    await job.moveToDelayed(Date.now() + next.delayMs, retry.token);
-  } catch (moveError) {
-    log.warn({ err: moveError }, 'could not put the job back to wait out the outage');
-    return;
-  }
-  deps.metrics.jobs.inc({ outcome: 'retried' });
-  log.warn({ err: error, outage: next.outage, delayMs: next.delayMs }, 'dependency down; job will try again');
-  throw new DelayedError();
 }

@@ -1,4 +1,8 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
 import { DependencyUnavailableError, type Dependency } from '../errors.js';
+import type { ProcessBatchJobData } from '../queue/batchQueue.js';
+import type { BatchProcessorDeps } from './batchJobSteps.js';
 import { hasNetworkErrno, someInChain } from '../networkErrors.js';
 
 /** Shown on a batch whose file killed its worker `maxStalledCount` times. */
@@ -60,4 +64,39 @@ export function nextOutageTry(
     return null;
   }
   return { delayMs, outage: { since, tries } };
+}
+
+/**
+ * A dependency is down: try again later (capped exponential backoff) without using an attempt,
+ * until the outage has lasted longer than the window; then the batch ends in `error (retry
+ * later)` and the job fails for good. When the queue itself is down the move fails and the
+ * ordinary attempt accounting (or the stall check) takes over.
+ */
+export async function waitOutOutage(
+  deps: BatchProcessorDeps,
+  job: Job<ProcessBatchJobData>,
+  error: unknown,
+  log: Logger,
+  retry: { token: string | undefined; outageRetry: OutageRetryPolicy },
+): Promise<void> {
+  const next = nextOutageTry(job.data.outage, Date.now(), retry.outageRetry);
+  if (next === null) {
+    deps.metrics.jobs.inc({ outcome: 'error' });
+    log.warn({ err: error, outage: job.data.outage }, 'dependency outage outlasted the retry window');
+    const message = failureMessage(error);
+    await deps.batchRepository
+      .markError(job.data.batchId, job.data.attempt, message)
+      .catch((markError: unknown) => log.error({ err: markError }, 'could not record the failure'));
+    throw new UnrecoverableError(message);
+  }
+  try {
+    await job.updateData({ ...job.data, outage: next.outage });
+    await job.moveToDelayed(Date.now() + next.delayMs, retry.token);
+  } catch (moveError) {
+    log.warn({ err: moveError }, 'could not put the job back to wait out the outage');
+    return;
+  }
+  deps.metrics.jobs.inc({ outcome: 'retried' });
+  log.warn({ err: error, outage: next.outage, delayMs: next.delayMs }, 'dependency down; job will try again');
+  throw new DelayedError();
 }
