@@ -151,6 +151,8 @@ export async function buildComponents(
     const services = createServices({ config, logger, ...adapters, ...repositories });
     const eventHub = createEventHub({ reader: eventReaderRedis(config), control: adapters.redis, logger });
     closers.push(() => eventHub.close());
+    // Closed first (closers run in reverse): background clean-ups finish before the pools go.
+    closers.push(() => services.cleanup.drain());
     logger.info(
       { storage: adapters.storage.kind, records: adapters.records.kind, queue: config.queueName },
       'dependencies ready',
@@ -234,6 +236,7 @@ export function workerOptions(c: Components, options: { sweep?: boolean } = {}):
       maxUncompressedBytes: config.limits.maxUncompressedBytes,
       defaultPhoneRegion: config.worker.defaultPhoneRegion,
       maxStalledCount: config.worker.maxStalledCount,
+      outageRetry: { windowMs: config.worker.retryWindowMs, backoffMs: config.worker.backoffMs },
     },
     sweep:
       options.sweep === false

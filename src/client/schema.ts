@@ -2773,6 +2773,24 @@ export interface operations {
           };
         };
       };
+      /** @description Default Response */
+      507: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
     };
   };
   getHealthz: {
@@ -2848,6 +2866,10 @@ export interface operations {
             checks: {
               [key: string]: 'up' | 'down';
             };
+            /** @description Ops listener of a worker only: e.g. foreignStoreJobs, jobs left in the last 15 min for a worker with the batch’s store */
+            details?: {
+              [key: string]: number;
+            };
             /** @enum {string} */
             status: 'ready';
           };
@@ -2867,6 +2889,10 @@ export interface operations {
             /** @description Each configured dependency, up or down */
             checks: {
               [key: string]: 'up' | 'down';
+            };
+            /** @description Ops listener of a worker only: e.g. foreignStoreJobs, jobs left in the last 15 min for a worker with the batch’s store */
+            details?: {
+              [key: string]: number;
             };
             error: {
               code: string;

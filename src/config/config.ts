@@ -67,6 +67,8 @@ export interface Config {
     httpPort: number;
     attempts: number;
     backoffMs: number;
+    /** How long dependency outages are waited out before a batch ends in `error (retry later)`. */
+    retryWindowMs: number;
     defaultPhoneRegion: string;
     sweeperIntervalMs: number;
     sweeperGraceMs: number;
@@ -218,6 +220,7 @@ function assemble(e: Env, storage: Config['storage'], records: Config['records']
       httpPort: e.WORKER_HTTP_PORT,
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,
+      retryWindowMs: e.JOB_RETRY_WINDOW_MS,
       defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
       sweeperIntervalMs: e.SWEEPER_INTERVAL_MS,
       sweeperGraceMs: e.SWEEPER_GRACE_MS,

@@ -146,6 +146,9 @@ export const envSchema = z.object({
   WORKER_HTTP_PORT: int(0, 65535).default(3001),
   JOB_ATTEMPTS: int(1, 20).default(5),
   JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
+  // How long a dependency outage (database, queue, storage, records store down) is waited out
+  // before a batch ends in `error (retry later)`; bad files fail at once whatever this is.
+  JOB_RETRY_WINDOW_MS: int(1_000, 24 * 3_600_000).default(15 * 60_000),
   DEFAULT_PHONE_REGION: z
     .string()
     .regex(/^[A-Z]{2}$/, { message: 'must be a two-letter ISO country code, e.g. US' })

@@ -1,4 +1,5 @@
 import type { ColumnMapping, FileFormat } from '../parsing/types.js';
+import type { StoreIdentity } from '../storage/fileStorage.js';
 
 export const BATCH_STATUSES = ['uploaded', 'parsing', 'parsed', 'loaded', 'error'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
@@ -12,6 +13,8 @@ export interface Batch {
   fileFormat: FileFormat;
   mimeType: string | null;
   storageKey: string;
+  /** The store holding the file; null for batches uploaded before stores were recorded. */
+  store: StoreIdentity | null;
   sha256: string;
   idempotencyKey: string | null;
   /** The uploader's header -> field mapping, used instead of the synonyms; null: synonyms. */

@@ -71,7 +71,7 @@ export function publishingDeletionRepository(
     deleteWithCleanup: async (id: string, userId: string) => {
       const deleted = await inner.deleteWithCleanup(id, userId);
       if (deleted) {
-        await publisher.publish(userId, batchDeleted(deleted.id));
+        await publisher.publish(userId, batchDeleted(deleted.batchId));
       }
       return deleted;
     },

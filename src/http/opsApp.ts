@@ -17,7 +17,11 @@ export async function buildOpsApp(deps: {
   const loggerInstance: FastifyBaseLogger = deps.logger;
   // Probes and scrapes every few seconds would drown the log; failures still log as errors.
   const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
-  await app.register(healthRoutes, { readiness: deps.readiness });
+  const { foreignStoreRecent } = deps.metrics;
+  await app.register(healthRoutes, {
+    readiness: deps.readiness,
+    details: () => ({ foreignStoreJobs: foreignStoreRecent.count() }),
+  });
   const { registry } = deps.metrics;
   app.get('/metrics', async (_request, reply) =>
     reply

@@ -8,6 +8,10 @@ export const PROCESS_BATCH_JOB = 'process-batch';
 export interface ProcessBatchJobData {
   batchId: string;
   attempt: number;
+  /** Set by the worker while a dependency is down (src/worker/jobFailure.ts): when it began, tries since. */
+  outage?: { since: number; tries: number };
+  /** Times workers without the batch's store left this job for another (src/worker/storeCheck.ts). */
+  foreignDeferrals?: number;
 }
 
 export interface QueueOptions {

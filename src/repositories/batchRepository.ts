@@ -2,6 +2,7 @@ import type { Batch, BatchCounts, BatchStats, BatchStatus } from '../domain/batc
 import { guardedQuery, type PgPool } from '../db/postgres.js';
 import { IdempotencyKeyTakenError } from '../errors.js';
 import type { ColumnMapping, FileFormat } from '../parsing/types.js';
+import type { StoreIdentity } from '../storage/fileStorage.js';
 
 export type NewBatch = Pick<
   Batch,
@@ -14,7 +15,12 @@ export type NewBatch = Pick<
   | 'mimeType'
   | 'storageKey'
   | 'sha256'
-> & { idempotencyKey: string | null; mapping?: ColumnMapping | null; phoneRegion?: string | null };
+> & {
+  idempotencyKey: string | null;
+  mapping?: ColumnMapping | null;
+  phoneRegion?: string | null;
+  store: StoreIdentity;
+};
 
 interface BatchRow {
   id: string;
@@ -25,6 +31,8 @@ interface BatchRow {
   file_format: FileFormat;
   mime_type: string | null;
   storage_key: string;
+  storage_backend: StoreIdentity['backend'] | null;
+  storage_store: string | null;
   sha256: string;
   idempotency_key: string | null;
   column_mapping: ColumnMapping | null;
@@ -50,6 +58,10 @@ function toBatch(row: BatchRow): Batch {
     fileFormat: row.file_format,
     mimeType: row.mime_type,
     storageKey: row.storage_key,
+    store:
+      row.storage_backend === null || row.storage_store === null
+        ? null
+        : { backend: row.storage_backend, store: row.storage_store },
     sha256: row.sha256,
     idempotencyKey: row.idempotency_key,
     mapping: row.column_mapping,
@@ -81,8 +93,9 @@ export function createBatchRepository(pool: PgPool) {
       try {
         const row = await one(
           `INSERT INTO batches (id, user_id, user_email, file_name, file_size, file_format, mime_type,
-                                storage_key, sha256, idempotency_key, column_mapping, phone_region)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
+                                storage_key, sha256, idempotency_key, column_mapping, phone_region,
+                                storage_backend, storage_store)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
           [
             batch.id,
             batch.userId,
@@ -96,6 +109,8 @@ export function createBatchRepository(pool: PgPool) {
             batch.idempotencyKey,
             batch.mapping ? JSON.stringify(batch.mapping) : null,
             batch.phoneRegion ?? null,
+            batch.store.backend,
+            batch.store.store,
           ],
         );
         if (!row) {

@@ -134,6 +134,7 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
           idempotencyKey,
           mapping: options.mapping,
           phoneRegion: options.phoneRegion,
+          store: storage.identity(),
         });
       } catch (error) {
         await storage.delete(stored.storageKey).catch((cleanupError: unknown) => {

@@ -1,21 +1,55 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  type Dirent,
+} from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DependencyUnavailableError, NotFoundError } from '../errors.js';
+import { localStorageFailure } from './localErrors.js';
 import { assertSafeKey } from './storageKey.js';
-import type { FileStorage, StoredObject } from './fileStorage.js';
+import type { FileStorage, StoreIdentity, StoredObject } from './fileStorage.js';
 
 /** Uploads hold personal data: readable by the service's own user only. */
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 const TEMP_PREFIX = '.tmp-';
+/** At the root, outside `batches/`: never listed, never swept. */
+const STORE_ID_FILE = '.batchport-store-id';
+
+/**
+ * The root's identity, kept in a file inside it: the same disk keeps its id across restarts and
+ * hosts, another disk (even mounted at the same path) has another. Read once per process, so
+ * the synchronous calls happen once, at the first upload or job.
+ */
+function readOrCreateStoreId(root: string): string {
+  const file = join(root, STORE_ID_FILE);
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(root, { recursive: true, mode: DIR_MODE });
+    try {
+      writeFileSync(file, `${randomUUID()}\n`, { flag: 'wx', mode: FILE_MODE });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw error;
+      }
+    }
+    // Read back: when two processes create it at once, the one that won the `wx` decides.
+    return readFileSync(file, 'utf8').trim();
+  }
+}
 
 /** Local-disk storage for development and single-host installs; keys map to paths under rootDir. */
 export function createLocalStorage(rootDir: string): FileStorage {
   const root = resolve(rootDir);
+  let identity: StoreIdentity | undefined;
 
   function pathFor(key: string): string {
     assertSafeKey(key);
@@ -53,20 +87,26 @@ export function createLocalStorage(rootDir: string): FileStorage {
   return {
     kind: 'local',
 
+    identity() {
+      identity ??= { backend: 'local', store: readOrCreateStoreId(root) };
+      return identity;
+    },
+
     async put(key, body: Readable) {
       const target = pathFor(key);
       const dir = dirname(target);
-      await mkdir(dir, { recursive: true, mode: DIR_MODE });
       // Write to a temp name, fsync, then rename: a crash never leaves a half file under the key.
       const temp = join(dir, `${TEMP_PREFIX}${randomUUID()}`);
       try {
+        await mkdir(dir, { recursive: true, mode: DIR_MODE });
         await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: FILE_MODE }));
         await fsyncPath(temp);
         await rename(temp, target);
         await fsyncPath(dir);
       } catch (error) {
         await rm(temp, { force: true });
-        throw error;
+        // A full disk is the client's 507, not a 500 (src/storage/localErrors.ts).
+        throw localStorageFailure(error, 'storing an upload') ?? error;
       }
     },
 

@@ -150,6 +150,8 @@ export function createS3Storage(options: S3StorageOptions): FileStorage {
   return {
     kind: 's3',
 
+    identity: () => ({ backend: 'seaweedfs', store: Bucket }),
+
     async put(key, body, putOptions) {
       assertSafeKey(key);
       const release = await putSlot();

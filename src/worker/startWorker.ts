@@ -35,16 +35,20 @@ export function startWorker(options: WorkerRoleOptions): RunningWorker {
   const threads = options.parseThreads ?? 0;
   const pool = threads > 0 ? createParsePool(threads) : undefined;
   const processor = createBatchProcessor(options.processor, { ...settings, openParser: pool?.open });
-  const worker = new Worker<ProcessBatchJobData, JobOutcome>(queue.name, (job) => processor.process(job), {
-    connection: workerRedisOptions(queue.redis),
-    concurrency: queue.concurrency,
-    // A killed worker's job is picked up again after the lock expires (a "stall"). The processor
-    // ends the batch in `error` on the pickup after the maxStalledCount-th stall, before reading
-    // the file again; BullMQ's own limit (one stall later) is the fallback handled below.
-    maxStalledCount: settings.maxStalledCount,
-    lockDuration: queue.lockDurationMs,
-    stalledInterval: queue.lockDurationMs,
-  });
+  const worker = new Worker<ProcessBatchJobData, JobOutcome>(
+    queue.name,
+    (job, token) => processor.process(job, token),
+    {
+      connection: workerRedisOptions(queue.redis),
+      concurrency: queue.concurrency,
+      // A killed worker's job is picked up again after the lock expires (a "stall"). The processor
+      // ends the batch in `error` on the pickup after the maxStalledCount-th stall, before reading
+      // the file again; BullMQ's own limit (one stall later) is the fallback handled below.
+      maxStalledCount: settings.maxStalledCount,
+      lockDuration: queue.lockDurationMs,
+      stalledInterval: queue.lockDurationMs,
+    },
+  );
   worker.on('error', (error) => logger.warn({ err: error }, 'worker connection error'));
   // Fallback: a worker died again while the processor was refusing the file, so BullMQ failed
   // the job itself without calling the processor. Recognised by its stall count, not its text.

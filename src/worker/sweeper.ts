@@ -11,7 +11,7 @@ import type { FileStorage } from '../storage/fileStorage.js';
 export interface SweeperDeps {
   batchRepository: Pick<BatchRepository, 'findStale' | 'existingStorageKeys'>;
   batchDeletionRepository: Pick<BatchDeletionRepository, 'pending'>;
-  storage: Pick<FileStorage, 'list' | 'delete' | 'removeStaleTemp'>;
+  storage: Pick<FileStorage, 'list' | 'delete' | 'removeStaleTemp' | 'identity'>;
   queue: Pick<BatchQueue, 'hasLiveJob' | 'enqueueBatch' | 'depth'>;
   cleanup: BatchCleanupService;
   metrics: Metrics;
@@ -71,8 +71,9 @@ export function createSweeper(deps: SweeperDeps, settings: SweeperSettings) {
 
   async function finishDeletions(): Promise<number> {
     let finished = 0;
-    for (const pending of await batchDeletionRepository.pending(BATCH_LIMIT, keyPrefix)) {
-      if (await cleanup.cleanup(pending.batchId, pending.storageKey)) {
+    const owed = await batchDeletionRepository.pending(BATCH_LIMIT, keyPrefix, storage.identity());
+    for (const pending of owed) {
+      if (await cleanup.cleanup(pending)) {
         finished += 1;
         metrics.sweeperActions.inc({ action: 'cleanup_finished' });
       }

@@ -104,6 +104,8 @@ export const uploadController: FastifyPluginAsyncTypebox<UploadControllerOptions
           409: ErrorResponse,
           413: ErrorResponse,
           ...API_ERRORS,
+          // Local storage out of space (code storage_full); nothing of the upload is kept.
+          507: ErrorResponse,
         },
       },
     },

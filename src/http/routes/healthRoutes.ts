@@ -6,6 +6,8 @@ export type ReadinessCheck = () => Promise<void>;
 
 export interface HealthRoutesOptions {
   readiness: Record<string, ReadinessCheck>;
+  /** Counters an operator should see next to the checks (the worker's ops listener only). */
+  details?: () => Record<string, number>;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -13,9 +15,15 @@ const CHECK_TIMEOUT_MS = 2_000;
 const Checks = Type.Record(Type.String(), Type.Union([Type.Literal('up'), Type.Literal('down')]), {
   description: 'Each configured dependency, up or down',
 });
-const ReadyResponse = Type.Object({ status: Type.Literal('ready'), checks: Checks });
+const Details = Type.Optional(
+  Type.Record(Type.String(), Type.Integer(), {
+    description:
+      'Ops listener of a worker only: e.g. foreignStoreJobs, jobs left in the last 15 min for a worker with the batch’s store',
+  }),
+);
+const ReadyResponse = Type.Object({ status: Type.Literal('ready'), checks: Checks, details: Details });
 const NotReadyResponse = Type.Composite([
-  Type.Object({ status: Type.Literal('unavailable'), checks: Checks }),
+  Type.Object({ status: Type.Literal('unavailable'), checks: Checks, details: Details }),
   ErrorResponse,
 ]);
 
@@ -48,6 +56,7 @@ async function runCheck(check: ReadinessCheck): Promise<string | null> {
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, opts) => {
   const { readiness } = opts;
+  const details = () => (opts.details ? { details: opts.details() } : {});
 
   app.get(
     '/healthz',
@@ -89,11 +98,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         );
       }
       if (down.length === 0) {
-        return { status: 'ready' as const, checks };
+        return { status: 'ready' as const, checks, ...details() };
       }
       return reply.status(503).send({
         status: 'unavailable' as const,
         checks,
+        ...details(),
         ...errorBody(request.id, 'dependency_unavailable', `not ready: ${down.join(', ')} down`),
       });
     },

@@ -126,8 +126,9 @@ describe.each([
 
     const del = await api(stack, `/api/batches/${id}`, { method: 'DELETE', token: user.token });
     expect(del.status).toBe(204);
-    expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(false);
-    expect(await countRecords(stack.deps.records, id)).toEqual({ records: 0, invalidRows: 0 });
+    // The file and records go in the background, right after the answer.
+    await expect.poll(() => storedFileExists(stack.deps.storage, row!.storageKey)).toBe(false);
+    await expect.poll(() => countRecords(stack.deps.records, id)).toEqual({ records: 0, invalidRows: 0 });
     expect(await stack.deps.batchRepository.findById(id)).toBeNull();
     const again = await api(stack, `/api/batches/${id}`, { method: 'DELETE', token: user.token });
     expect(again.status).toBe(404);

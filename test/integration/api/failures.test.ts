@@ -164,10 +164,13 @@ describe('delete removes a queued job, and the sweeper removes orphans', () => {
       headers: { authorization: `Bearer ${user.token}` },
     });
     expect(del.status).toBe(204);
+    // The clean-up runs in the background, right after the answer, and to the end: nothing is
+    // left for the sweeper.
+    const owed = async () =>
+      (await stack.deps.pool.query('SELECT 1 FROM batch_deletions WHERE batch_id = $1', [id])).rows.length;
+    await expect.poll(owed).toBe(0);
     expect(await stack.jobs.getJob(id)).toBeUndefined();
     expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(false);
-    const owed = await stack.deps.pool.query('SELECT 1 FROM batch_deletions WHERE batch_id = $1', [id]);
-    expect(owed.rows).toHaveLength(0); // the cleanup ran to the end, nothing left for the sweeper
   });
 
   it('reaches every orphan across rounds when a round scans only part of the store', async () => {

@@ -273,6 +273,7 @@ describe('live batch events across API instances and the worker', () => {
       storageKey,
       sha256: createHash('sha256').update(content).digest('hex'),
       idempotencyKey: null,
+      store: a.deps.storage.identity(),
     });
     const deadRedis = createProducerRedis({ host: '127.0.0.1', port: 1, password: undefined });
     const metrics = createMetrics('worker');

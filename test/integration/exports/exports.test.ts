@@ -133,6 +133,7 @@ describe.each(['postgres', 'cassandra'] as const)('records export of a %s batch'
       storageKey: `uploads/${id}`,
       sha256: 'a'.repeat(64),
       idempotencyKey: null,
+      store: deps.storage.identity(),
     });
     const store = deps.records;
     const batches = deps.batchDeletionRepository;

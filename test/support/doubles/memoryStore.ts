@@ -46,6 +46,7 @@ export function createMemoryStore() {
       fileFormat: 'csv',
       mimeType: 'text/csv',
       storageKey: `uploads/${id}`,
+      store: null,
       sha256: 'a'.repeat(64),
       idempotencyKey: null,
       status: 'uploaded',
@@ -119,7 +120,7 @@ export function createMemoryStore() {
           return null;
         }
         batches.delete(id);
-        return { id, storageKey: batch.storageKey };
+        return { batchId: id, storageKey: batch.storageKey, store: batch.store, attempts: 0 };
       },
     },
   );
@@ -153,19 +154,24 @@ export function createMemoryStore() {
       files.set(key, Buffer.concat(chunks));
     },
     delete: async (key: string) => void files.delete(key),
+    identity: () => ({ backend: 'local' as const, store: 'memory' }),
   });
 
   const queue = strictDouble<ServiceDeps['queue']>('queue', {
     enqueueBatch: async (batchId, attempt) => void enqueued.push({ batchId, attempt }),
   });
 
+  const removeOwned = ({ batchId, storageKey }: { batchId: string; storageKey: string }) => {
+    files.delete(storageKey);
+    records.delete(batchId);
+    invalidRows.delete(batchId);
+  };
   const cleanup = strictDouble<ServiceDeps['cleanup']>('cleanup', {
-    cleanup: async (batchId, storageKey) => {
-      files.delete(storageKey);
-      records.delete(batchId);
-      invalidRows.delete(batchId);
+    cleanup: async (deletion) => {
+      removeOwned(deletion);
       return true;
     },
+    inBackground: (deletion) => removeOwned(deletion),
   });
 
   return {

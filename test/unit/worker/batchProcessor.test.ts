@@ -30,6 +30,7 @@ function fakes(
     fileFormat: format,
     mimeType: null,
     storageKey: 'batches/u@example.com/x',
+    store: null,
     sha256: '0'.repeat(64),
     idempotencyKey: null,
     status: 'uploaded',
@@ -104,6 +105,7 @@ function fakes(
   } as unknown as BatchRepository;
   const storage = {
     get: () => Promise.resolve(Readable.from([Buffer.from(content)])),
+    identity: () => ({ backend: 'local', store: 'unit' }),
   } as unknown as FileStorage;
   const records = {
     writeRecords: (_id: string, rs: readonly ContactRecord[]) => {
@@ -232,6 +234,7 @@ describe('batchProcessor with a missing stored file', () => {
         batchRepository: f.repo,
         storage: {
           get: () => Promise.reject(new NotFoundError('stored file not found')),
+          identity: () => ({ backend: 'local', store: 'unit' }),
         },
         records: f.records,
         metrics: createMetrics('worker'),
