@@ -8,6 +8,7 @@ import requestIdHeader from './plugins/requestIdHeader.js';
 import requestMetrics from './plugins/requestMetrics.js';
 import securityHeaders from './plugins/securityHeaders.js';
 import slowBodyTimeout from './plugins/slowBodyTimeout.js';
+import webApp, { DEFAULT_WEB_ROOT } from './plugins/webApp.js';
 import { apiRoutes, type ApiRoutesOptions } from './routes/apiRoutes.js';
 import { healthRoutes, type ReadinessCheck } from './routes/healthRoutes.js';
 import { serverOptions } from './serverOptions.js';
@@ -20,6 +21,8 @@ export interface AppOptions extends ApiRoutesOptions {
   requestTimeoutMs?: number | undefined;
   /** Proxies whose X-Forwarded-For gives the client address (TRUST_PROXY); default none. */
   trustProxy?: string[] | undefined;
+  /** The folder holding the built web page; default dist/web (npm run build). */
+  webRoot?: string | undefined;
 }
 /** The former name of AppOptions. */
 export type AppDeps = AppOptions;
@@ -43,5 +46,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(openApi);
   await app.register(healthRoutes, { readiness: opts.readiness });
   await app.register(apiRoutes, { ...opts, prefix: '/api' });
+  await app.register(webApp, {
+    root: opts.webRoot ?? DEFAULT_WEB_ROOT,
+    maxFileSize: opts.limits.maxFileSize,
+  });
   return app;
 }
