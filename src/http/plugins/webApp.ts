@@ -45,7 +45,7 @@ const webApp: FastifyPluginAsync<WebAppOptions> = async (app, { root, maxFileSiz
     return payload;
   });
   // The page reads the limits from here rather than a copy of its own: one source of truth.
-  app.get('/web-config.json', { schema: { hide: true } }, async () => ({
+  app.get('/web-config.json', { schema: { hide: true } }, () => ({
     maxFileSize,
     allowedExtensions: ALLOWED_EXTENSIONS,
   }));
