@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Failed, Loading } from './components/States.js';
-import { LiveProvider } from './live/LiveContext.js';
+import { LiveIndicator, LiveProvider } from './live/LiveContext.js';
 import { BatchDetail } from './pages/BatchDetail.js';
 import { Batches } from './pages/Batches.js';
 import { Recent } from './pages/Recent.js';
@@ -122,6 +122,7 @@ export function App() {
           <SignIn onSignedIn={signIn} />
         ) : (
           <LiveProvider token={token}>
+            <LiveIndicator />
             <Page route={route} token={token} />
           </LiveProvider>
         )}

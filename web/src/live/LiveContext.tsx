@@ -37,6 +37,16 @@ export function LiveProvider({ token, children }: { token: string; children: Com
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 
+/** Says whether changes arrive live, so nobody wonders why a status does not move. */
+export function LiveIndicator() {
+  const { live } = useContext(LiveContext);
+  return (
+    <p class={live ? 'live on' : 'live'} role="status" data-testid="live">
+      {live ? 'Live updates on' : 'Live updates paused (checking every few seconds)'}
+    </p>
+  );
+}
+
 // Polling fallback: slow enough that a page left open never reaches the rate limit.
 export const POLL_MS = 5_000;
 
