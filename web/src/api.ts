@@ -7,6 +7,8 @@ type Json<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends
   : never;
 
 export type Batch = Json<'/api/batches/{id}', 'get'>;
+export type UploadAnswer =
+  paths['/api/batches/upload']['post']['responses'][201]['content']['application/json'];
 export type BatchStatus = Batch['status'];
 export type BatchList = Json<'/api/batches', 'get'>;
 export type Stats = Json<'/api/batches/stats', 'get'>;

@@ -6,7 +6,13 @@ import { useLive } from '../live/LiveContext.js';
 import { PreviewPanel } from '../upload/PreviewPanel.js';
 import { requestPreview, type Mapping, type Preview } from '../upload/preview.js';
 import { defaultRegion, REGIONS, regionName } from '../upload/regions.js';
-import { createUppy, setMapping, type BatchportUppy, type WebConfig } from '../upload/uppy.js';
+import {
+  createUppy,
+  keepFileListRole,
+  setMapping,
+  type BatchportUppy,
+  type WebConfig,
+} from '../upload/uppy.js';
 
 type PreviewState =
   | { state: 'none' }
@@ -14,7 +20,37 @@ type PreviewState =
   | { state: 'failed'; fileId: string; fileName: string; message: string }
   | { state: 'ready'; fileId: string; fileName: string; preview: Preview };
 
-function UploadedList({ batches }: { batches: Batch[] }) {
+const EARLY_EVENTS_KEPT = 50;
+
+/** A batch this tab uploaded, as far as the page knows: the upload's answer, then its events. */
+type Uploaded = Pick<Batch, 'id' | 'fileName' | 'status' | 'progress'>;
+
+interface Refusal {
+  fileId: string;
+  fileName: string;
+  message: string;
+}
+
+/** Uppy tucks a file's error behind a "?" tooltip; the API's reason deserves plain sight. */
+function Refusals({ refusals }: { refusals: Refusal[] }) {
+  if (refusals.length === 0) {
+    return null;
+  }
+  return (
+    <div role="alert" class="failed" data-testid="refusals">
+      <p>Not uploaded:</p>
+      <ul>
+        {refusals.map((r) => (
+          <li key={r.fileId}>
+            <strong>{r.fileName}</strong>: {r.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function UploadedList({ batches }: { batches: Uploaded[] }) {
   if (batches.length === 0) {
     return null;
   }
@@ -66,7 +102,9 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
   const dashboard = useRef<HTMLDivElement>(null);
   const [uppy, setUppy] = useState<BatchportUppy | null>(null);
   const [region, setRegion] = useState(defaultRegion);
-  const [uploaded, setUploaded] = useState<Batch[]>([]);
+  const [uploaded, setUploaded] = useState<Uploaded[]>([]);
+  const early = useRef(new Map<string, Uploaded>());
+  const [refusals, setRefusals] = useState<Refusal[]>([]);
   const { preview, setTarget } = usePreview(token, uppy, region);
 
   useEffect(() => {
@@ -75,21 +113,54 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
     }
     const instance = createUppy(token, config, dashboard.current, defaultRegion());
     instance.on('file-added', (file) => setTarget({ fileId: file.id }));
-    instance.on('file-removed', (file) => setTarget((t) => (t?.fileId === file.id ? null : t)));
-    instance.on('upload-success', (_file, response) => {
-      const batch = response.body;
-      if (batch) {
+    const settle = (fileId: string) => setRefusals((list) => list.filter((r) => r.fileId !== fileId));
+    instance.on('file-removed', (file) => {
+      settle(file.id);
+      setTarget((t) => (t?.fileId === file.id ? null : t));
+    });
+    instance.on('upload-retry', (file) => settle(file.id));
+    instance.on('upload-error', (file, error) => {
+      if (file) {
+        const refusal = { fileId: file.id, fileName: file.name ?? '', message: error.message };
+        setRefusals((list) => [...list.filter((r) => r.fileId !== file.id), refusal]);
+      }
+    });
+    instance.on('upload-success', (file, response) => {
+      const answer = response.body;
+      if (answer) {
+        // A small file may be processed before its upload's answer arrives: start from its last event.
+        const seen = early.current.get(answer.id);
+        early.current.delete(answer.id);
+        const batch = {
+          id: answer.id,
+          status: answer.status,
+          fileName: file?.name ?? '',
+          progress: 0,
+          ...seen,
+        };
         setUploaded((list) => [batch, ...list.filter((b) => b.id !== batch.id)]);
       }
     });
     setUppy(instance);
-    return () => instance.destroy();
+    const stopFixing = keepFileListRole(dashboard.current);
+    return () => {
+      stopFixing();
+      instance.destroy();
+    };
   }, [token, config, setTarget]);
 
   useEffect(() => uppy?.setMeta({ phoneRegion: region }), [uppy, region]);
 
-  const merge = (change: Partial<Batch> & { id: string }) =>
+  const merge = (change: Partial<Uploaded> & { id: string }) =>
     setUploaded((list) => list.map((b) => (b.id === change.id ? { ...b, ...change } : b)));
+  const remember = (change: Uploaded) => {
+    early.current.delete(change.id);
+    early.current.set(change.id, change);
+    // Only batches whose upload answer is still on its way matter; keep the newest few.
+    if (early.current.size > EARLY_EVENTS_KEPT) {
+      early.current.delete(early.current.keys().next().value ?? '');
+    }
+  };
   const poll = () =>
     uploaded
       .filter((batch) => isActive(batch.status))
@@ -102,8 +173,9 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
   useLive(
     (event) => {
       if (event.kind === 'batch') {
-        const { fileName: _name, ...change } = event.batch;
-        merge(change);
+        const { fileName, id, status, progress } = event.batch;
+        remember({ fileName, id, status, progress });
+        merge({ id, status, progress });
       }
     },
     poll,
@@ -130,6 +202,7 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
         </select>
       </div>
       <div ref={dashboard} class="dashboard" />
+      <Refusals refusals={refusals} />
       <section aria-labelledby="preview-title">
         <h2 id="preview-title">Preview and mapping</h2>
         {preview.state === 'none' && (

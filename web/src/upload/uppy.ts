@@ -2,7 +2,7 @@ import Uppy, { type Body, type Meta } from '@uppy/core';
 import Dashboard from '@uppy/dashboard';
 import XHRUpload from '@uppy/xhr-upload';
 import { authHeader, messageOf } from '../api.js';
-import type { Batch } from '../api.js';
+import type { UploadAnswer } from '../api.js';
 import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
 
@@ -10,7 +10,7 @@ export interface UploadMeta extends Meta {
   phoneRegion: string;
   mapping?: string;
 }
-export type BatchportUppy = Uppy<UploadMeta, Batch & Body>;
+export type BatchportUppy = Uppy<UploadMeta, UploadAnswer & Body>;
 
 export interface WebConfig {
   maxFileSize: number;
@@ -44,7 +44,7 @@ export function createUppy(
   target: HTMLElement,
   phoneRegion: string,
 ): BatchportUppy {
-  const uppy: BatchportUppy = new Uppy<UploadMeta, Batch & Body>({
+  const uppy: BatchportUppy = new Uppy<UploadMeta, UploadAnswer & Body>({
     meta: { phoneRegion },
     restrictions: { maxFileSize: config.maxFileSize, allowedFileTypes: config.allowedExtensions },
     autoProceed: false,
@@ -84,4 +84,19 @@ export function setMapping(uppy: BatchportUppy, fileId: string, mapping: string 
       allowedMetaFields: mapping === undefined ? ['phoneRegion'] : ['phoneRegion', 'mapping'],
     },
   });
+}
+
+/**
+ * Uppy's Dashboard (6.0) marks each file `role="listitem"`, but with a single file it drops the
+ * `role="list"` of their container, which axe rightly reports as critical. Until that is fixed
+ * upstream, give the container its role back whenever the Dashboard redraws. Returns a stop function.
+ */
+export function keepFileListRole(target: HTMLElement): () => void {
+  const fix = () =>
+    target
+      .querySelectorAll('.uppy-Dashboard-files:not([role])')
+      .forEach((el) => el.setAttribute('role', 'list'));
+  const observer = new MutationObserver(fix);
+  observer.observe(target, { childList: true, subtree: true });
+  return () => observer.disconnect();
 }
