@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { pino } from 'pino';
 import * as prettier from 'prettier';
+import type { BatchEventSource } from '../src/events/eventHub.js';
 import { buildApp, type AppDeps } from '../src/http/app.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import type { AuthService } from '../src/services/authService.js';
@@ -43,6 +44,7 @@ function inertDeps(): { deps: AppDeps; close: () => void } {
       uploadRateLimitPerMinute: 10,
       authFailureLimitPerMinute: 10,
     },
+    events: { source: {} as BatchEventSource, heartbeatMs: 15_000, maxStreams: 1, maxStreamsPerUser: 1 },
   };
   return { deps, close: () => redis.disconnect() };
 }

@@ -518,6 +518,32 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/batches/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Live changes of your batches (Server-Sent Events)
+     * @description Server-Sent Events: the caller's own batch changes, live, from every API process and worker.
+     *     The stream starts with `retry: 3000`. Events:
+     *     - `batch` (`id:` the stream entry id): `data` is the JSON that GET /api/batches/{id}/status answers (`id, status, progress, rowsRead, recordsLoaded, invalidRows, errorMessage?`) plus `fileName` and `updatedAt`; sent when a batch is created, changes status, makes progress (at the worker's progress interval, never per row) or is retried.
+     *     - `deleted` (`id:` the entry id): `data` is `{ "id": "<batch id>" }`.
+     *     - `reset` (no id): `data` is `{}`; the `Last-Event-ID` sent could not be resumed from (malformed, or older than the ~500 entries kept per user): refetch the lists.
+     *     - `: ping` comment lines every 15 s (EVENTS_HEARTBEAT_MS) keep the connection alive.
+     *     Send `Last-Event-ID` when reconnecting to get exactly the events missed. Authenticate with the Authorization header (use a fetch-based client; the token never goes in the URL). Too many open streams: 429 for one user, 503 for the server.
+     */
+    get: operations['streamBatchEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/batches/recent': {
     parameters: {
       query?: never;
@@ -1711,6 +1737,193 @@ export interface operations {
         };
         content: {
           'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+    };
+  };
+  streamBatchEvents: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The `id:` of the last event received, to resume after it */
+        'last-event-id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An endless text/event-stream (see the description for its events) */
+      200: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/event-stream': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          /** @description Bearer challenge (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/event-stream': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/event-stream': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/event-stream': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      500: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/event-stream': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/event-stream': {
             error: {
               code: string;
               details?: unknown;

@@ -43,7 +43,10 @@ export interface Config {
     audience: string | undefined;
     maxAgeSeconds: number;
     clockSkewSeconds: number;
+    /** POST /api/dev/token exists: the development secret, outside production. */
+    devSignIn: boolean;
   };
+  events: { heartbeatMs: number; maxStreams: number; maxStreamsPerUser: number };
   limits: {
     maxFileSize: number;
     maxRowsPerBatch: number;
@@ -190,6 +193,12 @@ function assemble(e: Env, storage: Config['storage'], records: Config['records']
       audience: e.JWT_AUDIENCE,
       maxAgeSeconds: e.JWT_MAX_AGE,
       clockSkewSeconds: e.JWT_CLOCK_SKEW,
+      devSignIn: e.NODE_ENV !== 'production' && (e.JWT_SECRET?.startsWith(KNOWN_DEV_SECRET_PREFIX) ?? false),
+    },
+    events: {
+      heartbeatMs: e.EVENTS_HEARTBEAT_MS,
+      maxStreams: e.EVENTS_MAX_STREAMS,
+      maxStreamsPerUser: e.EVENTS_MAX_STREAMS_PER_USER,
     },
     limits: {
       maxFileSize: e.MAX_FILE_SIZE,

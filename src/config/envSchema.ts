@@ -126,6 +126,13 @@ export const envSchema = z.object({
   // Failed authentications per client address and minute before 429 (counted before auth).
   AUTH_FAILURE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
 
+  // Live events (GET /api/batches/events)
+  // Time between `: ping` comments on an open stream; below the proxies' idle timeouts.
+  EVENTS_HEARTBEAT_MS: int(100, 300_000).default(15_000),
+  // Open streams per API process, and per user in one process (a page opens one per tab).
+  EVENTS_MAX_STREAMS: int(1, 100_000).default(1_000),
+  EVENTS_MAX_STREAMS_PER_USER: int(1, 1_000).default(10),
+
   // Worker
   WORKER_CONCURRENCY: int(1, 32).default(2),
   WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),

@@ -8,6 +8,7 @@ import requestIdHeader from './plugins/requestIdHeader.js';
 import requestMetrics from './plugins/requestMetrics.js';
 import securityHeaders from './plugins/securityHeaders.js';
 import slowBodyTimeout from './plugins/slowBodyTimeout.js';
+import { devTokenController, type DevTokenOptions } from './controllers/devTokenController.js';
 import webApp, { DEFAULT_WEB_ROOT } from './plugins/webApp.js';
 import { apiRoutes, type ApiRoutesOptions } from './routes/apiRoutes.js';
 import { healthRoutes, type ReadinessCheck } from './routes/healthRoutes.js';
@@ -21,6 +22,8 @@ export interface AppOptions extends ApiRoutesOptions {
   requestTimeoutMs?: number | undefined;
   /** Proxies whose X-Forwarded-For gives the client address (TRUST_PROXY); default none. */
   trustProxy?: string[] | undefined;
+  /** POST /api/dev/token, only when the development secret is in use (never in production). */
+  devToken?: Omit<DevTokenOptions, 'redis' | 'limitPerMinute'> | undefined;
   /** The folder holding the built web page; default dist/web (npm run build). */
   webRoot?: string | undefined;
 }
@@ -45,6 +48,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(securityHeaders);
   await app.register(openApi);
   await app.register(healthRoutes, { readiness: opts.readiness });
+  if (opts.devToken) {
+    // Beside the authenticated scope, not in it: its callers have no token yet.
+    const limits = { limitPerMinute: opts.limits.rateLimitPerMinute, redis: opts.rateLimitRedis };
+    await app.register(devTokenController, { ...opts.devToken, ...limits, prefix: '/api/dev' });
+  }
   await app.register(apiRoutes, { ...opts, prefix: '/api' });
   await app.register(webApp, {
     root: opts.webRoot ?? DEFAULT_WEB_ROOT,

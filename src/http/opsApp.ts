@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import { healthRoutes, type ReadinessCheck } from './routes/healthRoutes.js';
@@ -15,7 +15,8 @@ export async function buildOpsApp(deps: {
 }): Promise<FastifyInstance> {
   // Typed as Fastify's logger view so the instance is a plain FastifyInstance (pino satisfies it).
   const loggerInstance: FastifyBaseLogger = deps.logger;
-  const app = Fastify({ loggerInstance, disableRequestLogging: true });
+  // Probes and scrapes every few seconds would drown the log; failures still log as errors.
+  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
   await app.register(healthRoutes, { readiness: deps.readiness });
   const { registry } = deps.metrics;
   app.get('/metrics', async (_request, reply) =>

@@ -67,6 +67,16 @@ export function createMetrics(role: 'api' | 'worker' | 'all') {
       help: 'Requests answered 503 because a dependency was down',
       registers: [registry],
     }),
+    eventPublishFailures: new Counter({
+      name: 'batchport_event_publish_failures_total',
+      help: 'Batch events not published to Redis (the change itself was kept)',
+      registers: [registry],
+    }),
+    eventStreams: new Gauge({
+      name: 'batchport_event_streams_open',
+      help: 'Open GET /api/batches/events streams in this process',
+      registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'batchport_queue_jobs',
       help: 'Jobs in the queue by state (sampled by the sweeper)',

@@ -6,6 +6,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { createAuthService } from '../../src/services/authService.js';
 import { createBatchService } from '../../src/services/batchService.js';
 import { createBatchUploadService } from '../../src/services/batchUploadService.js';
+import { createMemoryEvents } from './doubles/memoryEvents.js';
 import { createMemoryStore, type MemoryStore } from './doubles/memoryStore.js';
 
 export const TEST_JWT_SECRET = 'unit-test-secret-that-is-long-enough-for-hs256';
@@ -53,6 +54,12 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       logger,
       maxFileSize: limits.maxFileSize,
     }),
+    events: {
+      source: createMemoryEvents().source,
+      heartbeatMs: 15_000,
+      maxStreams: 100,
+      maxStreamsPerUser: 10,
+    },
     ...overrides,
     limits,
   };

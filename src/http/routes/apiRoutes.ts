@@ -9,6 +9,7 @@ import type { BatchService } from '../../services/batchService.js';
 import type { BatchUploadService } from '../../services/batchUploadService.js';
 import { batchController } from '../controllers/batchController.js';
 import { batchListController } from '../controllers/batchListController.js';
+import { eventsController, type EventStreamSettings } from '../controllers/eventsController.js';
 import { exportController } from '../controllers/exportController.js';
 import { recordsController } from '../controllers/recordsController.js';
 import { uploadController } from '../controllers/uploadController.js';
@@ -29,6 +30,8 @@ export interface ApiRoutesOptions {
   rateLimitRedis?: Redis | undefined;
   metrics: Metrics;
   limits: ApiLimits;
+  /** GET /api/batches/events: the event source and the stream limits. */
+  events: EventStreamSettings;
 }
 
 /** The authenticated /api scope: authentication, then per-user rate limits, then the routes. */
@@ -75,6 +78,7 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
     uploadRateLimitPerMinute: limits.uploadRateLimitPerMinute,
   });
   await api.register(batchListController, { prefix: '/batches', batchService });
+  await api.register(eventsController, { prefix: '/batches', events: opts.events, metrics });
   await api.register(batchController, { prefix: '/batches', batchService });
   await api.register(recordsController, { prefix: '/batches', batchService });
   await api.register(exportController, { prefix: '/batches', batchService });

@@ -125,6 +125,7 @@ describe('readiness when every dependency answers, metrics and the OpenAPI docum
     expect(apiOperations.map((o) => o.name).sort()).toEqual([
       'delete /api/batches/{id}',
       'get /api/batches',
+      'get /api/batches/events',
       'get /api/batches/recent',
       'get /api/batches/stats',
       'get /api/batches/{id}',
