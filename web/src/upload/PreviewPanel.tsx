@@ -14,8 +14,9 @@ function MappingEditor({
   preview: Preview;
   onChange: (header: string, field: string | null) => void;
 }) {
-  const headers = Object.keys(preview.mapping);
-  if (headers.length === 0) {
+  const { mapping } = preview;
+  const headers = preview.headerRow ?? [];
+  if (mapping === null || headers.length === 0) {
     return (
       <p class="hint">This file has no header row to map: its fields are read by their names (vCard).</p>
     );
@@ -24,11 +25,11 @@ function MappingEditor({
     <fieldset class="mapping">
       <legend>Columns → contact fields</legend>
       {headers.map((header, index) => (
-        <div key={header} class="mapping-row">
+        <div key={`${index}-${header}`} class="mapping-row">
           <label for={`map-${index}`}>{header}</label>
           <select
             id={`map-${index}`}
-            value={preview.mapping[header] ?? IGNORE}
+            value={mapping[header] ?? IGNORE}
             onChange={(e) =>
               onChange(header, e.currentTarget.value === IGNORE ? null : e.currentTarget.value)
             }
@@ -93,7 +94,7 @@ export function PreviewPanel({
     preview.format,
     preview.encoding,
     preview.delimiter !== null && `delimiter ${JSON.stringify(preview.delimiter)}`,
-    preview.headerRow !== null && `header on row ${preview.headerRow}`,
+    preview.headerRow !== null && `${preview.headerRow.length} columns`,
   ].filter(Boolean);
   return (
     <div data-testid="preview">

@@ -7,8 +7,10 @@ export interface Preview {
   format: string;
   encoding: string | null;
   delimiter: string | null;
-  headerRow: number | null;
-  mapping: Mapping;
+  /** The header cells as read, in file order; null for vCard, which has none. */
+  headerRow: string[] | null;
+  /** Header → field; null for vCard, whose properties name their fields. */
+  mapping: Mapping | null;
   unmappedColumns: string[];
   fields: string[];
   phoneRegion: string;
