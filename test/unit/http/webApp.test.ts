@@ -63,7 +63,7 @@ describe('web app served at /', () => {
     }
   });
 
-  it('keeps the page and its files out of the OpenAPI document', async () => {
+  it('keeps the page and its files out of the OpenAPI document', () => {
     const paths = Object.keys(t.app.swagger().paths ?? {});
     expect(paths.length).toBeGreaterThan(5);
     expect(paths.filter((p) => !p.startsWith('/api/') && p !== '/healthz' && p !== '/readyz')).toEqual([
