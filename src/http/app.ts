@@ -9,6 +9,7 @@ import requestMetrics from './plugins/requestMetrics.js';
 import securityHeaders from './plugins/securityHeaders.js';
 import slowBodyTimeout from './plugins/slowBodyTimeout.js';
 import { devTokenController, type DevTokenOptions } from './controllers/devTokenController.js';
+import webApp, { DEFAULT_WEB_ROOT } from './plugins/webApp.js';
 import { apiRoutes, type ApiRoutesOptions } from './routes/apiRoutes.js';
 import { healthRoutes, type ReadinessCheck } from './routes/healthRoutes.js';
 import { serverOptions } from './serverOptions.js';
@@ -23,6 +24,8 @@ export interface AppOptions extends ApiRoutesOptions {
   trustProxy?: string[] | undefined;
   /** POST /api/dev/token, only when the development secret is in use (never in production). */
   devToken?: Omit<DevTokenOptions, 'redis' | 'limitPerMinute'> | undefined;
+  /** The folder holding the built web page; default dist/web (npm run build). */
+  webRoot?: string | undefined;
 }
 /** The former name of AppOptions. */
 export type AppDeps = AppOptions;
@@ -51,5 +54,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await app.register(devTokenController, { ...opts.devToken, ...limits, prefix: '/api/dev' });
   }
   await app.register(apiRoutes, { ...opts, prefix: '/api' });
+  await app.register(webApp, {
+    root: opts.webRoot ?? DEFAULT_WEB_ROOT,
+    maxFileSize: opts.limits.maxFileSize,
+  });
   return app;
 }

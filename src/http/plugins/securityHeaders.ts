@@ -18,6 +18,23 @@ const DOCS_CSP = [
   "object-src 'none'",
 ].join('; ');
 
+/**
+ * The web page (served by the webApp plugin, which sets this on its own routes): its own
+ * scripts, styles and API calls only, nothing inline. Uppy shows thumbnails from blob: URLs and
+ * its stylesheet embeds small data: images.
+ */
+export const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
 const isDocs = (url: string) => url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?');
 
 /**
