@@ -128,7 +128,8 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
     }
     if (storage === 'local') {
       // Everything landed inside the storage root, in the user's own folder.
-      expect(await readdir(stack.localDir)).toEqual(['batches']);
+      // Besides the batches: the root's store id (src/storage/localStorage.ts), nothing else.
+      expect((await readdir(stack.localDir)).sort()).toEqual(['.batchport-store-id', 'batches']);
       expect(await readdir(`${stack.localDir}/batches`)).toContain(userStorageSegment(user.email));
       expect(await readdir(`${stack.localDir}/${userStoragePrefix(user.email)}`)).toHaveLength(6);
     }
@@ -156,7 +157,8 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
     expect(stored.filter((key) => key.includes(id))).toEqual([row!.storageKey]);
     if (storage === 'local') {
       // Nothing next to the storage root, where `batches/../../evil@example.com` would point.
-      expect(await readdir(stack.localDir)).toEqual(['batches']);
+      // Besides the batches: the root's store id (src/storage/localStorage.ts), nothing else.
+      expect((await readdir(stack.localDir)).sort()).toEqual(['.batchport-store-id', 'batches']);
       expect(existsSync(join(stack.localDir, '..', 'evil@example.com'))).toBe(false);
       expect(await readdir(join(stack.localDir, 'batches'))).toContain(folder);
     }
