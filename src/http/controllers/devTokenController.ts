@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Redis } from 'ioredis';
 import { RateLimitedError } from '../../errors.js';
 import { signDevToken, type DevTokenSigning } from '../../services/devTokens.js';
@@ -40,6 +41,21 @@ const DevTokenRequest = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The app's Ajv coerces types (query strings arrive as text), which would turn `"sub": false`
+ * into the user id "false". An identity is never guessed: this body is checked as sent.
+ */
+const strictBody = TypeCompiler.Compile(DevTokenRequest);
+function validateStrictly() {
+  return (data: unknown) => {
+    if (strictBody.Check(data)) {
+      return { value: data };
+    }
+    const first = strictBody.Errors(data).First();
+    return { error: new Error(`body${first?.path ?? ''} ${first?.message ?? 'is not valid'}`) };
+  };
+}
+
 const DevTokenResponse = Type.Object({
   token: Type.String({ description: 'A JWT for the Authorization: Bearer header' }),
   expiresAt: Type.String({ format: 'date-time' }),
@@ -77,6 +93,7 @@ export const devTokenController: FastifyPluginAsyncTypebox<DevTokenOptions> = as
         body: DevTokenRequest,
         response: { 200: DevTokenResponse, 400: ErrorResponse, 429: ErrorResponse, 500: ErrorResponse },
       },
+      validatorCompiler: validateStrictly,
     },
     async (request) => {
       const { token, expiresAt } = await signDevToken(opts.signing, {

@@ -81,6 +81,9 @@ describe('POST /api/dev/token', () => {
       { email: 'not-an-address' },
       { email: 'a@b.c', role: 'admin' },
       { email: 'a@b.c', sub: '' },
+      { email: 'a@b.c', sub: false },
+      { email: 'a@b.c', sub: 7 },
+      { email: ['a@b.c'] },
     ]) {
       const res = await signIn(a, body);
       expect(res.statusCode, JSON.stringify(body)).toBe(400);
