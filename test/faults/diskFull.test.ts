@@ -9,8 +9,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contactsCsv } from '../../support/contactsCsv.js';
-import { api, newUser, startStack, uploadForm, type TestStack } from '../../support/testStack.js';
+import { contactsCsv } from '../support/contactsCsv.js';
+import { api, newUser, startStack, uploadForm, type TestStack } from '../support/testStack.js';
 
 const DISK_BYTES = 2 * 1024 * 1024;
 const FILLER = 'filler.bin';
