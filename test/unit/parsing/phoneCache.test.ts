@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../bench/lib/data.js';
 import { normalizePhone, normalizePhoneUncached } from '../../../src/parsing/normalize/phone.js';
-
-/** Seeded PRNG (mulberry32): the same numbers on every run, so a failure is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REGIONS = ['US', 'GB', 'DE', 'FR', 'IN', 'BR', 'JP', 'CA', 'us', 'XX'];
 const CODES = ['1', '44', '49', '33', '91', '55', '81', '7', '86', '61', '353', '971'];
