@@ -13,7 +13,7 @@
  * makes the exit code 1 (bench/lib/verdict.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
@@ -25,6 +25,7 @@ import { isolate } from './lib/isolation.js';
 import { pollRetries } from './lib/stack.js';
 import { log, round } from './lib/util.js';
 import { computeRatios, exitCode, GOALS, judge, type Results } from './lib/verdict.js';
+import { runParseThreads } from './micro/parseThreads.js';
 import { runIngest } from './sections/ingest.js';
 import { runReads } from './sections/reads.js';
 import { runUpload } from './sections/upload.js';
@@ -132,25 +133,6 @@ function printTable(results: Results): void {
     '',
   ];
   process.stdout.write(out.join('\n'));
-}
-
-/**
- * The parse-pool scaling (1 and 2 threads) is measured by the worker-side bench in bench/micro
- * (issue #13 item 3). Until that module exists the section fails, so the goal is reported as
- * not measured rather than dropped.
- */
-async function runParseThreads(csv: GeneratedFile, results: Results): Promise<void> {
-  const file = 'bench/micro/parseThreads.ts';
-  if (!existsSync(file)) {
-    throw new Error(
-      `${file} is missing: raw parse scaling over 1 and 2 threads is not measured on this branch`,
-    );
-  }
-  const specifier = `./micro/parseThreads.js`;
-  const mod = (await import(specifier)) as {
-    runParseThreads(csv: GeneratedFile, results: Results): Promise<void>;
-  };
-  await mod.runParseThreads(csv, results);
 }
 
 async function main(): Promise<number> {

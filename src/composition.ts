@@ -231,6 +231,7 @@ export function workerOptions(c: Components, options: { sweep?: boolean } = {}):
     },
     processor: processorDeps(c),
     parseThreads: config.worker.parseThreads,
+    parseThreadHeapMb: config.worker.parseThreadHeapMb,
     settings: {
       maxRowsPerBatch: config.limits.maxRowsPerBatch,
       maxUncompressedBytes: config.limits.maxUncompressedBytes,

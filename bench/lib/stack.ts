@@ -5,13 +5,16 @@
  */
 import { SignJWT } from 'jose';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/config.js';
 import authentication from '../../src/http/plugins/authentication.js';
 import { createAuthService } from '../../src/services/authService.js';
 import { startStack, type TestStack } from '../../test/support/testStack.js';
 
 export type BenchStack = TestStack;
+
+/** The compiled worker role, as `npm run worker` starts it. */
+const WORKER_ENTRY = 'dist/bin/worker.js';
 
 export interface StackOptions {
   /** Run the BullMQ worker in this process (default true). */
@@ -165,14 +168,19 @@ function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /**
- * `node --import tsx src/bin/worker.ts` with the stack's environment (same queue), as production
- * runs a worker. Resolves once it logs "worker started". Its RSS is sampled every 50 ms.
+ * `node --enable-source-maps dist/bin/worker.js` with the stack's environment (same queue), as
+ * `npm run worker` runs one in production: the compiled build, no TypeScript loader in the
+ * process or its parse threads (`npm run bench` builds first). Resolves once it logs "worker
+ * started". Its RSS is sampled every 50 ms.
  */
 export async function startWorkerProcess(
   stack: BenchStack,
   extraEnv: Record<string, string> = {},
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], {
+  if (!existsSync(WORKER_ENTRY)) {
+    throw new Error(`${WORKER_ENTRY} is missing: run \`npm run build\` (npm run bench does)`);
+  }
+  const child = spawn(process.execPath, ['--enable-source-maps', WORKER_ENTRY], {
     env: { ...stack.env, LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

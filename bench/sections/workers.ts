@@ -1,5 +1,5 @@
 /**
- * Worker processes as production runs them (`node --import tsx src/bin/worker.ts`, own queue):
+ * Worker processes as production runs them (`node dist/bin/worker.js`, own queue):
  * - peak RSS of a fresh worker process per file, for the 10 MB CSV, XLSX and VCF files and a zip
  *   bomb XLSX (max of VmRSS sampled every 50 ms and the kernel's VmHWM);
  * - several files at once with 1 worker process vs 4 worker processes (concurrency 1 each),

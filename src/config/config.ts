@@ -59,6 +59,8 @@ export interface Config {
     concurrency: number;
     /** Parse threads of the worker process (0: jobs parse in the main thread). */
     parseThreads: number;
+    /** Old-generation heap limit of each parse thread, in MiB. */
+    parseThreadHeapMb: number;
     /** How long a crashed worker's job stays locked before another worker resumes it. */
     lockDurationMs: number;
     /** Times a job may lose its worker (stall) before its batch ends in `error` as a poison file. */
@@ -215,6 +217,7 @@ function assemble(e: Env, storage: Config['storage'], records: Config['records']
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       parseThreads: e.WORKER_PARSE_THREADS,
+      parseThreadHeapMb: e.WORKER_PARSE_THREAD_HEAP_MB,
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       maxStalledCount: e.WORKER_MAX_STALLED_COUNT,
       httpPort: e.WORKER_HTTP_PORT,

@@ -139,6 +139,11 @@ export const envSchema = z.object({
   // Threads that decode, parse and normalise files (one pool per worker process); 0 parses in the
   // job's own thread.
   WORKER_PARSE_THREADS: int(0, 256).default(availableParallelism()),
+  // Heap (V8 old generation, MiB) of each parse thread: rows stream through a thread, so its
+  // heap stays small, and a firm limit makes V8 collect early instead of growing the process to
+  // hundreds of MiB on one 10 MB file. Room for the largest legitimate state, an XLSX shared
+  // strings table as large as MAX_UNCOMPRESSED_BYTES (64 MiB of characters by default).
+  WORKER_PARSE_THREAD_HEAP_MB: int(32, 16_384).default(256),
   WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
   // Crashes (lock lost) a job survives before it counts as a poison file; above the fault
   // suite's kill count so ordinary crashes and deploys never end a batch in error.

@@ -37,8 +37,17 @@ function threadEntry(): { filename: string; execArgv?: string[] } {
   return { filename, execArgv: [...process.execArgv, '--import', 'tsx'] };
 }
 
+/** Old-generation heap of a parse thread when the caller sets none (WORKER_PARSE_THREAD_HEAP_MB). */
+export const DEFAULT_THREAD_HEAP_MB = 256;
+/**
+ * Young generation of a parse thread. Rows are short-lived garbage; without a limit V8 sizes the
+ * young generation for a multi-GiB heap and one 10 MB file grew the worker by ~180 MiB (bench).
+ */
+const THREAD_YOUNG_GENERATION_MB = 8;
+
 /** One pool per worker process; `threads` parse tasks run at once, more wait in its queue. */
-export function createParsePool(threads: number): ParsePool {
+export function createParsePool(threads: number, limits: { heapMb?: number | undefined } = {}): ParsePool {
+  const heapMb = limits.heapMb ?? DEFAULT_THREAD_HEAP_MB;
   const pool = new Piscina<ParseTask, void>({
     ...threadEntry(),
     minThreads: threads,
@@ -46,13 +55,31 @@ export function createParsePool(threads: number): ParsePool {
     idleTimeout: 60_000,
     // Tasks are asynchronous (they wait on their port); threads must not sleep between messages.
     atomics: 'disabled',
+    resourceLimits: {
+      maxOldGenerationSizeMb: heapMb,
+      maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB,
+    },
   });
   return {
     threads,
     piscina: pool,
-    open: (input, options) => openInPool(pool, input, options),
+    open: (input, options) => openInPool(pool, input, options, heapMb),
     close: () => pool.destroy(),
   };
+}
+
+/**
+ * Why a task's thread ended. Running out of its heap is the file's doing (the same file would
+ * exhaust it again), so the batch fails with a message instead of being retried; any other
+ * thread death is the worker's, and the job is retried.
+ */
+function threadFailure(error: unknown, heapMb: number): Error {
+  if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return new FileContentError(
+      `the file needs more than ${heapMb} MB of memory to read; split it into smaller files`,
+    );
+  }
+  return new Error('the parse thread failed', { cause: error });
 }
 
 /**
@@ -80,7 +107,12 @@ function inputFeeder(input: Readable, port: MessagePort, fail: (error: unknown) 
 }
 
 /** The job's side of one parse task: a ContactParser whose rows come from a pool thread. */
-function openInPool(pool: Piscina<ParseTask, void>, input: Readable, options: ParseOptions): ContactParser {
+function openInPool(
+  pool: Piscina<ParseTask, void>,
+  input: Readable,
+  options: ParseOptions,
+  heapMb: number,
+): ContactParser {
   let progress = 0;
   let details: ParseDetails = { encoding: null, delimiter: null, headerRow: null, mapping: null };
 
@@ -113,7 +145,7 @@ function openInPool(pool: Piscina<ParseTask, void>, input: Readable, options: Pa
     });
     const task = pool
       .run({ port: port2, options: { ...options }, batchRows: BATCH_ROWS }, { transferList: [port2] })
-      .catch((error: unknown) => fail(new Error('the parse thread failed', { cause: error })));
+      .catch((error: unknown) => fail(threadFailure(error, heapMb)));
     try {
       for (let i = 0; i < CREDITS; i++) {
         port1.postMessage({ type: 'credit' } satisfies ToThread);

@@ -20,6 +20,8 @@ export interface WorkerRoleOptions {
   sweep?: { sweeper: Sweeper; intervalMs: number } | undefined;
   /** Threads that parse files (one pool per process); 0 or absent: jobs parse in this thread. */
   parseThreads?: number;
+  /** Heap limit of each parse thread (MiB); absent: the pool's default. */
+  parseThreadHeapMb?: number;
 }
 
 export interface RunningWorker {
@@ -33,7 +35,7 @@ export function startWorker(options: WorkerRoleOptions): RunningWorker {
   const { queue, settings } = options;
   const { logger, batchRepository } = options.processor;
   const threads = options.parseThreads ?? 0;
-  const pool = threads > 0 ? createParsePool(threads) : undefined;
+  const pool = threads > 0 ? createParsePool(threads, { heapMb: options.parseThreadHeapMb }) : undefined;
   const processor = createBatchProcessor(options.processor, { ...settings, openParser: pool?.open });
   const worker = new Worker<ProcessBatchJobData, JobOutcome>(
     queue.name,

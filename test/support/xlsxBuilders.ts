@@ -78,14 +78,21 @@ export const SHEET_HEAD =
   '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>';
 export const SHEET_TAIL = '</sheetData></worksheet>';
 
-/** A structurally valid XLSX whose first sheet is `sheetXml` (raw or pre-deflated). */
-export function buildXlsx(sheet: Pick<ZipEntry, 'data' | 'deflated' | 'declaredSize'>): Buffer {
+/**
+ * A structurally valid XLSX whose first sheet is `sheetXml` (raw or pre-deflated), plus `parts`
+ * (e.g. `xl/sharedStrings.xml`, found at its default path without a relationship).
+ */
+export function buildXlsx(
+  sheet: Pick<ZipEntry, 'data' | 'deflated' | 'declaredSize'>,
+  parts: ZipEntry[] = [],
+): Buffer {
   return buildZip([
     { name: '[Content_Types].xml', data: Buffer.from(CONTENT_TYPES) },
     { name: '_rels/.rels', data: Buffer.from(RELS) },
     { name: 'xl/workbook.xml', data: Buffer.from(WORKBOOK) },
     { name: 'xl/_rels/workbook.xml.rels', data: Buffer.from(WORKBOOK_RELS) },
     { name: 'xl/worksheets/sheet1.xml', ...sheet },
+    ...parts,
   ]);
 }
 

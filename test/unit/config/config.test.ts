@@ -33,6 +33,8 @@ describe('loadConfig', () => {
     expect(config.worker.defaultPhoneRegion).toBe('US');
     expect(config.worker.parseThreads).toBe(availableParallelism());
     expect(loadConfig({ ...BASE, WORKER_PARSE_THREADS: '0' }).worker.parseThreads).toBe(0);
+    expect(config.worker.parseThreadHeapMb).toBe(256);
+    expect(loadConfig({ ...BASE, WORKER_PARSE_THREAD_HEAP_MB: '512' }).worker.parseThreadHeapMb).toBe(512);
   });
 
   it('picks Cassandra records when contact points are configured', () => {
@@ -76,6 +78,7 @@ describe('loadConfig', () => {
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY must be at least 1'],
     [{ WORKER_PARSE_THREADS: '-1' }, 'WORKER_PARSE_THREADS must be at least 0'],
     [{ WORKER_PARSE_THREADS: 'all' }, 'WORKER_PARSE_THREADS must be a number'],
+    [{ WORKER_PARSE_THREAD_HEAP_MB: '16' }, 'WORKER_PARSE_THREAD_HEAP_MB must be at least 32'],
     [{ QUEUE_NAME: 'a:b' }, 'QUEUE_NAME may only contain letters, digits, _ and -'],
   ])('names the variable and the problem: %o', (override, message) => {
     const found = problems({ ...BASE, ...override });

@@ -4,6 +4,7 @@ import { DependencyUnavailableError, FileContentError } from '../../../src/error
 import { openContactParser } from '../../../src/parsing/openContactParser.js';
 import type { ContactParser, FileFormat, ParsedRow } from '../../../src/parsing/types.js';
 import { createParsePool } from '../../../src/worker/parsePool.js';
+import { buildXlsx, deflateRepeated, SHEET_HEAD, SHEET_TAIL } from '../../support/xlsxBuilders.js';
 import { fixture } from '../parsing/helpers.js';
 
 // Real threads (piscina) loading src/worker/parseThread.ts through tsx, as in dev and tests.
@@ -163,4 +164,28 @@ describe('parse pool', () => {
     const small = fixture('google-contacts.csv');
     expect((await collect(pool.open(chunked(small), options('csv', small.length)))).error).toBeNull();
   }, 120_000); // the replacement thread compiles the parser again
+
+  it("fails a file that outgrows the thread heap as the file's fault, naming the limit", async () => {
+    // 60 MB of shared strings, within the inflated-bytes cap: the table is the one thing a
+    // streaming read must hold, so a thread limited to 48 MiB runs out on it.
+    const strings = await deflateRepeated(
+      '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
+      `<si><t>${'x'.repeat(1000)}</t></si>`,
+      60_000,
+      '</sst>',
+    );
+    const sheet = Buffer.from(`${SHEET_HEAD}<row r="1"><c r="A1" t="s"><v>0</v></c></row>${SHEET_TAIL}`);
+    const xlsx = buildXlsx({ data: sheet }, [{ name: 'xl/sharedStrings.xml', deflated: strings }]);
+    const small = createParsePool(1, { heapMb: 48 });
+    try {
+      const opts = { ...options('xlsx', xlsx.length), maxUncompressedBytes: 100 * 1024 * 1024 };
+      const { error } = await collect(small.open(chunked(xlsx, 65536), opts));
+      expect(error).toBeInstanceOf(FileContentError);
+      expect((error as Error).message).toBe(
+        'the file needs more than 48 MB of memory to read; split it into smaller files',
+      );
+    } finally {
+      await small.close();
+    }
+  }, 120_000);
 });
