@@ -1,42 +1,33 @@
-import type { FastifyInstance } from 'fastify';
-import type { Deps } from './composition.js';
-import { buildApp } from './http/app.js';
+import type { Components } from './composition.js';
+import type { AppDeps } from './http/app.js';
 import type { ReadinessCheck } from './http/routes/healthRoutes.js';
-import { createAuthService } from './services/authService.js';
-import { createBatchService } from './services/batchService.js';
-import { createBatchUploadService } from './services/batchUploadService.js';
 
 /**
  * What /readyz checks: every dependency the process was configured with, named after the system
  * (`seaweedfs` or `local-storage`, `cassandra` or `postgres-records`) so an operator sees which.
  */
-export function readinessChecks(deps: Deps): Record<string, ReadinessCheck> {
+export function readinessChecks(
+  c: Pick<Components, 'batchRepository' | 'redis' | 'storage' | 'records'>,
+): Record<string, ReadinessCheck> {
   return {
-    postgres: () => deps.batchRepository.ping(),
-    redis: async () => void (await deps.redis.ping()),
-    [deps.storage.kind === 's3' ? 'seaweedfs' : 'local-storage']: () => deps.storage.ping(),
-    [deps.records.kind === 'cassandra' ? 'cassandra' : 'postgres-records']: () => deps.records.ping(),
+    postgres: () => c.batchRepository.ping(),
+    redis: async () => void (await c.redis.ping()),
+    [c.storage.kind === 's3' ? 'seaweedfs' : 'local-storage']: () => c.storage.ping(),
+    [c.records.kind === 'cassandra' ? 'cassandra' : 'postgres-records']: () => c.records.ping(),
   };
 }
 
-/** Wires the HTTP app from the shared dependencies (used by the API entry point and tests). */
-export function buildApiApp(deps: Deps): Promise<FastifyInstance> {
-  const { config, logger, batchRepository, batchDeletionRepository, storage, records, queue, cleanup } = deps;
-  return buildApp({
-    logger,
-    metrics: deps.metrics,
-    rateLimitRedis: deps.redis,
-    authService: createAuthService(config.auth),
-    batchService: createBatchService({ batchRepository, batchDeletionRepository, records, queue, cleanup }),
-    batchUploadService: createBatchUploadService({
-      batchRepository,
-      storage,
-      queue,
-      logger,
-      maxFileSize: config.limits.maxFileSize,
-    }),
-    readiness: readinessChecks(deps),
-    limits: config.limits,
-    requestTimeoutMs: config.http.requestTimeoutMs,
-  });
+/** The API role's slice of the components: what `buildApp` takes, and nothing more. */
+export function apiAppOptions(c: Components): AppDeps {
+  return {
+    logger: c.logger,
+    metrics: c.metrics,
+    rateLimitRedis: c.redis,
+    authService: c.authService,
+    batchService: c.batchService,
+    batchUploadService: c.batchUploadService,
+    readiness: readinessChecks(c),
+    limits: c.config.limits,
+    requestTimeoutMs: c.config.http.requestTimeoutMs,
+  };
 }

@@ -5,8 +5,8 @@ import { createCassandraClient } from './db/cassandra.js';
 import { runMigrations } from './db/migrate.js';
 import { createPgPool, type PgPool } from './db/postgres.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createBatchQueue, type BatchQueue } from './queue/batchQueue.js';
 import { createProducerRedis, waitForRedis } from './queue/redisConnection.js';
-import { createQueueService, type QueueService } from './queue/queueService.js';
 import {
   createBatchDeletionRepository,
   type BatchDeletionRepository,
@@ -15,28 +15,50 @@ import { createBatchRepository, type BatchRepository } from './repositories/batc
 import { createCassandraRecordsRepository } from './repositories/records/cassandraRecordsRepository.js';
 import { createPostgresRecordsRepository } from './repositories/records/postgresRecordsRepository.js';
 import type { RecordsRepository } from './repositories/records/recordsRepository.js';
+import { createAuthService, type AuthService } from './services/authService.js';
 import { createBatchCleanupService, type BatchCleanupService } from './services/batchCleanupService.js';
+import { createBatchService, type BatchService } from './services/batchService.js';
+import { createBatchUploadService, type BatchUploadService } from './services/batchUploadService.js';
+import type { FileStorage } from './storage/fileStorage.js';
 import { createLocalStorage } from './storage/localStorage.js';
 import { createS3Storage } from './storage/s3Storage.js';
-import type { StorageService } from './storage/storageService.js';
+import type { BatchProcessorDeps } from './worker/batchProcessor.js';
+import type { WorkerRoleOptions } from './worker/startWorker.js';
+import { createSweeper, type SweeperDeps } from './worker/sweeper.js';
 
-/** Every long-lived dependency, built once here and passed by hand to whoever needs it. */
-export interface Deps {
+/** The adapters: one per external system, each owning its connections. */
+export interface Adapters {
+  pool: PgPool;
+  redis: Redis;
+  storage: FileStorage;
+  records: RecordsRepository;
+  queue: BatchQueue;
+}
+
+export interface Repositories {
+  batchRepository: BatchRepository;
+  batchDeletionRepository: BatchDeletionRepository;
+}
+
+export interface Services {
+  authService: AuthService;
+  cleanup: BatchCleanupService;
+  batchService: BatchService;
+  batchUploadService: BatchUploadService;
+}
+
+/**
+ * Everything the process runs on, built once by `buildComponents`. Nothing receives this whole:
+ * each role takes the few parts it uses (`apiAppOptions`, `workerOptions`, `sweeperDeps`).
+ */
+export interface Components extends Adapters, Repositories, Services {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  pool: PgPool;
-  redis: Redis;
-  storage: StorageService;
-  records: RecordsRepository;
-  queue: QueueService;
-  batchRepository: BatchRepository;
-  batchDeletionRepository: BatchDeletionRepository;
-  cleanup: BatchCleanupService;
   close(): Promise<void>;
 }
 
-export function createStorage(config: Config): StorageService {
+export function createStorage(config: Config): FileStorage {
   return config.storage.kind === 'local'
     ? createLocalStorage(config.storage.rootDir)
     : createS3Storage(config.storage);
@@ -64,69 +86,88 @@ export async function createRecordsRepository(config: Config, pool: PgPool): Pro
 }
 
 /**
+ * The services, wired from adapters and repositories. The one place a service is constructed;
+ * a test that injects a failing adapter calls this with that adapter swapped in.
+ */
+export function createServices(
+  parts: Pick<Components, 'config' | 'logger'> & Omit<Adapters, 'pool' | 'redis'> & Repositories,
+): Services {
+  const { config, logger, batchRepository, batchDeletionRepository, storage, records, queue } = parts;
+  const cleanup = createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger });
+  return {
+    authService: createAuthService(config.auth),
+    cleanup,
+    batchService: createBatchService({ batchRepository, batchDeletionRepository, records, queue, cleanup }),
+    batchUploadService: createBatchUploadService({
+      batchRepository,
+      storage,
+      queue,
+      logger,
+      maxFileSize: config.limits.maxFileSize,
+    }),
+  };
+}
+
+/**
  * The composition root. Connects, migrates and wires; a dependency that cannot be reached at
  * start stops the process with a message naming it (better than serving 503s forever).
  */
-export async function createDeps(
+export async function buildComponents(
   config: Config,
   logger: Logger,
   role: 'api' | 'worker' | 'all',
-): Promise<Deps> {
-  const metrics = createMetrics(role);
-  const pool = createPgPool({
-    connectionString: config.postgres.connectionString,
-    maxConnections: config.postgres.poolSize,
-    connectTimeoutMs: 5_000,
-    statementTimeoutMs: 30_000,
-  });
-  const closers: Array<() => Promise<unknown>> = [() => pool.end()];
+): Promise<Components> {
+  const closers: Array<() => Promise<unknown>> = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) {
       await close().catch(() => undefined);
     }
   };
   try {
-    await step('PostgreSQL', () => runMigrations(pool));
-    const redis = createProducerRedis(config.redis);
-    closers.push(() => Promise.resolve(redis.disconnect()));
-    await step('Redis', () => waitForRedis(redis, 10_000));
-    const storage = createStorage(config);
-    await step(config.storage.kind === 'local' ? 'local storage' : 'SeaweedFS', () => storage.ping());
-    const records = await step(`records store (${config.records.kind})`, () =>
-      createRecordsRepository(config, pool),
-    );
-    closers.push(() => records.close());
-    const queue = createQueueService(redis, {
-      queueName: config.queueName,
-      attempts: config.worker.attempts,
-      backoffMs: config.worker.backoffMs,
-    });
-    closers.push(() => queue.close());
-    const batchRepository = createBatchRepository(pool);
-    const batchDeletionRepository = createBatchDeletionRepository(pool);
-    const cleanup = createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger });
+    const adapters = await connectAdapters(config, closers);
+    const repositories: Repositories = {
+      batchRepository: createBatchRepository(adapters.pool),
+      batchDeletionRepository: createBatchDeletionRepository(adapters.pool),
+    };
+    const services = createServices({ config, logger, ...adapters, ...repositories });
     logger.info(
-      { storage: storage.kind, records: records.kind, queue: config.queueName },
+      { storage: adapters.storage.kind, records: adapters.records.kind, queue: config.queueName },
       'dependencies ready',
     );
-    return {
-      config,
-      logger,
-      metrics,
-      pool,
-      redis,
-      storage,
-      records,
-      queue,
-      batchRepository,
-      batchDeletionRepository,
-      cleanup,
-      close: closeAll,
-    };
+    const metrics = createMetrics(role);
+    return { config, logger, metrics, ...adapters, ...repositories, ...services, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
+}
+
+/** Opens every adapter in dependency order; each one's closer is pushed as soon as it exists. */
+async function connectAdapters(config: Config, closers: Array<() => Promise<unknown>>): Promise<Adapters> {
+  const pool = createPgPool({
+    connectionString: config.postgres.connectionString,
+    maxConnections: config.postgres.poolSize,
+    connectTimeoutMs: 5_000,
+    statementTimeoutMs: 30_000,
+  });
+  closers.push(() => pool.end());
+  await step('PostgreSQL', () => runMigrations(pool));
+  const redis = createProducerRedis(config.redis);
+  closers.push(() => Promise.resolve(redis.disconnect()));
+  await step('Redis', () => waitForRedis(redis, 10_000));
+  const storage = createStorage(config);
+  await step(config.storage.kind === 'local' ? 'local storage' : 'SeaweedFS', () => storage.ping());
+  const records = await step(`records store (${config.records.kind})`, () =>
+    createRecordsRepository(config, pool),
+  );
+  closers.push(() => records.close());
+  const queue = createBatchQueue(redis, {
+    queueName: config.queueName,
+    attempts: config.worker.attempts,
+    backoffMs: config.worker.backoffMs,
+  });
+  closers.push(() => queue.close());
+  return { pool, redis, storage, records, queue };
 }
 
 async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
@@ -135,4 +176,41 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw new Error(`cannot start: ${name} is unavailable (${(error as Error).message})`, { cause: error });
   }
+}
+
+/** The worker role's slice; `sweep: false` leaves sweeping to the caller (tests sweep by hand). */
+export function workerOptions(c: Components, options: { sweep?: boolean } = {}): WorkerRoleOptions {
+  const { config } = c;
+  return {
+    queue: {
+      name: config.queueName,
+      redis: config.redis,
+      concurrency: config.worker.concurrency,
+      lockDurationMs: config.worker.lockDurationMs,
+    },
+    processor: processorDeps(c),
+    settings: {
+      maxRowsPerBatch: config.limits.maxRowsPerBatch,
+      maxUncompressedBytes: config.limits.maxUncompressedBytes,
+      defaultPhoneRegion: config.worker.defaultPhoneRegion,
+      maxStalledCount: config.worker.maxStalledCount,
+    },
+    sweep:
+      options.sweep === false
+        ? undefined
+        : {
+            sweeper: createSweeper(sweeperDeps(c), { graceMs: config.worker.sweeperGraceMs }),
+            intervalMs: config.worker.sweeperIntervalMs,
+          },
+  };
+}
+
+export function processorDeps(c: Components): BatchProcessorDeps {
+  const { batchRepository, storage, records, metrics, logger } = c;
+  return { batchRepository, storage, records, metrics, logger };
+}
+
+export function sweeperDeps(c: Components): SweeperDeps {
+  const { batchRepository, batchDeletionRepository, storage, queue, cleanup, metrics, logger } = c;
+  return { batchRepository, batchDeletionRepository, storage, queue, cleanup, metrics, logger };
 }

@@ -9,7 +9,6 @@
 import cassandra from 'cassandra-driver';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import {
   ensureCassandraSchema,
   type CassandraClient,
 } from '../../src/db/cassandra.js';
+import { ensurePythonTool } from '../../scripts/lib/pythonVenv.js';
 import type { ContactRecord } from '../../src/parsing/types.js';
 import { cqlshCsv, type GeneratedFile } from '../lib/data.js';
 import { parseInMemory } from '../lib/parse.js';
@@ -183,15 +183,9 @@ export async function runRawInsert(
   }
 }
 
-const CQLSH = join(process.cwd(), '.tools/cqlsh-venv/bin/cqlsh');
-
-async function ensureCqlsh(): Promise<void> {
-  if (existsSync(CQLSH)) {
-    return;
-  }
-  log('installing cqlsh into .tools/cqlsh-venv (PyPI package cqlsh)');
-  await run('python3', ['-m', 'venv', '.tools/cqlsh-venv']);
-  await run('.tools/cqlsh-venv/bin/pip', ['install', '-q', 'cqlsh'], { timeout: 300_000 });
+/** cqlsh from PyPI in `.tools/cqlsh-venv` (installed on first use). */
+function ensureCqlsh(): Promise<string> {
+  return ensurePythonTool({ venv: 'cqlsh-venv', bin: 'cqlsh', pipArgs: ['cqlsh'], log });
 }
 
 /** cqlsh COPY FROM of the same contacts, keyed (batch_id, bucket) / row_number like batch_records. */
@@ -202,8 +196,8 @@ export async function runCqlshCopy(csv: GeneratedFile, rounds: number, results: 
   const client = cassandraClient();
   const dir = await mkdtemp(join(tmpdir(), 'batchport-cqlsh-'));
   try {
-    await ensureCqlsh();
-    const version = (await run(CQLSH, ['--version'])).stdout.trim();
+    const cqlsh = await ensureCqlsh();
+    const version = (await run(cqlsh, ['--version'])).stdout.trim();
     results['cqlsh_version'] = version;
     await client.connect();
     await client.execute(
@@ -221,7 +215,7 @@ export async function runCqlshCopy(csv: GeneratedFile, rounds: number, results: 
       const started = process.hrtime.bigint();
       // Defaults (NUMPROCESSES = cores - 1, CHUNKSIZE 5000, MAXBATCHSIZE 20, INGESTRATE 100000).
       const { stdout } = await run(
-        CQLSH,
+        cqlsh,
         [
           host!,
           port ?? '9042',

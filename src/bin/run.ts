@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
-import { buildApiApp, readinessChecks } from '../apiServer.js';
-import { createDeps } from '../composition.js';
+import { apiAppOptions, readinessChecks } from '../apiServer.js';
+import { buildComponents, workerOptions } from '../composition.js';
+import { buildApp } from '../http/app.js';
 import { buildOpsApp } from '../http/opsApp.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
@@ -24,9 +25,9 @@ export async function run(role: Role): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel, role);
-  let deps;
+  let components;
   try {
-    deps = await createDeps(config, logger, role);
+    components = await buildComponents(config, logger, role);
   } catch (error) {
     logger.fatal((error as Error).message);
     process.exit(69); // EX_UNAVAILABLE
@@ -34,9 +35,9 @@ export async function run(role: Role): Promise<void> {
 
   const app =
     role === 'worker'
-      ? await buildOpsApp({ logger, metrics: deps.metrics, readiness: readinessChecks(deps) })
-      : await buildApiApp(deps);
-  const worker = role === 'api' ? undefined : startWorker(deps);
+      ? await buildOpsApp({ logger, metrics: components.metrics, readiness: readinessChecks(components) })
+      : await buildApp(apiAppOptions(components));
+  const worker = role === 'api' ? undefined : startWorker(workerOptions(components));
   const port = role === 'worker' ? config.worker.httpPort : config.http.port;
   const address = await app.listen({ host: config.http.host, port });
   logger.info({ address }, role === 'worker' ? 'worker probes and metrics listening' : 'API listening');
@@ -50,6 +51,6 @@ export async function run(role: Role): Promise<void> {
     // Stop accepting and finish in-flight requests, then hand back or finish jobs, then pools.
     await app.close();
     await worker?.close(25_000);
-    await deps.close();
+    await components.close();
   });
 }

@@ -97,6 +97,9 @@ const envSchema = z.object({
   // Worker
   WORKER_CONCURRENCY: int(1, 32).default(2),
   WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
+  // Crashes (lock lost) a job survives before it counts as a poison file; above the fault
+  // suite's kill count so ordinary crashes and deploys never end a batch in error.
+  WORKER_MAX_STALLED_COUNT: int(1, 1_000).default(10),
   WORKER_HTTP_PORT: int(0, 65535).default(3001),
   JOB_ATTEMPTS: int(1, 20).default(5),
   JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
@@ -153,6 +156,8 @@ export interface Config {
     concurrency: number;
     /** How long a crashed worker's job stays locked before another worker resumes it. */
     lockDurationMs: number;
+    /** Times a job may lose its worker (stall) before its batch ends in `error` as a poison file. */
+    maxStalledCount: number;
     /** Port of the worker role's /healthz, /readyz and /metrics (0: any free port). */
     httpPort: number;
     attempts: number;
@@ -169,63 +174,79 @@ export { ConfigError };
 const KNOWN_DEV_SECRET_PREFIX = 'batchport-dev-only';
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = issue.path.join('.') || '(environment)';
-        const message =
-          issue.code === 'invalid_type' && source[name] === undefined ? 'is required' : issue.message;
-        return `${name} ${message}`;
-      }),
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnv(source);
   const problems: string[] = [];
+  const storage = storageConfig(e, problems);
+  const records = recordsConfig(e, problems);
+  checkAuth(e, problems);
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return assemble(e, storage, records);
+}
 
-  let storage: Config['storage'];
+/** Types and ranges of every variable; one problem per bad variable. */
+function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const parsed = envSchema.safeParse(source);
+  if (parsed.success) {
+    return parsed.data;
+  }
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const message =
+        issue.code === 'invalid_type' && source[name] === undefined ? 'is required' : issue.message;
+      return `${name} ${message}`;
+    }),
+  );
+}
+
+function storageConfig(e: Env, problems: string[]): Config['storage'] {
   if (e.USE_LOCAL_STORAGE) {
-    storage = { kind: 'local', rootDir: e.LOCAL_STORAGE_DIR };
-  } else {
-    for (const name of ['SEAWEEDFS_ENDPOINT', 'SEAWEEDFS_ACCESS_KEY', 'SEAWEEDFS_SECRET_KEY'] as const) {
-      if (!e[name]) {
-        problems.push(`${name} is required when USE_LOCAL_STORAGE=false`);
-      }
-    }
-    storage = {
-      kind: 's3',
-      endpoint: e.SEAWEEDFS_ENDPOINT ?? '',
-      accessKeyId: e.SEAWEEDFS_ACCESS_KEY ?? '',
-      secretAccessKey: e.SEAWEEDFS_SECRET_KEY ?? '',
-      bucket: e.SEAWEEDFS_BUCKET,
-      region: e.SEAWEEDFS_REGION,
-    };
+    return { kind: 'local', rootDir: e.LOCAL_STORAGE_DIR };
   }
+  for (const name of ['SEAWEEDFS_ENDPOINT', 'SEAWEEDFS_ACCESS_KEY', 'SEAWEEDFS_SECRET_KEY'] as const) {
+    if (!e[name]) {
+      problems.push(`${name} is required when USE_LOCAL_STORAGE=false`);
+    }
+  }
+  return {
+    kind: 's3',
+    endpoint: e.SEAWEEDFS_ENDPOINT ?? '',
+    accessKeyId: e.SEAWEEDFS_ACCESS_KEY ?? '',
+    secretAccessKey: e.SEAWEEDFS_SECRET_KEY ?? '',
+    bucket: e.SEAWEEDFS_BUCKET,
+    region: e.SEAWEEDFS_REGION,
+  };
+}
 
-  // Cassandra when configured, PostgreSQL records otherwise (the embedded default).
+/** Cassandra when configured, PostgreSQL records otherwise (the embedded default). */
+function recordsConfig(e: Env, problems: string[]): Config['records'] {
   const recordsKind = e.RECORDS_STORE ?? (e.CASSANDRA_CONTACT_POINTS ? 'cassandra' : 'postgres');
-  let records: Config['records'] = { kind: 'postgres' };
-  if (recordsKind === 'cassandra') {
-    const contactPoints = (e.CASSANDRA_CONTACT_POINTS ?? '')
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean);
-    if (contactPoints.length === 0) {
-      problems.push('CASSANDRA_CONTACT_POINTS is required when RECORDS_STORE=cassandra');
-    } else if (
-      contactPoints.some((p) => !/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(p))
-    ) {
-      problems.push('CASSANDRA_CONTACT_POINTS must be a comma-separated list of host or host:port');
-    }
-    records = {
-      kind: 'cassandra',
-      contactPoints,
-      localDataCenter: e.CASSANDRA_LOCAL_DC,
-      keyspace: e.CASSANDRA_KEYSPACE,
-      replicationFactor: e.CASSANDRA_REPLICATION_FACTOR,
-    };
+  if (recordsKind === 'postgres') {
+    return { kind: 'postgres' };
   }
+  const contactPoints = (e.CASSANDRA_CONTACT_POINTS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (contactPoints.length === 0) {
+    problems.push('CASSANDRA_CONTACT_POINTS is required when RECORDS_STORE=cassandra');
+  } else if (
+    contactPoints.some((p) => !/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(p))
+  ) {
+    problems.push('CASSANDRA_CONTACT_POINTS must be a comma-separated list of host or host:port');
+  }
+  return {
+    kind: 'cassandra',
+    contactPoints,
+    localDataCenter: e.CASSANDRA_LOCAL_DC,
+    keyspace: e.CASSANDRA_KEYSPACE,
+    replicationFactor: e.CASSANDRA_REPLICATION_FACTOR,
+  };
+}
 
+function checkAuth(e: Env, problems: string[]): void {
   if (!e.JWT_SECRET && !e.JWT_JWKS_URL) {
     problems.push('JWT_SECRET or JWT_JWKS_URL is required (run `npm run services -- env` for a dev secret)');
   }
@@ -235,11 +256,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && e.JWT_SECRET?.startsWith(KNOWN_DEV_SECRET_PREFIX)) {
     problems.push('JWT_SECRET is the development secret; production needs a real one');
   }
+}
 
-  if (problems.length > 0) {
-    throw new ConfigError(problems);
-  }
-
+function assemble(e: Env, storage: Config['storage'], records: Config['records']): Config {
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
@@ -260,6 +279,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+      maxStalledCount: e.WORKER_MAX_STALLED_COUNT,
       httpPort: e.WORKER_HTTP_PORT,
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,

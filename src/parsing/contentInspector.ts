@@ -1,4 +1,7 @@
 import { FileContentError } from '../errors.js';
+import { LABEL, headProblem, vcardStartProblem } from './content/headChecks.js';
+import { bomOf } from './content/signatures.js';
+import { ZipNameScanner } from './content/zipNames.js';
 import type { FileFormat } from './types.js';
 
 /**
@@ -17,253 +20,112 @@ export interface ContentInspector {
 }
 
 const HEAD_BYTES = 4096;
+/** Bytes needed before the head is judged (the longest signature is 8 bytes). */
+const HEAD_CHECK_BYTES = 16;
+/** Bytes needed before a .vcf head is judged (BOM, blank lines, then BEGIN:VCARD). */
+const VCARD_CHECK_BYTES = 64;
 
-interface Signature {
-  bytes: number[];
-  /** Offset of the signature in the file. */
-  at?: number;
-  what: string;
-}
+class Inspector implements ContentInspector {
+  private head = Buffer.alloc(0);
+  private total = 0;
+  private headChecked = false;
+  private vcardChecked = false;
+  /** Whether the first two bytes (a possible UTF-16 BOM) were seen. */
+  private bomKnown = false;
+  private utf16 = false;
+  private failed: FileContentError | null = null;
+  private readonly textFormat: boolean;
+  private readonly zipNames: ZipNameScanner | null;
 
-const SIGNATURES: Signature[] = [
-  { bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], what: 'a PNG image' },
-  { bytes: [0xff, 0xd8, 0xff], what: 'a JPEG image' },
-  { bytes: [0x47, 0x49, 0x46, 0x38, 0x37, 0x61], what: 'a GIF image' },
-  { bytes: [0x47, 0x49, 0x46, 0x38, 0x39, 0x61], what: 'a GIF image' },
-  { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], what: 'a PDF document' },
-  { bytes: [0x50, 0x4b, 0x03, 0x04], what: 'a ZIP archive (such as an XLSX workbook)' },
-  { bytes: [0x50, 0x4b, 0x05, 0x06], what: 'an empty ZIP archive' },
-  {
-    bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
-    what: 'an Office document (such as an XLS workbook)',
-  },
-  { bytes: [0x7f, 0x45, 0x4c, 0x46], what: 'an ELF executable' },
-  { bytes: [0x1f, 0x8b], what: 'a gzip archive' },
-  { bytes: [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07], what: 'a RAR archive' },
-  { bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], what: 'a 7-Zip archive' },
-];
+  constructor(private readonly format: FileFormat) {
+    this.textFormat = format === 'csv' || format === 'txt' || format === 'vcf';
+    this.zipNames = format === 'xlsx' ? new ZipNameScanner() : null;
+  }
 
-function matches(head: Buffer, sig: Signature): boolean {
-  const at = sig.at ?? 0;
-  if (head.length < at + sig.bytes.length) {
-    return false;
+  update(chunk: Buffer): void {
+    if (this.failed) {
+      throw this.failed;
+    }
+    if (chunk.length === 0) {
+      return;
+    }
+    this.total += chunk.length;
+    if (this.head.length < HEAD_BYTES) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD_BYTES - this.head.length)]);
+    }
+    if (this.textFormat) {
+      this.checkNulBytes(chunk);
+    }
+    this.zipNames?.update(chunk);
+    if (!this.headChecked && this.head.length >= HEAD_CHECK_BYTES) {
+      this.headChecked = true;
+      this.checkHead();
+    }
+    if (this.format === 'vcf' && !this.vcardChecked && this.head.length >= VCARD_CHECK_BYTES) {
+      this.vcardChecked = true;
+      this.check(vcardStartProblem(this.head, false));
+    }
   }
-  return sig.bytes.every((b, i) => head[at + i] === b);
-}
 
-const LABEL: Record<FileFormat, string> = {
-  csv: 'CSV text',
-  txt: 'plain text',
-  vcf: 'vCard text',
-  xls: 'an XLS workbook',
-  xlsx: 'an XLSX workbook',
-};
+  finish(): void {
+    if (this.failed) {
+      throw this.failed;
+    }
+    if (this.total === 0) {
+      this.fail('file is empty');
+    }
+    if (!this.headChecked) {
+      this.headChecked = true;
+      this.checkHead();
+    }
+    if (this.textFormat && !this.bomKnown && this.head.includes(0)) {
+      this.nulError();
+    }
+    if (this.format === 'vcf') {
+      this.check(vcardStartProblem(this.head, true));
+    }
+    if (this.zipNames) {
+      this.check(this.zipNames.problem());
+    }
+  }
 
-const ZIP_NAMES = {
-  contentTypes: '[Content_Types].xml',
-  workbook: 'xl/workbook.',
-  word: 'word/document.xml',
-  powerpoint: 'ppt/presentation.xml',
-  opendocument: 'application/vnd.oasis.opendocument',
-} as const;
-type ZipName = keyof typeof ZIP_NAMES;
-const LONGEST_NAME = Math.max(...Object.values(ZIP_NAMES).map((n) => n.length));
+  /** Text without a UTF-16 BOM never contains NUL; a known signature gives a better message. */
+  private checkNulBytes(chunk: Buffer): void {
+    if (!this.bomKnown && this.head.length >= 2) {
+      this.bomKnown = true;
+      const bom = bomOf(this.head);
+      this.utf16 = bom === 'utf-16le' || bom === 'utf-16be';
+      if (!this.utf16 && this.head.includes(0)) {
+        this.checkHead();
+        this.nulError();
+      }
+    }
+    if (this.bomKnown && !this.utf16 && chunk.includes(0)) {
+      this.checkHead();
+      this.nulError();
+    }
+  }
 
-function bomOf(head: Buffer): 'utf-8' | 'utf-16le' | 'utf-16be' | null {
-  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
-    return 'utf-8';
+  private checkHead(): void {
+    this.check(headProblem(this.head, this.format));
   }
-  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) {
-    return 'utf-16le';
-  }
-  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) {
-    return 'utf-16be';
-  }
-  return null;
-}
 
-function headText(head: Buffer): string {
-  const bom = bomOf(head);
-  if (bom === 'utf-16le') {
-    return new TextDecoder('utf-16le').decode(head.subarray(2));
+  private nulError(): never {
+    return this.fail(`content is binary data, not ${LABEL[this.format]} (it contains NUL bytes)`);
   }
-  if (bom === 'utf-16be') {
-    return new TextDecoder('utf-16be').decode(head.subarray(2));
-  }
-  return head.subarray(bom ? 3 : 0).toString('latin1');
-}
 
-function describeTextHead(head: Buffer): string | null {
-  if (head.includes(0)) {
-    return null;
+  private check(problem: string | null): void {
+    if (problem !== null) {
+      this.fail(problem);
+    }
   }
-  const t = headText(head).trimStart().slice(0, 200).toLowerCase();
-  if (t.startsWith('<!doctype html') || t.startsWith('<html') || t.startsWith('<table')) {
-    return 'an HTML page';
+
+  private fail(message: string): never {
+    this.failed = new FileContentError(message);
+    throw this.failed;
   }
-  if (t.startsWith('<?xml')) {
-    return 'an XML document';
-  }
-  if (t.startsWith('{\\rtf')) {
-    return 'an RTF document';
-  }
-  return 'text';
 }
 
 export function createContentInspector(format: FileFormat): ContentInspector {
-  const label = LABEL[format];
-  const textFormat = format === 'csv' || format === 'txt' || format === 'vcf';
-  let head = Buffer.alloc(0);
-  let total = 0;
-  let headChecked = false;
-  let bomKnown = false;
-  let utf16 = false;
-  let tail = '';
-  const seen = new Set<ZipName>();
-  let failed: FileContentError | null = null;
-  let vcardChecked = false;
-
-  const fail = (message: string): never => {
-    failed = new FileContentError(message);
-    throw failed;
-  };
-
-  const checkSignatures = () => {
-    if (format === 'xlsx') {
-      if (matches(head, { bytes: [0x50, 0x4b, 0x03, 0x04], what: '' })) {
-        return;
-      }
-      if (matches(head, SIGNATURES[7]!)) {
-        fail('content is an old-format XLS workbook or a password-protected workbook, not an XLSX workbook');
-      }
-      const sig = SIGNATURES.find((s) => matches(head, s));
-      if (sig) {
-        fail(`content is ${sig.what}, not an XLSX workbook`);
-      }
-      const text = describeTextHead(head);
-      if (text) {
-        fail(`content is ${text}, not an XLSX workbook (was the file renamed to .xlsx?)`);
-      }
-      fail('file is not a valid XLSX workbook');
-    }
-    if (format === 'xls') {
-      if (matches(head, SIGNATURES[7]!)) {
-        return;
-      }
-      if (matches(head, SIGNATURES[5]!)) {
-        fail('content is an XLSX workbook (zip), not XLS; rename the file to .xlsx');
-      }
-      const sig = SIGNATURES.find((s) => matches(head, s));
-      if (sig) {
-        fail(`content is ${sig.what}, not an XLS workbook`);
-      }
-      const text = describeTextHead(head);
-      if (text) {
-        fail(`content is ${text}, not an XLS workbook (save it from Excel as .xls, .xlsx or .csv)`);
-      }
-      fail('file is not a valid XLS workbook');
-    }
-    if (bomOf(head) === null) {
-      const sig = SIGNATURES.find((s) => matches(head, s));
-      if (sig) {
-        fail(`content is ${sig.what}, not ${label}`);
-      }
-    }
-  };
-
-  const checkVcardStart = (complete: boolean) => {
-    const t = headText(head)
-      .replace(/^\uFEFF/, '')
-      .trimStart();
-    if (/^BEGIN:VCARD/i.test(t)) {
-      return;
-    }
-    // Wait for more bytes when what we have is still a prefix of "BEGIN:VCARD".
-    if (!complete && t.length < 11 && 'BEGIN:VCARD'.startsWith(t.toUpperCase())) {
-      return;
-    }
-    fail('content is not a vCard: a .vcf file must start with BEGIN:VCARD');
-  };
-
-  const nulError = () => fail(`content is binary data, not ${label} (it contains NUL bytes)`);
-
-  return {
-    update(chunk: Buffer): void {
-      if (failed) {
-        throw failed;
-      }
-      if (chunk.length === 0) {
-        return;
-      }
-      total += chunk.length;
-      if (head.length < HEAD_BYTES) {
-        head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
-      }
-      if (textFormat) {
-        if (!bomKnown && head.length >= 2) {
-          bomKnown = true;
-          const bom = bomOf(head);
-          utf16 = bom === 'utf-16le' || bom === 'utf-16be';
-          if (!utf16 && head.includes(0)) {
-            checkSignatures();
-            nulError();
-          }
-        }
-        if (bomKnown && !utf16 && chunk.includes(0)) {
-          checkSignatures();
-          nulError();
-        }
-      }
-      if (format === 'xlsx') {
-        const text = tail + chunk.toString('latin1');
-        for (const [k, name] of Object.entries(ZIP_NAMES) as [ZipName, string][]) {
-          if (!seen.has(k) && text.includes(name)) {
-            seen.add(k);
-          }
-        }
-        tail = text.slice(-LONGEST_NAME);
-      }
-      if (!headChecked && head.length >= 16) {
-        headChecked = true;
-        checkSignatures();
-      }
-      if (format === 'vcf' && !vcardChecked && head.length >= 64) {
-        vcardChecked = true;
-        checkVcardStart(false);
-      }
-    },
-
-    finish(): void {
-      if (failed) {
-        throw failed;
-      }
-      if (total === 0) {
-        fail('file is empty');
-      }
-      if (!headChecked) {
-        headChecked = true;
-        checkSignatures();
-      }
-      if (textFormat && !bomKnown && head.includes(0)) {
-        nulError();
-      }
-      if (format === 'vcf') {
-        checkVcardStart(true);
-      }
-      if (format === 'xlsx') {
-        if (seen.has('opendocument')) {
-          fail('content is an OpenDocument spreadsheet (.ods), not an XLSX workbook; save it as .xlsx');
-        }
-        if (!seen.has('workbook') && seen.has('word')) {
-          fail('content is a Word document, not an XLSX workbook');
-        }
-        if (!seen.has('workbook') && seen.has('powerpoint')) {
-          fail('content is a PowerPoint presentation, not an XLSX workbook');
-        }
-        if (!seen.has('contentTypes') || !seen.has('workbook')) {
-          fail('file is not a valid XLSX workbook (a ZIP archive without an Excel workbook inside)');
-        }
-      }
-    },
-  };
+  return new Inspector(format);
 }

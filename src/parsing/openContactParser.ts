@@ -6,7 +6,7 @@ import type { ContactParser, ParseOptions, ParsedRow } from './types.js';
 import { parseVcard } from './vcard.js';
 
 /** Progress reporting shared by the format parsers; never decreases, 1 only when done. */
-export class ProgressTracker {
+class ProgressTracker {
   private value = 0;
   set(fraction: number): void {
     if (!Number.isFinite(fraction)) {

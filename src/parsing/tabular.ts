@@ -4,7 +4,7 @@ import { MAX_CELL_CHARS, MAX_COLUMNS } from './limits.js';
 import { normalizeContact } from './normalizeContact.js';
 import type { ParsedRow } from './types.js';
 
-export const NO_HEADER_MESSAGE =
+const NO_HEADER_MESSAGE =
   'no contacts found: no column looks like a name, email or phone. The first row must be a ' +
   'header row such as "Name, Email, Phone"';
 

@@ -55,10 +55,12 @@ export function createBatchDeletionRepository(pool: PgPool) {
       );
     },
 
-    async pending(limit: number): Promise<PendingDeletion[]> {
+    /** Cleanups still owed, only those of files stored under `keyPrefix`. */
+    async pending(limit: number, keyPrefix = ''): Promise<PendingDeletion[]> {
       const { rows } = await pool.query<{ batch_id: string; storage_key: string; attempts: number }>(
-        'SELECT batch_id, storage_key, attempts FROM batch_deletions ORDER BY requested_at LIMIT $1',
-        [limit],
+        `SELECT batch_id, storage_key, attempts FROM batch_deletions WHERE starts_with(storage_key, $2)
+         ORDER BY requested_at LIMIT $1`,
+        [limit, keyPrefix],
       );
       return rows.map((r) => ({ batchId: r.batch_id, storageKey: r.storage_key, attempts: r.attempts }));
     },

@@ -249,10 +249,17 @@ export function createBatchRepository(pool: PgPool) {
     // ---- sweeper
 
     /** Batches sitting in one of `statuses` since before `olderThan`, oldest first. */
-    async findStale(statuses: BatchStatus[], olderThan: Date, limit: number): Promise<Batch[]> {
+    /** Batches in `statuses` untouched since `olderThan`, only those stored under `keyPrefix`. */
+    async findStale(
+      statuses: BatchStatus[],
+      olderThan: Date,
+      limit: number,
+      keyPrefix = '',
+    ): Promise<Batch[]> {
       const { rows } = await pool.query<BatchRow>(
-        `SELECT * FROM batches WHERE status = ANY($1) AND updated_at < $2 ORDER BY updated_at LIMIT $3`,
-        [statuses, olderThan, limit],
+        `SELECT * FROM batches WHERE status = ANY($1) AND updated_at < $2 AND starts_with(storage_key, $4)
+         ORDER BY updated_at LIMIT $3`,
+        [statuses, olderThan, limit, keyPrefix],
       );
       return rows.map(toBatch);
     },

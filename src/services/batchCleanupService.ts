@@ -1,16 +1,16 @@
 import type { Logger } from 'pino';
 import type { BatchDeletionRepository } from '../repositories/batchDeletionRepository.js';
 import type { RecordsRepository } from '../repositories/records/recordsRepository.js';
-import type { QueueService } from '../queue/queueService.js';
-import type { StorageService } from '../storage/storageService.js';
+import type { BatchQueue } from '../queue/batchQueue.js';
+import type { FileStorage } from '../storage/fileStorage.js';
 
 export type BatchCleanupService = ReturnType<typeof createBatchCleanupService>;
 
 interface Deps {
   batchDeletionRepository: BatchDeletionRepository;
-  storage: StorageService;
+  storage: FileStorage;
   records: RecordsRepository;
-  queue: QueueService;
+  queue: BatchQueue;
   logger: Logger;
 }
 

@@ -1,7 +1,7 @@
 import type { Batch, BatchStats, BatchStatus, User } from '../domain/batch.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { InvalidRow } from '../parsing/types.js';
-import type { QueueService } from '../queue/queueService.js';
+import type { BatchQueue } from '../queue/batchQueue.js';
 import type { BatchDeletionRepository } from '../repositories/batchDeletionRepository.js';
 import type { BatchRepository } from '../repositories/batchRepository.js';
 import type { RecordsPage, RecordsRepository } from '../repositories/records/recordsRepository.js';
@@ -13,7 +13,7 @@ interface Deps {
   batchRepository: BatchRepository;
   batchDeletionRepository: BatchDeletionRepository;
   records: RecordsRepository;
-  queue: QueueService;
+  queue: BatchQueue;
   cleanup: BatchCleanupService;
 }
 

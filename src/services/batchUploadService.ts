@@ -5,11 +5,11 @@ import type { Logger } from 'pino';
 import type { Batch, User } from '../domain/batch.js';
 import { ConflictError, IdempotencyKeyTakenError, ValidationError } from '../errors.js';
 import type { BatchRepository } from '../repositories/batchRepository.js';
-import type { QueueService } from '../queue/queueService.js';
-import type { StorageService } from '../storage/storageService.js';
+import type { BatchQueue } from '../queue/batchQueue.js';
+import type { FileStorage } from '../storage/fileStorage.js';
 import { buildStorageKey } from '../storage/storageKey.js';
 import { formatFromFilename } from '../validators/uploadValidators.js';
-import { createUploadMeter } from './uploadPipeline.js';
+import { createUploadMeter } from './uploadMeter.js';
 
 /** One part of a multipart body, as the HTTP layer hands it over (kept framework-free). */
 export type UploadPart =
@@ -28,8 +28,8 @@ export type BatchUploadService = ReturnType<typeof createBatchUploadService>;
 
 interface Deps {
   batchRepository: BatchRepository;
-  storage: StorageService;
-  queue: QueueService;
+  storage: FileStorage;
+  queue: BatchQueue;
   logger: Logger;
   maxFileSize: number;
 }

@@ -6,10 +6,10 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DependencyUnavailableError, NotFoundError } from '../errors.js';
 import { assertSafeKey } from './storageKey.js';
-import type { StorageService, StoredObject } from './storageService.js';
+import type { FileStorage, StoredObject } from './fileStorage.js';
 
 /** Local-disk storage for development and single-host installs; keys map to paths under rootDir. */
-export function createLocalStorage(rootDir: string): StorageService {
+export function createLocalStorage(rootDir: string): FileStorage {
   const root = resolve(rootDir);
 
   function pathFor(key: string): string {
@@ -59,15 +59,6 @@ export function createLocalStorage(rootDir: string): StorageService {
         throw new NotFoundError('stored file not found');
       }
       return createReadStream(path);
-    },
-
-    async exists(key) {
-      const path = pathFor(key); // an unsafe key is an error, not "absent"
-      try {
-        return (await stat(path)).isFile();
-      } catch {
-        return false;
-      }
     },
 
     async delete(key) {

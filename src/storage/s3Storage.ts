@@ -2,7 +2,6 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   S3Client,
   S3ServiceException,
@@ -11,7 +10,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { DependencyUnavailableError, NotFoundError } from '../errors.js';
 import { assertSafeKey } from './storageKey.js';
-import type { StorageService, StoredObject } from './storageService.js';
+import type { FileStorage, StoredObject } from './fileStorage.js';
 
 export interface S3StorageOptions {
   endpoint: string;
@@ -39,7 +38,7 @@ function unavailable(error: unknown): never {
 }
 
 /** SeaweedFS (or any S3-compatible store) through the AWS SDK v3, streaming multipart uploads. */
-export function createS3Storage(options: S3StorageOptions): StorageService {
+export function createS3Storage(options: S3StorageOptions): FileStorage {
   const client = new S3Client({
     endpoint: options.endpoint,
     region: options.region,
@@ -89,19 +88,6 @@ export function createS3Storage(options: S3StorageOptions): StorageService {
       } catch (error) {
         if (isNotFound(error)) {
           throw new NotFoundError('stored file not found');
-        }
-        unavailable(error);
-      }
-    },
-
-    async exists(key) {
-      assertSafeKey(key);
-      try {
-        await client.send(new HeadObjectCommand({ Bucket, Key: key }));
-        return true;
-      } catch (error) {
-        if (isNotFound(error)) {
-          return false;
         }
         unavailable(error);
       }

@@ -52,7 +52,12 @@ export function buildStorageKey(email: string, batchId: string, filename: string
   if (!UUID_RE.test(batchId)) {
     throw new ValidationError('batch id must be a UUID');
   }
-  return `${STORAGE_ROOT_PREFIX}${sanitizeEmailSegment(email)}/${batchId}-${sanitizeFilename(filename)}`;
+  return `${userStoragePrefix(email)}${batchId}-${sanitizeFilename(filename)}`;
+}
+
+/** The folder holding every upload of one user (a sweeper can be scoped to it). */
+export function userStoragePrefix(email: string): string {
+  return `${STORAGE_ROOT_PREFIX}${sanitizeEmailSegment(email)}/`;
 }
 
 /** Keys handed to adapters must be relative, normalised and inside the batches prefix. */

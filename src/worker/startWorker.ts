@@ -1,9 +1,23 @@
 import { Worker } from 'bullmq';
-import type { Deps } from '../composition.js';
-import type { ProcessBatchJobData } from '../queue/queueService.js';
-import { workerRedisOptions } from '../queue/redisConnection.js';
-import { createBatchProcessor, type JobOutcome } from './batchProcessor.js';
-import { createSweeper } from './sweeper.js';
+import type { ProcessBatchJobData } from '../queue/batchQueue.js';
+import { workerRedisOptions, type RedisSettings } from '../queue/redisConnection.js';
+import {
+  createBatchProcessor,
+  type BatchProcessorDeps,
+  type JobOutcome,
+  type ProcessorSettings,
+} from './batchProcessor.js';
+import { POISON_FILE_MESSAGE } from './jobFailure.js';
+import type { Sweeper } from './sweeper.js';
+
+/** What the worker role uses: its queue, the processor's dependencies, optionally a sweeper. */
+export interface WorkerRoleOptions {
+  queue: { name: string; redis: RedisSettings; concurrency: number; lockDurationMs: number };
+  processor: BatchProcessorDeps;
+  settings: ProcessorSettings;
+  /** Sweeps every `intervalMs`; absent: this process does not sweep. */
+  sweep?: { sweeper: Sweeper; intervalMs: number } | undefined;
+}
 
 export interface RunningWorker {
   worker: Worker<ProcessBatchJobData, JobOutcome>;
@@ -11,69 +25,38 @@ export interface RunningWorker {
   close(timeoutMs?: number): Promise<void>;
 }
 
-/** Starts the BullMQ worker and the sweeper on the dependencies of the composition root. */
-export function startWorker(deps: Deps, options: { runSweeper?: boolean } = {}): RunningWorker {
-  const { config, logger } = deps;
-  const processor = createBatchProcessor(deps, {
-    maxRowsPerBatch: config.limits.maxRowsPerBatch,
-    maxUncompressedBytes: config.limits.maxUncompressedBytes,
-    defaultPhoneRegion: config.worker.defaultPhoneRegion,
+/** Starts the BullMQ worker (and, when given one, the sweeper's timer). */
+export function startWorker(options: WorkerRoleOptions): RunningWorker {
+  const { queue, settings } = options;
+  const { logger, batchRepository } = options.processor;
+  const processor = createBatchProcessor(options.processor, settings);
+  const worker = new Worker<ProcessBatchJobData, JobOutcome>(queue.name, (job) => processor.process(job), {
+    connection: workerRedisOptions(queue.redis),
+    concurrency: queue.concurrency,
+    // A killed worker's job is picked up again after the lock expires (a "stall"). The processor
+    // ends the batch in `error` on the pickup after the maxStalledCount-th stall, before reading
+    // the file again; BullMQ's own limit (one stall later) is the fallback handled below.
+    maxStalledCount: settings.maxStalledCount,
+    lockDuration: queue.lockDurationMs,
+    stalledInterval: queue.lockDurationMs,
   });
-  const worker = new Worker<ProcessBatchJobData, JobOutcome>(
-    config.queueName,
-    (job) => processor.process(job),
-    {
-      connection: workerRedisOptions(config.redis),
-      concurrency: config.worker.concurrency,
-      // A killed worker's job is picked up again after the lock expires. Ordinary crashes and
-      // deploys are survived many times over; a file that kills its worker this often is a
-      // poison file and ends in `error` (see the 'failed' handler below).
-      maxStalledCount: 10,
-      lockDuration: config.worker.lockDurationMs,
-      stalledInterval: config.worker.lockDurationMs,
-    },
-  );
   worker.on('error', (error) => logger.warn({ err: error }, 'worker connection error'));
-  // BullMQ fails a job that stalled too often (its worker died each time, e.g. out of memory on
-  // this file) without calling the processor; record it, or the sweeper would re-queue it forever.
-  worker.on('failed', (job, error) => {
-    if (job && /stalled more than allowable limit/i.test(error.message)) {
-      const message =
-        'processing stopped repeatedly while reading this file; split it into smaller files and upload again';
-      void deps.batchRepository
-        .markError(job.data.batchId, job.data.attempt, message)
+  // Fallback: a worker died again while the processor was refusing the file, so BullMQ failed
+  // the job itself without calling the processor. Recognised by its stall count, not its text.
+  worker.on('failed', (job) => {
+    if (job && job.stalledCounter > settings.maxStalledCount) {
+      void batchRepository
+        .markError(job.data.batchId, job.data.attempt, POISON_FILE_MESSAGE)
         .catch((markError: unknown) => logger.error({ err: markError }, 'could not record a stalled job'));
     }
   });
-
-  const sweeper = createSweeper(deps, { graceMs: config.worker.sweeperGraceMs });
-  let sweeping: Promise<unknown> = Promise.resolve();
-  let sweepRunning = false;
-  const timer =
-    options.runSweeper === false
-      ? undefined
-      : setInterval(() => {
-          if (sweepRunning) {
-            return; // a slow round (large backlog, slow storage) is not stacked with the next
-          }
-          sweepRunning = true;
-          sweeping = sweeper
-            .sweep()
-            .catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'))
-            .finally(() => {
-              sweepRunning = false;
-            });
-        }, config.worker.sweeperIntervalMs);
-  timer?.unref();
-  logger.info({ queue: config.queueName, concurrency: config.worker.concurrency }, 'worker started');
+  const stopSweeping = options.sweep ? sweepEvery(options.sweep, logger) : () => Promise.resolve();
+  logger.info({ queue: queue.name, concurrency: queue.concurrency }, 'worker started');
 
   return {
     worker,
     async close(timeoutMs = 25_000) {
-      if (timer) {
-        clearInterval(timer);
-      }
-      await sweeping;
+      await stopSweeping();
       // close() waits for active jobs; if they outlast the budget, force-close so their locks
       // lapse and another worker resumes them (processing is idempotent).
       let timeout: NodeJS.Timeout | undefined;
@@ -87,5 +70,31 @@ export function startWorker(deps: Deps, options: { runSweeper?: boolean } = {}):
         await worker.close(true);
       }
     },
+  };
+}
+
+/** Runs the sweeper on a timer, one round at a time; returns a stop that waits for the round. */
+function sweepEvery(
+  { sweeper, intervalMs }: { sweeper: Sweeper; intervalMs: number },
+  logger: BatchProcessorDeps['logger'],
+): () => Promise<void> {
+  let sweeping: Promise<unknown> = Promise.resolve();
+  let sweepRunning = false;
+  const timer = setInterval(() => {
+    if (sweepRunning) {
+      return; // a slow round (large backlog, slow storage) is not stacked with the next
+    }
+    sweepRunning = true;
+    sweeping = sweeper
+      .sweep()
+      .catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'))
+      .finally(() => {
+        sweepRunning = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await sweeping;
   };
 }

@@ -1,20 +1,32 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
-import type { QueueService } from '../queue/queueService.js';
+import type { BatchQueue } from '../queue/batchQueue.js';
 import type { BatchDeletionRepository } from '../repositories/batchDeletionRepository.js';
 import type { BatchRepository } from '../repositories/batchRepository.js';
 import type { BatchCleanupService } from '../services/batchCleanupService.js';
 import { STORAGE_ROOT_PREFIX } from '../storage/storageKey.js';
-import type { StorageService } from '../storage/storageService.js';
+import type { FileStorage } from '../storage/fileStorage.js';
 
-interface Deps {
-  batchRepository: BatchRepository;
-  batchDeletionRepository: BatchDeletionRepository;
-  storage: StorageService;
-  queue: QueueService;
+/** What the sweeper uses, and nothing more. */
+export interface SweeperDeps {
+  batchRepository: Pick<BatchRepository, 'findStale' | 'existingStorageKeys'>;
+  batchDeletionRepository: Pick<BatchDeletionRepository, 'pending'>;
+  storage: Pick<FileStorage, 'list' | 'delete'>;
+  queue: Pick<BatchQueue, 'hasLiveJob' | 'enqueueBatch' | 'depth'>;
   cleanup: BatchCleanupService;
   metrics: Metrics;
   logger: Logger;
+}
+
+export interface SweeperSettings {
+  graceMs: number;
+  orphanScanLimit?: number;
+  /**
+   * Only batches, owed cleanups and files stored under this key prefix are touched (default: the
+   * whole store). Production sweeps everything; a test scopes its sweeper to its own user's
+   * folder so it never re-queues, cleans or removes another test's data on a shared database.
+   */
+  keyPrefix?: string;
 }
 
 export interface SweepReport {
@@ -30,13 +42,19 @@ const ORPHAN_SCAN_LIMIT = 5_000;
  * The reconciler. Every action is idempotent (job ids dedupe enqueues, deletes of missing things
  * succeed), so several worker processes may sweep at once without harm.
  */
-export function createSweeper(deps: Deps, settings: { graceMs: number; orphanScanLimit?: number }) {
+export function createSweeper(deps: SweeperDeps, settings: SweeperSettings) {
   const { batchRepository, batchDeletionRepository, storage, queue, cleanup, metrics, logger } = deps;
+  const keyPrefix = settings.keyPrefix ?? STORAGE_ROOT_PREFIX;
 
   /** Batches left `uploaded` (enqueue failed) or stuck mid-processing with no job: queue again. */
   async function requeueStranded(): Promise<number> {
     const olderThan = new Date(Date.now() - settings.graceMs);
-    const stale = await batchRepository.findStale(['uploaded', 'parsing', 'parsed'], olderThan, BATCH_LIMIT);
+    const stale = await batchRepository.findStale(
+      ['uploaded', 'parsing', 'parsed'],
+      olderThan,
+      BATCH_LIMIT,
+      keyPrefix,
+    );
     let requeued = 0;
     for (const batch of stale) {
       if (await queue.hasLiveJob(batch.id)) {
@@ -52,7 +70,7 @@ export function createSweeper(deps: Deps, settings: { graceMs: number; orphanSca
 
   async function finishDeletions(): Promise<number> {
     let finished = 0;
-    for (const pending of await batchDeletionRepository.pending(BATCH_LIMIT)) {
+    for (const pending of await batchDeletionRepository.pending(BATCH_LIMIT, keyPrefix)) {
       if (await cleanup.cleanup(pending.batchId, pending.storageKey)) {
         finished += 1;
         metrics.sweeperActions.inc({ action: 'cleanup_finished' });
@@ -88,7 +106,7 @@ export function createSweeper(deps: Deps, settings: { graceMs: number; orphanSca
       page = [];
     };
     let reachedEnd = true;
-    for await (const object of storage.list(STORAGE_ROOT_PREFIX, orphanCursor)) {
+    for await (const object of storage.list(keyPrefix, orphanCursor)) {
       if (++scanned > (settings.orphanScanLimit ?? ORPHAN_SCAN_LIMIT)) {
         reachedEnd = false;
         break;

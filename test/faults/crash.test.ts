@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import { createSweeper } from '../../src/worker/sweeper.js';
 import { contactsCsv } from '../support/contactsCsv.js';
 import { api, newUser, startStack, uploadForm, type TestStack } from '../support/testStack.js';
@@ -126,8 +127,8 @@ describe('workers SIGKILLed at random points of 50k-row batches', () => {
 
     // One last worker, and the sweeper on a short interval as production runs it.
     workers.push(startWorkerProcess(stack, WORKER_ENV, 'crash'));
-    // Count only this test's re-queues: the sweeper also picks up stale rows other test files
-    // left in the shared database.
+    // Scoped to this test's user, so it never touches rows other test files left in the shared
+    // database; the wrapper counts this test's re-queues.
     const queue = {
       ...stack.deps.queue,
       enqueueBatch: (id: string, attempt: number) => {
@@ -137,7 +138,10 @@ describe('workers SIGKILLed at random points of 50k-row batches', () => {
         return stack.deps.queue.enqueueBatch(id, attempt);
       },
     };
-    const sweeper = createSweeper({ ...stack.deps, queue }, { graceMs: 3 * LOCK_MS });
+    const sweeper = createSweeper(
+      { ...stack.deps, queue },
+      { graceMs: 3 * LOCK_MS, keyPrefix: userStoragePrefix(user.email) },
+    );
     const deadline = Date.now() + 240_000;
     for (;;) {
       const s = await snapshot();

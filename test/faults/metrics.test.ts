@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, up } from '../../scripts/services/index.js';
+import { sweeperDeps } from '../../src/composition.js';
+import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import { createSweeper } from '../../src/worker/sweeper.js';
 import { contactsCsv } from '../support/contactsCsv.js';
 import { fixture } from '../unit/parsing/helpers.js';
@@ -112,14 +114,13 @@ describe('metrics move with what they count', () => {
       `batches/${user.email}/00000000-0000-4000-8000-00000000abcd-orphan.csv`,
       Readable.from([Buffer.from('Name\nA\n')]),
     );
-    // Only the orphan pass is wanted here: with a zero grace the re-queue pass would also pick up
-    // batches other test files left in the shared database and run them through this worker.
-    const orphanOnly = {
-      ...stack.deps,
-      batchRepository: { ...stack.deps.batchRepository, findStale: () => Promise.resolve([]) },
-    };
-    const report = await createSweeper(orphanOnly, { graceMs: 0 }).sweep();
-    expect(report.orphansRemoved).toBeGreaterThanOrEqual(1);
+    // Scoped to this test's user: a zero grace must not re-queue batches other test files left
+    // in the shared database, nor remove their files.
+    const report = await createSweeper(sweeperDeps(stack.deps), {
+      graceMs: 0,
+      keyPrefix: userStoragePrefix(user.email),
+    }).sweep();
+    expect(report.orphansRemoved).toBe(1);
 
     const after = await scrape();
     expect(delta(after, 'batchport_uploads_total{outcome="accepted"}')).toBe(3);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, isRunning, up, type ServiceName } from '../../scripts/services/index.js';
+import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import { createSweeper } from '../../src/worker/sweeper.js';
 import { contactsCsv } from '../support/contactsCsv.js';
 import { api, newUser, startStack, uploadForm, waitForStatus, type TestStack } from '../support/testStack.js';
@@ -175,7 +176,10 @@ describe('dependency outages during uploads and ingests', () => {
         return stack.deps.queue.enqueueBatch(id, attempt);
       },
     };
-    const sweeper = createSweeper({ ...stack.deps, queue }, { graceMs: 2_000 });
+    const sweeper = createSweeper(
+      { ...stack.deps, queue },
+      { graceMs: 2_000, keyPrefix: userStoragePrefix(user.email) },
+    );
     const deadline = Date.now() + 180_000;
     for (;;) {
       const now = await rowsOf(stack, user.id);

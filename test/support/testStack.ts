@@ -5,10 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { buildApiApp } from '../../src/apiServer.js';
-import { createDeps, type Deps } from '../../src/composition.js';
+import { apiAppOptions } from '../../src/apiServer.js';
+import { buildComponents, workerOptions, type Components } from '../../src/composition.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import { buildApp } from '../../src/http/app.js';
 import { startWorker, type RunningWorker } from '../../src/worker/startWorker.js';
+import { openQueueInspector, type QueueInspector } from './queueInspector.js';
 
 export type StorageKind = 'local' | 's3';
 export type RecordsKind = 'postgres' | 'cassandra';
@@ -26,7 +28,10 @@ export interface TestStack {
   config: Config;
   /** The environment the stack was configured from (to start worker processes alike). */
   env: Record<string, string>;
-  deps: Deps;
+  /** Everything the composition root built (tests pick the parts they exercise). */
+  deps: Components;
+  /** The stack's BullMQ queue as tests inspect it (job state, attempts, stall counts). */
+  jobs: QueueInspector;
   app: FastifyInstance;
   baseUrl: string;
   worker: RunningWorker | undefined;
@@ -58,19 +63,21 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
   };
   const config = loadConfig(env);
   const logger = pino({ level: config.logLevel });
-  const deps = await createDeps(config, logger, 'all');
-  const app = await buildApiApp(deps);
+  const deps = await buildComponents(config, logger, 'all');
+  const jobs = openQueueInspector(config);
+  const app = await buildApp(apiAppOptions(deps));
   await options.beforeListen?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') {
     throw new Error('no address');
   }
-  const worker = options.worker ? startWorker(deps, { runSweeper: false }) : undefined;
+  const worker = options.worker ? startWorker(workerOptions(deps, { sweep: false })) : undefined;
   return {
     config,
     env,
     deps,
+    jobs,
     app,
     baseUrl: `http://127.0.0.1:${address.port}`,
     worker,
@@ -78,7 +85,8 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
     async close() {
       await app.close();
       await worker?.close(5_000);
-      await deps.queue.queue.obliterate({ force: true }).catch(() => undefined);
+      await jobs.obliterate().catch(() => undefined);
+      await jobs.close();
       await deps.close();
       await rm(localDir, { recursive: true, force: true });
     },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedFileExists } from '../../support/storedFile.js';
 import {
   api,
   newUser,
@@ -43,7 +44,7 @@ describe.each([
     // The file is stored under the user's prefix with the batch id in its name.
     const row = await stack.deps.batchRepository.findById(id);
     expect(row?.storageKey).toBe(`batches/${user.email.toLowerCase()}/${id}-contacts.csv`);
-    expect(await stack.deps.storage.exists(row!.storageKey)).toBe(true);
+    expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(true);
     expect(row?.sha256).toMatch(/^[0-9a-f]{64}$/);
 
     const status = await waitForStatus(stack, user.token, id);
@@ -123,7 +124,7 @@ describe.each([
 
     const del = await api(stack, `/api/batches/${id}`, { method: 'DELETE', token: user.token });
     expect(del.status).toBe(204);
-    expect(await stack.deps.storage.exists(row!.storageKey)).toBe(false);
+    expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(false);
     expect(await stack.deps.records.countRecords(id)).toEqual({ records: 0, invalidRows: 0 });
     expect(await stack.deps.batchRepository.findById(id)).toBeNull();
     const again = await api(stack, `/api/batches/${id}`, { method: 'DELETE', token: user.token });

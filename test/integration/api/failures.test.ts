@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiAppOptions } from '../../../src/apiServer.js';
+import { createServices, sweeperDeps } from '../../../src/composition.js';
 import { buildApp } from '../../../src/http/app.js';
-import type { QueueService } from '../../../src/queue/queueService.js';
+import type { BatchQueue } from '../../../src/queue/batchQueue.js';
 import type { BatchRepository } from '../../../src/repositories/batchRepository.js';
-import { createAuthService } from '../../../src/services/authService.js';
-import { createBatchService } from '../../../src/services/batchService.js';
-import { createBatchUploadService } from '../../../src/services/batchUploadService.js';
-import type { StorageService } from '../../../src/storage/storageService.js';
+import type { FileStorage } from '../../../src/storage/fileStorage.js';
+import { userStoragePrefix } from '../../../src/storage/storageKey.js';
 import { createSweeper } from '../../../src/worker/sweeper.js';
+import { storedFileExists } from '../../support/storedFile.js';
 import { newUser, startStack, uploadForm, waitForStatus, type TestStack } from '../../support/testStack.js';
 
 /**
@@ -24,36 +26,13 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
   });
 
   async function appWith(overrides: {
-    storage?: StorageService;
+    storage?: FileStorage;
     batchRepository?: BatchRepository;
-    queue?: QueueService;
+    queue?: BatchQueue;
   }): Promise<FastifyInstance> {
-    const { deps } = stack;
-    const storage = overrides.storage ?? deps.storage;
-    const batchRepository = overrides.batchRepository ?? deps.batchRepository;
-    const queue = overrides.queue ?? deps.queue;
-    const app = await buildApp({
-      logger: deps.logger,
-      metrics: deps.metrics,
-      rateLimitRedis: deps.redis,
-      authService: createAuthService(deps.config.auth),
-      batchService: createBatchService({
-        batchRepository,
-        batchDeletionRepository: deps.batchDeletionRepository,
-        records: deps.records,
-        queue,
-        cleanup: deps.cleanup,
-      }),
-      batchUploadService: createBatchUploadService({
-        batchRepository,
-        storage,
-        queue,
-        logger: deps.logger,
-        maxFileSize: deps.config.limits.maxFileSize,
-      }),
-      readiness: {},
-      limits: deps.config.limits,
-    });
+    // The composition root's services, rebuilt with one adapter swapped for a failing one.
+    const parts = { ...stack.deps, ...overrides };
+    const app = await buildApp({ ...apiAppOptions({ ...parts, ...createServices(parts) }), readiness: {} });
     await app.listen({ host: '127.0.0.1', port: 0 });
     return app;
   }
@@ -88,7 +67,7 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
 
   it('a storage failure during the write leaves no row and no file (503)', async () => {
     const real = stack.deps.storage;
-    const failing: StorageService = {
+    const failing: FileStorage = {
       ...real,
       async put(key, body, options) {
         // Let part of the file reach real storage first, then fail like a dropped connection.
@@ -127,7 +106,7 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
   });
 
   it('an enqueue failure still answers 201; the sweeper re-queues and the batch loads', async () => {
-    const failingQueue: QueueService = {
+    const failingQueue: BatchQueue = {
       ...stack.deps.queue,
       enqueueBatch: () =>
         Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false")),
@@ -142,18 +121,12 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
       expect(await stack.deps.queue.hasLiveJob(res.body.id)).toBe(false);
       expect(await objectsOf(user.email)).toHaveLength(1);
 
-      // The database is shared with other test files: let the sweeper see only this user's
-      // batches, as a production sweeper sees only its own deployment's.
-      const repo = stack.deps.batchRepository;
-      const scoped = {
-        ...stack.deps,
-        batchRepository: {
-          ...repo,
-          findStale: async (...args: Parameters<typeof repo.findStale>) =>
-            (await repo.findStale(...args)).filter((b) => b.userId === user.id),
-        },
-      };
-      const report = await createSweeper(scoped, { graceMs: 0 }).sweep();
+      // The database is shared with other test files: the sweeper sees only this user's batches.
+      const sweeper = createSweeper(sweeperDeps(stack.deps), {
+        graceMs: 0,
+        keyPrefix: userStoragePrefix(user.email),
+      });
+      const report = await sweeper.sweep();
       expect(report.requeued).toBe(1);
       const status = await waitForStatus(stack, user.token, res.body.id);
       expect(status.status).toBe('loaded');
@@ -182,7 +155,7 @@ describe('delete removes a queued job, and the sweeper removes orphans', () => {
       body: form,
     });
     const { id } = (await res.json()) as { id: string };
-    expect(await stack.deps.queue.queue.getJob(id)).toBeDefined();
+    expect(await stack.jobs.getJob(id)).toBeDefined();
     expect(await stack.deps.queue.hasLiveJob(id)).toBe(true);
     const row = await stack.deps.batchRepository.findById(id);
 
@@ -191,41 +164,73 @@ describe('delete removes a queued job, and the sweeper removes orphans', () => {
       headers: { authorization: `Bearer ${user.token}` },
     });
     expect(del.status).toBe(204);
-    expect(await stack.deps.queue.queue.getJob(id)).toBeUndefined();
-    expect(await stack.deps.storage.exists(row!.storageKey)).toBe(false);
+    expect(await stack.jobs.getJob(id)).toBeUndefined();
+    expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(false);
     const owed = await stack.deps.pool.query('SELECT 1 FROM batch_deletions WHERE batch_id = $1', [id]);
     expect(owed.rows).toHaveLength(0); // the cleanup ran to the end, nothing left for the sweeper
   });
 
   it('reaches every orphan across rounds when a round scans only part of the store', async () => {
     const { Readable } = await import('node:stream');
+    const prefix = userStoragePrefix(`scan-${randomUUID()}@example.com`);
     const keys = Array.from(
       { length: 5 },
-      (_, i) => `batches/scan@example.com/00000000-0000-4000-8000-00000000000${i}-lost.csv`,
+      (_, i) => `${prefix}00000000-0000-4000-8000-00000000000${i}-lost.csv`,
     );
     for (const key of keys) {
       await stack.deps.storage.put(key, Readable.from([Buffer.from('Name\nA\n')]));
     }
-    const sweeper = createSweeper(stack.deps, { graceMs: 0, orphanScanLimit: 2 });
+    const sweeper = createSweeper(sweeperDeps(stack.deps), {
+      graceMs: 0,
+      orphanScanLimit: 2,
+      keyPrefix: prefix,
+    });
     let removed = 0;
     for (let round = 0; round < 4; round++) {
       removed += (await sweeper.sweep()).orphansRemoved;
     }
     expect(removed).toBe(5);
     for (const key of keys) {
-      expect(await stack.deps.storage.exists(key)).toBe(false);
+      expect(await storedFileExists(stack.deps.storage, key)).toBe(false);
     }
   });
 
   it('removes stored files that have no batch row once they are older than the grace period', async () => {
     const { Readable } = await import('node:stream');
-    const key = 'batches/orphan@example.com/00000000-0000-4000-8000-000000000001-lost.csv';
+    const scope = { keyPrefix: userStoragePrefix(`orphan-${randomUUID()}@example.com`) };
+    const key = `${scope.keyPrefix}00000000-0000-4000-8000-000000000001-lost.csv`;
     await stack.deps.storage.put(key, Readable.from([Buffer.from('Name\nA\n')]));
-    const young = await createSweeper(stack.deps, { graceMs: 60_000 }).sweep();
+    const young = await createSweeper(sweeperDeps(stack.deps), { ...scope, graceMs: 60_000 }).sweep();
     expect(young.orphansRemoved).toBe(0);
-    expect(await stack.deps.storage.exists(key)).toBe(true);
-    const old = await createSweeper(stack.deps, { graceMs: 0 }).sweep();
-    expect(old.orphansRemoved).toBeGreaterThanOrEqual(1);
-    expect(await stack.deps.storage.exists(key)).toBe(false);
+    expect(await storedFileExists(stack.deps.storage, key)).toBe(true);
+    const old = await createSweeper(sweeperDeps(stack.deps), { ...scope, graceMs: 0 }).sweep();
+    expect(old.orphansRemoved).toBe(1);
+    expect(await storedFileExists(stack.deps.storage, key)).toBe(false);
+  });
+
+  it("a scoped sweeper leaves other users' stranded batches and orphan files alone", async () => {
+    const { Readable } = await import('node:stream');
+    const other = await newUser('other');
+    const res = await fetch(`${stack.baseUrl}/api/batches/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${other.token}` },
+      body: uploadForm('Name,Email\nAda,ada@example.com\n', 'stranded.csv'),
+    });
+    const { id } = (await res.json()) as { id: string };
+    await stack.jobs.getJob(id).then((job) => job?.remove()); // stranded: row `uploaded`, no job
+    const orphan = `${userStoragePrefix(other.email)}00000000-0000-4000-8000-000000000003-lost.csv`;
+    await stack.deps.storage.put(orphan, Readable.from([Buffer.from('Name\nA\n')]));
+
+    const mine = userStoragePrefix(`mine-${randomUUID()}@example.com`);
+    const scoped = await createSweeper(sweeperDeps(stack.deps), { graceMs: 0, keyPrefix: mine }).sweep();
+    expect(scoped).toEqual({ requeued: 0, cleanupsFinished: 0, orphansRemoved: 0 });
+    expect(await stack.jobs.getJob(id)).toBeUndefined();
+    expect(await storedFileExists(stack.deps.storage, orphan)).toBe(true);
+
+    // The same sweep scoped to that user does act: the scope, not the grace, held it back.
+    const theirs = { graceMs: 0, keyPrefix: userStoragePrefix(other.email) };
+    const report = await createSweeper(sweeperDeps(stack.deps), theirs).sweep();
+    expect(report).toEqual({ requeued: 1, cleanupsFinished: 0, orphansRemoved: 1 });
+    expect(await stack.jobs.getJob(id)).toBeDefined();
   });
 });

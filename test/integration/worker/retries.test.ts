@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workerOptions } from '../../../src/composition.js';
 import { DependencyUnavailableError } from '../../../src/errors.js';
 import type { RecordsRepository } from '../../../src/repositories/records/recordsRepository.js';
 import { startWorker, type RunningWorker } from '../../../src/worker/startWorker.js';
@@ -37,12 +38,15 @@ describe('worker retries on infrastructure failures', () => {
         writeCalls++;
         if (failuresLeft > 0) {
           failuresLeft--;
-          throw new DependencyUnavailableError('records store is unavailable (injected)');
+          throw new DependencyUnavailableError('records store is unavailable (injected)', undefined, {
+            dependency: 'records',
+          });
         }
         return real.writeRecords(batchId, records);
       },
     };
-    worker = startWorker({ ...stack.deps, records: flaky }, { runSweeper: false });
+    const options = workerOptions(stack.deps, { sweep: false });
+    worker = startWorker({ ...options, processor: { ...options.processor, records: flaky } });
   });
   afterAll(async () => {
     await worker?.close(5_000);
@@ -60,23 +64,8 @@ describe('worker retries on infrastructure failures', () => {
     const done = await waitForStatus(stack, user.token, up.body.id);
     expect(done).toMatchObject({ status: 'loaded', recordsLoaded: 1500, rowsRead: 1500 });
     // BullMQ counts the failed try and the successful one.
-    expect((await stack.deps.queue.queue.getJob(up.body.id))?.attemptsMade).toBe(2);
+    expect((await stack.jobs.getJob(up.body.id))?.attemptsMade).toBe(2);
     expect(await stack.deps.records.countRecords(up.body.id)).toEqual({ records: 1500, invalidRows: 0 });
-  });
-
-  it('ends a batch in error when BullMQ gives up on a job that kept stalling (poison file)', async () => {
-    const user = await newUser();
-    const up = await api(stack, '/api/batches/upload', {
-      method: 'POST',
-      token: user.token,
-      body: uploadForm(contactsCsv(5), 'poison.csv'),
-    });
-    const job = await stack.deps.queue.queue.getJob(up.body.id);
-    await stack.deps.pool.query(`UPDATE batches SET status = 'parsing' WHERE id = $1`, [up.body.id]);
-    // What BullMQ emits when a job's workers died more than maxStalledCount times.
-    worker!.worker.emit('failed', job, new Error('job stalled more than allowable limit'), 'active');
-    const failed = await waitForStatus(stack, user.token, up.body.id, (s) => s === 'error');
-    expect(failed.errorMessage).toMatch(/processing stopped repeatedly while reading this file/);
   });
 
   it('ends in error after the last attempt, saying to retry later; retry then succeeds', async () => {

@@ -6,11 +6,12 @@ import type { Batch, BatchCounts } from '../../../src/domain/batch.js';
 import { NotFoundError } from '../../../src/errors.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import type { ContactRecord, InvalidRow } from '../../../src/parsing/types.js';
-import type { ProcessBatchJobData } from '../../../src/queue/queueService.js';
+import type { ProcessBatchJobData } from '../../../src/queue/batchQueue.js';
 import type { BatchRepository } from '../../../src/repositories/batchRepository.js';
 import type { RecordsRepository } from '../../../src/repositories/records/recordsRepository.js';
-import type { StorageService } from '../../../src/storage/storageService.js';
+import type { FileStorage } from '../../../src/storage/fileStorage.js';
 import { createBatchProcessor } from '../../../src/worker/batchProcessor.js';
+import { POISON_FILE_MESSAGE } from '../../../src/worker/jobFailure.js';
 import { contactsCsv } from '../../support/contactsCsv.js';
 
 /** In-memory stand-ins with the same fencing rules as the SQL in batchRepository. */
@@ -98,7 +99,7 @@ function fakes(content: string, format: Batch['fileFormat'] = 'csv') {
   } as unknown as BatchRepository;
   const storage = {
     get: () => Promise.resolve(Readable.from([Buffer.from(content)])),
-  } as unknown as StorageService;
+  } as unknown as FileStorage;
   const records = {
     writeRecords: (_id: string, rs: readonly ContactRecord[]) => {
       onWrite?.();
@@ -127,6 +128,7 @@ function fakes(content: string, format: Batch['fileFormat'] = 'csv') {
       maxRowsPerBatch: 10_000,
       maxUncompressedBytes: 1 << 26,
       defaultPhoneRegion: 'US',
+      maxStalledCount: 3,
       chunkSize: 100,
       progressIntervalMs: 0,
     },
@@ -134,6 +136,7 @@ function fakes(content: string, format: Batch['fileFormat'] = 'csv') {
   const job = {
     data: { batchId: batch.id, attempt: 1 },
     attemptsMade: 0,
+    stalledCounter: 0,
     opts: { attempts: 3 },
   } as Job<ProcessBatchJobData>;
   return {
@@ -194,6 +197,21 @@ describe('batchProcessor', () => {
     expect(f.stored.size).toBe(0);
   });
 
+  it('reads a file whose job lost its worker fewer than maxStalledCount times', async () => {
+    const f = fakes(contactsCsv(10));
+    expect(await f.processor.process({ ...f.job, stalledCounter: 2 } as Job<ProcessBatchJobData>)).toBe(
+      'loaded',
+    );
+  });
+
+  it('ends a poison file in error, without reading it, once its job stalled maxStalledCount times', async () => {
+    const f = fakes(contactsCsv(10));
+    const stalled = { ...f.job, stalledCounter: 3 } as Job<ProcessBatchJobData>;
+    await expect(f.processor.process(stalled)).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(f.row()).toMatchObject({ status: 'error', errorMessage: POISON_FILE_MESSAGE });
+    expect(f.stored.size).toBe(0);
+  });
+
   it('skips a batch that is already terminal', async () => {
     const f = fakes(contactsCsv(10));
     f.row()!.status = 'loaded';
@@ -209,12 +227,12 @@ describe('batchProcessor with a missing stored file', () => {
         batchRepository: f.repo,
         storage: {
           get: () => Promise.reject(new NotFoundError('stored file not found')),
-        } as unknown as StorageService,
+        },
         records: f.records,
         metrics: createMetrics('worker'),
         logger: pino({ level: 'silent' }),
       },
-      { maxRowsPerBatch: 10, maxUncompressedBytes: 1 << 20, defaultPhoneRegion: 'US' },
+      { maxRowsPerBatch: 10, maxUncompressedBytes: 1 << 20, defaultPhoneRegion: 'US', maxStalledCount: 3 },
     );
     await expect(missing.process(f.job)).rejects.toBeInstanceOf(UnrecoverableError);
     expect(f.row()).toMatchObject({

@@ -16,13 +16,14 @@ export interface QueueOptions {
   backoffMs: number;
 }
 
-export type QueueService = ReturnType<typeof createQueueService>;
+export type BatchQueue = ReturnType<typeof createBatchQueue>;
 
 /**
- * BullMQ producer side. The job id is the batch id, so enqueueing the same batch twice is a
- * no-op while a job for it is waiting or running.
+ * The job queue adapter (the spec's `queueService`): BullMQ's producer side, reduced to the few
+ * operations the services need, so no caller depends on BullMQ's own `Queue`. The job id is the
+ * batch id, so enqueueing the same batch twice is a no-op while a job for it is waiting or running.
  */
-export function createQueueService(connection: Redis, options: QueueOptions) {
+export function createBatchQueue(connection: Redis, options: QueueOptions) {
   const queue = new Queue<ProcessBatchJobData>(options.queueName, {
     connection,
     defaultJobOptions: {
@@ -44,8 +45,6 @@ export function createQueueService(connection: Redis, options: QueueOptions) {
   }
 
   return {
-    queue,
-
     /** Queues processing of `batchId` for `attempt`; replaces a finished job of an earlier attempt. */
     enqueueBatch(batchId: string, attempt: number): Promise<void> {
       return guard('enqueue', async () => {

@@ -6,16 +6,15 @@ export interface StoredObject {
 }
 
 /**
- * Where uploaded files live. Two adapters (local disk, SeaweedFS over S3) behind this one
- * small interface, chosen by `USE_LOCAL_STORAGE` in the composition root.
+ * Where uploaded files live (the spec's `storageService`). Two adapters (local disk, SeaweedFS
+ * over S3) behind this one small interface, chosen by `USE_LOCAL_STORAGE` in the composition root.
  */
-export interface StorageService {
+export interface FileStorage {
   readonly kind: 'local' | 's3';
   /** Streams `body` to `key`. Resolves only when the object is durable; on failure nothing is left. */
   put(key: string, body: Readable, options?: { contentType?: string }): Promise<void>;
   /** Opens the object for reading; NotFoundError when it does not exist. */
   get(key: string): Promise<Readable>;
-  exists(key: string): Promise<boolean>;
   /** Idempotent: deleting a missing key succeeds. */
   delete(key: string): Promise<void>;
   /** Objects under `prefix` in key order, optionally only those after `startAfter` (orphan sweeper). */

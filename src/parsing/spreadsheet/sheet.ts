@@ -1,0 +1,87 @@
+import * as XLSX from '@e965/xlsx';
+import { mapHeaders } from '../headerSynonyms.js';
+import { HEADER_SEARCH_ROWS } from '../limits.js';
+import { columnNames, isBlankRow } from '../tabular.js';
+
+/** Reading cells and rows of a SheetJS worksheet, and finding the sheet with the contacts. */
+
+/** Text the user sees in a cell; large General-format integers keep all their digits. */
+function cellText(cell: XLSX.CellObject | undefined): string {
+  if (!cell) {
+    return '';
+  }
+  if (cell.t === 'n' && typeof cell.v === 'number') {
+    const fmt = typeof cell.z === 'string' ? cell.z : 'General';
+    if (
+      Number.isInteger(cell.v) &&
+      Math.abs(cell.v) <= Number.MAX_SAFE_INTEGER &&
+      (cell.w === undefined || /e[+-]?\d/i.test(cell.w)) &&
+      fmt.toLowerCase() === 'general'
+    ) {
+      return String(cell.v);
+    }
+  }
+  if (typeof cell.w === 'string') {
+    return cell.w;
+  }
+  if (cell.v === undefined || cell.v === null) {
+    return '';
+  }
+  if (cell.v instanceof Date) {
+    return cell.v.toISOString().slice(0, 10);
+  }
+  return String(cell.v);
+}
+
+export function sheetRowTexts(ws: XLSX.WorkSheet, range: XLSX.Range, r: number): string[] {
+  const data = ws['!data'];
+  const row = data?.[r];
+  const out: string[] = [];
+  for (let c = 0; c <= range.e.c; c++) {
+    out.push(cellText(row?.[c]));
+  }
+  // Trailing empty cells carry nothing.
+  while (out.length > 0 && out[out.length - 1] === '') {
+    out.pop();
+  }
+  return out;
+}
+
+export interface ChosenSheet {
+  name: string;
+  ws: XLSX.WorkSheet;
+  range: XLSX.Range;
+  headerRow: number;
+}
+
+/** First sheet whose first rows contain a header row; the row with most mapped columns wins. */
+export function chooseSheet(wb: XLSX.WorkBook): ChosenSheet | null {
+  for (const name of wb.SheetNames) {
+    const ws = wb.Sheets[name];
+    const ref = ws?.['!ref'];
+    if (!ws || !ref) {
+      continue;
+    }
+    const range = XLSX.utils.decode_range(ref);
+    let best: { row: number; mapped: number } | null = null;
+    const last = Math.min(range.e.r, range.s.r + HEADER_SEARCH_ROWS - 1);
+    for (let r = range.s.r; r <= last; r++) {
+      const cells = sheetRowTexts(ws, range, r);
+      if (isBlankRow(cells)) {
+        continue;
+      }
+      const mapping = mapHeaders(columnNames(cells));
+      if (!mapping.recognised) {
+        continue;
+      }
+      const mapped = mapping.columns.filter((c) => c !== null).length;
+      if (!best || mapped > best.mapped) {
+        best = { row: r, mapped };
+      }
+    }
+    if (best) {
+      return { name, ws, range, headerRow: best.row };
+    }
+  }
+  return null;
+}

@@ -1,0 +1,174 @@
+import { UnrecoverableError } from 'bullmq';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Batch, BatchCounts } from '../domain/batch.js';
+import { BatchSupersededError, FileContentError, NotFoundError } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ContactParser } from '../parsing/types.js';
+import type { BatchRepository } from '../repositories/batchRepository.js';
+import type { RecordsRepository } from '../repositories/records/recordsRepository.js';
+import type { FileStorage } from '../storage/fileStorage.js';
+import type { ChunkWriter } from './chunkWriter.js';
+import { POISON_FILE_MESSAGE } from './jobFailure.js';
+
+/** What the processor uses, and nothing more. */
+export interface BatchProcessorDeps {
+  batchRepository: BatchRepository;
+  storage: Pick<FileStorage, 'get'>;
+  records: RecordsRepository;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export type JobOutcome = 'loaded' | 'error' | 'cancelled' | 'skipped';
+
+/** Parsing covers 0..PARSE_SHARE of progress (`parsed` sits there while the last writes flush); loaded is 100. */
+export const PARSE_SHARE = 95;
+
+const superseded = () => new BatchSupersededError('the batch was deleted or retried while this job ran');
+
+/**
+ * Step 1: the batch this job may work on, or why it must not. `stalls` is BullMQ's count of
+ * workers lost on this job; at `maxStalledCount` the file is poison and is not read again.
+ */
+export async function claim(
+  deps: BatchProcessorDeps,
+  job: { batchId: string; attempt: number; stalls: number; maxStalledCount: number },
+): Promise<Batch | JobOutcome> {
+  const { batchRepository, records } = deps;
+  const batch = await batchRepository.findById(job.batchId);
+  if (!batch) {
+    // Deleted: an earlier try of this job may have written records after the API's cleanup.
+    await records.deleteBatch(job.batchId);
+    return 'cancelled';
+  }
+  if (batch.attempt !== job.attempt) {
+    return 'cancelled';
+  }
+  if (batch.status === 'loaded' || batch.status === 'error') {
+    return 'skipped';
+  }
+  if (job.stalls >= job.maxStalledCount) {
+    // Its workers died this many times on this file (out of memory, a crash in a parser):
+    // reading it again would only kill the next one. Recorded before any reading.
+    await batchRepository.markError(batch.id, batch.attempt, POISON_FILE_MESSAGE);
+    throw new UnrecoverableError(POISON_FILE_MESSAGE);
+  }
+  return (await batchRepository.markParsing(batch.id, batch.attempt)) ? batch : 'cancelled';
+}
+
+/** Step 2: the stored file; gone for good (removed by hand, a lost volume) ends the batch. */
+export async function openInput(deps: BatchProcessorDeps, batch: Batch): Promise<Readable> {
+  try {
+    return await deps.storage.get(batch.storageKey);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) {
+      throw error;
+    }
+    const message = 'the uploaded file is missing from storage; upload it again';
+    await deps.batchRepository.markError(batch.id, batch.attempt, message);
+    throw new UnrecoverableError(message);
+  }
+}
+
+/** Progress writes at most every `intervalMs`; a failed fence stops the job. */
+export function progressReporter(
+  deps: BatchProcessorDeps,
+  batch: Batch,
+  parser: ContactParser,
+  counts: BatchCounts,
+  intervalMs: number,
+): () => Promise<void> {
+  let lastProgressAt = 0;
+  return async () => {
+    const now = Date.now();
+    if (now - lastProgressAt < intervalMs) {
+      return;
+    }
+    lastProgressAt = now;
+    const progress = Math.floor(parser.progress() * PARSE_SHARE);
+    if (!(await deps.batchRepository.updateProgress(batch.id, batch.attempt, progress, counts))) {
+      throw superseded();
+    }
+  };
+}
+
+/** Step 3: every row into the writer; returns the first invalid row's reason, for the message. */
+export async function readRows(
+  parser: ContactParser,
+  writer: ChunkWriter,
+  counts: BatchCounts,
+  checkpoint: () => Promise<void>,
+): Promise<string | null> {
+  let firstInvalidReason: string | null = null;
+  for await (const row of parser.rows) {
+    counts.rowsRead += 1;
+    if (row.kind === 'record') {
+      writer.addRecord(row.record);
+    } else {
+      counts.invalidRows += 1;
+      firstInvalidReason ??= `row ${row.row.rowNumber}: ${row.row.reason}`;
+      writer.addInvalid(row.row);
+    }
+    await writer.flush(false);
+    await checkpoint();
+  }
+  return firstInvalidReason;
+}
+
+/** Step 4: no contacts is a content error; otherwise parsed, last writes, loaded. */
+export async function finish(
+  deps: BatchProcessorDeps,
+  batch: Batch,
+  writer: ChunkWriter,
+  counts: BatchCounts,
+  firstInvalid: string | null,
+): Promise<void> {
+  const { batchRepository, metrics } = deps;
+  if (counts.rowsRead - counts.invalidRows === 0) {
+    await writer.flush(true);
+    throw new FileContentError(
+      counts.rowsRead === 0
+        ? 'no contacts found: the file has no data rows'
+        : `no contacts found: all ${counts.rowsRead} rows are invalid (first: ${firstInvalid ?? 'unknown'})`,
+    );
+  }
+  if (!(await batchRepository.markParsed(batch.id, batch.attempt, counts, PARSE_SHARE))) {
+    throw superseded();
+  }
+  await writer.flush(true);
+  if (!(await batchRepository.markLoaded(batch.id, batch.attempt, counts))) {
+    throw superseded();
+  }
+  metrics.rowsLoaded.inc(counts.recordsLoaded);
+  metrics.invalidRows.inc(counts.invalidRows);
+}
+
+/** A step threw. Superseded or deleted: stop quietly. Bad content: record it, fail without retries. */
+export async function stop(
+  deps: BatchProcessorDeps,
+  batch: Batch,
+  counts: BatchCounts,
+  error: unknown,
+): Promise<JobOutcome> {
+  if (error instanceof BatchSupersededError) {
+    await cleanupIfDeleted(deps, batch.id);
+    return 'cancelled';
+  }
+  if (error instanceof FileContentError) {
+    if (!(await deps.batchRepository.markError(batch.id, batch.attempt, error.message, counts))) {
+      await cleanupIfDeleted(deps, batch.id);
+      return 'cancelled';
+    }
+    throw new UnrecoverableError(error.message);
+  }
+  throw error;
+}
+
+async function cleanupIfDeleted(deps: BatchProcessorDeps, batchId: string): Promise<void> {
+  if (await deps.batchRepository.findById(batchId)) {
+    return; // superseded by a retry: its job owns the records
+  }
+  await deps.records.deleteBatch(batchId);
+  deps.logger.info({ batchId }, 'batch deleted during processing; records removed');
+}
