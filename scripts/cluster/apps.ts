@@ -24,8 +24,9 @@ function role(
   return {
     name: p.name,
     binds: [{ host: '127.0.0.1', port: p.port }],
-    // --title puts a unique name into the command line (the pid file is verified against it).
-    marker: `--title=batchport-${p.name}`,
+    // --title makes the process's command line read `batchport-api-1` (pid files are verified
+    // against it); node overwrites argv with the title, so the flag itself is not visible.
+    marker: `batchport-${p.name}`,
     command: () => ({
       cmd: process.execPath,
       args: [`--title=batchport-${p.name}`, '--enable-source-maps', `dist/bin/${kind}.js`],

@@ -2,12 +2,13 @@
  * The local cluster: `npm run cluster -- up|down|status|env` (scripts/cluster.ts), also imported
  * by the cluster fault tests (test/cluster/), which kill and restore its processes.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { aptInstall, log, REPO_ROOT, runOk, ServiceError, which } from '../services/common.js';
 import { cassandra as singleCassandra } from '../services/cassandra.js';
 import { redis as singleRedis, REDIS_PASSWORD } from '../services/redis.js';
 import { seaweedfs as singleSeaweedfs, S3_ACCESS_KEY, S3_SECRET_KEY } from '../services/seaweedfs.js';
-import { DEV_JWT_SECRET } from '../services/index.js';
 import { apiProcs, haproxyProc, workerProcs } from './apps.js';
 import { cassandraContactPoints, cassandraProcs } from './cassandra.js';
 import { type ClusterProc, killProc, procStatus, startProc, stopProc, type ProcStatus } from './procs.js';
@@ -52,6 +53,19 @@ async function databaseUrl(): Promise<string> {
   return line.slice('DATABASE_URL='.length).replace(/^'(.*)'$/, '$1');
 }
 
+/**
+ * The roles run with NODE_ENV=production, which refuses the dev secret: a random one is made on
+ * first use and kept in the cluster dir (mode 600) so tests can sign tokens with it.
+ */
+function jwtSecret(): string {
+  const file = path.join(clusterDir(), 'jwt-secret');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(clusterDir(), { recursive: true });
+    fs.writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
 // ---------------------------------------------------------------------------
 // Environment of the API and worker processes (and of clients/tests: `npm run cluster -- env`).
 
@@ -74,8 +88,7 @@ export async function clusterEnv(): Promise<Record<string, string>> {
     CASSANDRA_LOCAL_DC: CASSANDRA_DC,
     CASSANDRA_REPLICATION_FACTOR: String(CASSANDRA_RF),
     CASSANDRA_CONSISTENCY: 'LOCAL_QUORUM',
-    // NODE_ENV=production refuses the dev secret; this is a loopback-only test cluster.
-    JWT_SECRET: `cluster-${DEV_JWT_SECRET}`,
+    JWT_SECRET: jwtSecret(),
     // The fault and scaling runs upload far faster than one person would.
     RATE_LIMIT_PER_MINUTE: '100000',
     UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
