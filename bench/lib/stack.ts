@@ -7,7 +7,7 @@ import { SignJWT } from 'jose';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/config.js';
-import { registerAuthentication } from '../../src/http/plugins/authentication.js';
+import authentication from '../../src/http/plugins/authentication.js';
 import { createAuthService } from '../../src/services/authService.js';
 import { startStack, type TestStack } from '../../test/support/testStack.js';
 
@@ -41,10 +41,9 @@ export function startBenchStack(options: StackOptions = {}): Promise<BenchStack>
     beforeListen: async (app) => {
       app.get('/bench/ping', () => ({ ok: true }));
       const auth = createAuthService(loadConfig(process.env).auth);
-      await app.register((scope, _opts, done) => {
-        registerAuthentication(scope, auth);
+      await app.register(async (scope) => {
+        await scope.register(authentication, { authService: auth });
         scope.get('/bench/ping-auth', () => ({ ok: true }));
-        done();
       });
     },
   });

@@ -13,11 +13,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  createCassandraClient,
-  ensureCassandraSchema,
-  type CassandraClient,
-} from '../../src/db/cassandra.js';
+import { createCassandraClient, type CassandraClient } from '../../src/db/cassandra.js';
+import { ensureCassandraSchema } from '../../src/db/cassandraSchema.js';
 import { ensurePythonTool } from '../../scripts/lib/pythonVenv.js';
 import type { ContactRecord } from '../../src/parsing/types.js';
 import { cqlshCsv, type GeneratedFile } from '../lib/data.js';

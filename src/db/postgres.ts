@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { postgresUnavailable } from './postgresErrors.js';
 
 export type PgPool = pg.Pool;
 
@@ -22,4 +23,18 @@ export function createPgPool(options: PostgresOptions): PgPool {
   // process would crash. The pool replaces the client on next use.
   pool.on('error', () => undefined);
   return pool;
+}
+
+/** `pool.query` whose availability failures become DependencyUnavailableError naming `dependency`. */
+export function guardedQuery(pool: PgPool, dependency: 'database' | 'records') {
+  return async function query<R extends pg.QueryResultRow>(
+    statement: string | pg.QueryConfig,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await pool.query<R>(statement as string, values);
+    } catch (error) {
+      throw postgresUnavailable(error, dependency, 'querying PostgreSQL') ?? error;
+    }
+  };
 }

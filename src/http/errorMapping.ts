@@ -1,4 +1,8 @@
+import { isCassandraAvailabilityError } from '../db/cassandraErrors.js';
+import { isPostgresAvailabilityError } from '../db/postgresErrors.js';
 import { AppError, DependencyUnavailableError } from '../errors.js';
+import { isRedisAvailabilityError } from '../queue/redisErrors.js';
+import { isS3AvailabilityError } from '../storage/s3Errors.js';
 
 export interface HttpError {
   status: number;
@@ -8,42 +12,17 @@ export interface HttpError {
   headers?: Record<string, string>;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-]);
-/** PostgreSQL SQLSTATEs meaning "cannot serve this now": connection (08), shutdown (57P),
- * insufficient resources such as too many connections (53), statement timeout (57014). */
-const PG_UNAVAILABLE = /^(08|57P|53|57014$)/;
-
 /**
- * Driver errors that mean "the dependency is down", whichever driver raised them: pg, ioredis,
- * cassandra-driver, the AWS SDK. They become 503 so clients know to retry later.
+ * A raw driver error that reached HTTP without an adapter wrapping it (e.g. Redis behind the
+ * rate limiter): the per-driver classifiers decide whether it means "dependency down" (503).
  */
 export function isDependencyFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) {
-    return false;
-  }
-  const e = error as Error & { code?: unknown; name: string };
-  if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || PG_UNAVAILABLE.test(e.code))) {
-    return true;
-  }
-  if (['NoHostAvailableError', 'OperationTimedOutError', 'MaxRetriesPerRequestError'].includes(e.name)) {
-    return true;
-  }
-  if (
-    /Connection terminated|timeout exceeded when trying to connect|enableOfflineQueue|Connection is closed/i.test(
-      e.message,
-    )
-  ) {
-    return true;
-  }
-  return e.cause !== undefined && e.cause !== error && isDependencyFailure(e.cause);
+  return (
+    isPostgresAvailabilityError(error) ||
+    isCassandraAvailabilityError(error) ||
+    isRedisAvailabilityError(error) ||
+    isS3AvailabilityError(error)
+  );
 }
 
 /** Fastify/plugin errors that carry their own 4xx status (validation, multipart, body limits). */

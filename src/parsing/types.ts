@@ -1,29 +1,10 @@
+import type { ContactRecord } from '../contacts/contactSchema.js';
+
 /** Formats accepted on upload; the stored batch remembers which one it is. */
 export type FileFormat = 'csv' | 'txt' | 'vcf' | 'xls' | 'xlsx';
 
-/** One normalised contact, ready for the records store. */
-export interface ContactRecord {
-  /** 1-based data row (CSV/XLS: row after the header; VCF: card number). */
-  rowNumber: number;
-  fullName: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  /** Trimmed, domain lower-cased, validated. */
-  email: string | null;
-  /** E.164 when parseable, else the raw text (with an issue noted). */
-  phone: string | null;
-  company: string | null;
-  title: string | null;
-  street: string | null;
-  city: string | null;
-  region: string | null;
-  postalCode: string | null;
-  country: string | null;
-  /** Every original column (header -> cell text), so nothing is lost. */
-  original: Record<string, string>;
-  /** Non-fatal problems found in the row (e.g. "phone could not be parsed: 12ab"). */
-  issues: string[];
-}
+/** One normalised contact, ready for the records store: derived from the contact schema. */
+export type { ContactRecord };
 
 /** A row that could not become a contact. Counted, reported in errors.csv, never fatal alone. */
 export interface InvalidRow {

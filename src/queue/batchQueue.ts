@@ -40,7 +40,10 @@ export function createBatchQueue(connection: Redis, options: QueueOptions) {
     try {
       return await run();
     } catch (error) {
-      throw new DependencyUnavailableError(`job queue is unavailable (${what})`, undefined, { cause: error });
+      throw new DependencyUnavailableError(`job queue is unavailable (${what})`, undefined, {
+        cause: error,
+        dependency: 'queue',
+      });
     }
   }
 

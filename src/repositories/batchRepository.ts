@@ -1,5 +1,5 @@
 import type { Batch, BatchCounts, BatchStats, BatchStatus } from '../domain/batch.js';
-import type { PgPool } from '../db/postgres.js';
+import { guardedQuery, type PgPool } from '../db/postgres.js';
 import { IdempotencyKeyTakenError } from '../errors.js';
 import type { FileFormat } from '../parsing/types.js';
 
@@ -66,8 +66,9 @@ export type BatchRepository = ReturnType<typeof createBatchRepository>;
 
 /** PostgreSQL access for the `batches` table. Every user-facing query is scoped by user id. */
 export function createBatchRepository(pool: PgPool) {
+  const db = { query: guardedQuery(pool, 'database') };
   async function one(sql: string, params: unknown[]): Promise<Batch | null> {
-    const { rows } = await pool.query<BatchRow>(sql, params);
+    const { rows } = await db.query<BatchRow>(sql, params);
     return rows[0] ? toBatch(rows[0]) : null;
   }
 
@@ -127,18 +128,18 @@ export function createBatchRepository(pool: PgPool) {
       }
       // Page and total as two index-backed queries in parallel: a `count(*) OVER ()` window would
       // make PostgreSQL materialise every matching row to return one page.
-      const page = pool.query<BatchRow>(
+      const page = db.query<BatchRow>(
         `SELECT * FROM batches WHERE ${where}
          ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
         [...params, options.limit, (options.page - 1) * options.limit],
       );
-      const count = pool.query<{ n: string }>(`SELECT count(*) AS n FROM batches WHERE ${where}`, params);
+      const count = db.query<{ n: string }>(`SELECT count(*) AS n FROM batches WHERE ${where}`, params);
       const [rows, total] = await Promise.all([page, count]);
       return { batches: rows.rows.map(toBatch), total: Number(total.rows[0]?.n ?? 0) };
     },
 
     async recent(userId: string, limit: number): Promise<Batch[]> {
-      const { rows } = await pool.query<BatchRow>(
+      const { rows } = await db.query<BatchRow>(
         'SELECT * FROM batches WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2',
         [userId, limit],
       );
@@ -146,7 +147,7 @@ export function createBatchRepository(pool: PgPool) {
     },
 
     async stats(userId: string): Promise<BatchStats> {
-      const { rows } = await pool.query<Record<keyof BatchStats, string>>(
+      const { rows } = await db.query<Record<keyof BatchStats, string>>(
         `SELECT count(*) AS total,
                 count(*) FILTER (WHERE status = 'uploaded') AS uploaded,
                 count(*) FILTER (WHERE status = 'parsing')  AS parsing,
@@ -197,7 +198,7 @@ export function createBatchRepository(pool: PgPool) {
       progress: number,
       counts?: BatchCounts,
     ): Promise<boolean> {
-      const result = await pool.query(
+      const result = await db.query(
         `UPDATE batches SET progress = GREATEST(progress, $3), updated_at = now(),
                 rows_read = GREATEST(rows_read, COALESCE($4, 0)),
                 invalid_rows = GREATEST(invalid_rows, COALESCE($5, 0)),
@@ -216,7 +217,7 @@ export function createBatchRepository(pool: PgPool) {
     },
 
     async markParsed(id: string, attempt: number, counts: BatchCounts, progress: number): Promise<boolean> {
-      const result = await pool.query(
+      const result = await db.query(
         `UPDATE batches SET status = 'parsed', progress = GREATEST(progress, $6), rows_read = $3,
                 invalid_rows = $4, records_loaded = GREATEST(records_loaded, $5), updated_at = now()
          WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')`,
@@ -226,7 +227,7 @@ export function createBatchRepository(pool: PgPool) {
     },
 
     async markLoaded(id: string, attempt: number, counts: BatchCounts): Promise<boolean> {
-      const result = await pool.query(
+      const result = await db.query(
         `UPDATE batches SET status = 'loaded', progress = 100, rows_read = $3, invalid_rows = $4,
                 records_loaded = $5, error_message = NULL, updated_at = now()
          WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')`,
@@ -236,7 +237,7 @@ export function createBatchRepository(pool: PgPool) {
     },
 
     async markError(id: string, attempt: number, message: string, counts?: BatchCounts): Promise<boolean> {
-      const result = await pool.query(
+      const result = await db.query(
         `UPDATE batches SET status = 'error', error_message = $3, updated_at = now(),
                 rows_read = COALESCE($4, rows_read), invalid_rows = COALESCE($5, invalid_rows),
                 records_loaded = COALESCE($6, records_loaded)
@@ -256,7 +257,7 @@ export function createBatchRepository(pool: PgPool) {
       limit: number,
       keyPrefix = '',
     ): Promise<Batch[]> {
-      const { rows } = await pool.query<BatchRow>(
+      const { rows } = await db.query<BatchRow>(
         `SELECT * FROM batches WHERE status = ANY($1) AND updated_at < $2 AND starts_with(storage_key, $4)
          ORDER BY updated_at LIMIT $3`,
         [statuses, olderThan, limit, keyPrefix],
@@ -269,7 +270,7 @@ export function createBatchRepository(pool: PgPool) {
       if (keys.length === 0) {
         return new Set();
       }
-      const { rows } = await pool.query<{ storage_key: string }>(
+      const { rows } = await db.query<{ storage_key: string }>(
         'SELECT storage_key FROM batches WHERE storage_key = ANY($1)',
         [keys],
       );
@@ -277,7 +278,7 @@ export function createBatchRepository(pool: PgPool) {
     },
 
     async ping(): Promise<void> {
-      await pool.query('SELECT 1');
+      await db.query('SELECT 1');
     },
   };
 }

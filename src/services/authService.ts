@@ -6,7 +6,8 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import type { User } from '../domain/batch.js';
-import { DependencyUnavailableError, UnauthorizedError } from '../errors.js';
+import { UnauthorizedError } from '../errors.js';
+import { jwksUnavailable } from './jwksErrors.js';
 
 export interface AuthSettings {
   secret: string | undefined;
@@ -55,14 +56,9 @@ export function createAuthService(settings: AuthSettings) {
         return (await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGS })).payload;
       }
     } catch (error) {
-      if (jwksUnavailable(error)) {
-        throw new DependencyUnavailableError(
-          'the token signing keys (JWKS) could not be fetched; retry later',
-          undefined,
-          {
-            cause: error,
-          },
-        );
+      const unavailable = jwksUnavailable(error);
+      if (unavailable) {
+        throw unavailable;
       }
       throw new UnauthorizedError(describeJoseError(error));
     }
@@ -113,18 +109,4 @@ function describeJoseError(error: unknown): string {
     default:
       return 'token is invalid';
   }
-}
-
-/** The key set could not be fetched (timeout, network): the token may be fine, the IdP is not. */
-function jwksUnavailable(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || code === 'ERR_JOSE_GENERIC') {
-    return true; // timed out, an unusable key set, or a non-200 answer from the JWKS endpoint
-  }
-  // jose passes fetch failures (connection refused, DNS) through as plain errors without a JOSE code.
-  return (
-    error instanceof Error &&
-    (code === undefined || !code.startsWith('ERR_J')) &&
-    !(error instanceof UnauthorizedError)
-  );
 }

@@ -95,7 +95,10 @@ export function createLocalStorage(rootDir: string): FileStorage {
         await mkdir(root, { recursive: true });
         await stat(root);
       } catch (error) {
-        throw new DependencyUnavailableError('local storage is not writable', undefined, { cause: error });
+        throw new DependencyUnavailableError('local storage is not writable', undefined, {
+          cause: error,
+          dependency: 'storage',
+        });
       }
     },
   };

@@ -9,6 +9,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { DependencyUnavailableError, NotFoundError } from '../errors.js';
+import { s3Unavailable } from './s3Errors.js';
 import { assertSafeKey } from './storageKey.js';
 import type { FileStorage, StoredObject } from './fileStorage.js';
 
@@ -29,12 +30,9 @@ function isNotFound(error: unknown): boolean {
   );
 }
 
-/** Wraps network-level failures so callers (and HTTP) see a 503, not an opaque 500. */
+/** Availability failures become DependencyUnavailableError('storage') (503, retried); others stay as they are. */
 function unavailable(error: unknown): never {
-  if (error instanceof S3ServiceException && (error.$metadata.httpStatusCode ?? 500) < 500) {
-    throw error;
-  }
-  throw new DependencyUnavailableError('file storage is unavailable', undefined, { cause: error });
+  throw s3Unavailable(error, 'using file storage') ?? error;
 }
 
 /** SeaweedFS (or any S3-compatible store) through the AWS SDK v3, streaming multipart uploads. */
@@ -135,7 +133,10 @@ export function createS3Storage(options: S3StorageOptions): FileStorage {
       try {
         await client.send(new HeadBucketCommand({ Bucket }));
       } catch (error) {
-        throw new DependencyUnavailableError('file storage is unavailable', undefined, { cause: error });
+        throw new DependencyUnavailableError('file storage is unavailable', undefined, {
+          cause: error,
+          dependency: 'storage',
+        });
       }
     },
   };

@@ -11,6 +11,7 @@ import {
   startWorkerProcess,
   type WorkerProcess,
 } from './support.js';
+import { countRecords } from '../support/recordsCount.js';
 
 const ROWS = 50_000;
 const BATCHES = 2;
@@ -167,7 +168,7 @@ describe('workers SIGKILLed at random points of 50k-row batches', () => {
         recordsLoaded: ROWS,
         invalidRows: 0,
       });
-      expect(await stack.deps.records.countRecords(id)).toEqual({ records: ROWS, invalidRows: 0 });
+      expect(await countRecords(stack.deps.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
       const exact = await checkExactRecords(stack, id, ROWS);
       expect(exact).toEqual({ listed: ROWS, distinct: ROWS, missing: 0, duplicated: 0 });
       lost += exact.missing;

@@ -13,6 +13,7 @@ import {
   startWorkerProcess,
   type WorkerProcess,
 } from './support.js';
+import { countRecords } from '../support/recordsCount.js';
 
 const CLIENTS = 4;
 const ROWS = 40;
@@ -199,7 +200,7 @@ describe('dependency outages during uploads and ingests', () => {
     const final = await rowsOf(stack, user.id);
     expect(final.filter((r) => r.status !== 'loaded')).toEqual([]);
     for (const id of accepted) {
-      expect(await stack.deps.records.countRecords(id)).toEqual({ records: ROWS, invalidRows: 0 });
+      expect(await countRecords(stack.deps.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
     }
     expect(worker.child.exitCode).toBeNull(); // the worker rode out the outage
 

@@ -1,8 +1,19 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 import { toHttpError } from '../errorMapping.js';
+import { errorBody } from '../schemas/errorSchemas.js';
 
-/** One JSON error shape everywhere: `{ error: { code, message, details? }, requestId }`. */
-export function registerErrorHandling(app: FastifyInstance, maxFileSize: number): void {
+export interface ErrorHandlerOptions {
+  maxFileSize: number;
+}
+
+/**
+ * One JSON error shape everywhere: `{ error: { code, message, details? }, requestId }`, for
+ * thrown errors and unknown routes alike. Wrapped with fastify-plugin so the handlers are the
+ * parent's, inherited by every route registered after it.
+ */
+// eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
+const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (app, { maxFileSize }) => {
   app.setErrorHandler((error, request, reply) => {
     const http = toHttpError(error, maxFileSize);
     if (http.status >= 500) {
@@ -17,20 +28,16 @@ export function registerErrorHandling(app: FastifyInstance, maxFileSize: number)
     if (http.status === 413) {
       void reply.header('connection', 'close');
     }
-    return reply.status(http.status).send({
-      error: {
-        code: http.code,
-        message: http.message,
-        ...(http.details !== undefined && { details: http.details }),
-      },
-      requestId: request.id,
-    });
+    return reply.status(http.status).send(errorBody(request.id, http.code, http.message, http.details));
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` },
-      requestId: request.id,
-    }),
+    reply
+      .status(404)
+      .send(
+        errorBody(request.id, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
+      ),
   );
-}
+};
+
+export default fp(errorHandler, { name: 'batchport-error-handler', fastify: '5.x' });

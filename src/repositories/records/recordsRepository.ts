@@ -16,7 +16,10 @@ export interface RecordsPage {
  */
 export interface RecordsRepository {
   readonly kind: 'postgres' | 'cassandra';
-  /** Creates what the store needs (Cassandra keyspace/tables); idempotent. */
+  /**
+   * Creates what the store needs (Cassandra keyspace/tables) and checks that its tables have every
+   * column of the contact schema; idempotent.
+   */
   init(): Promise<void>;
   /** Upserts by (batch, rowNumber): writing the same rows twice leaves exactly one copy. */
   writeRecords(batchId: string, records: readonly ContactRecord[]): Promise<void>;
@@ -26,7 +29,6 @@ export interface RecordsRepository {
   listRecords(batchId: string, options: { limit: number; cursor?: string | undefined }): Promise<RecordsPage>;
   /** Invalid rows in row order, streamed in bounded pages. */
   streamInvalidRows(batchId: string): AsyncIterable<InvalidRow>;
-  countRecords(batchId: string): Promise<{ records: number; invalidRows: number }>;
   /** Removes every record and invalid row of the batch; a no-op when there are none. */
   deleteBatch(batchId: string): Promise<void>;
   /** Throws when the store cannot answer (for /readyz). */

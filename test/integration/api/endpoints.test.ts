@@ -8,6 +8,7 @@ import {
   waitForStatus,
   type TestStack,
 } from '../../support/testStack.js';
+import { countRecords } from '../../support/recordsCount.js';
 
 const CSV = [
   'First Name,Last Name,E-mail Address,Mobile Phone,Company',
@@ -125,7 +126,7 @@ describe.each([
     const del = await api(stack, `/api/batches/${id}`, { method: 'DELETE', token: user.token });
     expect(del.status).toBe(204);
     expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(false);
-    expect(await stack.deps.records.countRecords(id)).toEqual({ records: 0, invalidRows: 0 });
+    expect(await countRecords(stack.deps.records, id)).toEqual({ records: 0, invalidRows: 0 });
     expect(await stack.deps.batchRepository.findById(id)).toBeNull();
     const again = await api(stack, `/api/batches/${id}`, { method: 'DELETE', token: user.token });
     expect(again.status).toBe(404);

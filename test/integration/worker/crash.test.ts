@@ -9,6 +9,7 @@ import {
   waitForStatus,
   type TestStack,
 } from '../../support/testStack.js';
+import { countRecords } from '../../support/recordsCount.js';
 
 const ROWS = 80_000;
 
@@ -92,7 +93,7 @@ describe('a worker killed mid-batch', () => {
       recordsLoaded: ROWS,
       invalidRows: 0,
     });
-    expect(await stack.deps.records.countRecords(id)).toEqual({ records: ROWS, invalidRows: 0 });
+    expect(await countRecords(stack.deps.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
     const { rows } = await stack.deps.pool.query(
       'SELECT count(DISTINCT row_number) AS n, min(row_number) AS lo, max(row_number) AS hi FROM batch_records WHERE batch_id = $1',
       [id],

@@ -12,6 +12,7 @@ import {
   waitForStatus,
   type TestStack,
 } from '../../support/testStack.js';
+import { countRecords } from '../../support/recordsCount.js';
 
 /**
  * Infrastructure failures are retried with backoff; after the last attempt the batch ends in
@@ -65,7 +66,7 @@ describe('worker retries on infrastructure failures', () => {
     expect(done).toMatchObject({ status: 'loaded', recordsLoaded: 1500, rowsRead: 1500 });
     // BullMQ counts the failed try and the successful one.
     expect((await stack.jobs.getJob(up.body.id))?.attemptsMade).toBe(2);
-    expect(await stack.deps.records.countRecords(up.body.id)).toEqual({ records: 1500, invalidRows: 0 });
+    expect(await countRecords(stack.deps.records, up.body.id)).toEqual({ records: 1500, invalidRows: 0 });
   });
 
   it('ends in error after the last attempt, saying to retry later; retry then succeeds', async () => {

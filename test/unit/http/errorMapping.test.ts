@@ -1,3 +1,4 @@
+import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
 import {
   ConflictError,
@@ -35,7 +36,7 @@ describe('toHttpError', () => {
       Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
       Object.assign(new Error('sorry, too many clients already'), { code: '53300' }),
       Object.assign(new Error('getaddrinfo EAI_AGAIN db'), { code: 'EAI_AGAIN' }),
-      Object.assign(new Error('All host(s) tried for query failed'), { name: 'NoHostAvailableError' }),
+      new cassandra.errors.NoHostAvailableError({}),
       new Error("Stream isn't writeable and enableOfflineQueue options is false"),
       new Error('wrapped', { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }),
     ]) {
@@ -66,10 +67,13 @@ describe('toHttpError', () => {
     expect(toHttpError(media, 1).status).toBe(400);
   });
 
-  it('does not mistake a constraint violation for an outage', () => {
+  it('does not mistake a constraint violation or a lookalike for an outage', () => {
     const unique = Object.assign(new Error('duplicate key value'), { code: '23505' });
     expect(isDependencyFailure(unique)).toBe(false);
     expect(toHttpError(unique, 1).status).toBe(500);
+    // Only the driver's own class counts, not an error that merely borrows its name.
+    const lookalike = Object.assign(new Error('All host(s) tried'), { name: 'NoHostAvailableError' });
+    expect(isDependencyFailure(lookalike)).toBe(false);
   });
 
   it('hides everything about unknown errors', () => {

@@ -1,4 +1,10 @@
-import type { ContactRecord, InvalidRow } from '../../parsing/types.js';
+/**
+ * Rows on their way into and out of a records store (either kind): what a stored record looks
+ * like, and the argument checks both stores share. Not to be confused with
+ * src/parsing/normalizeContact.ts, which turns parsed cells into a contact.
+ */
+import { TEXT_FIELDS, type ContactRecord } from '../../contacts/contactSchema.js';
+import type { InvalidRow } from '../../parsing/types.js';
 import { ValidationError } from '../../errors.js';
 import { assertRowNumber } from './cursor.js';
 
@@ -37,27 +43,18 @@ export function cleanOriginal(original: Record<string, string>): Record<string, 
 /** A record exactly as it will be stored (and therefore as it will be read back). */
 export function normalizeRecord(record: ContactRecord): ContactRecord {
   assertRowNumber(record.rowNumber);
-  return {
-    rowNumber: record.rowNumber,
-    fullName: cleanNullable(record.fullName),
-    firstName: cleanNullable(record.firstName),
-    lastName: cleanNullable(record.lastName),
-    email: cleanNullable(record.email),
-    phone: cleanNullable(record.phone),
-    company: cleanNullable(record.company),
-    title: cleanNullable(record.title),
-    street: cleanNullable(record.street),
-    city: cleanNullable(record.city),
-    region: cleanNullable(record.region),
-    postalCode: cleanNullable(record.postalCode),
-    country: cleanNullable(record.country),
-    original: cleanOriginal(record.original),
-    issues: record.issues.some((issue) => issue.includes('\u0000'))
-      ? record.issues.map(cleanText)
-      : record.issues,
-  };
+  const stored = { ...record };
+  for (const field of TEXT_FIELDS) {
+    stored[field] = cleanNullable(record[field]);
+  }
+  stored.original = cleanOriginal(record.original);
+  if (record.issues.some((issue) => issue.includes('\u0000'))) {
+    stored.issues = record.issues.map(cleanText);
+  }
+  return stored;
 }
 
+/** An invalid row exactly as it will be stored. */
 export function normalizeInvalidRow(row: InvalidRow): InvalidRow {
   assertRowNumber(row.rowNumber);
   return { rowNumber: row.rowNumber, reason: cleanText(row.reason), original: cleanOriginal(row.original) };

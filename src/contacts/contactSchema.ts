@@ -1,0 +1,94 @@
+/**
+ * The contact record, field by field: the one place that says which fields a contact has, how
+ * each is typed, where each is stored and what its CSV heading is. Everything else is derived:
+ * the `ContactRecord` type, both records stores' columns, statements and row mapping, the
+ * Cassandra DDL and its live-column check, the CSV headings and the API response schema.
+ * How to add a field: docs/architecture-fields.md.
+ */
+
+/** How a field's value is represented; decides its TypeScript type and each store's column type. */
+export type FieldKind = 'rowNumber' | 'text' | 'columns' | 'issues';
+
+/** The TypeScript value of each kind. */
+interface KindValue {
+  rowNumber: number;
+  text: string | null;
+  /** Every original column of the input row (header -> cell text), in file order. */
+  columns: Record<string, string>;
+  issues: string[];
+}
+
+/** Column types per kind; `columns` is JSON text in Cassandra (one cell, keeps column order). */
+export const KIND_COLUMN_TYPES = {
+  rowNumber: { postgres: 'integer', cassandra: 'int' },
+  text: { postgres: 'text', cassandra: 'text' },
+  columns: { postgres: 'jsonb', cassandra: 'text' },
+  // frozen: one cell, so overwriting it writes no range tombstone (a non-frozen list would).
+  issues: { postgres: 'jsonb', cassandra: 'frozen<list<text>>' },
+} as const satisfies Record<FieldKind, { postgres: string; cassandra: string }>;
+
+export interface FieldSpec {
+  kind: FieldKind;
+  postgres: string;
+  cassandra: string;
+  csvHeading: string;
+  /**
+   * Cassandra only: the bit in `null_mask` that says "no value" (null text, empty issues), so
+   * the column is left unset instead of writing a tombstone. Part of the stored data layout:
+   * never renumber; a new field takes the next free bit.
+   */
+  nullBit?: number;
+}
+
+function text(column: string, csvHeading: string, nullBit: number): FieldSpec & { kind: 'text' } {
+  return { kind: 'text', postgres: column, cassandra: column, csvHeading, nullBit };
+}
+
+/** Field order is the record's key order (JSON answers) and the CSV column order. */
+export const CONTACT_FIELDS = {
+  /** 1-based data row (CSV/XLS: row after the header; VCF: card number). */
+  rowNumber: { kind: 'rowNumber', postgres: 'row_number', cassandra: 'row_number', csvHeading: 'row' },
+  fullName: text('full_name', 'Full Name', 0),
+  firstName: text('first_name', 'First Name', 1),
+  lastName: text('last_name', 'Last Name', 2),
+  /** Trimmed, domain lower-cased, validated. */
+  email: text('email', 'E-mail Address', 3),
+  /** E.164 when parseable, else the raw text (with an issue noted). */
+  phone: text('phone', 'Phone', 4),
+  company: text('company', 'Company', 5),
+  title: text('title', 'Job Title', 6),
+  street: text('street', 'Street', 7),
+  city: text('city', 'City', 8),
+  region: text('region', 'State', 9),
+  postalCode: text('postal_code', 'Postal Code', 10),
+  country: text('country', 'Country', 11),
+  /** Every original column, so nothing of the input is lost. */
+  original: { kind: 'columns', postgres: 'original', cassandra: 'original', csvHeading: 'Original Columns' },
+  /** Non-fatal problems found in the row (e.g. "phone could not be parsed: 12ab"). */
+  issues: { kind: 'issues', postgres: 'issues', cassandra: 'issues', csvHeading: 'Issues', nullBit: 12 },
+} as const satisfies Record<string, FieldSpec>;
+
+type Fields = typeof CONTACT_FIELDS;
+export type ContactField = keyof Fields;
+
+/** One normalised contact, ready for the records store (derived from CONTACT_FIELDS). */
+export type ContactRecord = { [F in ContactField]: KindValue[Fields[F]['kind']] };
+
+/** The fields whose kind is `text` (nullable strings). */
+export type TextField = { [F in ContactField]: Fields[F]['kind'] extends 'text' ? F : never }[ContactField];
+
+export interface FieldEntry {
+  name: ContactField;
+  spec: FieldSpec;
+}
+
+/** Every field in record order. */
+export const FIELD_LIST: readonly FieldEntry[] = Object.entries(CONTACT_FIELDS).map(([name, spec]) => ({
+  name: name as ContactField,
+  spec,
+}));
+
+/** The nullable text fields in record order. */
+export const TEXT_FIELDS: readonly TextField[] = FIELD_LIST.filter((f) => f.spec.kind === 'text').map(
+  (f) => f.name as TextField,
+);

@@ -1,0 +1,57 @@
+import cassandra from 'cassandra-driver';
+import { DependencyUnavailableError } from '../errors.js';
+import { hasNetworkErrno } from '../networkErrors.js';
+
+const { errors, types } = cassandra;
+
+/** Server answers meaning "down, slow or overloaded" (retryable), not "the query is wrong". */
+const UNAVAILABLE_CODES = new Set<number>([
+  types.responseErrorCodes.unavailableException,
+  types.responseErrorCodes.overloaded,
+  types.responseErrorCodes.isBootstrapping,
+  types.responseErrorCodes.writeTimeout,
+  types.responseErrorCodes.readTimeout,
+  types.responseErrorCodes.readFailure,
+  types.responseErrorCodes.writeFailure,
+  types.responseErrorCodes.truncateError,
+  types.responseErrorCodes.serverError,
+]);
+
+/** True for cassandra-driver errors meaning the cluster is down, slow or overloaded. */
+export function isCassandraAvailabilityError(error: unknown): boolean {
+  if (
+    error instanceof errors.NoHostAvailableError ||
+    error instanceof errors.OperationTimedOutError ||
+    error instanceof errors.BusyConnectionError
+  ) {
+    return true;
+  }
+  if (error instanceof errors.ResponseError) {
+    return UNAVAILABLE_CODES.has(error.code);
+  }
+  return hasNetworkErrno(error);
+}
+
+/** The cassandra-driver classifier: DependencyUnavailableError('records') or undefined. */
+export function cassandraUnavailable(error: unknown, action: string): DependencyUnavailableError | undefined {
+  if (error instanceof DependencyUnavailableError) {
+    return error;
+  }
+  if (!isCassandraAvailabilityError(error)) {
+    return undefined;
+  }
+  return new DependencyUnavailableError(`records store unavailable while ${action}`, undefined, {
+    cause: error,
+    dependency: 'records',
+  });
+}
+
+/** Maps availability errors to DependencyUnavailableError; returns anything else unchanged. */
+export function wrapCassandraError(error: unknown, action: string): unknown {
+  return cassandraUnavailable(error, action) ?? error;
+}
+
+/** `ALTER TABLE ... ADD` lost a race: another process added the column first. */
+export function isColumnAlreadyAdded(error: unknown): boolean {
+  return error instanceof errors.ResponseError && /already exist/i.test(error.message);
+}

@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { BatchService } from '../../services/batchService.js';
+import { currentUser } from '../plugins/authentication.js';
+import { batchDetails, batchSummary } from '../presenters/batchPresenter.js';
+import {
+  BatchSummary,
+  ListQuery,
+  ListResponse,
+  RecentQuery,
+  StatsResponse,
+} from '../schemas/batchSchemas.js';
+import { API_ERRORS } from '../schemas/errorSchemas.js';
+
+export interface BatchListOptions {
+  batchService: BatchService;
+}
+
+/** The caller's batches as a whole: counts by status, the most recent, the paged list. */
+/* eslint-disable @typescript-eslint/require-await -- Fastify plugins are async by contract */
+export const batchListController: FastifyPluginAsyncTypebox<BatchListOptions> = async (
+  app,
+  { batchService },
+) => {
+  /* eslint-enable @typescript-eslint/require-await */
+  const docs = (summary: string) => ({ summary, tags: ['batches'] });
+
+  app.get(
+    '/stats',
+    {
+      schema: {
+        ...docs('Counts of your batches by status'),
+        response: { 200: StatsResponse, ...API_ERRORS },
+      },
+    },
+    async (request) => batchService.stats(currentUser(request)),
+  );
+
+  app.get(
+    '/recent',
+    {
+      schema: {
+        ...docs('Your most recent batches'),
+        querystring: RecentQuery,
+        response: { 200: Type.Array(BatchSummary), ...API_ERRORS },
+      },
+    },
+    async (request) =>
+      (await batchService.recent(currentUser(request), request.query.limit)).map(batchSummary),
+  );
+
+  app.get(
+    '/',
+    {
+      schema: {
+        ...docs('List your batches, newest first'),
+        querystring: ListQuery,
+        response: { 200: ListResponse, ...API_ERRORS },
+      },
+    },
+    async (request) => {
+      const { status, page, limit } = request.query;
+      const result = await batchService.list(currentUser(request), { status, page, limit });
+      return { batches: result.batches.map(batchDetails), total: result.total, page, limit };
+    },
+  );
+};

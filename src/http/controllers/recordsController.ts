@@ -1,0 +1,59 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Readable } from 'node:stream';
+import type { BatchService } from '../../services/batchService.js';
+import { errorsCsv } from '../../services/errorsCsvService.js';
+import { currentUser } from '../plugins/authentication.js';
+import { BatchIdParams, RecordsQuery, RecordsResponse } from '../schemas/batchSchemas.js';
+import { API_ERRORS } from '../schemas/errorSchemas.js';
+
+export interface RecordsControllerOptions {
+  batchService: BatchService;
+}
+
+/** What a batch produced: its contact records (paged) and its invalid rows (errors.csv). */
+// eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
+export const recordsController: FastifyPluginAsyncTypebox<RecordsControllerOptions> = async (app, opts) => {
+  const { batchService } = opts;
+
+  app.get(
+    '/:id/records',
+    {
+      schema: {
+        summary: 'Parsed contact records of a batch, in row order, with cursor paging',
+        tags: ['records'],
+        params: BatchIdParams,
+        querystring: RecordsQuery,
+        response: { 200: RecordsResponse, ...API_ERRORS },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      return batchService.listRecords(currentUser(request), request.params.id, { limit, cursor });
+    },
+  );
+
+  app.get(
+    '/:id/errors.csv',
+    {
+      schema: {
+        summary: 'Rows that could not become contacts, with row number and reason (CSV)',
+        tags: ['records'],
+        params: BatchIdParams,
+        produces: ['text/csv'],
+        // 200 is a streamed text/csv body, so it is documented here rather than serialised by schema.
+        description: 'Columns: row, reason, the original columns of the file, other columns (JSON).',
+        response: API_ERRORS,
+      },
+    },
+    async (request, reply) => {
+      const rows = await batchService.invalidRows(currentUser(request), request.params.id);
+      void reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="batch-${request.params.id}-errors.csv"`);
+      // The typed reply only knows the JSON schemas; a stream body is sent through the plain type.
+      const plain: FastifyReply = reply;
+      return plain.send(Readable.from(errorsCsv(rows)));
+    },
+  );
+};

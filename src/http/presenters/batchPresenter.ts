@@ -1,0 +1,31 @@
+import type { Batch } from '../../domain/batch.js';
+
+/** How a batch is shown to its owner: the HTTP views of the domain object, one per schema. */
+export function batchSummary(batch: Batch) {
+  return {
+    id: batch.id,
+    fileName: batch.fileName,
+    fileSize: batch.fileSize,
+    status: batch.status,
+    createdAt: batch.createdAt.toISOString(),
+    updatedAt: batch.updatedAt.toISOString(),
+  };
+}
+
+function progressOf(batch: Batch) {
+  return {
+    progress: batch.progress,
+    ...(batch.errorMessage !== null && { errorMessage: batch.errorMessage }),
+    rowsRead: batch.rowsRead,
+    recordsLoaded: batch.recordsLoaded,
+    invalidRows: batch.invalidRows,
+  };
+}
+
+export function batchDetails(batch: Batch) {
+  return { ...batchSummary(batch), fileFormat: batch.fileFormat, sha256: batch.sha256, ...progressOf(batch) };
+}
+
+export function batchStatus(batch: Batch) {
+  return { id: batch.id, status: batch.status, ...progressOf(batch) };
+}

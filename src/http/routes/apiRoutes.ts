@@ -1,0 +1,74 @@
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
+import { RateLimitedError } from '../../errors.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { AuthService } from '../../services/authService.js';
+import type { BatchService } from '../../services/batchService.js';
+import type { BatchUploadService } from '../../services/batchUploadService.js';
+import { batchController } from '../controllers/batchController.js';
+import { batchListController } from '../controllers/batchListController.js';
+import { recordsController } from '../controllers/recordsController.js';
+import { uploadController } from '../controllers/uploadController.js';
+import authentication from '../plugins/authentication.js';
+
+export interface ApiLimits {
+  maxFileSize: number;
+  rateLimitPerMinute: number;
+  uploadRateLimitPerMinute: number;
+}
+
+export interface ApiRoutesOptions {
+  authService: AuthService;
+  batchService: BatchService;
+  batchUploadService: BatchUploadService;
+  /** Shared rate-limit counters across API instances; absent: counted in this process's memory. */
+  rateLimitRedis?: Redis | undefined;
+  metrics: Metrics;
+  limits: ApiLimits;
+}
+
+/** The authenticated /api scope: authentication, then per-user rate limits, then the routes. */
+export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts) => {
+  const { limits } = opts;
+  await api.register(authentication, { authService: opts.authService });
+  await api.register(rateLimit, {
+    // After authentication, so limits are per user rather than per IP.
+    hook: 'preHandler',
+    max: limits.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    ...(opts.rateLimitRedis && { redis: opts.rateLimitRedis }),
+    nameSpace: 'batchport-ratelimit:',
+    // A Redis outage must not take the API down with it; requests pass unlimited meanwhile.
+    skipOnError: true,
+    keyGenerator: (request) => request.user?.id ?? request.ip,
+    // Thrown into the one error handler, so 429 has the same shape as every other error.
+    errorResponseBuilder: (_request, context) =>
+      new RateLimitedError(`too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`),
+  });
+  await api.register(multipart, {
+    throwFileSizeLimit: true,
+    limits: {
+      // One byte over the limit lets the upload meter tell "exactly the limit" from "over".
+      fileSize: limits.maxFileSize + 1,
+      files: 2,
+      fields: 4,
+      parts: 6,
+      fieldSize: 1024,
+      fieldNameSize: 100,
+      headerPairs: 50,
+    },
+  });
+  const { batchService, batchUploadService, metrics } = opts;
+  await api.register(uploadController, {
+    prefix: '/batches',
+    batchUploadService,
+    metrics,
+    maxFileSize: limits.maxFileSize,
+    uploadRateLimitPerMinute: limits.uploadRateLimitPerMinute,
+  });
+  await api.register(batchListController, { prefix: '/batches', batchService });
+  await api.register(batchController, { prefix: '/batches', batchService });
+  await api.register(recordsController, { prefix: '/batches', batchService });
+};

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCassandraClient, type CassandraClient } from '../../../src/db/cassandra.js';
+import { cassandraUnavailable } from '../../../src/db/cassandraErrors.js';
+import { CLOSED_PORT, requireEnv } from './env.js';
+
+/** The cassandra-driver classifier against errors raised by a real Cassandra (and a closed port). */
+async function failureOf(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the operation to fail');
+}
+
+describe('cassandra-driver classifier, real errors', () => {
+  let client: CassandraClient;
+  beforeAll(async () => {
+    client = createCassandraClient({
+      contactPoints: requireEnv('CASSANDRA_CONTACT_POINTS').split(','),
+      localDataCenter: requireEnv('CASSANDRA_LOCAL_DC'),
+    });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.shutdown();
+  });
+
+  it('NoHostAvailable from a closed port is a records outage', async () => {
+    const dead = createCassandraClient({
+      contactPoints: [`127.0.0.1:${CLOSED_PORT}`],
+      localDataCenter: 'datacenter1',
+      connectTimeoutMs: 1_000,
+    });
+    try {
+      const error = await failureOf(() => dead.execute('SELECT release_version FROM system.local'));
+      expect((error as Error).name).toBe('NoHostAvailableError');
+      expect(cassandraUnavailable(error, 'testing')).toMatchObject({ dependency: 'records' });
+    } finally {
+      await dead.shutdown();
+    }
+  });
+
+  it('a client-side request timeout is a records outage', async () => {
+    const error = await failureOf(() =>
+      client.execute('SELECT * FROM system_schema.columns', [], { readTimeout: 1, isIdempotent: false }),
+    );
+    expect(cassandraUnavailable(error, 'testing')).toMatchObject({ dependency: 'records' });
+  });
+
+  it('syntax errors and unknown tables are not outages', async () => {
+    const syntax = await failureOf(() => client.execute('SELEC 1'));
+    expect(cassandraUnavailable(syntax, 'testing')).toBeUndefined();
+    const unknown = await failureOf(() => client.execute('SELECT * FROM system.no_such_table'));
+    expect(cassandraUnavailable(unknown, 'testing')).toBeUndefined();
+  });
+});

@@ -1,0 +1,174 @@
+/* eslint-disable @typescript-eslint/require-await -- the doubles keep the adapters' async signatures without doing I/O */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { BATCH_STATUSES, type Batch, type BatchStats } from '../../../src/domain/batch.js';
+import { IdempotencyKeyTakenError, ValidationError } from '../../../src/errors.js';
+import type { ContactRecord, InvalidRow } from '../../../src/parsing/types.js';
+import type { createBatchService } from '../../../src/services/batchService.js';
+import type { createBatchUploadService } from '../../../src/services/batchUploadService.js';
+import { strictDouble } from './strictDouble.js';
+
+type ServiceDeps = Parameters<typeof createBatchService>[0];
+type UploadDeps = Parameters<typeof createBatchUploadService>[0];
+/** The upload service takes the same repository type as the batch service. */
+type BatchRepo = ServiceDeps['batchRepository'];
+type NewBatch = Parameters<BatchRepo['insert']>[0];
+
+/**
+ * In-memory stand-ins for the adapters behind the batch services (PostgreSQL batches table,
+ * records store, object storage, queue), sharing one state so a test can seed it and look at
+ * it. Only what the HTTP paths use is implemented (see strictDouble).
+ */
+export function createMemoryStore() {
+  const batches = new Map<string, Batch>();
+  const records = new Map<string, ContactRecord[]>();
+  const invalidRows = new Map<string, InvalidRow[]>();
+  const files = new Map<string, Buffer>();
+  const enqueued: Array<{ batchId: string; attempt: number }> = [];
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+
+  function seedBatch(fields: Partial<Batch> & Pick<Batch, 'userId'>): Batch {
+    const id = fields.id ?? randomUUID();
+    const at = new Date((clock += 1000));
+    const batch: Batch = {
+      id,
+      userEmail: `${fields.userId}@example.com`,
+      fileName: 'contacts.csv',
+      fileSize: 42,
+      fileFormat: 'csv',
+      mimeType: 'text/csv',
+      storageKey: `uploads/${id}`,
+      sha256: 'a'.repeat(64),
+      idempotencyKey: null,
+      status: 'uploaded',
+      progress: 0,
+      errorMessage: null,
+      rowsRead: 0,
+      recordsLoaded: 0,
+      invalidRows: 0,
+      attempt: 1,
+      createdAt: at,
+      updatedAt: at,
+      ...fields,
+    };
+    batches.set(id, batch);
+    return batch;
+  }
+
+  const newestFirst = (userId: string) =>
+    [...batches.values()]
+      .filter((b) => b.userId === userId)
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+
+  const batchRepository = strictDouble<BatchRepo>('batchRepository', {
+    insert: async (batch: NewBatch) => {
+      const taken = batch.idempotencyKey
+        ? newestFirst(batch.userId).some((b) => b.idempotencyKey === batch.idempotencyKey)
+        : false;
+      if (taken) {
+        throw new IdempotencyKeyTakenError('idempotency key already used');
+      }
+      return seedBatch(batch);
+    },
+    findForUser: async (id, userId) => {
+      const batch = batches.get(id);
+      return batch?.userId === userId ? batch : null;
+    },
+    findByIdempotencyKey: async (userId, key) =>
+      newestFirst(userId).find((b) => b.idempotencyKey === key) ?? null,
+    list: async (userId, { status, page, limit }) => {
+      const all = newestFirst(userId).filter((b) => !status || b.status === status);
+      return { batches: all.slice((page - 1) * limit, page * limit), total: all.length };
+    },
+    recent: async (userId, limit) => newestFirst(userId).slice(0, limit),
+    stats: async (userId) => {
+      const mine = newestFirst(userId);
+      const stats = { total: mine.length } as BatchStats;
+      for (const status of BATCH_STATUSES) {
+        stats[status] = mine.filter((b) => b.status === status).length;
+      }
+      return stats;
+    },
+    resetForRetry: async (id, userId) => {
+      const batch = batches.get(id);
+      if (batch?.userId !== userId || batch.status !== 'error') {
+        return null;
+      }
+      const reset = { ...batch, status: 'uploaded' as const, errorMessage: null, attempt: batch.attempt + 1 };
+      batches.set(id, reset);
+      return reset;
+    },
+  });
+
+  const batchDeletionRepository = strictDouble<ServiceDeps['batchDeletionRepository']>(
+    'batchDeletionRepository',
+    {
+      deleteWithCleanup: async (id, userId) => {
+        const batch = batches.get(id);
+        if (batch?.userId !== userId) {
+          return null;
+        }
+        batches.delete(id);
+        return { id, storageKey: batch.storageKey };
+      },
+    },
+  );
+
+  const recordsRepository = strictDouble<ServiceDeps['records']>('records', {
+    listRecords: async (batchId, { limit, cursor }) => {
+      const all = records.get(batchId) ?? [];
+      const start = cursor === undefined ? 0 : Number(cursor);
+      if (!Number.isInteger(start) || start < 0) {
+        throw new ValidationError('invalid cursor');
+      }
+      const page = all.slice(start, start + limit);
+      return { records: page, nextCursor: start + limit < all.length ? String(start + limit) : null };
+    },
+    streamInvalidRows: async function* (batchId) {
+      yield* invalidRows.get(batchId) ?? [];
+    },
+    deleteBatch: async (batchId) => {
+      records.delete(batchId);
+      invalidRows.delete(batchId);
+    },
+  });
+
+  const storage = strictDouble<UploadDeps['storage']>('storage', {
+    put: async (key: string, body: Readable) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) {
+        chunks.push(Buffer.from(chunk as Uint8Array));
+      }
+      files.set(key, Buffer.concat(chunks));
+    },
+    delete: async (key: string) => void files.delete(key),
+  });
+
+  const queue = strictDouble<ServiceDeps['queue']>('queue', {
+    enqueueBatch: async (batchId, attempt) => void enqueued.push({ batchId, attempt }),
+  });
+
+  const cleanup = strictDouble<ServiceDeps['cleanup']>('cleanup', {
+    cleanup: async (batchId, storageKey) => {
+      files.delete(storageKey);
+      records.delete(batchId);
+      invalidRows.delete(batchId);
+      return true;
+    },
+  });
+
+  return {
+    state: { batches, records, invalidRows, files, enqueued },
+    seedBatch,
+    adapters: {
+      batchRepository,
+      batchDeletionRepository,
+      records: recordsRepository,
+      storage,
+      queue,
+      cleanup,
+    },
+  };
+}
+
+export type MemoryStore = ReturnType<typeof createMemoryStore>;
