@@ -38,7 +38,8 @@ function role(
       },
     }),
     probe: () => readyz(p.port),
-    readyTimeoutMs: 60_000,
+    // Generous: on the shared 2-core machine a role took over 60 s to become ready under load.
+    readyTimeoutMs: 180_000,
     stopSignal: 'SIGTERM',
     stopGraceMs: 35_000, // close-with-grace waits up to 30 s
   };

@@ -61,6 +61,7 @@ export function cassandraNode(node: Node): ClusterProc {
         heapMin: CASSANDRA_HEAP_MIN,
         heapMax: CASSANDRA_HEAP_MAX,
         jmxPort: node.jmxPort,
+        unsafeSystem: false, // the fault test SIGKILLs nodes: the schema must survive that
         yaml: {
           clusterName: 'batchport-cluster',
           address: node.address,

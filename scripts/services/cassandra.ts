@@ -273,6 +273,7 @@ export const cassandra: ServiceDef = {
       heapMin: CASSANDRA_HEAP,
       heapMax: CASSANDRA_HEAP,
       jmxPort: JMX_PORT,
+      unsafeSystem: true, // throwaway dev/test data
       yaml: {
         clusterName: 'batchport-dev',
         address: '127.0.0.1',
@@ -320,6 +321,12 @@ export function prepareCassandraNode(o: {
   heapMax: string;
   jmxPort: number;
   yaml: CassandraNodeYaml;
+  /**
+   * Skip the commit log for the system keyspaces (faster start). Only for a single throwaway
+   * node: a SIGKILLed cluster node would come back without its schema and fail reads until
+   * gossip restored it.
+   */
+  unsafeSystem: boolean;
 }): string[] {
   const conf = path.join(o.dir, 'conf');
   for (const d of [conf, path.join(o.dir, 'data'), path.join(o.dir, 'logs'), path.join(o.dir, 'triggers')]) {
@@ -346,7 +353,7 @@ export function prepareCassandraNode(o: {
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
     '-Dcassandra.ring_delay_ms=1000',
     '-Dcassandra.load_ring_state=false',
-    '-Dcassandra.unsafesystem=true', // throwaway data: no fsync of system tables
+    ...(o.unsafeSystem ? ['-Dcassandra.unsafesystem=true'] : []),
     `-XX:ErrorFile=${path.join(o.dir, 'logs', 'hs_err_%p.log')}`,
     '-cp',
     `${LIB}/*`,

@@ -36,6 +36,17 @@ const url = (protocols: string[]) =>
       { message: `must be a URL (${protocols.join(' or ')})` },
     );
 
+/** The levels CASSANDRA_CONSISTENCY accepts (the driver's names, upper snake case). */
+export const CASSANDRA_CONSISTENCIES = [
+  'ONE',
+  'LOCAL_ONE',
+  'QUORUM',
+  'LOCAL_QUORUM',
+  'EACH_QUORUM',
+  'ALL',
+] as const;
+export type CassandraConsistency = (typeof CASSANDRA_CONSISTENCIES)[number];
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(0, 65535).default(3000),
@@ -64,6 +75,14 @@ const envSchema = z.object({
   REDIS_HOST: z.string().min(1).default('127.0.0.1'),
   REDIS_PORT: int(1, 65535).default(6379),
   REDIS_PASSWORD: optionalText,
+  // High availability: the Sentinels to ask for the current primary (REDIS_HOST/PORT are then unused).
+  REDIS_SENTINELS: optionalText,
+  REDIS_SENTINEL_NAME: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'may only contain letters, digits, ., _ and -' })
+      .optional(),
+  ),
   QUEUE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, { message: 'may only contain letters, digits, _ and -' })
@@ -78,6 +97,9 @@ const envSchema = z.object({
     .regex(/^[a-z][a-z0-9_]{0,47}$/, { message: 'must be a lowercase CQL identifier' })
     .default('batchport'),
   CASSANDRA_REPLICATION_FACTOR: int(1, 9).default(1),
+  CASSANDRA_CONSISTENCY: z
+    .enum(CASSANDRA_CONSISTENCIES, { message: `must be one of ${CASSANDRA_CONSISTENCIES.join(', ')}` })
+    .default('LOCAL_QUORUM'),
 
   // Auth
   JWT_SECRET: optionalText,
@@ -128,7 +150,14 @@ export interface Config {
         region: string;
       };
   postgres: { connectionString: string; poolSize: number };
-  redis: { host: string; port: number; password: string | undefined };
+  redis: {
+    host: string;
+    port: number;
+    password: string | undefined;
+    /** Set together: connect through these Sentinels to the primary they call `sentinelName`. */
+    sentinels?: Array<{ host: string; port: number }>;
+    sentinelName?: string;
+  };
   queueName: string;
   records:
     | { kind: 'postgres' }
@@ -138,6 +167,7 @@ export interface Config {
         localDataCenter: string;
         keyspace: string;
         replicationFactor: number;
+        consistency: Env['CASSANDRA_CONSISTENCY'];
       };
   auth: {
     secret: string | undefined;
@@ -178,11 +208,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const storage = storageConfig(e, problems);
   const records = recordsConfig(e, problems);
+  const redis = redisConfig(e, problems);
   checkAuth(e, problems);
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
-  return assemble(e, storage, records);
+  return assemble(e, storage, records, redis);
 }
 
 /** Types and ranges of every variable; one problem per bad variable. */
@@ -243,7 +274,17 @@ function recordsConfig(e: Env, problems: string[]): Config['records'] {
     localDataCenter: e.CASSANDRA_LOCAL_DC,
     keyspace: e.CASSANDRA_KEYSPACE,
     replicationFactor: e.CASSANDRA_REPLICATION_FACTOR,
+    consistency: e.CASSANDRA_CONSISTENCY,
   };
+}
+
+/** A single Redis (REDIS_HOST/PORT), or the primary that REDIS_SENTINELS know by REDIS_SENTINEL_NAME. */
+function redisConfig(e: Env, problems: string[]): Config['redis'] {
+  const single = { host: e.REDIS_HOST, port: e.REDIS_PORT, password: e.REDIS_PASSWORD };
+  const sentinels = parseSentinels(e.REDIS_SENTINELS, e.REDIS_SENTINEL_NAME, problems);
+  return sentinels && e.REDIS_SENTINEL_NAME
+    ? { ...single, sentinels, sentinelName: e.REDIS_SENTINEL_NAME }
+    : single;
 }
 
 function checkAuth(e: Env, problems: string[]): void {
@@ -258,14 +299,19 @@ function checkAuth(e: Env, problems: string[]): void {
   }
 }
 
-function assemble(e: Env, storage: Config['storage'], records: Config['records']): Config {
+function assemble(
+  e: Env,
+  storage: Config['storage'],
+  records: Config['records'],
+  redis: Config['redis'],
+): Config {
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     storage,
     postgres: { connectionString: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
-    redis: { host: e.REDIS_HOST, port: e.REDIS_PORT, password: e.REDIS_PASSWORD },
+    redis,
     queueName: e.QUEUE_NAME,
     records,
     auth: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
@@ -288,4 +334,31 @@ function assemble(e: Env, storage: Config['storage'], records: Config['records']
       sweeperGraceMs: e.SWEEPER_GRACE_MS,
     },
   };
+}
+
+/**
+ * `REDIS_SENTINELS` (`host:port,host:port,…`) with `REDIS_SENTINEL_NAME`: both or neither.
+ * Problems are added to `problems`; returns the parsed list when usable.
+ */
+function parseSentinels(
+  raw: string | undefined,
+  name: string | undefined,
+  problems: string[],
+): Array<{ host: string; port: number }> | undefined {
+  if (raw === undefined) {
+    if (name !== undefined) {
+      problems.push('REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not');
+    }
+    return undefined;
+  }
+  if (name === undefined) {
+    problems.push('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the name the Sentinels monitor)');
+  }
+  const items = raw.split(',').map((p) => p.trim());
+  const parsed = items.map((item) => /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(item));
+  if (parsed.some((m) => m === null || Number(m[2]) < 1 || Number(m[2]) > 65_535)) {
+    problems.push('REDIS_SENTINELS must be a comma-separated list of host:port');
+    return undefined;
+  }
+  return parsed.map((m) => ({ host: m![1]!, port: Number(m![2]) }));
 }

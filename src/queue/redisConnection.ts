@@ -4,6 +4,9 @@ export interface RedisSettings {
   host: string;
   port: number;
   password: string | undefined;
+  /** With `sentinelName`: ask these Sentinels for the current primary instead of host/port. */
+  sentinels?: Array<{ host: string; port: number }>;
+  sentinelName?: string;
 }
 
 /**
@@ -28,12 +31,24 @@ export function workerRedisOptions(settings: RedisSettings): RedisOptions {
 }
 
 function base(settings: RedisSettings): RedisOptions {
-  return {
-    host: settings.host,
-    port: settings.port,
+  const common: RedisOptions = {
     password: settings.password,
     lazyConnect: false,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
+  };
+  if (settings.sentinels === undefined || settings.sentinelName === undefined) {
+    return { ...common, host: settings.host, port: settings.port };
+  }
+  return {
+    ...common,
+    sentinels: settings.sentinels,
+    name: settings.sentinelName,
+    // Learn of a promotion from the Sentinels' +switch-master at once, not at the next error.
+    failoverDetector: true,
+    sentinelRetryStrategy: (times) => Math.min(times * 200, 2_000),
+    // A primary demoted during a failover answers writes with READONLY: reconnect (asking the
+    // Sentinels again) and resend the command.
+    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
   };
 }
 
@@ -45,11 +60,7 @@ export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<voi
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(
-        new Error(
-          `Redis at ${redis.options.host}:${redis.options.port} did not answer within ${timeoutMs} ms`,
-        ),
-      );
+      reject(new Error(`Redis ${where(redis.options)} did not answer within ${timeoutMs} ms`));
     }, timeoutMs);
     const onReady = () => {
       cleanup();
@@ -61,4 +72,10 @@ export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<voi
     };
     redis.on('ready', onReady);
   });
+}
+
+function where(options: RedisOptions): string {
+  return options.sentinels
+    ? `primary "${options.name ?? ''}" via Sentinels ${options.sentinels.map((s) => `${s.host ?? ''}:${s.port ?? ''}`).join(',')}`
+    : `at ${options.host ?? ''}:${options.port ?? ''}`;
 }

@@ -189,15 +189,18 @@ export async function recordCheck(
   user: User,
   id: string,
   n: number,
-): Promise<{ missing: number; duplicated: number; extra: number }> {
+): Promise<{ missing: number; duplicated: number; extra: number; readErrors: number }> {
   const seen = new Map<number, number>();
   let cursor: string | null = null;
+  let readErrors = 0;
   for (let page = 0; page < 1000; page++) {
     const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-    const res = await getJson(c, user, `/api/batches/${id}/records?limit=1000${q}`);
-    if (res.status !== 200) {
-      throw new Error(`records of ${id}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-    }
+    const res = await getWithRetry(
+      c,
+      user,
+      `/api/batches/${id}/records?limit=1000${q}`,
+      () => (readErrors += 1),
+    );
     const body = res.body as { records: Array<{ rowNumber: number }>; nextCursor: string | null };
     for (const r of body.records) {
       seen.set(r.rowNumber, (seen.get(r.rowNumber) ?? 0) + 1);
@@ -215,7 +218,32 @@ export async function recordCheck(
   }
   const duplicated = [...seen.values()].reduce((sum, k) => sum + (k - 1), 0);
   const extra = [...seen.keys()].filter((r) => r < 1 || r > n).length;
-  return { missing, duplicated, extra };
+  return { missing, duplicated, extra, readErrors };
+}
+
+/**
+ * GET that retries 5xx and resets for up to READ_RETRY_MS (each failure reported through
+ * `onError`, so read availability is measured, not hidden); any other non-200 throws.
+ */
+const READ_RETRY_MS = 120_000;
+async function getWithRetry(
+  c: ClusterClient,
+  user: User,
+  urlPath: string,
+  onError: () => void,
+): Promise<{ status: number; body: any }> {
+  const giveUpAt = Date.now() + READ_RETRY_MS;
+  for (;;) {
+    const res = await getJson(c, user, urlPath).catch((error: Error) => ({ status: 0, body: error.message }));
+    if (res.status === 200) {
+      return res;
+    }
+    if ((res.status !== 0 && res.status < 500) || Date.now() > giveUpAt) {
+      throw new Error(`GET ${urlPath}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    onError();
+    await sleep(1000);
+  }
 }
 
 /** Batch ids the API lists for this user (every page). */
