@@ -1,36 +1,46 @@
 /**
  * The benchmark suite (issue #6): the whole pipeline next to the references it should approach.
  *
- *   npm run bench                 # full run (~6 min on 2 vCPUs)
- *   npm run bench -- --quick      # fewer iterations, smaller loads (~3-4 min)
- *   npm run bench -- --only=ingest,reads   # sections: parse insert cqlsh ingest upload reads rss rss_capped workers
+ *   npm run bench                 # full run; exits non-zero on any problem (see below)
+ *   npm run bench -- --quick      # fewer rounds, shorter loads
+ *   npm run bench -- --only=ingest,reads   # sections: ingest upload reads rss parse_threads (+ rss_capped workers)
+ *   npm run bench -- --no-fail    # exploration: report problems, exit 0
  *
  * `npm run bench` starts all four services (scripts/withStack.ts --all) and exports their env.
- * Prints a table and writes bench/results/latest.json (see docs/performance.md).
+ * The bench works in its own keyspace, bucket and PostgreSQL schema (bench/lib/isolation.ts).
+ * Prints a table and writes bench/results/latest.json (see docs/performance.md). A failed
+ * section, a ratio with a missing input or a missed goal of issue #13 is one line on stderr and
+ * makes the exit code 1 (bench/lib/verdict.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { zipBombXlsx } from '../test/support/xlsxBuilders.js';
-import { contactsCsv, contactsVcf, contactsXlsx } from './lib/data.js';
-import { log, round, type Results } from './lib/util.js';
+import { contactsCsv, contactsVcf, contactsXlsx, type GeneratedFile } from './lib/data.js';
+import { isolate } from './lib/isolation.js';
+import { pollRetries } from './lib/stack.js';
+import { log, round } from './lib/util.js';
+import { computeRatios, exitCode, GOALS, judge, type Results } from './lib/verdict.js';
 import { runIngest } from './sections/ingest.js';
 import { runReads } from './sections/reads.js';
-import { runCqlshCopy, runRawInsert, runRawParse } from './sections/references.js';
 import { runUpload } from './sections/upload.js';
 import { runWorkerRss, runWorkerScaling } from './sections/workers.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const noFail = args.includes('--no-fail');
 const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
-const enabled = (section: string) => !only || only.includes(section);
+/** What a full run measures; rss_capped and workers are studies, run only when named. */
+const DEFAULT_SECTIONS = ['ingest', 'upload', 'reads', 'rss', 'parse_threads'];
+const sections = new Set(only ?? DEFAULT_SECTIONS);
+const enabled = (section: string) => sections.has(section);
 const MB = 1_000_000;
 
 for (const name of [
@@ -94,39 +104,21 @@ async function machine(): Promise<Record<string, unknown>> {
   };
 }
 
-const RATIOS: [string, string, string][] = [
-  ['ratio_ingest_csv_vs_cqlsh', 'ingest_csv_rows_per_s', 'cqlsh_copy_rows_per_s'],
-  ['ratio_ingest_csv_vs_raw_insert', 'ingest_csv_rows_per_s', 'raw_insert_rows_per_s'],
-  ['ratio_ingest_csv_vs_raw_insert_batched', 'ingest_csv_rows_per_s', 'raw_insert_batched_rows_per_s'],
-  ['ratio_ingest_csv_vs_raw_parse', 'ingest_csv_rows_per_s', 'raw_parse_rows_per_s'],
-  ['ratio_upload_vs_raw_put', 'upload_mib_per_s', 'raw_put_mib_per_s'],
-  ['ratio_upload_p99_vs_raw_put_p99', 'upload_p99_ms', 'raw_put_p99_ms'],
-  ['ratio_status_vs_baseline', 'status_rps', 'baseline_rps'],
-  ['ratio_list_vs_baseline', 'list_rps', 'baseline_rps'],
-  ['ratio_status_vs_baseline_auth', 'status_rps', 'baseline_auth_rps'],
-  ['ratio_list_vs_baseline_auth', 'list_rps', 'baseline_auth_rps'],
-];
-
-const GOALS: [string, string, number][] = [
-  ['ratio_ingest_csv_vs_cqlsh', '>=', 2],
-  ['ratio_ingest_csv_vs_raw_insert', '>=', 0.7],
-  ['ratio_upload_vs_raw_put', '>=', 0.8],
-  ['ratio_upload_p99_vs_raw_put_p99', '<=', 1.3],
-  ['worker_peak_rss_mib', '<=', 256],
-];
-
 function printTable(results: Results): void {
   const rows: [string, string][] = [];
   for (const [k, v] of Object.entries(results)) {
-    if (k === 'machine' || k === 'settings') {
+    if (
+      ['machine', 'settings', 'isolation', 'reads_explain', 'problems'].includes(k) ||
+      k.endsWith('_samples')
+    ) {
       continue;
     }
     const text =
       typeof v === 'number' ? v.toLocaleString('en-US') : typeof v === 'string' ? v : JSON.stringify(v);
-    const goal = GOALS.find(([g]) => g === k);
+    const goal = GOALS.find((g) => g.key === k);
     const verdict =
       goal && typeof v === 'number'
-        ? `  goal ${goal[1]} ${goal[2]}: ${(goal[1] === '>=' ? v >= goal[2] : v <= goal[2]) ? 'met' : 'MISSED'}`
+        ? `  goal ${goal.op} ${goal.target}: ${(goal.op === '>=' ? v >= goal.target : v <= goal.target) ? 'met' : 'MISSED'}`
         : '';
     rows.push([k, text + verdict]);
   }
@@ -142,38 +134,68 @@ function printTable(results: Results): void {
   process.stdout.write(out.join('\n'));
 }
 
-async function main(): Promise<void> {
+/**
+ * The parse-pool scaling (1 and 2 threads) is measured by the worker-side bench in bench/micro
+ * (issue #13 item 3). Until that module exists the section fails, so the goal is reported as
+ * not measured rather than dropped.
+ */
+async function runParseThreads(csv: GeneratedFile, results: Results): Promise<void> {
+  const file = 'bench/micro/parseThreads.ts';
+  if (!existsSync(file)) {
+    throw new Error(
+      `${file} is missing: raw parse scaling over 1 and 2 threads is not measured on this branch`,
+    );
+  }
+  const specifier = `./micro/parseThreads.js`;
+  const mod = (await import(specifier)) as {
+    runParseThreads(csv: GeneratedFile, results: Results): Promise<void>;
+  };
+  await mod.runParseThreads(csv, results);
+}
+
+async function main(): Promise<number> {
   const startedAt = Date.now();
+  const isolation = await isolate();
   const results: Results = {
     started_at: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
     machine: await machine(),
+    isolation,
   };
   const settings = {
-    iterations: quick ? 1 : 3,
-    rawInsertConcurrencies: quick ? [64, 256] : [32, 64, 128, 256, 512],
-    rawInsertRounds: quick ? 1 : 2,
-    cqlshRounds: quick ? 1 : 2,
-    uploadCount: quick ? 96 : 256,
-    uploadRounds: quick ? 1 : 2,
+    sections: [...sections],
+    rounds: quick ? 2 : 3,
+    uploadCount: quick ? 64 : 128,
     readRows: 100_000,
-    readDurationMs: quick ? 4_000 : 10_000,
+    readRoundMs: quick ? 1_500 : 4_000,
+    rssRounds: quick ? 1 : 2,
     scaleFiles: 4,
     scaleFileBytes: quick ? 2 * MB : 4 * MB,
   };
   results['settings'] = settings;
 
-  log('generating inputs');
-  const csv = contactsCsv(10 * MB);
-  const vcf = contactsVcf(10 * MB);
-  const xlsx = contactsXlsx(csv.contacts, 10 * MB);
-  const csv1 = contactsCsv(1 * MB);
-  const csv4 = contactsCsv(4 * MB);
-  const scaleFile = contactsCsv(settings.scaleFileBytes, 3);
-  log(
-    `inputs: CSV ${csv.bytes.length} B / ${csv.rows} rows, XLSX ${xlsx.bytes.length} B / ${xlsx.rows} rows, ` +
-      `VCF ${vcf.bytes.length} B / ${vcf.rows} cards`,
-  );
+  // Generated once, on first use: the upload and reads sections need none of them.
+  let inputs:
+    { csv: GeneratedFile; xlsx: GeneratedFile; vcf: GeneratedFile; warmup: GeneratedFile } | undefined;
+  const files = () => {
+    if (!inputs) {
+      log('generating inputs');
+      const csv = contactsCsv(10 * MB);
+      inputs = {
+        csv,
+        vcf: contactsVcf(10 * MB),
+        xlsx: contactsXlsx(csv.contacts, 10 * MB),
+        warmup: contactsCsv(1 * MB, 5),
+      };
+      log(
+        `inputs: CSV ${csv.bytes.length} B / ${csv.rows} rows, XLSX ${inputs.xlsx.bytes.length} B / ` +
+          `${inputs.xlsx.rows} rows, VCF ${inputs.vcf.bytes.length} B / ${inputs.vcf.rows} cards`,
+      );
+      results['xlsx_rows'] = inputs.xlsx.rows;
+      results['vcf_cards'] = inputs.vcf.rows;
+    }
+    return inputs;
+  };
 
   const section = async (name: string, fn: () => Promise<void>) => {
     if (!enabled(name)) {
@@ -188,60 +210,52 @@ async function main(): Promise<void> {
       log(`${name} FAILED: ${(error as Error).stack ?? String(error)}`);
     }
     results[`section_${name}_s`] = round((Date.now() - t) / 1000, 1);
+    // Written after every section too, so a run cut short still shows what it measured.
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync('bench/results/partial.json', JSON.stringify(results, null, 2) + '\n');
   };
 
-  let records: Awaited<ReturnType<typeof runRawParse>> = [];
-  await section('parse', async () => {
-    records = await runRawParse(csv, settings.iterations, results);
-  });
-  await section('insert', async () => {
-    if (records.length === 0) {
-      records = (await import('./lib/parse.js').then((m) => m.parseInMemory(csv.bytes, 'csv'))).records;
-    }
-    await runRawInsert(
-      records,
-      { concurrencies: settings.rawInsertConcurrencies, rounds: settings.rawInsertRounds },
-      results,
-    );
-  });
-  records = [];
-  await section('cqlsh', () => runCqlshCopy(csv, settings.cqlshRounds, results));
-  await section('ingest', () => runIngest({ csv, xlsx, vcf, csv1, csv4 }, settings.iterations, results));
-  await section('upload', () =>
-    runUpload({ count: settings.uploadCount, rounds: settings.uploadRounds }, results),
-  );
+  await section('ingest', () => runIngest(files(), settings.rounds, results));
+  await section('upload', () => runUpload({ count: settings.uploadCount, rounds: settings.rounds }, results));
   await section('reads', () =>
-    runReads({ rows: settings.readRows, durationMs: settings.readDurationMs }, results),
+    runReads({ rows: settings.readRows, rounds: settings.rounds, durationMs: settings.readRoundMs }, results),
   );
-  const bomb = (await zipBombXlsx()).bytes;
-  await section('rss', () => runWorkerRss({ csv, xlsx, vcf, bomb }, results));
+  const withBomb = async () => ({ ...files(), bomb: (await zipBombXlsx()).bytes });
+  await section('rss', async () => runWorkerRss(await withBomb(), settings.rssRounds, results));
   // The same with V8's old space capped (GC earlier instead of growing the heap): what RSS the
   // code really needs. Not how `npm run worker` starts today.
-  await section('rss_capped', () =>
-    runWorkerRss({ csv, xlsx, vcf, bomb }, results, {
+  await section('rss_capped', async () =>
+    runWorkerRss(await withBomb(), settings.rssRounds, results, {
       prefix: 'worker_heap160',
       nodeOptions: '--max-old-space-size=160',
     }),
   );
-  await section('workers', () => runWorkerScaling(scaleFile, settings.scaleFiles, results));
+  await section('parse_threads', () => runParseThreads(files().csv, results));
+  await section('workers', () =>
+    runWorkerScaling(contactsCsv(settings.scaleFileBytes, 3), settings.scaleFiles, results),
+  );
 
-  results['xlsx_rows'] = xlsx.rows;
-  results['vcf_cards'] = vcf.rows;
-  for (const [key, a, b] of RATIOS) {
-    const x = results[a];
-    const y = results[b];
-    if (typeof x === 'number' && typeof y === 'number' && y > 0) {
-      results[key] = round(x / y, 2);
-    }
-  }
+  results['status_poll_503_retries'] = pollRetries.count;
+  computeRatios(results);
   results['total_s'] = round((Date.now() - startedAt) / 1000, 1);
+  const problems = judge(results, { sections, full: !only });
+  results['problems'] = problems;
 
   mkdirSync('bench/results', { recursive: true });
   const outFile = 'bench/results/latest.json';
   writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n');
   printTable(results);
   log(`wrote ${outFile}`);
+  for (const problem of problems) {
+    process.stderr.write(`bench: ${problem}\n`);
+  }
+  const code = exitCode(problems, noFail);
+  log(
+    problems.length === 0
+      ? 'every figure measured, every goal met'
+      : `${problems.length} problem(s)${noFail ? ' (--no-fail: exit 0)' : ''}`,
+  );
+  return code;
 }
 
-await main();
-process.exit(0);
+process.exit(await main());

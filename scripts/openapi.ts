@@ -14,11 +14,13 @@ import { join, resolve } from 'node:path';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { pino } from 'pino';
 import * as prettier from 'prettier';
+import type { BatchEventSource } from '../src/events/eventHub.js';
 import { buildApp, type AppDeps } from '../src/http/app.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import type { AuthService } from '../src/services/authService.js';
 import type { BatchService } from '../src/services/batchService.js';
 import type { BatchUploadService } from '../src/services/batchUploadService.js';
+import type { PreviewService } from '../src/services/previewService.js';
 
 const CLIENT_DIR = resolve(import.meta.dirname, '../src/client');
 const FILES = ['openapi.json', 'schema.ts'] as const;
@@ -34,10 +36,17 @@ function inertDeps(): { deps: AppDeps; close: () => void } {
     authService: {} as AuthService,
     batchService: {} as BatchService,
     batchUploadService: {} as BatchUploadService,
+    previewService: {} as PreviewService,
     rateLimitRedis: redis,
     metrics: createMetrics('api'),
     readiness: {},
-    limits: { maxFileSize: 10 * 1024 * 1024, rateLimitPerMinute: 100, uploadRateLimitPerMinute: 10 },
+    limits: {
+      maxFileSize: 10 * 1024 * 1024,
+      rateLimitPerMinute: 100,
+      uploadRateLimitPerMinute: 10,
+      authFailureLimitPerMinute: 10,
+    },
+    events: { source: {} as BatchEventSource, heartbeatMs: 15_000, maxStreams: 1, maxStreamsPerUser: 1 },
   };
   return { deps, close: () => redis.disconnect() };
 }

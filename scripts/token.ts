@@ -1,5 +1,5 @@
-import { SignJWT } from 'jose';
 import { parseArgs } from 'node:util';
+import { signDevToken } from '../src/services/devTokens.js';
 import { DEV_JWT_SECRET } from './services/index.js';
 
 /**
@@ -21,16 +21,14 @@ if (!values.email) {
   process.exit(64);
 }
 const ttl = Number(values.ttl);
-if (!Number.isInteger(ttl) || ttl <= 0) {
-  process.stderr.write('--ttl must be a positive whole number of seconds\n');
+// The API refuses tokens that live longer than JWT_MAX_AGE (default 24 h): do not mint one.
+const maxAge = Number(process.env['JWT_MAX_AGE'] || 24 * 3600);
+if (!Number.isInteger(ttl) || ttl <= 0 || ttl > maxAge) {
+  process.stderr.write(`--ttl must be a whole number of seconds from 1 to ${maxAge} (JWT_MAX_AGE)\n`);
   process.exit(64);
 }
-const token = await new SignJWT({ email: values.email })
-  .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-  .setSubject(values.sub ?? values.email)
-  .setIssuedAt()
-  .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
-  .setIssuer(process.env['JWT_ISSUER'] ?? 'batchport-dev')
-  .setAudience(process.env['JWT_AUDIENCE'] ?? 'batchport')
-  .sign(new TextEncoder().encode(secret));
+const { token } = await signDevToken(
+  { secret, issuer: process.env['JWT_ISSUER'], audience: process.env['JWT_AUDIENCE'] },
+  { email: values.email, sub: values.sub, ttlSeconds: ttl },
+);
 process.stdout.write(`${token}\n`);

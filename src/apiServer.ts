@@ -26,8 +26,18 @@ export function apiAppOptions(c: Components): AppDeps {
     authService: c.authService,
     batchService: c.batchService,
     batchUploadService: c.batchUploadService,
+    previewService: c.previewService,
     readiness: readinessChecks(c),
     limits: c.config.limits,
     requestTimeoutMs: c.config.http.requestTimeoutMs,
+    trustProxy: c.config.http.trustProxy,
+    events: { source: c.eventHub, ...c.config.events },
+    devToken: devTokenOptions(c.config),
   };
+}
+
+/** The dev sign-in route's settings, or undefined where it must not exist (config.auth.devSignIn). */
+export function devTokenOptions(config: Components['config']): AppDeps['devToken'] {
+  const { secret, issuer, audience, maxAgeSeconds, devSignIn } = config.auth;
+  return devSignIn && secret ? { signing: { secret, issuer, audience }, maxAgeSeconds } : undefined;
 }

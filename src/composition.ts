@@ -1,12 +1,15 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { createCassandraClient } from './db/cassandra.js';
 import { runMigrations } from './db/migrate.js';
 import { createPgPool, type PgPool } from './db/postgres.js';
+import { createEventHub, type EventHub } from './events/eventHub.js';
+import { createEventPublisher } from './events/eventPublisher.js';
+import { publishingBatchRepository, publishingDeletionRepository } from './events/publishingRepositories.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createBatchQueue, type BatchQueue } from './queue/batchQueue.js';
-import { createProducerRedis, waitForRedis } from './queue/redisConnection.js';
+import { createProducerRedis, waitForRedis, workerRedisOptions } from './queue/redisConnection.js';
 import {
   createBatchDeletionRepository,
   type BatchDeletionRepository,
@@ -19,6 +22,7 @@ import { createAuthService, type AuthService } from './services/authService.js';
 import { createBatchCleanupService, type BatchCleanupService } from './services/batchCleanupService.js';
 import { createBatchService, type BatchService } from './services/batchService.js';
 import { createBatchUploadService, type BatchUploadService } from './services/batchUploadService.js';
+import { createPreviewService, type PreviewService } from './services/previewService.js';
 import type { FileStorage } from './storage/fileStorage.js';
 import { createLocalStorage } from './storage/localStorage.js';
 import { createS3Storage } from './storage/s3Storage.js';
@@ -45,6 +49,7 @@ export interface Services {
   cleanup: BatchCleanupService;
   batchService: BatchService;
   batchUploadService: BatchUploadService;
+  previewService: PreviewService;
 }
 
 /**
@@ -55,6 +60,8 @@ export interface Components extends Adapters, Repositories, Services {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  /** Reads users' batch events for the API's event streams (connects on first use only). */
+  eventHub: EventHub;
   close(): Promise<void>;
 }
 
@@ -106,6 +113,12 @@ export function createServices(
       logger,
       maxFileSize: config.limits.maxFileSize,
     }),
+    previewService: createPreviewService({
+      maxFileSize: config.limits.maxFileSize,
+      maxRowsPerBatch: config.limits.maxRowsPerBatch,
+      maxUncompressedBytes: config.limits.maxUncompressedBytes,
+      defaultPhoneRegion: config.worker.defaultPhoneRegion,
+    }),
   };
 }
 
@@ -126,17 +139,26 @@ export async function buildComponents(
   };
   try {
     const adapters = await connectAdapters(config, closers);
+    const metrics = createMetrics(role);
+    // Every batch write, by the API or the worker, is announced to the owner's event stream.
+    const publisher = createEventPublisher({ redis: adapters.redis, logger, metrics });
     const repositories: Repositories = {
-      batchRepository: createBatchRepository(adapters.pool),
-      batchDeletionRepository: createBatchDeletionRepository(adapters.pool),
+      batchRepository: publishingBatchRepository(createBatchRepository(adapters.pool), publisher),
+      batchDeletionRepository: publishingDeletionRepository(
+        createBatchDeletionRepository(adapters.pool),
+        publisher,
+      ),
     };
     const services = createServices({ config, logger, ...adapters, ...repositories });
+    const eventHub = createEventHub({ reader: eventReaderRedis(config), control: adapters.redis, logger });
+    closers.push(() => eventHub.close());
+    // Closed first (closers run in reverse): background clean-ups finish before the pools go.
+    closers.push(() => services.cleanup.drain());
     logger.info(
       { storage: adapters.storage.kind, records: adapters.records.kind, queue: config.queueName },
       'dependencies ready',
     );
-    const metrics = createMetrics(role);
-    return { config, logger, metrics, ...adapters, ...repositories, ...services, close: closeAll };
+    return { config, logger, metrics, eventHub, ...adapters, ...repositories, ...services, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
@@ -168,7 +190,26 @@ async function connectAdapters(config: Config, closers: Array<() => Promise<unkn
     backoffMs: config.worker.backoffMs,
   });
   closers.push(() => queue.close());
+  // BullMQ checks the Redis version once (INFO) on this fail-fast connection and keeps a failed
+  // check forever: every later queue call then fails at once without reaching Redis. Awaited
+  // here, before app building can hold the event loop past the 2 s command timeout
+  // (test/integration/roles/separateProcesses.test.ts).
+  await step('Redis (job queue)', () => queue.ready());
   return { pool, redis, storage, records, queue };
+}
+
+/** CLIENT LIST shows each API process's one event reader under this name. */
+export const EVENT_READER_CONNECTION_NAME = 'batchport-events';
+
+/** The event hub's blocking-read connection: no command timeout, opened on the first stream. */
+function eventReaderRedis(config: Config): Redis {
+  const reader = new Redis({
+    ...workerRedisOptions(config.redis),
+    lazyConnect: true,
+    connectionName: EVENT_READER_CONNECTION_NAME,
+  });
+  reader.on('error', () => undefined); // reconnects by itself; the hub logs failed reads
+  return reader;
 }
 
 async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
@@ -190,11 +231,13 @@ export function workerOptions(c: Components, options: { sweep?: boolean } = {}):
       lockDurationMs: config.worker.lockDurationMs,
     },
     processor: processorDeps(c),
+    parseThreads: config.worker.parseThreads,
     settings: {
       maxRowsPerBatch: config.limits.maxRowsPerBatch,
       maxUncompressedBytes: config.limits.maxUncompressedBytes,
       defaultPhoneRegion: config.worker.defaultPhoneRegion,
       maxStalledCount: config.worker.maxStalledCount,
+      outageRetry: { windowMs: config.worker.retryWindowMs, backoffMs: config.worker.backoffMs },
     },
     sweep:
       options.sweep === false

@@ -84,6 +84,31 @@ export class BatchSupersededError extends AppError {
   readonly code = 'batch_superseded';
 }
 
+/**
+ * Internal control flow, never sent to a client: the batch's file is in a store this worker is
+ * not configured with (a mixed deployment), so the job is left for a worker that has it.
+ */
+export class ForeignStoreError extends AppError {
+  readonly status = 409;
+  readonly code = 'foreign_store';
+
+  constructor(
+    readonly batchStore: string,
+    readonly ownStore: string,
+  ) {
+    super(`the batch's file is in ${batchStore}; this worker has ${ownStore}`);
+  }
+}
+
+/**
+ * The storage volume has no space (ENOSPC) or the service's quota is used up (EDQUOT). 507: the
+ * request was fine and may succeed later, once space is freed; nothing of it was kept.
+ */
+export class StorageFullError extends AppError {
+  readonly status = 507;
+  readonly code = 'storage_full';
+}
+
 /** Startup configuration is invalid; one problem per bad variable. The process exits 78. */
 export class ConfigError extends AppError {
   readonly status = 500;

@@ -5,8 +5,8 @@
  */
 import * as XLSX from '@e965/xlsx';
 
-/** Small, fast, seeded PRNG (mulberry32) so every run sees the same files. */
-function rng(seed: number): () => number {
+/** Small, fast, seeded PRNG (mulberry32) so every run sees the same files (tests use it too). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -47,5 +47,3 @@ export async function bounded<T, R>(
 export function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
-
-export type Results = Record<string, unknown>;

@@ -1,20 +1,25 @@
 /**
  * End to end: upload request -> `loaded`, through the API over real HTTP on loopback and the
- * in-process worker (S3 storage, Cassandra records), like the test stack. Also how the cost grows
- * with the file size (1, 4, 10 MB CSVs).
+ * in-process worker (S3 storage, Cassandra records), interleaved round by round with the
+ * references of bench/sections/references.ts on the same data, so machine noise hits both
+ * sides of each ratio alike (A/B/A/B). Every figure is the median of the rounds with its
+ * min–max spread.
  */
-import type { FileFormat } from '../../src/parsing/types.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { GeneratedFile } from '../lib/data.js';
+import { parseInMemory } from '../lib/parse.js';
 import { deleteBatch, startBenchStack, tokenFor, upload, waitDone, type BenchStack } from '../lib/stack.js';
-import { elapsedMs, log, median, round, type Results } from '../lib/util.js';
+import { elapsedMs, log } from '../lib/util.js';
+import { recordSamples, type Results } from '../lib/verdict.js';
+import { openCqlshReference, openInsertReference, rawInsertOnce, rawParseOnce } from './references.js';
 
 export interface IngestRun {
   ms: number;
-  uploadMs: number;
   rowsRead: number;
   recordsLoaded: number;
   invalidRows: number;
-  status: string;
 }
 
 export async function ingestOnce(
@@ -22,11 +27,9 @@ export async function ingestOnce(
   token: string,
   file: Buffer,
   fileName: string,
-  cleanup = true,
 ): Promise<IngestRun> {
   const started = process.hrtime.bigint();
   const up = await upload(stack, token, file, fileName);
-  const uploadMs = elapsedMs(started);
   if (up.status !== 201) {
     throw new Error(`upload of ${fileName} failed: ${up.status} ${up.text}`);
   }
@@ -35,79 +38,75 @@ export async function ingestOnce(
   if (done.status !== 'loaded') {
     throw new Error(`${fileName} ended ${done.status}: ${done.errorMessage ?? ''}`);
   }
-  if (cleanup) {
-    await deleteBatch(stack, token, up.id);
-  }
-  return {
-    ms,
-    uploadMs,
-    rowsRead: done.rowsRead,
-    recordsLoaded: done.recordsLoaded,
-    invalidRows: done.invalidRows,
-    status: done.status,
-  };
+  await deleteBatch(stack, token, up.id);
+  return { ms, rowsRead: done.rowsRead, recordsLoaded: done.recordsLoaded, invalidRows: done.invalidRows };
 }
 
 export interface IngestInputs {
   csv: GeneratedFile;
   xlsx: GeneratedFile;
   vcf: GeneratedFile;
-  csv1: GeneratedFile;
-  csv4: GeneratedFile;
+  warmup: GeneratedFile;
 }
 
-export async function runIngest(inputs: IngestInputs, iterations: number, results: Results): Promise<void> {
+type Samples = Record<string, number[]>;
+
+function push(samples: Samples, key: string, value: number): void {
+  (samples[key] ??= []).push(value);
+}
+
+export async function runIngest(inputs: IngestInputs, rounds: number, results: Results): Promise<void> {
+  const keyspace = process.env['CASSANDRA_KEYSPACE']!;
+  const { records } = await parseInMemory(inputs.csv.bytes, 'csv');
+  const dir = await mkdtemp(join(tmpdir(), 'batchport-bench-'));
   const stack = await startBenchStack({ worker: true });
+  const insertRef = await openInsertReference(keyspace);
+  const cqlsh = await openCqlshReference(keyspace, dir);
+  results['cqlsh_version'] = cqlsh.version;
   try {
     const token = await tokenFor(`bench-ingest-${Date.now()}`);
-    // Warm-up: JIT, prepared statements, connection pools, Cassandra memtables.
-    await ingestOnce(stack, token, inputs.csv1.bytes, 'warmup.csv');
-    await ingestOnce(stack, token, inputs.csv1.bytes, 'warmup.csv');
-
-    const formats: [string, FileFormat, GeneratedFile][] = [
-      ['csv', 'csv', inputs.csv],
-      ['xlsx', 'xlsx', inputs.xlsx],
-      ['vcf', 'vcf', inputs.vcf],
+    // Warm-up of every path: JIT, prepared statements, connection pools, memtables.
+    await ingestOnce(stack, token, inputs.warmup.bytes, 'warmup.csv');
+    await rawParseOnce(inputs.warmup.bytes);
+    await rawInsertOnce(insertRef, records.slice(0, 10_000));
+    const samples: Samples = {};
+    const files: [string, GeneratedFile][] = [
+      ['csv', inputs.csv],
+      ['xlsx', inputs.xlsx],
+      ['vcf', inputs.vcf],
     ];
-    for (const [key, format, file] of formats) {
-      const runs: IngestRun[] = [];
-      for (let i = 0; i < iterations; i++) {
+    for (let round = 1; round <= rounds; round++) {
+      for (const [format, file] of files) {
         const run = await ingestOnce(stack, token, file.bytes, `contacts.${format}`);
-        log(
-          `ingest ${key} ${(file.bytes.length / 1e6).toFixed(1)} MB: ${run.rowsRead} rows in ${run.ms.toFixed(0)} ms ` +
-            `(upload ${run.uploadMs.toFixed(0)} ms) = ${Math.round((run.rowsRead / run.ms) * 1000)} rows/s`,
-        );
-        runs.push(run);
+        push(samples, `ingest_${format}_rows_per_s`, (run.rowsRead / run.ms) * 1000);
+        results[`ingest_${format}_rows`] = run.rowsRead;
+        results[`ingest_${format}_records`] = run.recordsLoaded;
+        results[`ingest_${format}_invalid_rows`] = run.invalidRows;
+        results[`ingest_${format}_file_bytes`] = file.bytes.length;
       }
-      const ms = median(runs.map((r) => r.ms));
-      const rows = runs[0]!.rowsRead;
-      results[`ingest_${key}_rows_per_s`] = round((rows / ms) * 1000);
-      results[`ingest_${key}_ms`] = round(ms);
-      results[`ingest_${key}_upload_ms`] = round(median(runs.map((r) => r.uploadMs)));
-      results[`ingest_${key}_rows`] = rows;
-      results[`ingest_${key}_records`] = runs[0]!.recordsLoaded;
-      results[`ingest_${key}_invalid_rows`] = runs[0]!.invalidRows;
-      results[`ingest_${key}_file_bytes`] = file.bytes.length;
-    }
-
-    // Size scaling (CSV): 1, 4, 10 MB.
-    const sizes: [string, GeneratedFile][] = [
-      ['1mb', inputs.csv1],
-      ['4mb', inputs.csv4],
-      ['10mb', inputs.csv],
-    ];
-    for (const [key, file] of sizes) {
-      const runs: IngestRun[] = [];
-      for (let i = 0; i < iterations; i++) {
-        runs.push(await ingestOnce(stack, token, file.bytes, `size-${key}.csv`));
+      push(samples, 'raw_parse_rows_per_s', await rawParseOnce(inputs.csv.bytes));
+      push(samples, 'raw_insert_rows_per_s', await rawInsertOnce(insertRef, records));
+      const copy = await cqlsh.copyOnce(records);
+      push(samples, 'cqlsh_copy_rows_per_s', copy.rowsPerS);
+      push(samples, 'cqlsh_copy_wall_rows_per_s', copy.wallRowsPerS);
+      // Recorded after every round: a later failure still leaves the rounds measured so far.
+      for (const [key, values] of Object.entries(samples)) {
+        recordSamples(results, key, values);
       }
-      const ms = median(runs.map((r) => r.ms));
-      results[`scale_csv_${key}_ms`] = round(ms);
-      results[`scale_csv_${key}_rows`] = runs[0]!.rowsRead;
-      results[`scale_csv_${key}_rows_per_s`] = round((runs[0]!.rowsRead / ms) * 1000);
-      log(`size scaling ${key}: ${runs[0]!.rowsRead} rows in ${ms.toFixed(0)} ms`);
+      log(
+        `ingest round ${round}: ` +
+          Object.entries(samples)
+            .map(([k, v]) => `${k.replace(/_rows_per_s$/, '')} ${Math.round(v.at(-1)!)}`)
+            .join(', ') +
+          ' rows/s',
+      );
     }
+    results['raw_insert_records'] = records.length;
+    results['ingest_rounds'] = rounds;
   } finally {
+    await cqlsh.close();
+    await insertRef.close();
     await stack.close();
+    await rm(dir, { recursive: true, force: true });
   }
 }

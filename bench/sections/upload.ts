@@ -1,102 +1,129 @@
 /**
- * 1 MiB uploads through the API (multipart -> meter/hash/content check -> SeaweedFS S3 ->
- * PostgreSQL row -> BullMQ job) at concurrency 16, next to the same bytes sent by direct
- * PutObject to the same SeaweedFS at the same concurrency. No worker runs meanwhile (the jobs
+ * 1 MiB uploads through the API (multipart -> meter: size, hash, content check -> SeaweedFS S3
+ * -> PostgreSQL row -> BullMQ job) at concurrency 16, sent from a worker thread, next to the same bytes stored by a bare
+ * PutObject at the same concurrency, rounds alternating (A/B/A/B). The raw client comes from the
+ * storage adapter's own factory (createS3Client: same retries, timeouts, checksum settings) and
+ * sends what the adapter sends: one buffer of known length. No worker runs meanwhile (the jobs
  * stay queued and are removed with the queue), so both sides only store bytes.
  */
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
+import { createS3Client } from '../../src/storage/s3Storage.js';
 import { contactsCsv } from '../lib/data.js';
-import { startBenchStack, tokenFor, upload } from '../lib/stack.js';
-import { bounded, elapsedMs, log, quantile, round, type Results } from '../lib/util.js';
+import { startBenchStack, tokenFor } from '../lib/stack.js';
+import { runUploadLoad } from '../lib/uploadLoad.js';
+import { bounded, elapsedMs, log, quantile } from '../lib/util.js';
+import { recordSamples, type Results } from '../lib/verdict.js';
 
 const SIZE = 1024 * 1024;
 const CONCURRENCY = 16;
 
 interface Round {
   mibPerS: number;
-  latencies: number[];
+  p50: number;
+  p99: number;
 }
 
-async function measure(count: number, one: (i: number) => Promise<void>): Promise<Round> {
+function summary(count: number, seconds: number, latencies: number[]): Round {
+  return {
+    mibPerS: (count * SIZE) / 2 ** 20 / seconds,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+  };
+}
+
+async function measure(count: number, one: () => Promise<void>): Promise<Round> {
   const latencies: number[] = [];
   const started = process.hrtime.bigint();
   await bounded(
     Array.from({ length: count }, (_, i) => i),
     CONCURRENCY,
-    async (i) => {
+    async () => {
       const t = process.hrtime.bigint();
-      await one(i);
+      await one();
       latencies.push(elapsedMs(t));
     },
   );
-  const s = elapsedMs(started) / 1000;
-  return { mibPerS: (count * SIZE) / 2 ** 20 / s, latencies };
+  return summary(count, elapsedMs(started) / 1000, latencies);
 }
 
 export async function runUpload(opts: { count: number; rounds: number }, results: Results): Promise<void> {
   const file = contactsCsv(SIZE, 7).bytes;
   const body = Buffer.concat([file, Buffer.alloc(SIZE - file.length, 0x0a)]); // pad with newlines
   const stack = await startBenchStack({ worker: false });
-  const s3 = new S3Client({
-    endpoint: process.env['SEAWEEDFS_ENDPOINT']!,
-    region: process.env['SEAWEEDFS_REGION'] ?? 'us-east-1',
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: process.env['SEAWEEDFS_ACCESS_KEY']!,
-      secretAccessKey: process.env['SEAWEEDFS_SECRET_KEY']!,
-    },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const Bucket = process.env['SEAWEEDFS_BUCKET'] ?? 'templates';
+  const storage = stack.config.storage;
+  if (storage.kind !== 's3') {
+    throw new Error('the upload section needs S3 storage');
+  }
+  const s3 = createS3Client(storage);
+  const Bucket = storage.bucket;
   const rawKeys: string[] = [];
   const user = `bench-upload-${randomUUID()}`;
   const token = await tokenFor(user);
-  const api = async () => {
-    const r = await upload(stack, token, body, 'contacts.csv');
-    if (r.status !== 201) {
-      throw new Error(`upload failed: ${r.status} ${r.text}`);
+  // The API's client runs in a worker thread (bench/lib/uploadLoad.ts), off the server's loop.
+  const apiRound = async (count: number): Promise<Round> => {
+    const r = await runUploadLoad({
+      baseUrl: stack.baseUrl,
+      token,
+      file: body,
+      count,
+      concurrency: CONCURRENCY,
+    });
+    if (r.failures.length > 0) {
+      throw new Error(`${r.failures.length} uploads failed, first: ${r.failures[0]!}`);
     }
+    return summary(count, r.seconds, r.latencies);
   };
   const put = async () => {
     const Key = `bench/${randomUUID()}.csv`;
     rawKeys.push(Key);
-    await s3.send(new PutObjectCommand({ Bucket, Key, Body: body, ContentType: 'text/csv' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket, Key, Body: body, ContentLength: body.length, ContentType: 'text/csv' }),
+    );
   };
   try {
     // Warm-up both paths (connections, JIT).
     await measure(CONCURRENCY * 2, put);
-    await measure(CONCURRENCY * 2, api);
+    await apiRound(CONCURRENCY * 2);
     const apiRounds: Round[] = [];
     const rawRounds: Round[] = [];
     for (let r = 0; r < opts.rounds; r++) {
-      rawRounds.push(await measure(opts.count, put));
-      apiRounds.push(await measure(opts.count, api));
+      // Alternate which side goes first, so neither always follows the other's leftovers.
+      const raw = async () => rawRounds.push(await measure(opts.count, put));
+      const api = async () => apiRounds.push(await apiRound(opts.count));
+      for (const side of r % 2 === 0 ? [raw, api] : [api, raw]) {
+        await side();
+      }
       log(
-        `upload round ${r + 1}: API ${apiRounds.at(-1)!.mibPerS.toFixed(1)} MiB/s, raw PUT ${rawRounds.at(-1)!.mibPerS.toFixed(1)} MiB/s`,
+        `upload round ${r + 1}: API ${apiRounds.at(-1)!.mibPerS.toFixed(1)} MiB/s p99 ${apiRounds.at(-1)!.p99.toFixed(0)} ms, ` +
+          `raw PUT ${rawRounds.at(-1)!.mibPerS.toFixed(1)} MiB/s p99 ${rawRounds.at(-1)!.p99.toFixed(0)} ms`,
       );
     }
-    const summarise = (rounds: Round[]) => ({
-      mibPerS: rounds.reduce((a, r) => a + r.mibPerS, 0) / rounds.length,
-      p50: quantile(
-        rounds.flatMap((r) => r.latencies),
-        0.5,
-      ),
-      p99: quantile(
-        rounds.flatMap((r) => r.latencies),
-        0.99,
-      ),
-    });
-    const a = summarise(apiRounds);
-    const p = summarise(rawRounds);
-    results['upload_mib_per_s'] = round(a.mibPerS, 1);
-    results['upload_p50_ms'] = round(a.p50, 1);
-    results['upload_p99_ms'] = round(a.p99, 1);
-    results['raw_put_mib_per_s'] = round(p.mibPerS, 1);
-    results['raw_put_p50_ms'] = round(p.p50, 1);
-    results['raw_put_p99_ms'] = round(p.p99, 1);
-    results['upload_count'] = opts.count * opts.rounds;
+    for (const [prefix, rounds] of [
+      ['upload', apiRounds],
+      ['raw_put', rawRounds],
+    ] as const) {
+      recordSamples(
+        results,
+        `${prefix}_mib_per_s`,
+        rounds.map((r) => r.mibPerS),
+        1,
+      );
+      recordSamples(
+        results,
+        `${prefix}_p50_ms`,
+        rounds.map((r) => r.p50),
+        1,
+      );
+      recordSamples(
+        results,
+        `${prefix}_p99_ms`,
+        rounds.map((r) => r.p99),
+        1,
+      );
+    }
+    results['upload_count_per_round'] = opts.count;
+    results['upload_rounds'] = opts.rounds;
   } finally {
     // Remove what was stored: the API's batches (rows + objects) and the raw objects.
     const { rows } = await stack.deps.pool.query<{ storage_key: string }>(

@@ -1,12 +1,13 @@
 /**
  * Worker processes as production runs them (`node --import tsx src/bin/worker.ts`, own queue):
- * - peak RSS of one worker over the 10 MB CSV, XLSX and VCF files and a zip bomb XLSX
- *   (max of VmRSS sampled every 50 ms and the kernel's VmHWM);
+ * - peak RSS of a fresh worker process per file, for the 10 MB CSV, XLSX and VCF files and a zip
+ *   bomb XLSX (max of VmRSS sampled every 50 ms and the kernel's VmHWM);
  * - several files at once with 1 worker process vs 4 worker processes (concurrency 1 each),
  *   and 1 process with WORKER_CONCURRENCY=4.
  */
 import type { GeneratedFile } from '../lib/data.js';
 import {
+  type BenchStack,
   deleteBatch,
   startBenchStack,
   startWorkerProcess,
@@ -15,60 +16,87 @@ import {
   waitDone,
   type WorkerProcess,
 } from '../lib/stack.js';
-import { elapsedMs, log, round, type Results } from '../lib/util.js';
+import { elapsedMs, log, round } from '../lib/util.js';
+import { recordSamples, type Results } from '../lib/verdict.js';
+
+/**
+ * Peak RSS of one file in a FRESH worker process (started for that file, stopped after it), so
+ * each figure is that file's cost, not the running maximum of everything processed before.
+ */
+async function fileRss(
+  stack: BenchStack,
+  token: string,
+  name: string,
+  bytes: Buffer,
+  expect: string,
+  nodeOptions: string | undefined,
+): Promise<{ peak: number; idle: number }> {
+  const worker = await startWorkerProcess(stack, nodeOptions ? { NODE_OPTIONS: nodeOptions } : {});
+  try {
+    const idle = worker.peakRssMiB();
+    const up = await upload(stack, token, bytes, name);
+    if (up.status !== 201) {
+      throw new Error(`upload ${name}: ${up.status} ${up.text}`);
+    }
+    let settled = false;
+    const died = worker.exited.then((how): never | Promise<never> => {
+      if (settled) {
+        return new Promise<never>(() => undefined); // stopped by us later: not a failure
+      }
+      throw new Error(`the worker process died on ${name} (${how}) at ${round(worker.peakRssMiB(), 1)} MiB`);
+    });
+    const done = await Promise.race([waitDone(stack, token, up.id), died]).finally(() => {
+      settled = true;
+    });
+    if (done.status !== expect) {
+      throw new Error(`${name} ended ${done.status} (${done.errorMessage ?? ''}), expected ${expect}`);
+    }
+    await deleteBatch(stack, token, up.id);
+    return { peak: worker.peakRssMiB(), idle };
+  } finally {
+    await worker.stop();
+  }
+}
 
 export async function runWorkerRss(
   files: { csv: GeneratedFile; xlsx: GeneratedFile; vcf: GeneratedFile; bomb: Buffer },
+  rounds: number,
   results: Results,
   variant: { prefix: string; nodeOptions?: string } = { prefix: 'worker' },
 ): Promise<void> {
   const stack = await startBenchStack({ worker: false });
-  let worker: WorkerProcess | undefined;
   const { prefix } = variant;
   try {
-    worker = await startWorkerProcess(
-      stack,
-      variant.nodeOptions ? { NODE_OPTIONS: variant.nodeOptions } : {},
-    );
-    results[`${prefix}_idle_rss_mib`] = round(worker.peakRssMiB(), 1);
     const token = await tokenFor(`bench-rss-${Date.now()}`);
-    const perFile: Record<string, number> = {};
-    results[`${prefix}_peak_rss_after_mib`] = perFile; // filled as files finish
-    for (const [name, bytes, expect] of [
-      ['contacts.csv', files.csv.bytes, 'loaded'],
-      ['contacts.xlsx', files.xlsx.bytes, 'loaded'],
-      ['contacts.vcf', files.vcf.bytes, 'loaded'],
-      ['bomb.xlsx', files.bomb, 'error'],
-    ] as const) {
-      const up = await upload(stack, token, bytes, name);
-      if (up.status !== 201) {
-        throw new Error(`upload ${name}: ${up.status} ${up.text}`);
+    const inputs = [
+      ['csv', 'contacts.csv', files.csv.bytes, 'loaded'],
+      ['xlsx', 'contacts.xlsx', files.xlsx.bytes, 'loaded'],
+      ['vcf', 'contacts.vcf', files.vcf.bytes, 'loaded'],
+      ['bomb', 'bomb.xlsx', files.bomb, 'error'],
+    ] as const;
+    const perFile: Record<string, number[]> = {};
+    const idle: number[] = [];
+    // Per round, the largest of the per-file peaks: the memory a worker needs for any input.
+    const worst: number[] = [];
+    for (let r = 1; r <= rounds; r++) {
+      let roundWorst = 0;
+      for (const [key, name, bytes, expect] of inputs) {
+        const m = await fileRss(stack, token, name, bytes, expect, variant.nodeOptions);
+        (perFile[key] ??= []).push(m.peak);
+        idle.push(m.idle);
+        roundWorst = Math.max(roundWorst, m.peak);
+        log(
+          `${prefix} round ${r}: fresh process peak RSS on ${name}: ${m.peak.toFixed(1)} MiB (idle ${m.idle.toFixed(1)})`,
+        );
       }
-      const w = worker;
-      let settled = false;
-      const died = w.exited.then((how): never | Promise<never> => {
-        if (settled) {
-          return new Promise<never>(() => undefined); // stopped by us later: not a failure
-        }
-        throw new Error(`the worker process died on ${name} (${how}) at ${round(w.peakRssMiB(), 1)} MiB`);
-      });
-      const done = await Promise.race([waitDone(stack, token, up.id), died]).finally(() => {
-        settled = true;
-      });
-      if (done.status !== expect) {
-        throw new Error(`${name} ended ${done.status} (${done.errorMessage ?? ''}), expected ${expect}`);
-      }
-      perFile[name] = round(worker.peakRssMiB(), 1);
-      log(
-        `${prefix} process peak RSS after ${name}: ${perFile[name]} MiB (${done.status}: ${done.errorMessage ?? ''})`,
-      );
-      await deleteBatch(stack, token, up.id);
+      worst.push(roundWorst);
     }
+    for (const [key, values] of Object.entries(perFile)) {
+      recordSamples(results, `${prefix}_${key}_peak_rss_mib`, values, 1);
+    }
+    recordSamples(results, `${prefix}_idle_rss_mib`, idle, 1);
+    recordSamples(results, `${prefix}_peak_rss_mib`, worst, 1);
   } finally {
-    if (worker) {
-      results[`${prefix}_peak_rss_mib`] = round(worker.peakRssMiB(), 1);
-    }
-    await worker?.stop();
     await stack.close();
   }
 }

@@ -22,7 +22,9 @@ set -a
 source <(npm run -s services -- env)
 set +a
 PORT=$(free_port)
-export PORT HOST=127.0.0.1
+# The API role's /metrics listener must not collide with anything on the default port either.
+OPS_PORT=$(free_port)
+export PORT OPS_PORT HOST=127.0.0.1
 
 log=$(mktemp)
 started=$(now_ms)

@@ -62,8 +62,8 @@ dev_left=$(node -e "
   console.log(Object.entries(packages).filter(([, p]) => p.dev).map(([name]) => name).join(' '));
 ")
 [ -z "${dev_left}" ] || { echo "[prod] dev-only packages left: ${dev_left}" >&2; exit 1; }
-[ -f dist/bin/api.js ] && [ -f dist/db/migrations/001_batches.sql ] || {
-  echo "[prod] dist/ lacks the compiled roles or the migrations" >&2
+[ -f dist/bin/api.js ] && [ -f dist/db/migrations/001_batches.sql ] && [ -f dist/web/index.html ] || {
+  echo "[prod] dist/ lacks the compiled roles, the migrations or the web page" >&2
   exit 1
 }
 
@@ -77,9 +77,11 @@ export HOST=127.0.0.1 USE_LOCAL_STORAGE=false RECORDS_STORE=cassandra NODE_ENV=p
 # Production refuses the stack's development JWT secret.
 JWT_SECRET=$(node -p "require('crypto').randomBytes(32).toString('hex')")
 export JWT_SECRET
+# Production refuses to start without an issuer and an audience to check tokens against.
+export JWT_ISSUER=batchport-prodcheck JWT_AUDIENCE=batchport
 api_port=$(free_port)
 worker_port=$(free_port)
-PORT=${api_port} WORKER_HTTP_PORT=$(free_port) setsid npm run api >"${work}/api.log" 2>&1 &
+PORT=${api_port} OPS_PORT=$(free_port) WORKER_HTTP_PORT=$(free_port) setsid npm run api >"${work}/api.log" 2>&1 &
 api_pgid=$!
 pgids+=("${api_pgid}")
 PORT=$(free_port) WORKER_HTTP_PORT=${worker_port} setsid npm run worker >"${work}/worker.log" 2>&1 &
@@ -90,6 +92,14 @@ wait_ready "http://127.0.0.1:${api_port}/readyz" "${api_pgid}" "${work}/api.log"
 echo "[prod] api /readyz 200 after $(( $(now_ms) - launched )) ms"
 wait_ready "http://127.0.0.1:${worker_port}/readyz" "${worker_pgid}" "${work}/worker.log"
 echo "[prod] worker /readyz 200 after $(( $(now_ms) - launched )) ms"
+
+# The web page, answered from the pruned tree's dist/web, and one of the scripts it names.
+page=$(curl -fsS "http://127.0.0.1:${api_port}/")
+grep -q '<div id="app">' <<<"${page}" || { echo "[prod] / does not answer the web page" >&2; exit 1; }
+script=$(grep -o '/assets/index-[A-Za-z0-9_-]*\.js' <<<"${page}" | head -n1)
+[ -n "${script}" ] || { echo "[prod] the page names no script" >&2; exit 1; }
+curl -fsS -o /dev/null "http://127.0.0.1:${api_port}${script}" || { echo "[prod] ${script} is not served" >&2; exit 1; }
+echo "[prod] / answers the page and ${script}"
 
 for role in api worker; do
   pgid_var="${role}_pgid"

@@ -39,7 +39,7 @@ export function startAppProcess(name: 'api' | 'worker', env: NodeJS.ProcessEnv, 
     name,
     logFile,
     ended: () => end,
-    async address(timeoutMs = 60_000) {
+    async address(timeoutMs = 180_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         if (end !== null) {

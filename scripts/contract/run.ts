@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { dataDir, REPO_ROOT, runOk } from '../services/common.js';
 import { startAppProcess, type AppProcess } from './processes.js';
-import { ensureSchemathesis, schemathesisArgs } from './schemathesis.js';
+import { ensureSchemathesis, schemathesisArgs, schemathesisConfig } from './schemathesis.js';
 
 // Fixed so two runs send the same requests; bounded so the run takes minutes on 2 cores.
 const DEFAULT_SEED = 20261129;
@@ -42,12 +42,14 @@ function appEnv(runId: string): NodeJS.ProcessEnv {
     HOST: '127.0.0.1',
     PORT: '0',
     WORKER_HTTP_PORT: '0',
+    OPS_PORT: '0',
     USE_LOCAL_STORAGE: 'false',
     RECORDS_STORE: 'cassandra',
     QUEUE_NAME: runId,
     // The fuzzer sends thousands of requests a minute; a 429 would hide what it is testing.
     RATE_LIMIT_PER_MINUTE: '1000000',
     UPLOAD_RATE_LIMIT_PER_MINUTE: '1000000',
+    AUTH_FAILURE_LIMIT_PER_MINUTE: '1000000',
     LOG_LEVEL: 'info',
   };
 }
@@ -94,12 +96,15 @@ async function main(): Promise<number> {
     log(`API ${baseUrl}, queue ${runId}, seed ${seed}, max examples ${maxExamples}; logs in ${logDir}`);
 
     const token = await mintToken(runId, env);
+    const configFile = path.join(logDir, 'schemathesis.toml');
+    fs.writeFileSync(configFile, schemathesisConfig());
     const args = schemathesisArgs({
       baseUrl,
       token,
       seed,
       maxExamples,
       reportDir: path.join(logDir, 'report'),
+      configFile,
       extra: process.argv.slice(2),
     });
     const status = await runSchemathesis(schemathesis, args, logDir);

@@ -190,6 +190,38 @@ export async function down(names?: readonly string[]): Promise<Record<string, Do
   return Object.fromEntries(list.map((n, i) => [n, results[i]!]));
 }
 
+/**
+ * SIGKILLs the service's whole process group (the server and its workers, e.g. PostgreSQL's
+ * backends mid-transaction), as a crash or the OOM killer would: no shutdown, the pid file and
+ * whatever the service keeps on disk are left as they are. `up` must then recover from that
+ * state (the fault suite's hard-kill runs, test/faults/hardKill.test.ts).
+ */
+export async function kill(name: ServiceName): Promise<'killed' | 'not-running'> {
+  const svc = SERVICES[name];
+  return withLock(svc.name, async () => {
+    const live = liveProcess(svc.name, svc.marker);
+    if (!live) {
+      return 'not-running';
+    }
+    log(`${svc.name}: SIGKILL to process group ${live.pid}`);
+    try {
+      process.kill(-live.pid, 'SIGKILL');
+    } catch {
+      process.kill(live.pid, 'SIGKILL');
+    }
+    // Gone means gone from /proc and its ports closed: a large JVM takes a moment to be torn
+    // down, and `up` refuses a port still held.
+    const deadline = Date.now() + 30_000;
+    const gone = async () =>
+      procStartTime(live.pid) !== live.startTime &&
+      (await Promise.all(svc.ports.map((p) => portOpen(p)))).every((open) => !open);
+    while (!(await gone()) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return 'killed';
+  });
+}
+
 export type State = 'running' | 'unresponsive' | 'stopped' | 'port-taken';
 
 export interface ServiceStatus {

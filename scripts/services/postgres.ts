@@ -15,6 +15,7 @@ import {
   isRoot,
   log,
   port,
+  procCmdline,
   run,
   runOk,
   ServiceError,
@@ -130,6 +131,7 @@ export const postgres: ServiceDef = {
         { ...ids, cwd: '/' },
       );
     }
+    removeStaleLockFiles();
     ensureDir(socketDir());
     if (ids.uid !== undefined) {
       fs.chownSync(socketDir(), ids.uid, ids.gid!);
@@ -225,4 +227,34 @@ function psqlAsApp(sql: string): ReturnType<typeof run> {
     timeoutMs: 10_000,
     env: { ...process.env, PGCONNECT_TIMEOUT: '3' },
   });
+}
+
+/**
+ * After a crash (SIGKILL, OOM kill, power loss) PostgreSQL's lock files stay behind:
+ * `postmaster.pid` in the data directory and `.s.PGSQL.<port>.lock` next to the socket.
+ * PostgreSQL refuses to start while the pid in one of them exists, and pids wrap (32768 here):
+ * soon that pid belongs to some other process and it refuses for ever ("Is another postmaster
+ * (PID …) running"). A lock is stale unless its pid is a postgres process on this very data
+ * directory; stale ones are removed (start-up recovery then replays the WAL).
+ */
+function removeStaleLockFiles(): void {
+  for (const file of [
+    path.join(pgData(), 'postmaster.pid'),
+    path.join(socketDir(), `.s.PGSQL.${PG_PORT}.lock`),
+  ]) {
+    let pid: number;
+    try {
+      pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
+    } catch {
+      continue; // no lock file: a clean stop
+    }
+    const cmdline = Number.isInteger(pid) && pid > 0 ? procCmdline(pid) : undefined;
+    if (cmdline?.includes('postgres') && cmdline.includes(pgData())) {
+      continue; // a live postmaster of ours: let PostgreSQL refuse, and say so
+    }
+    log(
+      `postgres: removing stale ${path.basename(file)} (pid ${pid} is ${cmdline ? 'another process' : 'gone'})`,
+    );
+    fs.rmSync(file, { force: true });
+  }
 }

@@ -33,14 +33,23 @@ export async function run(role: Role): Promise<void> {
     process.exit(69); // EX_UNAVAILABLE
   }
 
-  const app =
-    role === 'worker'
-      ? await buildOpsApp({ logger, metrics: components.metrics, readiness: readinessChecks(components) })
-      : await buildApp(apiAppOptions(components));
+  const opsApp = await buildOpsApp({
+    logger,
+    metrics: components.metrics,
+    readiness: readinessChecks(components),
+  });
+  const app = role === 'worker' ? undefined : await buildApp(apiAppOptions(components));
   const worker = role === 'api' ? undefined : startWorker(workerOptions(components));
-  const port = role === 'worker' ? config.worker.httpPort : config.http.port;
-  const address = await app.listen({ host: config.http.host, port });
-  logger.info({ address }, role === 'worker' ? 'worker probes and metrics listening' : 'API listening');
+  if (app) {
+    // The ops listener first: the "API listening" line means everything is up.
+    const opsAddress = await opsApp.listen({ host: config.ops.host, port: config.ops.port });
+    logger.info({ opsAddress }, 'API metrics listening');
+    const address = await app.listen({ host: config.http.host, port: config.http.port });
+    logger.info({ address }, 'API listening');
+  } else {
+    const address = await opsApp.listen({ host: config.http.host, port: config.worker.httpPort });
+    logger.info({ address }, 'worker probes and metrics listening');
+  }
 
   closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
     if (err) {
@@ -49,8 +58,9 @@ export async function run(role: Role): Promise<void> {
       logger.info({ signal }, 'shutting down');
     }
     // Stop accepting and finish in-flight requests, then hand back or finish jobs, then pools.
-    await app.close();
+    await app?.close();
     await worker?.close(25_000);
+    await opsApp.close();
     await components.close();
   });
 }

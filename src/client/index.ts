@@ -3,33 +3,7 @@ import type { paths } from './schema.js';
 
 export type { components, paths } from './schema.js';
 
-/**
- * The two streamed export routes (issue #10 item 4) are built on another branch. Until their
- * schemas are in the generated `paths`, this declares them the way they will be generated; once
- * `npm run client:generate` includes them, delete this type and use `paths` alone.
- */
-interface PendingExportPaths {
-  '/api/batches/{id}/records.csv': ExportRoute<'text/csv'>;
-  '/api/batches/{id}/records.vcf': ExportRoute<'text/vcard'>;
-}
-
-interface ExportRoute<ContentType extends string> {
-  parameters: { query?: never; header?: never; path: { id: string }; cookie?: never };
-  get: {
-    parameters: { query?: never; header?: never; path: { id: string }; cookie?: never };
-    requestBody?: never;
-    responses: { 200: { headers: { [name: string]: unknown }; content: Record<ContentType, string> } };
-  };
-  put?: never;
-  post?: never;
-  delete?: never;
-  options?: never;
-  head?: never;
-  patch?: never;
-  trace?: never;
-}
-
-export type BatchportPaths = paths & PendingExportPaths;
+export type BatchportPaths = paths;
 export type BatchportClient = Client<BatchportPaths>;
 
 export interface BatchportClientOptions {

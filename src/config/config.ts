@@ -1,143 +1,19 @@
-import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { envSchema, type Env } from './envSchema.js';
 
 /**
- * The whole configuration, read from the environment once at start and validated here.
- * Anything invalid stops the process with one line per variable naming what is wrong.
+ * The whole configuration, read from the environment once at start and validated here
+ * (variables: ./envSchema.ts). Anything invalid stops the process with one line per variable
+ * naming what is wrong.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const int = (min: number, max: number) =>
-  z.coerce
-    .number({ message: 'must be a number' })
-    .int({ message: 'must be a whole number' })
-    .min(min, { message: `must be at least ${min}` })
-    .max(max, { message: `must be at most ${max}` });
-
-const optionalText = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-const url = (protocols: string[]) =>
-  z
-    .string()
-    .trim()
-    .refine(
-      (v) => {
-        try {
-          return protocols.includes(new URL(v).protocol);
-        } catch {
-          return false;
-        }
-      },
-      { message: `must be a URL (${protocols.join(' or ')})` },
-    );
-
-/** The levels CASSANDRA_CONSISTENCY accepts (the driver's names, upper snake case). */
-export const CASSANDRA_CONSISTENCIES = [
-  'ONE',
-  'LOCAL_ONE',
-  'QUORUM',
-  'LOCAL_QUORUM',
-  'EACH_QUORUM',
-  'ALL',
-] as const;
-export type CassandraConsistency = (typeof CASSANDRA_CONSISTENCIES)[number];
-
-const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  PORT: int(0, 65535).default(3000),
-  HOST: z.string().default('127.0.0.1'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // The whole request (headers and body) must arrive within this time; a slow client is cut off.
-  HTTP_REQUEST_TIMEOUT_MS: int(1_000, 3_600_000).default(120_000),
-
-  // Storage
-  USE_LOCAL_STORAGE: bool.default(true),
-  LOCAL_STORAGE_DIR: z.string().default('.data/storage'),
-  SEAWEEDFS_ENDPOINT: optionalText.pipe(url(['http:', 'https:']).optional()),
-  SEAWEEDFS_ACCESS_KEY: optionalText,
-  SEAWEEDFS_SECRET_KEY: optionalText,
-  SEAWEEDFS_BUCKET: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be a valid S3 bucket name' })
-    .default('templates'),
-  SEAWEEDFS_REGION: z.string().default('us-east-1'),
-
-  // PostgreSQL
-  DATABASE_URL: url(['postgres:', 'postgresql:']),
-  DATABASE_POOL_SIZE: int(1, 100).default(10),
-
-  // Redis
-  REDIS_HOST: z.string().min(1).default('127.0.0.1'),
-  REDIS_PORT: int(1, 65535).default(6379),
-  REDIS_PASSWORD: optionalText,
-  // High availability: the Sentinels to ask for the current primary (REDIS_HOST/PORT are then unused).
-  REDIS_SENTINELS: optionalText,
-  REDIS_SENTINEL_NAME: optionalText.pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'may only contain letters, digits, ., _ and -' })
-      .optional(),
-  ),
-  QUEUE_NAME: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/, { message: 'may only contain letters, digits, _ and -' })
-    .default('batches'),
-
-  // Records store
-  RECORDS_STORE: z.enum(['postgres', 'cassandra']).optional(),
-  CASSANDRA_CONTACT_POINTS: optionalText,
-  CASSANDRA_LOCAL_DC: z.string().default('datacenter1'),
-  CASSANDRA_KEYSPACE: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,47}$/, { message: 'must be a lowercase CQL identifier' })
-    .default('batchport'),
-  CASSANDRA_REPLICATION_FACTOR: int(1, 9).default(1),
-  CASSANDRA_CONSISTENCY: z
-    .enum(CASSANDRA_CONSISTENCIES, { message: `must be one of ${CASSANDRA_CONSISTENCIES.join(', ')}` })
-    .default('LOCAL_QUORUM'),
-
-  // Auth
-  JWT_SECRET: optionalText,
-  JWT_JWKS_URL: optionalText.pipe(url(['http:', 'https:']).optional()),
-  JWT_ISSUER: optionalText,
-  JWT_AUDIENCE: optionalText,
-
-  // Limits
-  MAX_FILE_SIZE: int(1, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
-  MAX_ROWS_PER_BATCH: int(1, 10_000_000).default(200_000),
-  // A genuine 10 MB workbook unpacks to ~35 MB; SheetJS needs several times the unpacked size in
-  // memory, so this cap is what keeps a zip bomb from taking the worker down (docs/performance.md).
-  MAX_UNCOMPRESSED_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
-  RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(120),
-  UPLOAD_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
-
-  // Worker
-  WORKER_CONCURRENCY: int(1, 32).default(2),
-  WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
-  // Crashes (lock lost) a job survives before it counts as a poison file; above the fault
-  // suite's kill count so ordinary crashes and deploys never end a batch in error.
-  WORKER_MAX_STALLED_COUNT: int(1, 1_000).default(10),
-  WORKER_HTTP_PORT: int(0, 65535).default(3001),
-  JOB_ATTEMPTS: int(1, 20).default(5),
-  JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
-  DEFAULT_PHONE_REGION: z
-    .string()
-    .regex(/^[A-Z]{2}$/, { message: 'must be a two-letter ISO country code, e.g. US' })
-    .default('US'),
-  SWEEPER_INTERVAL_MS: int(1_000, 3_600_000).default(30_000),
-  SWEEPER_GRACE_MS: int(1_000, 86_400_000).default(60_000),
-});
-
-export type Env = z.infer<typeof envSchema>;
+export type { Env };
+export { CASSANDRA_CONSISTENCIES, type CassandraConsistency } from './envSchema.js';
 
 export interface Config {
   env: Env['NODE_ENV'];
-  http: { host: string; port: number; requestTimeoutMs: number };
+  http: { host: string; port: number; requestTimeoutMs: number; trustProxy: string[] };
+  /** The API role's /metrics listener (the worker role uses worker.httpPort). */
+  ops: { host: string; port: number };
   logLevel: Env['LOG_LEVEL'];
   storage:
     | { kind: 'local'; rootDir: string }
@@ -174,16 +50,24 @@ export interface Config {
     jwksUrl: string | undefined;
     issuer: string | undefined;
     audience: string | undefined;
+    maxAgeSeconds: number;
+    clockSkewSeconds: number;
+    /** POST /api/dev/token exists: the development secret, outside production. */
+    devSignIn: boolean;
   };
+  events: { heartbeatMs: number; maxStreams: number; maxStreamsPerUser: number };
   limits: {
     maxFileSize: number;
     maxRowsPerBatch: number;
     maxUncompressedBytes: number;
     rateLimitPerMinute: number;
     uploadRateLimitPerMinute: number;
+    authFailureLimitPerMinute: number;
   };
   worker: {
     concurrency: number;
+    /** Parse threads of the worker process (0: jobs parse in the main thread). */
+    parseThreads: number;
     /** How long a crashed worker's job stays locked before another worker resumes it. */
     lockDurationMs: number;
     /** Times a job may lose its worker (stall) before its batch ends in `error` as a poison file. */
@@ -192,6 +76,8 @@ export interface Config {
     httpPort: number;
     attempts: number;
     backoffMs: number;
+    /** How long dependency outages are waited out before a batch ends in `error (retry later)`. */
+    retryWindowMs: number;
     defaultPhoneRegion: string;
     sweeperIntervalMs: number;
     sweeperGraceMs: number;
@@ -297,6 +183,12 @@ function checkAuth(e: Env, problems: string[]): void {
   if (e.NODE_ENV === 'production' && e.JWT_SECRET?.startsWith(KNOWN_DEV_SECRET_PREFIX)) {
     problems.push('JWT_SECRET is the development secret; production needs a real one');
   }
+  // Without them any token signed with the key is accepted, whoever it was minted for.
+  for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+    if (e.NODE_ENV === 'production' && !e[name]) {
+      problems.push(`${name} is required when NODE_ENV=production`);
+    }
+  }
 }
 
 function assemble(
@@ -307,28 +199,53 @@ function assemble(
 ): Config {
   return {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      trustProxy: (e.TRUST_PROXY ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    },
+    ops: { host: e.OPS_HOST, port: e.OPS_PORT },
     logLevel: e.LOG_LEVEL,
     storage,
     postgres: { connectionString: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     redis,
     queueName: e.QUEUE_NAME,
     records,
-    auth: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    auth: {
+      secret: e.JWT_SECRET,
+      jwksUrl: e.JWT_JWKS_URL,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      maxAgeSeconds: e.JWT_MAX_AGE,
+      clockSkewSeconds: e.JWT_CLOCK_SKEW,
+      devSignIn: e.NODE_ENV !== 'production' && (e.JWT_SECRET?.startsWith(KNOWN_DEV_SECRET_PREFIX) ?? false),
+    },
+    events: {
+      heartbeatMs: e.EVENTS_HEARTBEAT_MS,
+      maxStreams: e.EVENTS_MAX_STREAMS,
+      maxStreamsPerUser: e.EVENTS_MAX_STREAMS_PER_USER,
+    },
     limits: {
       maxFileSize: e.MAX_FILE_SIZE,
       maxRowsPerBatch: e.MAX_ROWS_PER_BATCH,
       maxUncompressedBytes: e.MAX_UNCOMPRESSED_BYTES,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       uploadRateLimitPerMinute: e.UPLOAD_RATE_LIMIT_PER_MINUTE,
+      authFailureLimitPerMinute: e.AUTH_FAILURE_LIMIT_PER_MINUTE,
     },
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
+      parseThreads: e.WORKER_PARSE_THREADS,
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       maxStalledCount: e.WORKER_MAX_STALLED_COUNT,
       httpPort: e.WORKER_HTTP_PORT,
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,
+      retryWindowMs: e.JOB_RETRY_WINDOW_MS,
       defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
       sweeperIntervalMs: e.SWEEPER_INTERVAL_MS,
       sweeperGraceMs: e.SWEEPER_GRACE_MS,

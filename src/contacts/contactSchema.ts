@@ -38,11 +38,28 @@ export interface FieldSpec {
    * never renumber; a new field takes the next free bit.
    */
   nullBit?: number;
+  /** Text fields only: the form every non-null value has (a JSON Schema / RegExp pattern). */
+  pattern?: string;
 }
 
-function text(column: string, csvHeading: string, nullBit: number): FieldSpec & { kind: 'text' } {
-  return { kind: 'text', postgres: column, cassandra: column, csvHeading, nullBit };
+function text(
+  column: string,
+  csvHeading: string,
+  nullBit: number,
+  pattern?: string,
+): FieldSpec & { kind: 'text' } {
+  return {
+    kind: 'text',
+    postgres: column,
+    cassandra: column,
+    csvHeading,
+    nullBit,
+    ...(pattern && { pattern }),
+  };
 }
+
+/** E.164: "+", a country code not starting with 0, at most 15 digits in all. */
+export const E164_PATTERN = '^\\+[1-9][0-9]{1,14}$';
 
 /** Field order is the record's key order (JSON answers) and the CSV column order. */
 export const CONTACT_FIELDS = {
@@ -53,8 +70,11 @@ export const CONTACT_FIELDS = {
   lastName: text('last_name', 'Last Name', 2),
   /** Trimmed, domain lower-cased, validated. */
   email: text('email', 'E-mail Address', 3),
-  /** E.164 when parseable, else the raw text (with an issue noted). */
-  phone: text('phone', 'Phone', 4),
+  /**
+   * E.164 or null, never raw text: a number that could not be read stays in `original` and an
+   * issue says why (see src/parsing/normalize/phone.ts).
+   */
+  phone: text('phone', 'Phone', 4, E164_PATTERN),
   company: text('company', 'Company', 5),
   title: text('title', 'Job Title', 6),
   street: text('street', 'Street', 7),

@@ -1,4 +1,5 @@
-import type { FileFormat } from '../parsing/types.js';
+import type { ColumnMapping, FileFormat } from '../parsing/types.js';
+import type { StoreIdentity } from '../storage/fileStorage.js';
 
 export const BATCH_STATUSES = ['uploaded', 'parsing', 'parsed', 'loaded', 'error'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
@@ -12,8 +13,14 @@ export interface Batch {
   fileFormat: FileFormat;
   mimeType: string | null;
   storageKey: string;
+  /** The store holding the file; null for batches uploaded before stores were recorded. */
+  store: StoreIdentity | null;
   sha256: string;
   idempotencyKey: string | null;
+  /** The uploader's header -> field mapping, used instead of the synonyms; null: synonyms. */
+  mapping: ColumnMapping | null;
+  /** ISO 3166-1 alpha-2 (upper case) for phones without a country code; null: the deployment's. */
+  phoneRegion: string | null;
   status: BatchStatus;
   progress: number;
   errorMessage: string | null;

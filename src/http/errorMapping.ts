@@ -1,7 +1,8 @@
 import { isCassandraAvailabilityError } from '../db/cassandraErrors.js';
 import { isPostgresAvailabilityError } from '../db/postgresErrors.js';
-import { AppError, DependencyUnavailableError } from '../errors.js';
+import { AppError, DependencyUnavailableError, StorageFullError } from '../errors.js';
 import { isRedisAvailabilityError } from '../queue/redisErrors.js';
+import { isStorageFull } from '../storage/localErrors.js';
 import { isS3AvailabilityError } from '../storage/s3Errors.js';
 
 export interface HttpError {
@@ -42,11 +43,16 @@ function frameworkError(
     case 'FST_FIELDS_LIMIT':
       return { status: 400, code: 'bad_request', message: 'too many form parts; send only the file' };
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return {
+        status: 400,
+        code: 'bad_request',
+        message: 'the request must be multipart/form-data (with a boundary) and a "file" field',
+      };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
         status: 400,
         code: 'bad_request',
-        message: 'the request must be multipart/form-data with a "file" field',
+        message: 'unsupported Content-Type: uploads are multipart/form-data, other routes take no body',
       };
     default:
       break;
@@ -71,6 +77,9 @@ export function toHttpError(error: unknown, maxFileSize: number): HttpError {
     if (error instanceof DependencyUnavailableError) {
       result.headers = { 'retry-after': '5' };
     }
+    if (error instanceof StorageFullError) {
+      result.headers = { 'retry-after': '60' }; // space is freed by people, not in seconds
+    }
     return result;
   }
   if (error instanceof Error) {
@@ -80,6 +89,10 @@ export function toHttpError(error: unknown, maxFileSize: number): HttpError {
         framework.message = `file is larger than the limit of ${maxFileSize} bytes`;
       }
       return framework;
+    }
+    if (isStorageFull(error)) {
+      // A full disk that no adapter classified: still the client's 507, never a 500.
+      return toHttpError(new StorageFullError('storage is full; try again later'), maxFileSize);
     }
     if (isDependencyFailure(error)) {
       return {

@@ -1,11 +1,12 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import { healthRoutes, type ReadinessCheck } from './routes/healthRoutes.js';
 
 /**
- * The worker role has no API, but it still needs probes and a scrape target: this small server
- * answers /healthz, /readyz and /metrics for the worker process, with the API's health plugin.
+ * The operations listener: /healthz, /readyz and /metrics. The worker role serves it on
+ * WORKER_HTTP_PORT; the API role on OPS_HOST:OPS_PORT (loopback by default), because /metrics
+ * shows process details and per-route counts that the public API listener must not.
  */
 export async function buildOpsApp(deps: {
   logger: Logger;
@@ -14,8 +15,20 @@ export async function buildOpsApp(deps: {
 }): Promise<FastifyInstance> {
   // Typed as Fastify's logger view so the instance is a plain FastifyInstance (pino satisfies it).
   const loggerInstance: FastifyBaseLogger = deps.logger;
-  const app = Fastify({ loggerInstance, disableRequestLogging: true });
-  await app.register(healthRoutes, { readiness: deps.readiness, registry: deps.metrics.registry });
+  // Probes and scrapes every few seconds would drown the log; failures still log as errors.
+  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
+  const { foreignStoreRecent } = deps.metrics;
+  await app.register(healthRoutes, {
+    readiness: deps.readiness,
+    details: () => ({ foreignStoreJobs: foreignStoreRecent.count() }),
+  });
+  const { registry } = deps.metrics;
+  app.get('/metrics', async (_request, reply) =>
+    reply
+      .header('cache-control', 'no-store')
+      .type(registry.contentType)
+      .send(await registry.metrics()),
+  );
   await app.ready();
   return app;
 }

@@ -1,13 +1,34 @@
-import type { FastifyBaseLogger, FastifyHttpOptions } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyHttpOptions,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { errorBody } from './schemas/errorSchemas.js';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,100}$/;
+
+/**
+ * The router's own refusals (a path parameter over maxParamLength: 414; a malformed
+ * percent-encoding: 400) otherwise answer in Fastify's shape and echo the path back.
+ */
+function answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const message = tooLong ? 'a path segment is too long' : 'the path is not valid URL encoding';
+  void reply
+    .status(tooLong ? 414 : 400)
+    .header('x-request-id', request.id)
+    .send(errorBody(request.id, tooLong ? 'uri_too_long' : 'bad_request', message));
+}
 
 /** Fastify's own server options for the API: logging, request ids, limits and timeouts. */
 export function serverOptions(
   logger: FastifyBaseLogger,
   requestTimeoutMs: number,
+  trustProxy: string[] = [],
 ): FastifyHttpOptions<Server, FastifyBaseLogger> & { loggerInstance: FastifyBaseLogger } {
   return {
     loggerInstance: logger,
@@ -16,6 +37,8 @@ export function serverOptions(
       const header = req.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : randomUUID();
     },
+    // request.ip (the failed-auth limiter's key) follows X-Forwarded-For only from these proxies.
+    trustProxy: trustProxy.length > 0 ? trustProxy : false,
     bodyLimit: 1024 * 1024,
     // Slow or endless uploads cannot hold a connection forever: Node answers 408 and closes the
     // socket once the whole request has not arrived within requestTimeout. Node only checks every
@@ -25,6 +48,9 @@ export function serverOptions(
     http: { connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeoutMs / 4))) },
     keepAliveTimeout: 10_000,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: answerRouterError,
+    // HEAD is not part of the contract (no client sends it): 405 like any other undeclared method.
+    exposeHeadRoutes: false,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false },
     },

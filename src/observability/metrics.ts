@@ -1,4 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRecentEvents } from './recentEvents.js';
+
+/** How far back the worker's /readyz counts jobs left for a worker with another store. */
+export const FOREIGN_STORE_RECENT_MS = 15 * 60_000;
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -58,7 +62,7 @@ export function createMetrics(role: 'api' | 'worker' | 'all') {
     }),
     sweeperActions: new Counter({
       name: 'batchport_sweeper_actions_total',
-      help: 'Sweeper actions (requeued, orphan_removed, cleanup_finished)',
+      help: 'Sweeper actions (requeued, orphan_removed, cleanup_finished, temp_removed)',
       labelNames: ['action'] as const,
       registers: [registry],
     }),
@@ -67,6 +71,23 @@ export function createMetrics(role: 'api' | 'worker' | 'all') {
       help: 'Requests answered 503 because a dependency was down',
       registers: [registry],
     }),
+    eventPublishFailures: new Counter({
+      name: 'batchport_event_publish_failures_total',
+      help: 'Batch events not published to Redis (the change itself was kept)',
+      registers: [registry],
+    }),
+    eventStreams: new Gauge({
+      name: 'batchport_event_streams_open',
+      help: 'Open GET /api/batches/events streams in this process',
+      registers: [registry],
+    }),
+    foreignStoreJobs: new Counter({
+      name: 'batchport_foreign_store_jobs_total',
+      help: "Jobs left for another worker because the batch's file is in a store this worker lacks",
+      registers: [registry],
+    }),
+    /** The same, over the last FOREIGN_STORE_RECENT_MS (shown in the ops /readyz details). */
+    foreignStoreRecent: createRecentEvents(FOREIGN_STORE_RECENT_MS),
     queueDepth: new Gauge({
       name: 'batchport_queue_jobs',
       help: 'Jobs in the queue by state (sampled by the sweeper)',

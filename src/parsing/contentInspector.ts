@@ -1,5 +1,5 @@
 import { FileContentError } from '../errors.js';
-import { LABEL, headProblem, vcardStartProblem } from './content/headChecks.js';
+import { LABEL, headProblem, markupProblem, vcardStartProblem } from './content/headChecks.js';
 import { bomOf } from './content/signatures.js';
 import { ZipNameScanner } from './content/zipNames.js';
 import type { FileFormat } from './types.js';
@@ -11,8 +11,9 @@ import type { FileFormat } from './types.js';
  * - `.xlsx`: starts with a zip local header and the archive names `[Content_Types].xml` and
  *   `xl/workbook.*` (names are in the local headers and again in the central directory).
  * - `.xls`: starts with the OLE2/CFB signature.
- * - `.csv .txt .vcf`: text — no NUL bytes unless a UTF-16 BOM starts the file, no known binary
- *   signature; a `.vcf` starts with BEGIN:VCARD (after an optional BOM and whitespace).
+ * - `.csv .txt .vcf`: text — no NUL bytes (no NUL code units after a UTF-16 BOM), no known binary
+ *   signature (also not behind a BOM); a `.vcf` starts with BEGIN:VCARD (after an optional BOM
+ *   and whitespace); a `.csv`/`.txt` is no markup document or `#!` script.
  */
 export interface ContentInspector {
   update(chunk: Buffer): void;
@@ -30,6 +31,9 @@ class Inspector implements ContentInspector {
   private total = 0;
   private headChecked = false;
   private vcardChecked = false;
+  private markupChecked = false;
+  /** UTF-16 text: the last byte of a chunk that ended mid code unit. */
+  private oddByte: number | null = null;
   /** Whether the first two bytes (a possible UTF-16 BOM) were seen. */
   private bomKnown = false;
   private utf16 = false;
@@ -65,6 +69,10 @@ class Inspector implements ContentInspector {
       this.vcardChecked = true;
       this.check(vcardStartProblem(this.head, false));
     }
+    if (!this.markupChecked && this.head.length >= HEAD_BYTES) {
+      this.markupChecked = true;
+      this.check(markupProblem(this.head, this.format));
+    }
   }
 
   finish(): void {
@@ -83,6 +91,10 @@ class Inspector implements ContentInspector {
     }
     if (this.format === 'vcf') {
       this.check(vcardStartProblem(this.head, true));
+    }
+    if (!this.markupChecked) {
+      this.markupChecked = true;
+      this.check(markupProblem(this.head, this.format));
     }
     if (this.zipNames) {
       this.check(this.zipNames.problem());
@@ -104,6 +116,30 @@ class Inspector implements ContentInspector {
       this.checkHead();
       this.nulError();
     }
+    if (this.utf16) {
+      this.checkUtf16Nul(chunk);
+    }
+  }
+
+  /** UTF-16 text never holds U+0000; binary data behind a UTF-16 BOM soon does. */
+  private checkUtf16Nul(chunk: Buffer): void {
+    const start = this.total - chunk.length;
+    // Code units start at even offsets; a chunk may begin with the second byte of one.
+    let i = start % 2;
+    if (i === 1 && this.oddByte === 0 && chunk[0] === 0) {
+      this.binaryError();
+    }
+    for (; i + 1 < chunk.length; i += 2) {
+      if (chunk[i] === 0 && chunk[i + 1] === 0) {
+        this.binaryError();
+      }
+    }
+    this.oddByte = (start + chunk.length) % 2 === 1 ? (chunk.at(-1) ?? null) : null;
+  }
+
+  private binaryError(): never {
+    this.checkHead();
+    return this.nulError();
   }
 
   private checkHead(): void {

@@ -1,25 +1,21 @@
 import { FileContentError } from '../errors.js';
 import { sniffDelimiter } from './csv/delimiter.js';
 import { csvRecords } from './csv/records.js';
-import { TableContactBuilder, isBlankRow } from './tabular.js';
+import { TableContactBuilder, isBlankRow, type RowOptions } from './tabular.js';
 import { decodeText } from './text/decodeText.js';
 import type { ParsedRow } from './types.js';
 
 export { detectDelimiter } from './csv/delimiter.js';
 
-interface TableOptions {
-  maxRows: number;
-  defaultRegion: string;
-}
-
 /**
  * Reads CSV/TXT bytes and yields ParsedRows (see docs/formats.md):
  * decode (encoding sniffed) -> sniff the delimiter -> records -> header + contact rows.
  */
-export async function* parseCsv(input: AsyncIterable<Buffer>, opts: TableOptions): AsyncGenerator<ParsedRow> {
-  const text = decodeText(input);
+export async function* parseCsv(input: AsyncIterable<Buffer>, opts: RowOptions): AsyncGenerator<ParsedRow> {
+  const text = decodeText(input, (encoding) => (opts.details.encoding = encoding));
   try {
     const sniffed = await sniffDelimiter(text);
+    opts.details.delimiter = sniffed.delimiter;
     yield* contactRows(csvRecords(sniffed, text), opts);
   } finally {
     await text.return(undefined);
@@ -27,7 +23,7 @@ export async function* parseCsv(input: AsyncIterable<Buffer>, opts: TableOptions
 }
 
 /** The first non-blank record is the header; every later record is a data row. */
-async function* contactRows(records: AsyncIterable<string[]>, opts: TableOptions): AsyncGenerator<ParsedRow> {
+async function* contactRows(records: AsyncIterable<string[]>, opts: RowOptions): AsyncGenerator<ParsedRow> {
   let builder: TableContactBuilder | null = null;
   let dataRow = 0;
   for await (const record of records) {

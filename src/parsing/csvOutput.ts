@@ -1,18 +1,40 @@
 /**
- * CSV writing for files the service produces (errors.csv, records): RFC 4180 quoting plus spreadsheet
- * formula-injection neutralisation (OWASP "CSV injection"): a value starting with `=`, `+`, `-`,
- * `@`, tab or carriage return gets a leading `'` so Excel/LibreOffice show it as text.
+ * CSV writing for every file the service produces (errors.csv, records.csv): RFC 4180 quoting plus
+ * spreadsheet formula-injection neutralisation (OWASP "CSV injection", issue #14).
+ *
+ * A spreadsheet evaluates a cell that starts with `=`, `+`, `-`, `@`, tab or CR. Which characters
+ * start a cell depends on the reader: Excel set to `;` separators splits `a;=1+1` into `a` and the
+ * formula `=1+1`, and a tab or newline splits cells in other imports. So a value is dangerous when a
+ * formula start comes first OR right after any of `,` `;` tab CR LF. Such a value is always quoted
+ * (so a `,` reader keeps it in one cell) and gets a `'` in front of every formula start that could
+ * begin a cell (so a reader that splits it anyway sees text, never a formula).
+ *
+ * Phone numbers: E.164 values such as `+4915123456789` start with `+` and are neutralised like any
+ * other value (`'+4915123456789`). Left bare, Excel would evaluate them as a number and show
+ * 4.91512E+12, losing the `+` and digits; with the `'` they stay readable text, and the importer
+ * reads `'+4915123456789` back as the same E.164 number (test/unit/parsing/csvOutput.test.ts).
  */
 import { CONTACT_FIELDS, FIELD_LIST, type ContactRecord } from '../contacts/contactSchema.js';
 import type { InvalidRow } from './types.js';
 
 const BOM = '\uFEFF';
-const FORMULA_START = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]/;
+/** A formula start at the beginning of the value or right after a separator character. */
+const FORMULA_START = /(^|[,;\t\r\n])(?=[=+\-@\t\r])/g;
+/** Quoted: RFC 4180 specials, plus `;` and tab so a `;`/tab reader does not split the cell. */
+const NEEDS_QUOTES = /[",;\t\r\n]/;
 
+/**
+ * A value made safe to open in a spreadsheet: a `'` before every formula start that could begin a
+ * cell (see the module comment). Returns the value unchanged when there is none.
+ */
+export function neutraliseFormulas(value: string): string {
+  return value.replace(FORMULA_START, "$1'");
+}
+
+/** One CSV cell: formula-neutralised, then quoted when it holds anything a reader could split on. */
 export function csvField(value: string): string {
-  const v = FORMULA_START.test(value) ? `'${value}` : value;
-  return NEEDS_QUOTES.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
+  const v = neutraliseFormulas(value);
+  return v !== value || NEEDS_QUOTES.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
 /** One CSV record terminated by CRLF. */
@@ -76,4 +98,9 @@ export function recordCsvLine(record: ContactRecord): string {
       }
     }),
   );
+}
+
+/** The first line of records.csv: the BOM (so Excel reads UTF-8), then the headings. */
+export function recordsCsvHeaderLine(): string {
+  return BOM + csvLine(recordsCsvHeadings());
 }

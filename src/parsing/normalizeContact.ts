@@ -1,4 +1,5 @@
 import type { MappedFields } from './headerSynonyms.js';
+import { regionOfCountry } from './normalize/country.js';
 import { normalizeEmail } from './normalize/email.js';
 import { splitFullName } from './normalize/names.js';
 import { normalizePhone } from './normalize/phone.js';
@@ -48,8 +49,11 @@ function completeNames(f: MappedFields): Names {
   return { fullName, firstName, lastName };
 }
 
-/** The email and phone of the row; problems with either are added to `issues`. */
-function contactDetails(f: MappedFields, defaultRegion: string, issues: string[]) {
+/**
+ * The email and phone of the row; problems with either are added to `issues`. The phone is read
+ * in the row's own country when its country cell names one, else in `region` (the batch's).
+ */
+function contactDetails(f: MappedFields, region: string, issues: string[]) {
   let email: string | null = null;
   const rawEmail = clean(f.email);
   if (rawEmail !== null) {
@@ -60,35 +64,27 @@ function contactDetails(f: MappedFields, defaultRegion: string, issues: string[]
     }
   }
   let phone: string | null = null;
-  let phoneParsed = false;
   const rawPhone = clean(f.phone);
   if (rawPhone !== null) {
-    const r = normalizePhone(rawPhone, defaultRegion);
+    const r = normalizePhone(rawPhone, regionOfCountry(clean(f.country)) ?? region);
     phone = r.phone;
-    phoneParsed = r.parsed;
     if (r.issue) {
       issues.push(r.issue);
     }
   }
-  return { email, phone, phoneParsed };
+  return { email, phone };
 }
 
-/** Turns mapped fields into a ContactRecord, or an InvalidRow when nothing identifies a contact. */
-export function normalizeContact(raw: RawContact, defaultRegion: string): ParsedRow {
+/**
+ * Turns mapped fields into a ContactRecord, or an InvalidRow when nothing identifies a contact.
+ * `region` reads phone numbers without a country code (the batch's, else the deployment's).
+ * An invalid row carries its record too, so a preview can show what was read from it.
+ */
+export function normalizeContact(raw: RawContact, region: string): ParsedRow {
   const f = raw.fields;
   const issues = [...raw.issues];
   const names = completeNames(f);
-  const { email, phone, phoneParsed } = contactDetails(f, defaultRegion, issues);
-  if (names.fullName === null && email === null && !phoneParsed) {
-    return {
-      kind: 'invalid',
-      row: {
-        rowNumber: raw.rowNumber,
-        reason: ['no name, email or phone', ...issues].join('; '),
-        original: raw.original,
-      },
-    };
-  }
+  const { email, phone } = contactDetails(f, region, issues);
   const record: ContactRecord = {
     rowNumber: raw.rowNumber,
     ...names,
@@ -104,5 +100,13 @@ export function normalizeContact(raw: RawContact, defaultRegion: string): Parsed
     original: raw.original,
     issues,
   };
+  if (names.fullName === null && email === null && phone === null) {
+    const reason = ['no name, email or phone', ...issues].join('; ');
+    return {
+      kind: 'invalid',
+      row: { rowNumber: raw.rowNumber, reason, original: raw.original },
+      record: { ...record, issues: [reason] },
+    };
+  }
   return { kind: 'record', record };
 }

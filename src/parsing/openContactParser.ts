@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import { parseCsv } from './csv.js';
 import { createDuplicateDetector } from './duplicateDetector.js';
 import { parseSpreadsheet } from './spreadsheet.js';
-import type { ContactParser, ParseOptions, ParsedRow } from './types.js';
+import type { RowOptions } from './tabular.js';
+import type { ContactParser, ParseDetails, ParseOptions, ParsedRow } from './types.js';
 import { parseVcard } from './vcard.js';
 
 /** Progress reporting shared by the format parsers; never decreases, 1 only when done. */
@@ -61,7 +62,14 @@ export function openContactParser(input: Readable, opts: ParseOptions): ContactP
   // Spreadsheets report rows done / total rows instead of bytes read.
   const spreadsheet = opts.format === 'xls' || opts.format === 'xlsx';
   const chunks = countingChunks(input, spreadsheet ? 0 : opts.totalBytes, progress);
-  const common = { maxRows: opts.maxRows, defaultRegion: opts.defaultRegion };
+  const details: ParseDetails = { encoding: null, delimiter: null, headerRow: null, mapping: null };
+  const common: RowOptions = {
+    maxRows: opts.maxRows,
+    region: opts.phoneRegion ?? opts.defaultRegion,
+    // A vCard's properties have fixed meanings: a mapping applies to tables only.
+    mapping: opts.format === 'vcf' ? null : (opts.mapping ?? null),
+    details,
+  };
 
   let source: AsyncGenerator<ParsedRow>;
   switch (opts.format) {
@@ -100,5 +108,13 @@ export function openContactParser(input: Readable, opts: ParseOptions): ContactP
     }
   }
 
-  return { rows: rows(), progress: () => progress.get() };
+  return {
+    rows: rows(),
+    progress: () => progress.get(),
+    details: () => ({
+      ...details,
+      headerRow: details.headerRow && [...details.headerRow],
+      mapping: details.mapping && { ...details.mapping },
+    }),
+  };
 }

@@ -5,20 +5,19 @@ import { inflateAndScan } from './spreadsheet/inflate.js';
 import { CFB_SIGNATURE, ZIP_LOCAL_HEADER, notXls, notXlsx } from './spreadsheet/messages.js';
 import { chooseSheet, sheetRowTexts, type ChosenSheet } from './spreadsheet/sheet.js';
 import { readWorkbook } from './spreadsheet/workbook.js';
+import { streamXlsx } from './spreadsheet/xlsxStream.js';
 import { checkZipStructure } from './spreadsheet/zipStructure.js';
-import { TableContactBuilder } from './tabular.js';
+import { TableContactBuilder, type RowOptions } from './tabular.js';
 import type { ParsedRow } from './types.js';
 
-export interface SpreadsheetOptions {
+export interface SpreadsheetOptions extends RowOptions {
   format: 'xls' | 'xlsx';
-  maxRows: number;
   maxUncompressedBytes: number;
-  defaultRegion: string;
   /** Rows done / total rows of the chosen sheet. */
   onProgress: (fraction: number) => void;
 }
 
-/** Reads the whole input with a hard cap (spreadsheets are not streamable). */
+/** Reads the whole input with a hard cap (a zip's directory is at its end). */
 async function readAllCapped(input: AsyncIterable<Buffer>, cap: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let size = 0;
@@ -32,8 +31,11 @@ async function readAllCapped(input: AsyncIterable<Buffer>, cap: number): Promise
   return Buffer.concat(parts, size);
 }
 
-/** An XLSX file is checked as a zip (structure, inflated size, XML tricks) before SheetJS. */
-async function checkXlsxContainer(buf: Buffer, maxUncompressedBytes: number): Promise<void> {
+/**
+ * An XLSX file is checked as a zip (structure, inflated size, XML tricks) before any part is
+ * parsed. Returns the entry names.
+ */
+async function checkXlsxContainer(buf: Buffer, maxUncompressedBytes: number): Promise<string[]> {
   if (buf.length >= 8 && buf.subarray(0, 8).equals(CFB_SIGNATURE)) {
     throw new FileContentError(
       'file is not a valid XLSX workbook: it is an old-format XLS workbook or a password-protected ' +
@@ -49,6 +51,7 @@ async function checkXlsxContainer(buf: Buffer, maxUncompressedBytes: number): Pr
   if (!names.includes('[Content_Types].xml') || !hasWorkbook) {
     throw notXlsx(' (a zip archive without an Excel workbook inside)');
   }
+  return names;
 }
 
 /** An XLS file must be an OLE2/CFB container. */
@@ -59,24 +62,10 @@ function checkXlsContainer(buf: Buffer): void {
   }
 }
 
-/** Reads, checks and parses the file; the raw bytes are not kept once SheetJS has read them. */
-async function loadWorkbook(
-  input: AsyncIterable<Buffer>,
-  opts: SpreadsheetOptions,
-  sheetRows: number,
-): Promise<XLSX.WorkBook> {
-  const buf = await readAllCapped(input, MAX_SPREADSHEET_FILE_BYTES);
-  if (opts.format === 'xlsx') {
-    await checkXlsxContainer(buf, opts.maxUncompressedBytes);
-  } else {
-    checkXlsContainer(buf);
-  }
-  return readWorkbook(buf, opts.format, sheetRows);
-}
-
 /** The sheet with the contacts; refuses a sheet longer than SheetJS was allowed to read. */
-function contactSheet(wb: XLSX.WorkBook, maxRows: number, sheetRows: number): ChosenSheet {
-  const chosen = chooseSheet(wb);
+function contactSheet(wb: XLSX.WorkBook, opts: SpreadsheetOptions, sheetRows: number): ChosenSheet {
+  const { maxRows } = opts;
+  const chosen = chooseSheet(wb, opts.mapping);
   if (!chosen) {
     throw new FileContentError(
       `no contacts found: no column looks like a name, email or phone (checked the first ` +
@@ -94,15 +83,33 @@ function contactSheet(wb: XLSX.WorkBook, maxRows: number, sheetRows: number): Ch
   return chosen;
 }
 
-/** Reads an XLS/XLSX upload: container checks -> SheetJS -> contact sheet -> rows. */
+/**
+ * Reads an XLS/XLSX upload: container checks, then an XLSX workbook is streamed
+ * (spreadsheet/xlsxStream.ts); legacy XLS and binary XLSB go through SheetJS, which holds the
+ * workbook in memory (bounded by the 10 MB input).
+ */
 export async function* parseSpreadsheet(
   input: AsyncIterable<Buffer>,
   opts: SpreadsheetOptions,
 ): AsyncGenerator<ParsedRow> {
   // One extra row beyond the limit (after a header within the first rows) detects "too many".
   const sheetRows = opts.maxRows + HEADER_SEARCH_ROWS + 1;
-  const wb = await loadWorkbook(input, opts, sheetRows);
-  const { ws, range, headerRow } = contactSheet(wb, opts.maxRows, sheetRows);
+  const buf = await readAllCapped(input, MAX_SPREADSHEET_FILE_BYTES);
+  if (opts.format === 'xlsx') {
+    const names = await checkXlsxContainer(buf, opts.maxUncompressedBytes);
+    if (names.some((n) => n.toLowerCase() === 'xl/workbook.xml')) {
+      yield* streamXlsx(buf, { ...opts, sheetRowLimit: sheetRows });
+      return;
+    }
+  } else {
+    checkXlsContainer(buf);
+  }
+  yield* sheetJsRows(readWorkbook(buf, opts.format, sheetRows), opts, sheetRows);
+}
+
+/** The contact rows of a workbook SheetJS has read. */
+function* sheetJsRows(wb: XLSX.WorkBook, opts: SpreadsheetOptions, sheetRows: number): Generator<ParsedRow> {
+  const { ws, range, headerRow } = contactSheet(wb, opts, sheetRows);
   const builder = new TableContactBuilder(sheetRowTexts(ws, range, headerRow), opts);
   const total = Math.max(range.e.r - headerRow, 1);
   for (let r = headerRow + 1; r <= range.e.r; r++) {

@@ -1,12 +1,28 @@
 import { FileContentError } from '../errors.js';
-import { mapHeaders, pickFields, type HeaderMapping } from './headerSynonyms.js';
+import { describeMapping, headerMapping } from './headers/columnMapping.js';
+import { pickFields, type HeaderMapping } from './headerSynonyms.js';
 import { MAX_CELL_CHARS, MAX_COLUMNS } from './limits.js';
 import { normalizeContact } from './normalizeContact.js';
-import type { ParsedRow } from './types.js';
+import type { ColumnMapping, ParseDetails, ParsedRow } from './types.js';
 
 const NO_HEADER_MESSAGE =
   'no contacts found: no column looks like a name, email or phone. The first row must be a ' +
   'header row such as "Name, Email, Phone"';
+
+const NO_MAPPED_HEADER_MESSAGE =
+  'no contacts found: the mapping sent with the upload maps no column of this file to a name, ' +
+  'email or phone (its headers are matched exactly, as the preview lists them)';
+
+/** What every format parser is given (openContactParser derives it from ParseOptions). */
+export interface RowOptions {
+  maxRows: number;
+  /** Region for phone numbers without a country code, when the row names no country. */
+  region: string;
+  /** The uploader's header -> field mapping (tables only), else null: synonyms. */
+  mapping: ColumnMapping | null;
+  /** Filled in as the file is read. */
+  details: ParseDetails;
+}
 
 export function isBlankRow(cells: readonly string[]): boolean {
   return cells.every((c) => c.trim() === '');
@@ -47,12 +63,14 @@ export class TableContactBuilder {
 
   constructor(
     header: readonly string[],
-    private readonly opts: { maxRows: number; defaultRegion: string },
+    private readonly opts: RowOptions,
   ) {
     this.names = columnNames(header);
-    this.mapping = mapHeaders(this.names);
+    this.mapping = headerMapping(this.names, opts.mapping);
+    opts.details.headerRow = this.names;
+    opts.details.mapping = describeMapping(this.names, this.mapping);
     if (!this.mapping.recognised) {
-      throw new FileContentError(NO_HEADER_MESSAGE);
+      throw new FileContentError(opts.mapping ? NO_MAPPED_HEADER_MESSAGE : NO_HEADER_MESSAGE);
     }
   }
 
@@ -92,7 +110,7 @@ export class TableContactBuilder {
     });
     return normalizeContact(
       { rowNumber, fields: pickFields(this.mapping, capped), original, issues },
-      this.opts.defaultRegion,
+      this.opts.region,
     );
   }
 }

@@ -1,4 +1,5 @@
 import type { ContactRecord } from '../contacts/contactSchema.js';
+import type { MappableField } from './headers/fields.js';
 
 /** Formats accepted on upload; the stored batch remembers which one it is. */
 export type FileFormat = 'csv' | 'txt' | 'vcf' | 'xls' | 'xlsx';
@@ -13,7 +14,15 @@ export interface InvalidRow {
   original: Record<string, string>;
 }
 
-export type ParsedRow = { kind: 'record'; record: ContactRecord } | { kind: 'invalid'; row: InvalidRow };
+/**
+ * An invalid row also carries the record read from it (all it lacks is a name, email or usable
+ * phone), with the reason as its one issue: the preview shows it; the worker stores `row`.
+ */
+export type ParsedRow =
+  { kind: 'record'; record: ContactRecord } | { kind: 'invalid'; row: InvalidRow; record: ContactRecord };
+
+/** Header -> contact field (or null: not a contact field, the value is kept in `original`). */
+export type ColumnMapping = Record<string, MappableField | null>;
 
 export interface ParseOptions {
   format: FileFormat;
@@ -21,10 +30,32 @@ export interface ParseOptions {
   maxRows: number;
   /** Cap on inflated bytes of XLSX/XLS content (zip bombs, XML tricks). */
   maxUncompressedBytes: number;
-  /** ISO 3166 alpha-2 region for phone numbers without a country code, e.g. "US". */
+  /** The deployment's ISO 3166 alpha-2 region for phone numbers without a country code, e.g. "US". */
   defaultRegion: string;
+  /**
+   * The batch's own region (upper case), used instead of `defaultRegion`. Per row, a country
+   * column naming a region wins over both.
+   */
+  phoneRegion?: string | null | undefined;
+  /**
+   * Header -> field chosen by the uploader, used instead of the synonyms (tables only; headers
+   * it does not name are unmapped). Plain data: it is cloned to parser threads as is.
+   */
+  mapping?: ColumnMapping | null | undefined;
   /** Size of the input in bytes, used to report progress. */
   totalBytes: number;
+}
+
+/** What the parser found about the file, filled in as it reads (complete once a row was read). */
+export interface ParseDetails {
+  /** The text encoding detected (CSV/TXT/VCF): utf-8, utf-16le, utf-16be, windows-1252; null for spreadsheets. */
+  encoding: string | null;
+  /** CSV/TXT only. */
+  delimiter: string | null;
+  /** The header row as column names (trimmed; empty -> column_N; repeated -> "Phone 2"); null for vCard. */
+  headerRow: string[] | null;
+  /** Column name -> field, in column order, as the rows are read; null for vCard. */
+  mapping: ColumnMapping | null;
 }
 
 export interface ContactParser {
@@ -32,4 +63,6 @@ export interface ContactParser {
   rows: AsyncIterable<ParsedRow>;
   /** Fraction 0..1 of the input consumed so far; never decreases. */
   progress(): number;
+  /** A copy of what was found so far (see ParseDetails). */
+  details(): ParseDetails;
 }

@@ -15,24 +15,35 @@
  */
 import iconv from 'iconv-lite';
 import { FileContentError } from '../errors.js';
-import { tooManyRows } from './tabular.js';
+import { tooManyRows, type RowOptions } from './tabular.js';
 import type { ParsedRow } from './types.js';
 import { cardToRow } from './vcard/cardToRow.js';
 import { LineAssembler, PhysicalLines } from './vcard/lines.js';
 import { parsePropertyLine, type VcardProperty } from './vcard/property.js';
 
-/** Re-encodes UTF-16 (with BOM) input to UTF-8 and strips a UTF-8 BOM. */
-async function* utf8Bytes(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/**
+ * Re-encodes UTF-16 (with BOM) input to UTF-8 and strips a UTF-8 BOM; reports the file's
+ * encoding (UTF-8 unless a UTF-16 BOM says otherwise; a value's own CHARSET still applies).
+ */
+async function* utf8Bytes(
+  input: AsyncIterable<Buffer>,
+  onEncoding: (encoding: string) => void,
+): AsyncGenerator<Buffer> {
   let decoder: iconv.DecoderStream | null = null;
   let first = true;
   for await (const chunk of input) {
     let c = chunk;
     if (first) {
       first = false;
-      if (c.length >= 2 && c[0] === 0xff && c[1] === 0xfe) {
-        decoder = iconv.getDecoder('utf-16le');
-      } else if (c.length >= 2 && c[0] === 0xfe && c[1] === 0xff) {
-        decoder = iconv.getDecoder('utf-16be');
+      const utf16 =
+        c.length >= 2 && c[0] === 0xff && c[1] === 0xfe
+          ? 'utf-16le'
+          : c.length >= 2 && c[0] === 0xfe && c[1] === 0xff
+            ? 'utf-16be'
+            : null;
+      onEncoding(utf16 ?? 'utf-8');
+      if (utf16 !== null) {
+        decoder = iconv.getDecoder(utf16);
       } else if (c.length >= 3 && c[0] === 0xef && c[1] === 0xbb && c[2] === 0xbf) {
         c = c.subarray(3);
       }
@@ -63,7 +74,7 @@ class CardCollector {
   private issues: string[] = [];
   private nested = 0;
 
-  constructor(private readonly opts: { maxRows: number; defaultRegion: string }) {}
+  constructor(private readonly opts: RowOptions) {}
 
   add(prop: VcardProperty): void {
     const value = prop.rawValue.trim().toUpperCase();
@@ -122,14 +133,11 @@ class CardCollector {
     if (this.cards > this.opts.maxRows) {
       throw tooManyRows(this.opts.maxRows);
     }
-    this.ready.push(cardToRow(props, this.cards, this.opts.defaultRegion, this.issues));
+    this.ready.push(cardToRow(props, this.cards, this.opts.region, this.issues));
   }
 }
 
-export async function* parseVcard(
-  input: AsyncIterable<Buffer>,
-  opts: { maxRows: number; defaultRegion: string },
-): AsyncGenerator<ParsedRow> {
+export async function* parseVcard(input: AsyncIterable<Buffer>, opts: RowOptions): AsyncGenerator<ParsedRow> {
   const collector = new CardCollector(opts);
   const lines = new PhysicalLines(
     new LineAssembler((line) => {
@@ -139,7 +147,7 @@ export async function* parseVcard(
       }
     }),
   );
-  for await (const chunk of utf8Bytes(input)) {
+  for await (const chunk of utf8Bytes(input, (encoding) => (opts.details.encoding = encoding))) {
     lines.write(chunk);
     yield* takeAll(collector.ready);
   }

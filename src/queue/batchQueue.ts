@@ -8,6 +8,10 @@ export const PROCESS_BATCH_JOB = 'process-batch';
 export interface ProcessBatchJobData {
   batchId: string;
   attempt: number;
+  /** Set by the worker while a dependency is down (src/worker/jobFailure.ts): when it began, tries since. */
+  outage?: { since: number; tries: number };
+  /** Times workers without the batch's store left this job for another (src/worker/storeCheck.ts). */
+  foreignDeferrals?: number;
 }
 
 export interface QueueOptions {
@@ -48,6 +52,11 @@ export function createBatchQueue(connection: Redis, options: QueueOptions) {
   }
 
   return {
+    /** Resolves once BullMQ's one-off connection set-up succeeded (see the composition root). */
+    async ready(): Promise<void> {
+      await queue.waitUntilReady();
+    },
+
     /** Queues processing of `batchId` for `attempt`; replaces a finished job of an earlier attempt. */
     enqueueBatch(batchId: string, attempt: number): Promise<void> {
       return guard('enqueue', async () => {

@@ -1,11 +1,33 @@
 import { guardedQuery, type PgPool } from '../db/postgres.js';
 import { postgresUnavailable } from '../db/postgresErrors.js';
-import type { Batch } from '../domain/batch.js';
+import type { StoreIdentity } from '../storage/fileStorage.js';
 
 export interface PendingDeletion {
   batchId: string;
   storageKey: string;
+  /** Null for deletions of batches uploaded before stores were recorded. */
+  store: StoreIdentity | null;
   attempts: number;
+}
+
+interface DeletionRow {
+  batch_id: string;
+  storage_key: string;
+  storage_backend: StoreIdentity['backend'] | null;
+  storage_store: string | null;
+  attempts: number;
+}
+
+function toPending(row: DeletionRow): PendingDeletion {
+  return {
+    batchId: row.batch_id,
+    storageKey: row.storage_key,
+    store:
+      row.storage_backend === null || row.storage_store === null
+        ? null
+        : { backend: row.storage_backend, store: row.storage_store },
+    attempts: row.attempts,
+  };
 }
 
 export type BatchDeletionRepository = ReturnType<typeof createBatchDeletionRepository>;
@@ -18,14 +40,15 @@ export function createBatchDeletionRepository(pool: PgPool) {
   const db = { query: guardedQuery(pool, 'database') };
   return {
     /** Deletes the user's batch row and records the owed cleanup; null when there is no such batch. */
-    async deleteWithCleanup(id: string, userId: string): Promise<Pick<Batch, 'id' | 'storageKey'> | null> {
+    async deleteWithCleanup(id: string, userId: string): Promise<PendingDeletion | null> {
       const client = await pool.connect().catch((error: unknown) => {
         throw postgresUnavailable(error, 'database', 'deleting a batch') ?? error;
       });
       try {
         await client.query('BEGIN');
-        const { rows } = await client.query<{ id: string; storage_key: string }>(
-          'DELETE FROM batches WHERE id = $1 AND user_id = $2 RETURNING id, storage_key',
+        const { rows } = await client.query<DeletionRow>(
+          `DELETE FROM batches WHERE id = $1 AND user_id = $2
+           RETURNING id AS batch_id, storage_key, storage_backend, storage_store, 0 AS attempts`,
           [id, userId],
         );
         const row = rows[0];
@@ -34,12 +57,12 @@ export function createBatchDeletionRepository(pool: PgPool) {
           return null;
         }
         await client.query(
-          `INSERT INTO batch_deletions (batch_id, storage_key) VALUES ($1, $2)
-           ON CONFLICT (batch_id) DO NOTHING`,
-          [row.id, row.storage_key],
+          `INSERT INTO batch_deletions (batch_id, storage_key, storage_backend, storage_store)
+           VALUES ($1, $2, $3, $4) ON CONFLICT (batch_id) DO NOTHING`,
+          [row.batch_id, row.storage_key, row.storage_backend, row.storage_store],
         );
         await client.query('COMMIT');
-        return { id: row.id, storageKey: row.storage_key };
+        return toPending(row);
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw postgresUnavailable(error, 'database', 'deleting a batch') ?? error;
@@ -59,14 +82,19 @@ export function createBatchDeletionRepository(pool: PgPool) {
       );
     },
 
-    /** Cleanups still owed, only those of files stored under `keyPrefix`. */
-    async pending(limit: number, keyPrefix = ''): Promise<PendingDeletion[]> {
-      const { rows } = await db.query<{ batch_id: string; storage_key: string; attempts: number }>(
-        `SELECT batch_id, storage_key, attempts FROM batch_deletions WHERE starts_with(storage_key, $2)
+    /**
+     * Cleanups still owed of files under `keyPrefix` in `store` (or of unrecorded store): a
+     * sweeper only lists what it can finish, so other stores' deletions never crowd out its own.
+     */
+    async pending(limit: number, keyPrefix: string, store: StoreIdentity): Promise<PendingDeletion[]> {
+      const { rows } = await db.query<DeletionRow>(
+        `SELECT batch_id, storage_key, storage_backend, storage_store, attempts FROM batch_deletions
+         WHERE starts_with(storage_key, $2)
+           AND (storage_backend IS NULL OR (storage_backend = $3 AND storage_store = $4))
          ORDER BY requested_at LIMIT $1`,
-        [limit, keyPrefix],
+        [limit, keyPrefix, store.backend, store.store],
       );
-      return rows.map((r) => ({ batchId: r.batch_id, storageKey: r.storage_key, attempts: r.attempts }));
+      return rows.map(toPending);
     },
   };
 }

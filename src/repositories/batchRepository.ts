@@ -1,7 +1,8 @@
 import type { Batch, BatchCounts, BatchStats, BatchStatus } from '../domain/batch.js';
 import { guardedQuery, type PgPool } from '../db/postgres.js';
 import { IdempotencyKeyTakenError } from '../errors.js';
-import type { FileFormat } from '../parsing/types.js';
+import type { ColumnMapping, FileFormat } from '../parsing/types.js';
+import type { StoreIdentity } from '../storage/fileStorage.js';
 
 export type NewBatch = Pick<
   Batch,
@@ -14,7 +15,12 @@ export type NewBatch = Pick<
   | 'mimeType'
   | 'storageKey'
   | 'sha256'
-> & { idempotencyKey: string | null };
+> & {
+  idempotencyKey: string | null;
+  mapping?: ColumnMapping | null;
+  phoneRegion?: string | null;
+  store: StoreIdentity;
+};
 
 interface BatchRow {
   id: string;
@@ -25,8 +31,12 @@ interface BatchRow {
   file_format: FileFormat;
   mime_type: string | null;
   storage_key: string;
+  storage_backend: StoreIdentity['backend'] | null;
+  storage_store: string | null;
   sha256: string;
   idempotency_key: string | null;
+  column_mapping: ColumnMapping | null;
+  phone_region: string | null;
   status: BatchStatus;
   progress: number;
   error_message: string | null;
@@ -48,8 +58,14 @@ function toBatch(row: BatchRow): Batch {
     fileFormat: row.file_format,
     mimeType: row.mime_type,
     storageKey: row.storage_key,
+    store:
+      row.storage_backend === null || row.storage_store === null
+        ? null
+        : { backend: row.storage_backend, store: row.storage_store },
     sha256: row.sha256,
     idempotencyKey: row.idempotency_key,
+    mapping: row.column_mapping,
+    phoneRegion: row.phone_region,
     status: row.status,
     progress: row.progress,
     errorMessage: row.error_message,
@@ -77,8 +93,9 @@ export function createBatchRepository(pool: PgPool) {
       try {
         const row = await one(
           `INSERT INTO batches (id, user_id, user_email, file_name, file_size, file_format, mime_type,
-                                storage_key, sha256, idempotency_key)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+                                storage_key, sha256, idempotency_key, column_mapping, phone_region,
+                                storage_backend, storage_store)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
           [
             batch.id,
             batch.userId,
@@ -90,6 +107,10 @@ export function createBatchRepository(pool: PgPool) {
             batch.storageKey,
             batch.sha256,
             batch.idempotencyKey,
+            batch.mapping ? JSON.stringify(batch.mapping) : null,
+            batch.phoneRegion ?? null,
+            batch.store.backend,
+            batch.store.store,
           ],
         );
         if (!row) {
@@ -126,16 +147,21 @@ export function createBatchRepository(pool: PgPool) {
         params.push(options.status);
         where += ` AND status = $${params.length}`;
       }
-      // Page and total as two index-backed queries in parallel: a `count(*) OVER ()` window would
-      // make PostgreSQL materialise every matching row to return one page.
-      const page = db.query<BatchRow>(
-        `SELECT * FROM batches WHERE ${where}
-         ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      // Page and total in one round trip. The count is its own index-only scan (a
+      // `count(*) OVER ()` window would materialise every matching row to return one page); the
+      // LEFT JOIN keeps the total when the page is past the end (one row of NULL batch columns).
+      const { rows } = await db.query<BatchRow & { total: string; id: string | null }>(
+        `SELECT t.total, b.* FROM (SELECT count(*) AS total FROM batches WHERE ${where}) t
+         LEFT JOIN LATERAL (
+           SELECT * FROM batches WHERE ${where}
+           ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}
+         ) b ON true`,
         [...params, options.limit, (options.page - 1) * options.limit],
       );
-      const count = db.query<{ n: string }>(`SELECT count(*) AS n FROM batches WHERE ${where}`, params);
-      const [rows, total] = await Promise.all([page, count]);
-      return { batches: rows.rows.map(toBatch), total: Number(total.rows[0]?.n ?? 0) };
+      return {
+        batches: rows.filter((row) => row.id !== null).map(toBatch),
+        total: Number(rows[0]?.total ?? 0),
+      };
     },
 
     async recent(userId: string, limit: number): Promise<Batch[]> {

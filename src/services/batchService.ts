@@ -54,7 +54,9 @@ export function createBatchService({
       if (!deleted) {
         throw new NotFoundError('batch not found');
       }
-      await cleanup.cleanup(deleted.id, deleted.storageKey);
+      // Answered once the row and its outbox entry are committed; the file and records go in
+      // the background (the sweeper finishes what that does not).
+      cleanup.inBackground(deleted);
     },
 
     async retry(user: User, id: string): Promise<Batch> {

@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Batch, User } from '../domain/batch.js';
-import { ConflictError, IdempotencyKeyTakenError, ValidationError } from '../errors.js';
+import { AppError, ConflictError, IdempotencyKeyTakenError, ValidationError } from '../errors.js';
 import type { BatchRepository } from '../repositories/batchRepository.js';
 import type { BatchQueue } from '../queue/batchQueue.js';
 import type { FileStorage } from '../storage/fileStorage.js';
 import { buildStorageKey } from '../storage/storageKey.js';
 import { formatFromFilename } from '../validators/uploadValidators.js';
+import { contentTypeOf } from '../parsing/content/contentTypes.js';
 import { createUploadMeter } from './uploadMeter.js';
+import { readUploadForm, refuseRemaining, type FilePart, type UploadPart } from './uploadForm.js';
 
-/** One part of a multipart body, as the HTTP layer hands it over (kept framework-free). */
-export type UploadPart =
-  | { type: 'file'; fieldname: string; filename: string; mimetype: string; stream: Readable }
-  | { type: 'field'; fieldname: string };
+export { FILE_FIELD, type UploadPart } from './uploadForm.js';
 
 export interface UploadResult {
   batch: Batch;
@@ -22,7 +21,17 @@ export interface UploadResult {
   replayed: boolean;
 }
 
-export const FILE_FIELD = 'file';
+/**
+ * The file part stopped before its end: the multipart body lacks its closing boundary, or the
+ * client went away mid-upload. Told apart from our own failures so the answer is a 400.
+ */
+export function cutOffError(cause: unknown): ValidationError {
+  return new ValidationError(
+    'the upload ended before the file was complete (the multipart body is cut off or has no closing boundary)',
+    undefined,
+    { cause },
+  );
+}
 
 export type BatchUploadService = ReturnType<typeof createBatchUploadService>;
 
@@ -36,63 +45,48 @@ interface Deps {
 
 /**
  * Upload, in an order that never loses an acknowledged file and never leaves orphans:
- * stream to storage (size, type and hash checked on the way) -> make sure no other part
- * follows -> commit the row -> enqueue. A failure before the commit removes the stored file; a
+ * read the option fields (mapping, phoneRegion) -> stream the file to storage (size, type and
+ * hash checked on the way) -> make sure no other part follows -> commit the row -> enqueue. A failure before the commit removes the stored file; a
  * failure to enqueue leaves the batch `uploaded` for the sweeper.
  */
 export function createBatchUploadService({ batchRepository, storage, queue, logger, maxFileSize }: Deps) {
-  async function discard(stream: Readable): Promise<void> {
-    stream.resume();
-    await new Promise<void>((resolve) => {
-      stream.once('end', resolve);
-      stream.once('error', () => resolve());
-      stream.once('close', resolve);
-    });
-  }
-
-  async function drainRemaining(parts: AsyncIterator<UploadPart>): Promise<void> {
-    for (;;) {
-      const next = await parts.next();
-      if (next.done) {
-        return;
-      }
-      const part = next.value;
-      if (part.type === 'file') {
-        await discard(part.stream);
-        throw new ValidationError(`send exactly one file in field "${FILE_FIELD}"; a second file was found`);
-      }
-      throw new ValidationError(
-        `unexpected form field "${part.fieldname}"; only "${FILE_FIELD}" is accepted`,
-      );
-    }
-  }
-
   /** Hashes a replayed upload without storing it, to tell a true retry from a key reused for another file. */
   async function hashOnly(stream: Readable, filename: string): Promise<string> {
     const meter = createUploadMeter(formatFromFilename(filename), maxFileSize);
     meter.stream.resume();
-    await pipeline(stream, meter.stream);
+    await pipeline(stream, meter.stream).catch((error: unknown) => {
+      throw error instanceof AppError ? error : cutOffError(error);
+    });
     return meter.result().sha256;
   }
 
-  async function storeFile(user: User, batchId: string, part: Extract<UploadPart, { type: 'file' }>) {
+  async function storeFile(user: User, batchId: string, part: FilePart) {
     const format = formatFromFilename(part.filename);
     const storageKey = buildStorageKey(user.email, batchId, part.filename);
     const meter = createUploadMeter(format, maxFileSize);
-    // The meter may fail (size, content) before the adapter attaches its own listeners; keep the
-    // first such error, which explains the failure better than whatever the adapter reports.
-    let meterError: unknown;
-    meter.stream.on('error', (error) => {
-      meterError ??= error;
+    // A part that stops early (destroyed, with or without an error, possibly before this line:
+    // a body without its closing boundary is parsed to the end at once) fails the storage write,
+    // so the upload always settles. `finished` also reports a stream that is already closed.
+    let cutOff: ValidationError | undefined;
+    // The adapter reports the meter's failure through put(); this listener only keeps an error
+    // raised before the adapter attached its own from becoming an uncaught exception.
+    meter.stream.on('error', () => undefined);
+    finished(part.stream).catch((error: unknown) => {
+      if (!meter.stream.destroyed) {
+        cutOff = cutOffError(error);
+        meter.stream.destroy(cutOff);
+      }
     });
-    // A broken request stream must fail the storage write too.
-    part.stream.once('error', (error) => meter.stream.destroy(error));
-    const source = part.stream.pipe(meter.stream);
+    part.stream.pipe(meter.stream);
     try {
-      await storage.put(storageKey, source, { contentType: part.mimetype });
+      // The client's Content-Type is never trusted: the stored type follows the checked format.
+      await storage.put(storageKey, meter.stream, { contentType: contentTypeOf(format) });
     } catch (error) {
+      part.stream.unpipe(meter.stream);
+      part.stream.resume();
       await storage.delete(storageKey).catch(() => undefined);
-      throw meterError ?? error;
+      // The meter's own verdict (size, content) explains the failure best, then a cut-off body.
+      throw meter.failure() ?? cutOff ?? error;
     }
     const { size, sha256 } = meter.result();
     if (size === 0) {
@@ -108,29 +102,13 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
       parts: AsyncIterable<UploadPart>,
       idempotencyKey: string | null,
     ): Promise<UploadResult> {
-      const iterator = parts[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      if (first.done) {
-        throw new ValidationError(`no file was sent; send one file in form field "${FILE_FIELD}"`);
-      }
-      const part = first.value;
-      if (part.type !== 'file') {
-        throw new ValidationError(
-          `unexpected form field "${part.fieldname}"; send one file in field "${FILE_FIELD}"`,
-        );
-      }
-      if (part.fieldname !== FILE_FIELD) {
-        await discard(part.stream);
-        throw new ValidationError(
-          `the file must be sent in form field "${FILE_FIELD}", not "${part.fieldname}"`,
-        );
-      }
+      const { options, file: part, rest } = await readUploadForm(parts);
 
       if (idempotencyKey) {
         const existing = await batchRepository.findByIdempotencyKey(user.id, idempotencyKey);
         if (existing) {
           const sha256 = await hashOnly(part.stream, part.filename);
-          await drainRemaining(iterator);
+          await refuseRemaining(rest);
           if (sha256 !== existing.sha256) {
             throw new ConflictError('this Idempotency-Key was already used for a different file');
           }
@@ -142,7 +120,7 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
       const stored = await storeFile(user, batchId, part);
       let batch: Batch;
       try {
-        await drainRemaining(iterator);
+        await refuseRemaining(rest);
         batch = await batchRepository.insert({
           id: batchId,
           userId: user.id,
@@ -150,10 +128,13 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
           fileName: part.filename.normalize('NFC').slice(0, 255),
           fileSize: stored.size,
           fileFormat: stored.format,
-          mimeType: part.mimetype || null,
+          mimeType: contentTypeOf(stored.format),
           storageKey: stored.storageKey,
           sha256: stored.sha256,
           idempotencyKey,
+          mapping: options.mapping,
+          phoneRegion: options.phoneRegion,
+          store: storage.identity(),
         });
       } catch (error) {
         await storage.delete(stored.storageKey).catch((cleanupError: unknown) => {

@@ -8,6 +8,8 @@ export interface UploadMeter {
   stream: Transform;
   /** Valid after the stream has ended. */
   result(): { size: number; sha256: string };
+  /** The meter's own verdict (too large, wrong content), not an error passed in from outside. */
+  failure(): Error | undefined;
 }
 
 /**
@@ -19,6 +21,7 @@ export function createUploadMeter(format: FileFormat, maxBytes: number): UploadM
   const inspector = createContentInspector(format);
   let size = 0;
   let digest: string | undefined;
+  let failure: Error | undefined;
   const stream = new Transform({
     transform(chunk: Buffer, _enc, callback: TransformCallback) {
       try {
@@ -30,6 +33,7 @@ export function createUploadMeter(format: FileFormat, maxBytes: number): UploadM
         size += chunk.length;
         callback(null, chunk);
       } catch (error) {
+        failure ??= error as Error;
         callback(error as Error);
       }
     },
@@ -41,6 +45,7 @@ export function createUploadMeter(format: FileFormat, maxBytes: number): UploadM
         digest = hash.digest('hex');
         callback();
       } catch (error) {
+        failure ??= error as Error;
         callback(error as Error);
       }
     },
@@ -53,5 +58,6 @@ export function createUploadMeter(format: FileFormat, maxBytes: number): UploadM
       }
       return { size, sha256: digest };
     },
+    failure: () => failure,
   };
 }

@@ -3,6 +3,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -21,6 +22,33 @@ export interface S3StorageOptions {
   region: string;
   /** Abort a request that has not answered in this long (fail fast when SeaweedFS is down). */
   requestTimeoutMs?: number;
+  /**
+   * Objects up to this size are buffered and stored with one PutObject of known length (the
+   * upload limit is 10 MB); larger ones stream through a multipart upload. Default 16 MiB.
+   */
+  singlePutMaxBytes?: number;
+  /** Buffered puts in flight at most; more wait (their request bodies stay paused). Default 16. */
+  maxConcurrentPuts?: number;
+}
+
+export type S3ClientOptions = Pick<
+  S3StorageOptions,
+  'endpoint' | 'accessKeyId' | 'secretAccessKey' | 'region' | 'requestTimeoutMs'
+>;
+
+/** The S3 client as the storage adapter configures it (the benchmark's raw PUT uses it too). */
+export function createS3Client(options: S3ClientOptions): S3Client {
+  return new S3Client({
+    endpoint: options.endpoint,
+    region: options.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+    // SeaweedFS does not implement the newer default CRC checksums on every operation.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 2,
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 15_000, connectionTimeout: 3_000 },
+  });
 }
 
 function isNotFound(error: unknown): boolean {
@@ -35,43 +63,111 @@ function unavailable(error: unknown): never {
   throw s3Unavailable(error, 'using file storage') ?? error;
 }
 
-/** SeaweedFS (or any S3-compatible store) through the AWS SDK v3, streaming multipart uploads. */
+/** The body read up to `limit` bytes: whole, or (past the limit) as a stream of all of it. */
+async function bufferUpTo(body: Readable, limit: number): Promise<Buffer | Readable> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  for (;;) {
+    const next = await source.next();
+    if (next.done) {
+      return Buffer.concat(chunks, size); // the one copy: the SDK signs and sends one buffer
+    }
+    chunks.push(next.value);
+    size += next.value.length;
+    if (size > limit) {
+      return Readable.from(
+        (async function* () {
+          yield* chunks.splice(0);
+          for (let more = await source.next(); !more.done; more = await source.next()) {
+            yield more.value;
+          }
+        })(),
+      );
+    }
+  }
+}
+
+/** At most `max` holders at once; the others wait in order. */
+function semaphore(max: number): () => Promise<() => void> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) {
+      next(); // the slot passes on directly
+    } else {
+      active -= 1;
+    }
+  };
+  return async () => {
+    if (active < max) {
+      active += 1;
+    } else {
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    return release;
+  };
+}
+
+/**
+ * SeaweedFS (or any S3-compatible store) through the AWS SDK v3. An upload (at most 10 MB) is
+ * buffered and stored with one PutObject of known length: lib-storage's multipart `Upload`
+ * buffered a 5 MiB part anyway, then copied it again and added its own bookkeeping (see
+ * docs/performance.md for the measurements). Buffering is bounded per put by `singlePutMaxBytes`
+ * (past it the multipart upload takes over) and in total by `maxConcurrentPuts`.
+ */
 export function createS3Storage(options: S3StorageOptions): FileStorage {
-  const client = new S3Client({
-    endpoint: options.endpoint,
-    region: options.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
-    // SeaweedFS does not implement the newer default CRC checksums on every operation.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 2,
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 15_000, connectionTimeout: 3_000 },
-  });
+  const client = createS3Client(options);
   const Bucket = options.bucket;
+  const singlePutMaxBytes = options.singlePutMaxBytes ?? 16 * 1024 * 1024;
+  const putSlot = semaphore(options.maxConcurrentPuts ?? 16);
+
+  async function store(key: string, body: Readable, contentType: string | undefined): Promise<void> {
+    const content = await bufferUpTo(body, singlePutMaxBytes);
+    if (Buffer.isBuffer(content)) {
+      await client.send(
+        new PutObjectCommand({
+          Bucket,
+          Key: key,
+          Body: content,
+          ContentLength: content.length,
+          ContentType: contentType,
+        }),
+      );
+      return;
+    }
+    const upload = new Upload({
+      client,
+      params: { Bucket, Key: key, Body: content, ContentType: contentType },
+      queueSize: 2,
+      partSize: 5 * 1024 * 1024,
+      leavePartsOnError: false,
+    });
+    await upload.done();
+  }
 
   return {
     kind: 's3',
 
+    identity: () => ({ backend: 'seaweedfs', store: Bucket }),
+
     async put(key, body, putOptions) {
       assertSafeKey(key);
-      const upload = new Upload({
-        client,
-        params: { Bucket, Key: key, Body: body, ContentType: putOptions?.contentType },
-        queueSize: 2,
-        partSize: 5 * 1024 * 1024,
-        leavePartsOnError: false,
-      });
+      const release = await putSlot();
       try {
-        await upload.done();
+        await store(key, body, putOptions?.contentType);
       } catch (error) {
-        // A failed multipart upload is aborted by lib-storage; a failed single PUT stores nothing.
-        // Delete anyway in case the failure came after the object was written.
+        // A body that fails while buffered stores nothing; a failed multipart upload is aborted
+        // by lib-storage; a failed single PUT stores nothing. Delete anyway in case the failure
+        // came after the object was written.
         await client.send(new DeleteObjectCommand({ Bucket, Key: key })).catch(() => undefined);
         if (body.errored) {
           throw body.errored;
         }
         unavailable(error);
+      } finally {
+        release();
       }
     },
 
@@ -127,6 +223,12 @@ export function createS3Storage(options: S3StorageOptions): FileStorage {
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
+    },
+
+    // Nothing to do: a multipart upload that fails is aborted, a single PUT is all or nothing.
+    // eslint-disable-next-line @typescript-eslint/require-await -- the interface is async
+    async removeStaleTemp() {
+      return 0;
     },
 
     async ping() {

@@ -1,6 +1,11 @@
+import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 
-/** Every stored upload lives under this prefix: `batches/{email}/{batchId}-{filename}`. */
+/**
+ * Every stored upload lives under this prefix: `batches/{email}-{hash8}/{batchId}-{filename}`
+ * (batches stored before the hash was added keep their `batches/{email}/` keys: the key is
+ * recorded per batch and never rebuilt).
+ */
 export const STORAGE_ROOT_PREFIX = 'batches/';
 
 const MAX_FILENAME_LENGTH = 120;
@@ -55,9 +60,19 @@ export function buildStorageKey(email: string, batchId: string, filename: string
   return `${userStoragePrefix(email)}${batchId}-${sanitizeFilename(filename)}`;
 }
 
-/** The folder holding every upload of one user (a sweeper can be scoped to it). */
+/**
+ * The folder of one user: the readable sanitised email, then 8 hex digits of the SHA-256 of the
+ * exact email, because sanitising is lossy (`a/b@x.com` and `a_b@x.com` read alike) and two
+ * users must never share a folder.
+ */
+export function userStorageSegment(email: string): string {
+  const hash = createHash('sha256').update(email, 'utf8').digest('hex').slice(0, 8);
+  return `${sanitizeEmailSegment(email)}-${hash}`;
+}
+
+/** The folder holding every new upload of one user (a sweeper can be scoped to it). */
 export function userStoragePrefix(email: string): string {
-  return `${STORAGE_ROOT_PREFIX}${sanitizeEmailSegment(email)}/`;
+  return `${STORAGE_ROOT_PREFIX}${userStorageSegment(email)}/`;
 }
 
 /** Keys handed to adapters must be relative, normalised and inside the batches prefix. */

@@ -33,7 +33,29 @@ export function formatFromFilename(filename: string | undefined): FileFormat {
   return format;
 }
 
-const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
+/**
+ * A part whose file name has no extension (clients that name the part after the field, e.g.
+ * `filename="file"`) gets the extension its declared Content-Type stands for, so its format is
+ * still decided once, by formatFromFilename. Any other name is left as sent.
+ */
+const EXTENSION_BY_TYPE: Record<string, string> = {
+  'text/csv': '.csv',
+  'text/plain': '.txt',
+  'text/vcard': '.vcf',
+  'text/x-vcard': '.vcf',
+  'application/vnd.ms-excel': '.xls',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': '.xlsx',
+};
+
+export function filenameWithFormat(filename: string, mimetype: string): string {
+  const base = filename.split(/[/\\]/).pop() ?? '';
+  const extension = EXTENSION_BY_TYPE[mimetype.split(';')[0]?.trim().toLowerCase() ?? ''];
+  return filename.trim() !== '' && extname(base) === '' && extension ? `${filename}${extension}` : filename;
+}
+
+/** As a JSON Schema pattern too (the header is declared with it in the OpenAPI document). */
+export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,200}$';
+const IDEMPOTENCY_KEY_RE = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 
 export function parseIdempotencyKey(header: string | string[] | undefined): string | null {
   if (header === undefined) {

@@ -10,11 +10,12 @@ import type { RecordsRepository } from '../repositories/records/recordsRepositor
 import type { FileStorage } from '../storage/fileStorage.js';
 import type { ChunkWriter } from './chunkWriter.js';
 import { POISON_FILE_MESSAGE } from './jobFailure.js';
+import { assertOwnStore } from './storeCheck.js';
 
 /** What the processor uses, and nothing more. */
 export interface BatchProcessorDeps {
   batchRepository: BatchRepository;
-  storage: Pick<FileStorage, 'get'>;
+  storage: Pick<FileStorage, 'get' | 'identity'>;
   records: RecordsRepository;
   metrics: Metrics;
   logger: Logger;
@@ -48,6 +49,7 @@ export async function claim(
   if (batch.status === 'loaded' || batch.status === 'error') {
     return 'skipped';
   }
+  assertOwnStore(batch, deps.storage.identity()); // before anything is written to the batch
   if (job.stalls >= job.maxStalledCount) {
     // Its workers died this many times on this file (out of memory, a crash in a parser):
     // reading it again would only kill the next one. Recorded before any reading.

@@ -14,7 +14,10 @@ import {
   type JobOutcome,
 } from './batchJobSteps.js';
 import { createChunkWriter } from './chunkWriter.js';
-import { failureMessage } from './jobFailure.js';
+import { ForeignStoreError } from '../errors.js';
+import { failureMessage, isOutage, waitOutOutage, type OutageRetryPolicy } from './jobFailure.js';
+import type { ParserFactory } from './parsePool.js';
+import { leaveForOtherStore } from './storeCheck.js';
 
 export type { BatchProcessorDeps, JobOutcome } from './batchJobSteps.js';
 
@@ -33,6 +36,13 @@ export interface ProcessorSettings {
   maxInFlightWrites?: number;
   /** Minimum time between progress writes to PostgreSQL. */
   progressIntervalMs?: number;
+  /** Where files are parsed: the worker's thread pool (parsePool.ts); absent, in this thread. */
+  openParser?: ParserFactory;
+  /**
+   * Dependency outages are waited out for this long (JOB_RETRY_WINDOW_MS) instead of using up
+   * the job's attempts; absent, they use attempts like any other failure.
+   */
+  outageRetry?: OutageRetryPolicy;
 }
 
 /**
@@ -61,11 +71,13 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
       return batch;
     }
     const input = await openInput(deps, batch);
-    const parser = openContactParser(input, {
+    const parser = (settings.openParser ?? openContactParser)(input, {
       format: batch.fileFormat,
       maxRows: settings.maxRowsPerBatch,
       maxUncompressedBytes: settings.maxUncompressedBytes,
       defaultRegion: settings.defaultPhoneRegion,
+      phoneRegion: batch.phoneRegion,
+      mapping: batch.mapping,
       totalBytes: batch.fileSize,
     });
     const counts: BatchCounts = { rowsRead: 0, recordsLoaded: 0, invalidRows: 0 };
@@ -83,7 +95,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
 
   return {
     /** BullMQ processor. Content errors fail at once; anything else is retried with backoff. */
-    async process(job: Job<ProcessBatchJobData>): Promise<JobOutcome> {
+    async process(job: Job<ProcessBatchJobData>, token?: string): Promise<JobOutcome> {
       const started = process.hrtime.bigint();
       const log = logger.child({ ...job.data, jobAttempt: job.attemptsMade + 1 });
       try {
@@ -92,12 +104,15 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
         log.info({ outcome }, 'batch job finished');
         return outcome;
       } catch (error) {
+        if (error instanceof ForeignStoreError) {
+          return await leaveForOtherStore(job, token, error, { metrics, logger: log });
+        }
         if (error instanceof UnrecoverableError) {
           metrics.jobs.inc({ outcome: 'error' });
           log.info({ reason: error.message }, 'batch rejected: file content');
           throw error;
         }
-        await recordFailure(deps, job, error, log);
+        await recordFailure(deps, job, error, log, { token, outageRetry: settings.outageRetry });
         throw error instanceof Error ? error : new Error(String(error));
       } finally {
         metrics.jobDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -112,8 +127,12 @@ async function recordFailure(
   job: Job<ProcessBatchJobData>,
   error: unknown,
   log: Logger,
+  retry: { token: string | undefined; outageRetry: OutageRetryPolicy | undefined },
 ): Promise<void> {
   const { metrics } = deps;
+  if (retry.outageRetry && isOutage(error)) {
+    await waitOutOutage(deps, job, error, log, { ...retry, outageRetry: retry.outageRetry });
+  }
   const isLastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   log.warn({ err: error, isLastAttempt }, 'batch job failed');
   if (!isLastAttempt) {

@@ -8,6 +8,7 @@ import {
   type ProcessorSettings,
 } from './batchProcessor.js';
 import { POISON_FILE_MESSAGE } from './jobFailure.js';
+import { createParsePool } from './parsePool.js';
 import type { Sweeper } from './sweeper.js';
 
 /** What the worker role uses: its queue, the processor's dependencies, optionally a sweeper. */
@@ -17,6 +18,8 @@ export interface WorkerRoleOptions {
   settings: ProcessorSettings;
   /** Sweeps every `intervalMs`; absent: this process does not sweep. */
   sweep?: { sweeper: Sweeper; intervalMs: number } | undefined;
+  /** Threads that parse files (one pool per process); 0 or absent: jobs parse in this thread. */
+  parseThreads?: number;
 }
 
 export interface RunningWorker {
@@ -29,17 +32,23 @@ export interface RunningWorker {
 export function startWorker(options: WorkerRoleOptions): RunningWorker {
   const { queue, settings } = options;
   const { logger, batchRepository } = options.processor;
-  const processor = createBatchProcessor(options.processor, settings);
-  const worker = new Worker<ProcessBatchJobData, JobOutcome>(queue.name, (job) => processor.process(job), {
-    connection: workerRedisOptions(queue.redis),
-    concurrency: queue.concurrency,
-    // A killed worker's job is picked up again after the lock expires (a "stall"). The processor
-    // ends the batch in `error` on the pickup after the maxStalledCount-th stall, before reading
-    // the file again; BullMQ's own limit (one stall later) is the fallback handled below.
-    maxStalledCount: settings.maxStalledCount,
-    lockDuration: queue.lockDurationMs,
-    stalledInterval: queue.lockDurationMs,
-  });
+  const threads = options.parseThreads ?? 0;
+  const pool = threads > 0 ? createParsePool(threads) : undefined;
+  const processor = createBatchProcessor(options.processor, { ...settings, openParser: pool?.open });
+  const worker = new Worker<ProcessBatchJobData, JobOutcome>(
+    queue.name,
+    (job, token) => processor.process(job, token),
+    {
+      connection: workerRedisOptions(queue.redis),
+      concurrency: queue.concurrency,
+      // A killed worker's job is picked up again after the lock expires (a "stall"). The processor
+      // ends the batch in `error` on the pickup after the maxStalledCount-th stall, before reading
+      // the file again; BullMQ's own limit (one stall later) is the fallback handled below.
+      maxStalledCount: settings.maxStalledCount,
+      lockDuration: queue.lockDurationMs,
+      stalledInterval: queue.lockDurationMs,
+    },
+  );
   worker.on('error', (error) => logger.warn({ err: error }, 'worker connection error'));
   // Fallback: a worker died again while the processor was refusing the file, so BullMQ failed
   // the job itself without calling the processor. Recognised by its stall count, not its text.
@@ -51,7 +60,7 @@ export function startWorker(options: WorkerRoleOptions): RunningWorker {
     }
   });
   const stopSweeping = options.sweep ? sweepEvery(options.sweep, logger) : () => Promise.resolve();
-  logger.info({ queue: queue.name, concurrency: queue.concurrency }, 'worker started');
+  logger.info({ queue: queue.name, concurrency: queue.concurrency, parseThreads: threads }, 'worker started');
 
   return {
     worker,
@@ -69,6 +78,7 @@ export function startWorker(options: WorkerRoleOptions): RunningWorker {
         logger.warn('active jobs did not finish in time; handing them back');
         await worker.close(true);
       }
+      await pool?.close();
     },
   };
 }

@@ -11,7 +11,7 @@ import type { FileStorage } from '../storage/fileStorage.js';
 export interface SweeperDeps {
   batchRepository: Pick<BatchRepository, 'findStale' | 'existingStorageKeys'>;
   batchDeletionRepository: Pick<BatchDeletionRepository, 'pending'>;
-  storage: Pick<FileStorage, 'list' | 'delete'>;
+  storage: Pick<FileStorage, 'list' | 'delete' | 'removeStaleTemp' | 'identity'>;
   queue: Pick<BatchQueue, 'hasLiveJob' | 'enqueueBatch' | 'depth'>;
   cleanup: BatchCleanupService;
   metrics: Metrics;
@@ -33,6 +33,7 @@ export interface SweepReport {
   requeued: number;
   cleanupsFinished: number;
   orphansRemoved: number;
+  tempFilesRemoved: number;
 }
 
 const BATCH_LIMIT = 500;
@@ -70,8 +71,9 @@ export function createSweeper(deps: SweeperDeps, settings: SweeperSettings) {
 
   async function finishDeletions(): Promise<number> {
     let finished = 0;
-    for (const pending of await batchDeletionRepository.pending(BATCH_LIMIT, keyPrefix)) {
-      if (await cleanup.cleanup(pending.batchId, pending.storageKey)) {
+    const owed = await batchDeletionRepository.pending(BATCH_LIMIT, keyPrefix, storage.identity());
+    for (const pending of owed) {
+      if (await cleanup.cleanup(pending)) {
         finished += 1;
         metrics.sweeperActions.inc({ action: 'cleanup_finished' });
       }
@@ -127,6 +129,16 @@ export function createSweeper(deps: SweeperDeps, settings: SweeperSettings) {
     return removed;
   }
 
+  /** Half-written temp files of uploads cut short by a crash; one in flight is younger than the grace. */
+  async function removeStaleTemp(): Promise<number> {
+    const removed = await storage.removeStaleTemp(keyPrefix, new Date(Date.now() - settings.graceMs));
+    if (removed > 0) {
+      metrics.sweeperActions.inc({ action: 'temp_removed' }, removed);
+      logger.info({ removed }, 'sweeper removed stale upload temp files');
+    }
+    return removed;
+  }
+
   async function sampleQueueDepth(): Promise<void> {
     const counts = await queue.depth();
     for (const [state, value] of Object.entries(counts)) {
@@ -136,12 +148,18 @@ export function createSweeper(deps: SweeperDeps, settings: SweeperSettings) {
 
   return {
     async sweep(): Promise<SweepReport> {
-      const report: SweepReport = { requeued: 0, cleanupsFinished: 0, orphansRemoved: 0 };
+      const report: SweepReport = {
+        requeued: 0,
+        cleanupsFinished: 0,
+        orphansRemoved: 0,
+        tempFilesRemoved: 0,
+      };
       // Each part runs even if another fails: one dependency down must not stop the others.
       const parts: Array<[string, () => Promise<void>]> = [
         ['requeue', async () => void (report.requeued = await requeueStranded())],
         ['deletions', async () => void (report.cleanupsFinished = await finishDeletions())],
         ['orphans', async () => void (report.orphansRemoved = await removeOrphans())],
+        ['temp files', async () => void (report.tempFilesRemoved = await removeStaleTemp())],
         ['queue depth', sampleQueueDepth],
       ];
       for (const [name, run] of parts) {

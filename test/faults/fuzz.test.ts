@@ -128,7 +128,8 @@ describe('fuzz: client-chosen names never leave the storage prefix', () => {
       // room for chance while a server refusing every upload still fails.
       expect(accepted).toBeGreaterThanOrEqual(12);
       // On disk: only <root>/batches/<folder>/<file>, nothing anywhere else.
-      expect(await readdir(stack.localDir)).toEqual(['batches']);
+      // Besides the batches: the root's store id (src/storage/localStorage.ts), nothing else.
+      expect((await readdir(stack.localDir)).sort()).toEqual(['.batchport-store-id', 'batches']);
       for (const folder of await readdir(path.join(stack.localDir, 'batches'), { withFileTypes: true })) {
         expect(folder.isDirectory()).toBe(true);
         for (const file of await readdir(path.join(stack.localDir, 'batches', folder.name), {

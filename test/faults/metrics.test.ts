@@ -47,7 +47,7 @@ describe('metrics move with what they count', () => {
     await stack?.close();
   });
 
-  const scrape = async (base = stack.baseUrl) => {
+  const scrape = async (base = stack.opsUrl) => {
     const res = await fetch(`${base}/metrics`);
     expect(res.status).toBe(200);
     return parseMetrics(await res.text());
@@ -111,7 +111,7 @@ describe('metrics move with what they count', () => {
     }
 
     await stack.deps.storage.put(
-      `batches/${user.email}/00000000-0000-4000-8000-00000000abcd-orphan.csv`,
+      `${userStoragePrefix(user.email)}00000000-0000-4000-8000-00000000abcd-orphan.csv`,
       Readable.from([Buffer.from('Name\nA\n')]),
     );
     // Scoped to this test's user: a zero grace must not re-queue batches other test files left

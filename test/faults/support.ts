@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StoredRecord } from '../../src/repositories/records/recordsRepository.js';
+import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import type { TestStack } from '../support/testStack.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -168,7 +169,7 @@ export function saveResults(name: string, figures: Record<string, unknown>): voi
 /** Objects stored under one user's prefix. */
 export async function objectsOf(stack: TestStack, email: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const o of stack.deps.storage.list(`batches/${email}/`)) {
+  for await (const o of stack.deps.storage.list(userStoragePrefix(email))) {
     keys.push(o.key);
   }
   return keys;

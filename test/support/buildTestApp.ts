@@ -6,6 +6,8 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { createAuthService } from '../../src/services/authService.js';
 import { createBatchService } from '../../src/services/batchService.js';
 import { createBatchUploadService } from '../../src/services/batchUploadService.js';
+import { createMemoryEvents } from './doubles/memoryEvents.js';
+import { createPreviewService } from '../../src/services/previewService.js';
 import { createMemoryStore, type MemoryStore } from './doubles/memoryStore.js';
 
 export const TEST_JWT_SECRET = 'unit-test-secret-that-is-long-enough-for-hs256';
@@ -31,6 +33,7 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
     maxFileSize: 64 * 1024,
     rateLimitPerMinute: 1000,
     uploadRateLimitPerMinute: 1000,
+    authFailureLimitPerMinute: 1000,
     ...overrides.limits,
   };
   const { batchRepository, batchDeletionRepository, records, queue, cleanup, storage } = store.adapters;
@@ -51,6 +54,18 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       queue,
       logger,
       maxFileSize: limits.maxFileSize,
+    }),
+    events: {
+      source: createMemoryEvents().source,
+      heartbeatMs: 15_000,
+      maxStreams: 100,
+      maxStreamsPerUser: 10,
+    },
+    previewService: createPreviewService({
+      maxFileSize: limits.maxFileSize,
+      maxRowsPerBatch: 10_000,
+      maxUncompressedBytes: 50 * 1024 * 1024,
+      defaultPhoneRegion: 'US',
     }),
     ...overrides,
     limits,
@@ -88,7 +103,9 @@ export function multipart(
     const disposition = part.filename
       ? `form-data; name="${part.name}"; filename="${part.filename}"`
       : `form-data; name="${part.name}"`;
-    const type = part.filename ? `\r\nContent-Type: ${part.type ?? 'text/csv'}` : '';
+    // A part with a Content-Type but no file name is what fetch's FormData sends for a Blob
+    // appended with an empty name; busboy reports it as a file without a name.
+    const type = part.filename || part.type ? `\r\nContent-Type: ${part.type ?? 'text/csv'}` : '';
     chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}${type}\r\n\r\n`));
     chunks.push(Buffer.isBuffer(part.content) ? part.content : Buffer.from(part.content));
     chunks.push(Buffer.from('\r\n'));

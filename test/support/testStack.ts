@@ -5,10 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { apiAppOptions } from '../../src/apiServer.js';
+import { apiAppOptions, readinessChecks } from '../../src/apiServer.js';
 import { buildComponents, workerOptions, type Components } from '../../src/composition.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
+import { buildOpsApp } from '../../src/http/opsApp.js';
 import { startWorker, type RunningWorker } from '../../src/worker/startWorker.js';
 import { openQueueInspector, type QueueInspector } from './queueInspector.js';
 
@@ -34,6 +35,8 @@ export interface TestStack {
   jobs: QueueInspector;
   app: FastifyInstance;
   baseUrl: string;
+  /** The ops listener (/metrics, /healthz, /readyz), as the API role serves it on OPS_PORT. */
+  opsUrl: string;
   worker: RunningWorker | undefined;
   localDir: string;
   close(): Promise<void>;
@@ -55,6 +58,7 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     RATE_LIMIT_PER_MINUTE: '100000',
     UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
+    AUTH_FAILURE_LIMIT_PER_MINUTE: '100000',
     JOB_BACKOFF_MS: '200',
     SWEEPER_INTERVAL_MS: '3600000',
     // Worker processes spawned by tests take any free port for their probes.
@@ -72,6 +76,8 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
   if (!address || typeof address === 'string') {
     throw new Error('no address');
   }
+  const opsApp = await buildOpsApp({ logger, metrics: deps.metrics, readiness: readinessChecks(deps) });
+  const opsUrl = await opsApp.listen({ host: '127.0.0.1', port: 0 });
   const worker = options.worker ? startWorker(workerOptions(deps, { sweep: false })) : undefined;
   return {
     config,
@@ -80,10 +86,12 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
     jobs,
     app,
     baseUrl: `http://127.0.0.1:${address.port}`,
+    opsUrl,
     worker,
     localDir,
     async close() {
       await app.close();
+      await opsApp.close();
       await worker?.close(5_000);
       await jobs.obliterate().catch(() => undefined);
       await jobs.close();

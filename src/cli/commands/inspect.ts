@@ -42,7 +42,7 @@ export async function listCommand(ctx: Context, options: ListOptions): Promise<E
     limit: options.limit,
     ...(options.status && { status: options.status }),
   };
-  const page = dataOf(await send(ctx, () => ctx.client.GET('/api/batches/', { params: { query } })));
+  const page = dataOf(await send(ctx, () => ctx.client.GET('/api/batches', { params: { query } })));
   output(ctx, page, () => {
     const rows = page.batches.map((b) => [
       b.id,

@@ -14,13 +14,13 @@ export interface BatchControllerOptions {
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
 export const batchController: FastifyPluginAsyncTypebox<BatchControllerOptions> = async (app, opts) => {
   const { batchService } = opts;
-  const docs = (summary: string) => ({ summary, tags: ['batches'] });
+  const docs = (operationId: string, summary: string) => ({ operationId, summary, tags: ['batches'] });
 
   app.get(
     '/:id',
     {
       schema: {
-        ...docs('One batch with its counts'),
+        ...docs('getBatch', 'One batch with its counts'),
         params: BatchIdParams,
         response: { 200: BatchDetails, ...API_ERRORS },
       },
@@ -32,7 +32,7 @@ export const batchController: FastifyPluginAsyncTypebox<BatchControllerOptions> 
     '/:id/status',
     {
       schema: {
-        ...docs('Processing status and progress of a batch'),
+        ...docs('getBatchStatus', 'Processing status and progress of a batch'),
         params: BatchIdParams,
         response: { 200: StatusResponse, ...API_ERRORS },
       },
@@ -44,9 +44,9 @@ export const batchController: FastifyPluginAsyncTypebox<BatchControllerOptions> 
     '/:id',
     {
       schema: {
-        ...docs('Delete a batch, its file, its records and its queued job'),
+        ...docs('deleteBatch', 'Delete a batch, its file, its records and its queued job'),
         params: BatchIdParams,
-        response: { 204: Type.Null(), ...API_ERRORS },
+        response: { 204: Type.Null({ description: 'Deleted' }), ...API_ERRORS },
       },
     },
     async (request, reply) => {
@@ -59,7 +59,7 @@ export const batchController: FastifyPluginAsyncTypebox<BatchControllerOptions> 
     '/:id/retry',
     {
       schema: {
-        ...docs('Re-queue a batch that ended in error'),
+        ...docs('retryBatch', 'Re-queue a batch that ended in error'),
         params: BatchIdParams,
         response: { 200: UploadResponse, 409: ErrorResponse, ...API_ERRORS },
       },

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { BatchService } from '../../services/batchService.js';
 import { currentUser } from '../plugins/authentication.js';
 import { batchDetails, batchSummary } from '../presenters/batchPresenter.js';
 import {
   BatchSummary,
+  DEFAULTS,
   ListQuery,
   ListResponse,
   RecentQuery,
@@ -23,13 +25,13 @@ export const batchListController: FastifyPluginAsyncTypebox<BatchListOptions> = 
   { batchService },
 ) => {
   /* eslint-enable @typescript-eslint/require-await */
-  const docs = (summary: string) => ({ summary, tags: ['batches'] });
+  const docs = (operationId: string, summary: string) => ({ operationId, summary, tags: ['batches'] });
 
   app.get(
     '/stats',
     {
       schema: {
-        ...docs('Counts of your batches by status'),
+        ...docs('getBatchStats', 'Counts of your batches by status'),
         response: { 200: StatsResponse, ...API_ERRORS },
       },
     },
@@ -40,28 +42,35 @@ export const batchListController: FastifyPluginAsyncTypebox<BatchListOptions> = 
     '/recent',
     {
       schema: {
-        ...docs('Your most recent batches'),
+        ...docs('listRecentBatches', 'Your most recent batches'),
         querystring: RecentQuery,
         response: { 200: Type.Array(BatchSummary), ...API_ERRORS },
       },
     },
     async (request) =>
-      (await batchService.recent(currentUser(request), request.query.limit)).map(batchSummary),
+      (await batchService.recent(currentUser(request), request.query.limit ?? DEFAULTS.recentLimit)).map(
+        batchSummary,
+      ),
   );
 
+  const listRoute = {
+    schema: {
+      ...docs('listBatches', 'List your batches, newest first'),
+      querystring: ListQuery,
+      response: { 200: ListResponse, ...API_ERRORS },
+    },
+  };
+  const list = async (request: FastifyRequest<{ Querystring: Static<typeof ListQuery> }>) => {
+    const { status, page = DEFAULTS.page, limit = DEFAULTS.listLimit } = request.query;
+    const result = await batchService.list(currentUser(request), { status, page, limit });
+    return { batches: result.batches.map(batchDetails), total: result.total, page, limit };
+  };
+  // '' names the path exactly as the spec does (/api/batches); the trailing-slash form keeps
+  // answering for older clients but stays out of the document.
+  app.get('', listRoute, list);
   app.get(
     '/',
-    {
-      schema: {
-        ...docs('List your batches, newest first'),
-        querystring: ListQuery,
-        response: { 200: ListResponse, ...API_ERRORS },
-      },
-    },
-    async (request) => {
-      const { status, page, limit } = request.query;
-      const result = await batchService.list(currentUser(request), { status, page, limit });
-      return { batches: result.batches.map(batchDetails), total: result.total, page, limit };
-    },
+    { ...listRoute, prefixTrailingSlash: 'slash', schema: { ...listRoute.schema, hide: true } },
+    list,
   );
 };

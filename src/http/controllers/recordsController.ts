@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import type { BatchService } from '../../services/batchService.js';
 import { errorsCsv } from '../../services/errorsCsvService.js';
 import { currentUser } from '../plugins/authentication.js';
-import { BatchIdParams, RecordsQuery, RecordsResponse } from '../schemas/batchSchemas.js';
+import { BatchIdParams, DEFAULTS, RecordsQuery, RecordsResponse } from '../schemas/batchSchemas.js';
 import { API_ERRORS } from '../schemas/errorSchemas.js';
 
 export interface RecordsControllerOptions {
@@ -20,6 +21,7 @@ export const recordsController: FastifyPluginAsyncTypebox<RecordsControllerOptio
     '/:id/records',
     {
       schema: {
+        operationId: 'listRecords',
         summary: 'Parsed contact records of a batch, in row order, with cursor paging',
         tags: ['records'],
         params: BatchIdParams,
@@ -28,7 +30,7 @@ export const recordsController: FastifyPluginAsyncTypebox<RecordsControllerOptio
       },
     },
     async (request) => {
-      const { limit, cursor } = request.query;
+      const { limit = DEFAULTS.recordsLimit, cursor } = request.query;
       return batchService.listRecords(currentUser(request), request.params.id, { limit, cursor });
     },
   );
@@ -37,13 +39,19 @@ export const recordsController: FastifyPluginAsyncTypebox<RecordsControllerOptio
     '/:id/errors.csv',
     {
       schema: {
+        operationId: 'getErrorsCsv',
         summary: 'Rows that could not become contacts, with row number and reason (CSV)',
         tags: ['records'],
         params: BatchIdParams,
-        produces: ['text/csv'],
-        // 200 is a streamed text/csv body, so it is documented here rather than serialised by schema.
         description: 'Columns: row, reason, the original columns of the file, other columns (JSON).',
-        response: API_ERRORS,
+        // 200 is a streamed text/csv body (never serialised by this schema); errors are JSON.
+        response: {
+          200: {
+            description: 'The invalid rows as CSV (UTF-8 with BOM), as an attachment',
+            content: { 'text/csv': { schema: Type.String() } },
+          },
+          ...API_ERRORS,
+        },
       },
     },
     async (request, reply) => {

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import type { User } from '../../domain/batch.js';
-import { DependencyUnavailableError, UnauthorizedError } from '../../errors.js';
+import { DependencyUnavailableError, RateLimitedError, UnauthorizedError } from '../../errors.js';
 import type { AuthService } from '../../services/authService.js';
+import { memoryFailureCounter, redisFailureCounter, type FailureCounter } from './authFailureLimit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,6 +14,10 @@ declare module 'fastify' {
 
 export interface AuthenticationOptions {
   authService: AuthService;
+  /** Failed authentications allowed per client address and minute (AUTH_FAILURE_LIMIT_PER_MINUTE). */
+  failureLimitPerMinute: number;
+  /** Shared failure counters across API instances; absent: counted in this process's memory. */
+  redis?: Redis | undefined;
 }
 
 /**
@@ -20,26 +26,65 @@ export interface AuthenticationOptions {
  * routes of that scope, and stop there: health and docs routes stay public.
  */
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
-const authentication: FastifyPluginAsync<AuthenticationOptions> = async (scope, { authService }) => {
+const authentication: FastifyPluginAsync<AuthenticationOptions> = async (scope, opts) => {
+  const { authService, failureLimitPerMinute } = opts;
+  const failures = opts.redis ? redisFailureCounter(opts.redis) : memoryFailureCounter();
   scope.decorateRequest('user', null);
   scope.addHook('onRequest', async (request, reply) => {
+    // request.ip is the socket's address, or the forwarded one only from a TRUST_PROXY proxy.
+    await refuseWhenFailingTooOften(failures, failureLimitPerMinute, request, reply);
     try {
       request.user = await authService.authenticate(request.headers.authorization);
     } catch (error) {
       if (error instanceof DependencyUnavailableError) {
         throw error; // the key set is unreachable: 503, the token was not judged
       }
+      await countFailure(failures, request);
       throw challenge(reply, error instanceof UnauthorizedError ? error : null);
     }
   });
 };
 
-/** Sets the RFC 6750 challenge header and returns the 401 to throw. */
+/** 429 with Retry-After once the address used up its failures; a counter outage lets it pass. */
+async function refuseWhenFailingTooOften(
+  failures: FailureCounter,
+  max: number,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  let seen;
+  try {
+    seen = await failures.peek(request.ip);
+  } catch (error) {
+    request.log.warn({ err: error }, 'auth failure counter unavailable; not limiting');
+    return;
+  }
+  if (seen.count >= max) {
+    const seconds = Math.max(1, Math.ceil(seen.ttlMs / 1000));
+    void reply.header('retry-after', String(seconds));
+    throw new RateLimitedError(`too many failed authentications; retry in ${seconds} s`);
+  }
+}
+
+async function countFailure(failures: FailureCounter, request: FastifyRequest): Promise<void> {
+  try {
+    await failures.fail(request.ip);
+  } catch (error) {
+    request.log.warn({ err: error }, 'auth failure counter unavailable; failure not counted');
+  }
+}
+
+/**
+ * Sets the RFC 6750 challenge header and returns the 401 to throw. The header carries the
+ * message reduced to printable ASCII without quotes or backslashes: a header value must never
+ * hold what a client sent (CR/LF or non-latin1 there made Node throw, and a 500). The JSON body
+ * keeps the full message.
+ */
 function challenge(reply: FastifyReply, error: UnauthorizedError | null): UnauthorizedError {
-  const description = error ? error.message : 'authentication failed';
+  const description = (error ? error.message : 'authentication failed').replace(/[^ !#-[\]-~]/g, '?');
   void reply.header(
     'www-authenticate',
-    `Bearer realm="batchport", error="invalid_token", error_description="${description.replace(/"/g, "'")}"`,
+    `Bearer realm="batchport", error="invalid_token", error_description="${description.slice(0, 200)}"`,
   );
   return error ?? new UnauthorizedError('authentication failed');
 }

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import { completeDocument, type OpenApiDocument } from '../openApiContract.js';
 
 /**
  * The OpenAPI document (/openapi.json) and its UI (/docs), built from the route schemas.
@@ -22,12 +23,19 @@ const openApi: FastifyPluginAsync = async (app) => {
       },
       security: [{ bearerAuth: [] }],
     },
+    transformObject: (documentObject) =>
+      'openapiObject' in documentObject
+        ? completeDocument(
+            documentObject.openapiObject as OpenApiDocument & typeof documentObject.openapiObject,
+          )
+        : documentObject.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get(
     '/openapi.json',
     {
       schema: {
+        operationId: 'getOpenApiDocument',
         summary: 'This OpenAPI document',
         tags: ['docs'],
         security: [],

@@ -23,7 +23,14 @@ function progressOf(batch: Batch) {
 }
 
 export function batchDetails(batch: Batch) {
-  return { ...batchSummary(batch), fileFormat: batch.fileFormat, sha256: batch.sha256, ...progressOf(batch) };
+  return {
+    ...batchSummary(batch),
+    fileFormat: batch.fileFormat,
+    sha256: batch.sha256,
+    mapping: batch.mapping,
+    phoneRegion: batch.phoneRegion,
+    ...progressOf(batch),
+  };
 }
 
 export function batchStatus(batch: Batch) {

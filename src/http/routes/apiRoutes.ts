@@ -7,32 +7,45 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { AuthService } from '../../services/authService.js';
 import type { BatchService } from '../../services/batchService.js';
 import type { BatchUploadService } from '../../services/batchUploadService.js';
+import type { PreviewService } from '../../services/previewService.js';
 import { batchController } from '../controllers/batchController.js';
 import { batchListController } from '../controllers/batchListController.js';
+import { eventsController, type EventStreamSettings } from '../controllers/eventsController.js';
+import { exportController } from '../controllers/exportController.js';
+import { previewController } from '../controllers/previewController.js';
 import { recordsController } from '../controllers/recordsController.js';
 import { uploadController } from '../controllers/uploadController.js';
 import authentication from '../plugins/authentication.js';
+import { MAX_OPTION_FIELD_BYTES } from '../../validators/uploadOptions.js';
 
 export interface ApiLimits {
   maxFileSize: number;
   rateLimitPerMinute: number;
   uploadRateLimitPerMinute: number;
+  authFailureLimitPerMinute: number;
 }
 
 export interface ApiRoutesOptions {
   authService: AuthService;
   batchService: BatchService;
   batchUploadService: BatchUploadService;
+  previewService: PreviewService;
   /** Shared rate-limit counters across API instances; absent: counted in this process's memory. */
   rateLimitRedis?: Redis | undefined;
   metrics: Metrics;
   limits: ApiLimits;
+  /** GET /api/batches/events: the event source and the stream limits. */
+  events: EventStreamSettings;
 }
 
 /** The authenticated /api scope: authentication, then per-user rate limits, then the routes. */
 export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts) => {
   const { limits } = opts;
-  await api.register(authentication, { authService: opts.authService });
+  await api.register(authentication, {
+    authService: opts.authService,
+    failureLimitPerMinute: limits.authFailureLimitPerMinute,
+    redis: opts.rateLimitRedis,
+  });
   await api.register(rateLimit, {
     // After authentication, so limits are per user rather than per IP.
     hook: 'preHandler',
@@ -55,7 +68,7 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
       files: 2,
       fields: 4,
       parts: 6,
-      fieldSize: 1024,
+      fieldSize: MAX_OPTION_FIELD_BYTES,
       fieldNameSize: 100,
       headerPairs: 50,
     },
@@ -68,7 +81,15 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
     maxFileSize: limits.maxFileSize,
     uploadRateLimitPerMinute: limits.uploadRateLimitPerMinute,
   });
+  await api.register(previewController, {
+    prefix: '/batches',
+    previewService: opts.previewService,
+    maxFileSize: limits.maxFileSize,
+    uploadRateLimitPerMinute: limits.uploadRateLimitPerMinute,
+  });
   await api.register(batchListController, { prefix: '/batches', batchService });
+  await api.register(eventsController, { prefix: '/batches', events: opts.events, metrics });
   await api.register(batchController, { prefix: '/batches', batchService });
   await api.register(recordsController, { prefix: '/batches', batchService });
+  await api.register(exportController, { prefix: '/batches', batchService });
 };

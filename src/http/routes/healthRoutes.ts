@@ -1,13 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Registry } from 'prom-client';
 import { errorBody, ErrorResponse } from '../schemas/errorSchemas.js';
 
 export type ReadinessCheck = () => Promise<void>;
 
 export interface HealthRoutesOptions {
   readiness: Record<string, ReadinessCheck>;
-  registry: Registry;
+  /** Counters an operator should see next to the checks (the worker's ops listener only). */
+  details?: () => Record<string, number>;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -15,9 +15,15 @@ const CHECK_TIMEOUT_MS = 2_000;
 const Checks = Type.Record(Type.String(), Type.Union([Type.Literal('up'), Type.Literal('down')]), {
   description: 'Each configured dependency, up or down',
 });
-const ReadyResponse = Type.Object({ status: Type.Literal('ready'), checks: Checks });
+const Details = Type.Optional(
+  Type.Record(Type.String(), Type.Integer(), {
+    description:
+      'Ops listener of a worker only: e.g. foreignStoreJobs, jobs left in the last 15 min for a worker with the batch’s store',
+  }),
+);
+const ReadyResponse = Type.Object({ status: Type.Literal('ready'), checks: Checks, details: Details });
 const NotReadyResponse = Type.Composite([
-  Type.Object({ status: Type.Literal('unavailable'), checks: Checks }),
+  Type.Object({ status: Type.Literal('unavailable'), checks: Checks, details: Details }),
   ErrorResponse,
 ]);
 
@@ -43,31 +49,20 @@ async function runCheck(check: ReadinessCheck): Promise<string | null> {
 }
 
 /**
- * Operational routes, unauthenticated (meant for the orchestrator and Prometheus on the internal
- * network): /healthz (alive), /readyz (every configured dependency answers), /metrics. Used by
- * the API app and by the worker's ops server alike.
+ * Probes, unauthenticated (meant for the orchestrator): /healthz (alive), /readyz (every
+ * configured dependency answers, up/down only). Used by the API app and the ops server alike;
+ * /metrics lives on the ops server only (src/http/opsApp.ts).
  */
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, opts) => {
-  const { readiness, registry } = opts;
-  app.get(
-    '/metrics',
-    {
-      schema: {
-        summary: 'Prometheus metrics (text exposition format)',
-        tags: ['health'],
-        security: [],
-        produces: ['text/plain'],
-        response: { 200: Type.String() },
-      },
-    },
-    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  const { readiness } = opts;
+  const details = () => (opts.details ? { details: opts.details() } : {});
 
   app.get(
     '/healthz',
     {
       schema: {
+        operationId: 'getHealthz',
         summary: 'Liveness: the process answers',
         tags: ['health'],
         security: [],
@@ -81,6 +76,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/readyz',
     {
       schema: {
+        operationId: 'getReadyz',
         summary: 'Readiness: every configured dependency answers',
         tags: ['health'],
         security: [],
@@ -102,11 +98,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         );
       }
       if (down.length === 0) {
-        return { status: 'ready' as const, checks };
+        return { status: 'ready' as const, checks, ...details() };
       }
       return reply.status(503).send({
         status: 'unavailable' as const,
         checks,
+        ...details(),
         ...errorBody(request.id, 'dependency_unavailable', `not ready: ${down.join(', ')} down`),
       });
     },

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { FIELD_LIST, type FieldKind } from '../../contacts/contactSchema.js';
+import { FIELD_LIST, type FieldKind, type FieldSpec } from '../../contacts/contactSchema.js';
+import { MAPPABLE_FIELDS, type MappableField } from '../../parsing/headers/fields.js';
 import { BATCH_STATUSES } from '../../domain/batch.js';
 
 /**
@@ -7,9 +8,37 @@ import { BATCH_STATUSES } from '../../domain/batch.js';
  * (bad input -> 400 with details) and serialises outputs through them (no stray fields leak);
  * @fastify/swagger turns them into /openapi.json. Each field is written once and composed.
  */
-const BatchId = Type.String({ format: 'uuid', description: 'Batch id (UUID)' });
+/**
+ * The pattern as well as the format: Ajv's `uuid` format also accepts `urn:uuid:<uuid>`, which
+ * PostgreSQL's uuid type refuses (a 500 on every id route before the pattern).
+ */
+const BatchId = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'Batch id (UUID)',
+});
 
 export const BatchIdParams = Type.Object({ id: BatchId });
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+/** A field a column can map to: the contact schema's text fields, plus middleName (completes the full name). */
+export const MappableFieldSchema = Type.Unsafe<MappableField>({
+  type: 'string',
+  enum: [...MAPPABLE_FIELDS],
+  description: 'A contact field a column can map to',
+});
+
+export const ColumnMappingSchema = Type.Record(Type.String(), Nullable(MappableFieldSchema), {
+  description:
+    'Column header (as the preview lists it) -> contact field, or null: not a contact field (its ' +
+    'values are kept in `original`)',
+});
+
+export const PhoneRegionSchema = Type.String({
+  pattern: '^[A-Z]{2}$',
+  description: 'ISO 3166-1 alpha-2 region for phone numbers written without a country code',
+});
 
 export const BatchStatusSchema = Type.Union(
   [
@@ -26,25 +55,34 @@ const _statusCheck: (typeof BATCH_STATUSES)[number] extends Static<typeof BatchS
   true;
 void _statusCheck;
 
+/*
+ * Query parameters with a default are Optional so the document marks them not required; Ajv's
+ * useDefaults still fills them in before the handler runs. The types cannot know that, so the
+ * handlers fall back to the same DEFAULTS.
+ */
+export const DEFAULTS = { page: 1, listLimit: 20, recentLimit: 10, recordsLimit: 100 } as const;
+
 export const ListQuery = Type.Object(
   {
     status: Type.Optional(BatchStatusSchema),
-    page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: DEFAULTS.page })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULTS.listLimit })),
   },
   { additionalProperties: false },
 );
 export type ListQuery = Static<typeof ListQuery>;
 
 export const RecentQuery = Type.Object(
-  { limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }) },
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: DEFAULTS.recentLimit })) },
   { additionalProperties: false },
 );
 
 export const RecordsQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULTS.recordsLimit })),
+    cursor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page, as given' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -87,6 +125,8 @@ export const BatchDetails = Type.Intersect([
     fileFormat: Type.String(),
     progress: Type.Integer(),
     sha256: Type.String(),
+    mapping: Nullable(ColumnMappingSchema),
+    phoneRegion: Nullable(PhoneRegionSchema),
     ...progressFields,
   }),
 ]);
@@ -103,19 +143,18 @@ export const StatsResponse = Type.Object({
   ...Object.fromEntries(BATCH_STATUSES.map((status) => [status, Type.Integer()])),
 });
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
 /** The JSON form of each contact field kind (the fields themselves come from the contact schema). */
 const KIND_SCHEMAS = {
   rowNumber: () => Type.Integer(),
-  text: () => Nullable(Type.String()),
+  text: (spec: FieldSpec) =>
+    Nullable(Type.String(spec.pattern === undefined ? {} : { pattern: spec.pattern })),
   columns: () => Type.Record(Type.String(), Type.String()),
   issues: () => Type.Array(Type.String()),
-} satisfies Record<FieldKind, () => TSchema>;
+} satisfies Record<FieldKind, (spec: FieldSpec) => TSchema>;
 
 /** One record as the API answers it, derived from `CONTACT_FIELDS` so a new field needs no edit here. */
 export const ContactRecordSchema = Type.Object(
-  Object.fromEntries(FIELD_LIST.map(({ name, spec }) => [name, KIND_SCHEMAS[spec.kind]()])),
+  Object.fromEntries(FIELD_LIST.map(({ name, spec }) => [name, KIND_SCHEMAS[spec.kind](spec)])),
 );
 
 export const RecordsResponse = Type.Object({

@@ -1,5 +1,12 @@
 import type { FileFormat } from '../types.js';
-import { bomOf, describeTextHead, findSignature, headText, startsWith } from './signatures.js';
+import {
+  bomOf,
+  describeTextHead,
+  findBomOnlySignature,
+  findSignature,
+  headText,
+  startsWith,
+} from './signatures.js';
 
 /**
  * Verdicts on the first bytes of an upload: each returns the message for the user when the
@@ -50,13 +57,59 @@ function xlsHeadProblem(head: Buffer): string | null {
   return 'file is not a valid XLS workbook';
 }
 
-/** Text formats: only a known binary signature is refused here (NUL bytes are checked apart). */
+/**
+ * Text formats: a known binary signature is refused, also behind a byte order mark (a UTF-16 BOM
+ * in front of an executable must not make it "text"). NUL bytes are checked apart.
+ */
 function textHeadProblem(head: Buffer, format: FileFormat): string | null {
-  if (bomOf(head) !== null) {
+  const bom = bomOf(head);
+  const body = head.subarray(bom === null ? 0 : bom === 'utf-8' ? 3 : 2);
+  const sig = findSignature(body) ?? (bom === null ? undefined : findBomOnlySignature(body));
+  if (!sig) {
     return null;
   }
-  const sig = findSignature(head);
-  return sig ? `content is ${sig.what}, not ${LABEL[format]}` : null;
+  return `content is ${sig.what}${bom === null ? '' : ' behind a text byte order mark'}, not ${LABEL[format]}`;
+}
+
+/** Markup that opens a document: a tag name a browser knows, a doctype, comment or XML prolog. */
+const MARKUP_START =
+  /^<(?:[!?]|(?:html|head|body|svg|script|style|iframe|object|embed|meta|link|div|span|table|img|form|a|p)[\s/>])/i;
+/** Markup that makes the whole file a web document wherever it appears in the head. */
+const MARKUP_ANYWHERE = /<(?:!doctype\s+html|html[\s>]|svg[\s>]|script[\s/>]|iframe[\s/>]|\?xml\s)/i;
+
+function markupKind(text: string): string {
+  const t = text.toLowerCase();
+  if (/<svg[\s>]/.test(t)) {
+    return 'an SVG image';
+  }
+  if (/<!doctype\s+html|<html[\s>]|<script[\s/>]|<iframe[\s/>]/.test(t)) {
+    return 'an HTML page';
+  }
+  if (t.startsWith('<?xml') || /<\?xml\s/.test(t)) {
+    return 'an XML document';
+  }
+  return 'markup (HTML or XML)';
+}
+
+/**
+ * `.csv` and `.txt` hold contact data, never documents a browser or shell would run: HTML, SVG,
+ * XML and `#!` scripts are refused. A cell that merely contains `<` or `&` (an address in angle
+ * brackets, "Smith & Sons") is data and passes: only a document start, or a tag that turns the
+ * file into a web document, is refused. Judged on the first HEAD_BYTES of text.
+ */
+export function markupProblem(head: Buffer, format: FileFormat): string | null {
+  if (format !== 'csv' && format !== 'txt') {
+    return null;
+  }
+  const text = headText(head);
+  const start = text.trimStart();
+  if (start.startsWith('#!')) {
+    return `content is a script (it starts with "#!"), not ${LABEL[format]}`;
+  }
+  if (MARKUP_START.test(start) || MARKUP_ANYWHERE.test(text)) {
+    return `content is ${markupKind(text)}, not ${LABEL[format]}; markup is not accepted as contact data`;
+  }
+  return null;
 }
 
 export function headProblem(head: Buffer, format: FileFormat): string | null {

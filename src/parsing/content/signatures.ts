@@ -40,6 +40,18 @@ export function findSignature(head: Buffer): Signature | undefined {
   return name === undefined ? undefined : SIGNATURES[name];
 }
 
+/**
+ * Signatures too short to refuse plain text by ("MZ" may start a line of text), but never text
+ * right after a byte order mark.
+ */
+const BOM_ONLY_SIGNATURES: readonly Signature[] = [{ bytes: [0x4d, 0x5a], what: 'a Windows executable' }];
+
+export function findBomOnlySignature(body: Buffer): Signature | undefined {
+  return BOM_ONLY_SIGNATURES.find(
+    ({ bytes }) => body.length >= bytes.length && bytes.every((b, i) => body[i] === b),
+  );
+}
+
 export function bomOf(head: Buffer): 'utf-8' | 'utf-16le' | 'utf-16be' | null {
   if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
     return 'utf-8';

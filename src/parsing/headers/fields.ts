@@ -1,19 +1,23 @@
+import { TEXT_FIELDS, type TextField } from '../../contacts/contactSchema.js';
+
 /** The contact fields a column can map to, and the shape of one synonym entry. */
 
-export type ContactField =
-  | 'fullName'
-  | 'firstName'
-  | 'middleName'
-  | 'lastName'
-  | 'email'
-  | 'phone'
-  | 'company'
-  | 'title'
-  | 'street'
-  | 'city'
-  | 'region'
-  | 'postalCode'
-  | 'country';
+/**
+ * Every text field of the contact schema, plus `middleName`: read from a column only to complete
+ * the full name ("First Middle Last"), never stored on its own.
+ */
+export type ContactField = TextField | 'middleName';
+/** The name other modules use: a field a column can be mapped to. */
+export type MappableField = ContactField;
+
+/** The fields a column can map to, in record order (middleName after firstName). */
+export const MAPPABLE_FIELDS: readonly ContactField[] = TEXT_FIELDS.flatMap((f): ContactField[] =>
+  f === 'firstName' ? [f, 'middleName'] : [f],
+);
+
+export function isMappableField(value: unknown): value is ContactField {
+  return (MAPPABLE_FIELDS as readonly unknown[]).includes(value);
+}
 
 export type AddressField = 'street' | 'city' | 'region' | 'postalCode' | 'country';
 export const ADDRESS_FIELDS: readonly AddressField[] = ['street', 'city', 'region', 'postalCode', 'country'];

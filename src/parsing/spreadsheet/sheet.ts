@@ -1,7 +1,8 @@
 import * as XLSX from '@e965/xlsx';
-import { mapHeaders } from '../headerSynonyms.js';
+import { headerMapping } from '../headers/columnMapping.js';
 import { HEADER_SEARCH_ROWS } from '../limits.js';
 import { columnNames, isBlankRow } from '../tabular.js';
+import type { ColumnMapping } from '../types.js';
 
 /** Reading cells and rows of a SheetJS worksheet, and finding the sheet with the contacts. */
 
@@ -54,8 +55,12 @@ export interface ChosenSheet {
   headerRow: number;
 }
 
-/** First sheet whose first rows contain a header row; the row with most mapped columns wins. */
-export function chooseSheet(wb: XLSX.WorkBook): ChosenSheet | null {
+/**
+ * First sheet whose first rows contain a header row; the row with most mapped columns wins,
+ * mapped by the uploader's mapping when there is one (its headers may mean nothing to the
+ * synonyms), else by the synonyms.
+ */
+export function chooseSheet(wb: XLSX.WorkBook, override: ColumnMapping | null = null): ChosenSheet | null {
   for (const name of wb.SheetNames) {
     const ws = wb.Sheets[name];
     const ref = ws?.['!ref'];
@@ -70,7 +75,7 @@ export function chooseSheet(wb: XLSX.WorkBook): ChosenSheet | null {
       if (isBlankRow(cells)) {
         continue;
       }
-      const mapping = mapHeaders(columnNames(cells));
+      const mapping = headerMapping(columnNames(cells), override);
       if (!mapping.recognised) {
         continue;
       }

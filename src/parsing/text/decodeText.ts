@@ -125,14 +125,26 @@ async function* decodeRest(reader: ByteReader, decoder: Decoder): AsyncGenerator
   }
 }
 
-/** Decodes a byte stream to text chunks with encoding detection (see the module comment). */
-export async function* decodeText(input: AsyncIterable<Buffer>): AsyncGenerator<string> {
+/**
+ * Decodes a byte stream to text chunks with encoding detection (see the module comment).
+ * `onEncoding` hears the decision: an all-ASCII file is reported as utf-8 (it is valid UTF-8).
+ */
+export async function* decodeText(
+  input: AsyncIterable<Buffer>,
+  onEncoding: (encoding: string) => void = () => undefined,
+): AsyncGenerator<string> {
   const reader = new ByteReader(input);
   try {
     await reader.fillTo(ENCODING_SAMPLE_BYTES);
     const lines = new LineCounter();
-    const decoder = decoderFromBom(reader, lines) ?? (yield* asciiUntilDecision(reader, lines));
+    const fromBom = decoderFromBom(reader, lines);
+    if (fromBom === null) {
+      // Decided at the first non-ASCII byte; until then (or for ever) the text reads as UTF-8.
+      onEncoding('utf-8');
+    }
+    const decoder = fromBom ?? (yield* asciiUntilDecision(reader, lines));
     if (decoder !== null) {
+      onEncoding(decoder.encoding);
       yield* decodeRest(reader, decoder);
     }
   } finally {

@@ -4,6 +4,8 @@ import { checkUtf8 } from './utf8.js';
 
 /** A streaming bytes -> text decoder. */
 export interface Decoder {
+  /** The encoding it decodes, as reported to the user: utf-8, utf-16le, utf-16be, windows-1252. */
+  encoding: string;
   write(buf: Buffer): string;
   end(): string;
 }
@@ -42,6 +44,7 @@ export function strictUtf8Decoder(lines: LineCounter): Decoder {
     throw mixedEncodingError(lines.line());
   };
   return {
+    encoding: 'utf-8',
     write(buf) {
       const whole = carry.length > 0 ? Buffer.concat([carry, buf]) : buf;
       const check = checkUtf8(whole);
@@ -65,5 +68,5 @@ export function strictUtf8Decoder(lines: LineCounter): Decoder {
 
 export function iconvDecoder(encoding: 'utf-16le' | 'utf-16be' | 'windows-1252'): Decoder {
   const d = iconv.getDecoder(encoding, { stripBOM: false });
-  return { write: (b) => d.write(b), end: () => d.end() ?? '' };
+  return { encoding, write: (b) => d.write(b), end: () => d.end() ?? '' };
 }

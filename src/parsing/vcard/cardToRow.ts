@@ -94,10 +94,10 @@ function mappedFields(props: readonly VcardProperty[]): MappedFields {
 export function cardToRow(
   props: readonly VcardProperty[],
   rowNumber: number,
-  defaultRegion: string,
+  region: string,
   cardIssues: readonly string[],
 ): ParsedRow {
   const issues = [...cardIssues];
   const original = originalColumns(props, issues);
-  return normalizeContact({ rowNumber, fields: mappedFields(props), original, issues }, defaultRegion);
+  return normalizeContact({ rowNumber, fields: mappedFields(props), original, issues }, region);
 }

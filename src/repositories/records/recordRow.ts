@@ -3,7 +3,7 @@
  * like, and the argument checks both stores share. Not to be confused with
  * src/parsing/normalizeContact.ts, which turns parsed cells into a contact.
  */
-import { TEXT_FIELDS, type ContactRecord } from '../../contacts/contactSchema.js';
+import { CONTACT_FIELDS, TEXT_FIELDS, type ContactRecord } from '../../contacts/contactSchema.js';
 import type { InvalidRow } from '../../parsing/types.js';
 import { ValidationError } from '../../errors.js';
 import { assertRowNumber } from './cursor.js';
@@ -40,12 +40,31 @@ export function cleanOriginal(original: Record<string, string>): Record<string, 
   );
 }
 
-/** A record exactly as it will be stored (and therefore as it will be read back). */
+/** The text fields whose values have a required form (the phone: E.164), with that form. */
+const PATTERNED = TEXT_FIELDS.flatMap((field) => {
+  const spec: { pattern?: string } = CONTACT_FIELDS[field];
+  return spec.pattern === undefined ? [] : [{ field, pattern: new RegExp(spec.pattern) }];
+});
+
+/**
+ * A record exactly as it will be stored (and therefore as it will be read back). A value not in
+ * its field's form (raw text as the phone) is refused: both stores, the records API and the
+ * exports promise E.164 or null, and the parser never produces anything else.
+ */
 export function normalizeRecord(record: ContactRecord): ContactRecord {
   assertRowNumber(record.rowNumber);
   const stored = { ...record };
   for (const field of TEXT_FIELDS) {
     stored[field] = cleanNullable(record[field]);
+  }
+  for (const { field, pattern } of PATTERNED) {
+    const value = stored[field];
+    if (value !== null && !pattern.test(value)) {
+      throw new ValidationError(`record ${record.rowNumber}: ${field} is not in its required form`, {
+        field,
+        pattern: pattern.source,
+      });
+    }
   }
   stored.original = cleanOriginal(record.original);
   if (record.issues.some((issue) => issue.includes('\u0000'))) {

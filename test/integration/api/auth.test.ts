@@ -95,6 +95,7 @@ describe('authentication on every /api route', () => {
           .setIssuer('https://issuer.test')
           .setAudience('batchport-test')
           .setNotBefore(Math.floor(Date.now() / 1000) + 3600)
+          .setExpirationTime(Math.floor(Date.now() / 1000) + 7200)
           .sign(new TextEncoder().encode(process.env['JWT_SECRET']))}`,
       /nbf|invalid/,
     ],
@@ -180,10 +181,11 @@ describe('authentication on every /api route', () => {
     }
   });
 
-  it('leaves health, readiness, metrics and docs open', async () => {
+  it('leaves health, readiness and docs open; metrics only on the ops listener', async () => {
     expect((await api(stack, '/healthz')).status).toBe(200);
     expect((await api(stack, '/readyz')).status).toBe(200);
-    expect((await api(stack, '/metrics')).text).toMatch(/batchport_http_requests_total/);
+    expect((await api(stack, '/metrics')).status).toBe(404);
+    expect(await (await fetch(`${stack.opsUrl}/metrics`)).text()).toMatch(/batchport_http_requests_total/);
     const openapi = await api(stack, '/openapi.json');
     expect(openapi.status).toBe(200);
     expect(Object.keys(openapi.body.paths)).toEqual(

@@ -9,6 +9,7 @@ import {
   type TestStack,
 } from '../../support/testStack.js';
 import { countRecords } from '../../support/recordsCount.js';
+import { userStoragePrefix } from '../../../src/storage/storageKey.js';
 
 const CSV = [
   'First Name,Last Name,E-mail Address,Mobile Phone,Company',
@@ -44,7 +45,7 @@ describe.each([
 
     // The file is stored under the user's prefix with the batch id in its name.
     const row = await stack.deps.batchRepository.findById(id);
-    expect(row?.storageKey).toBe(`batches/${user.email.toLowerCase()}/${id}-contacts.csv`);
+    expect(row?.storageKey).toBe(`${userStoragePrefix(user.email)}${id}-contacts.csv`);
     expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(true);
     expect(row?.sha256).toMatch(/^[0-9a-f]{64}$/);
 
@@ -125,8 +126,9 @@ describe.each([
 
     const del = await api(stack, `/api/batches/${id}`, { method: 'DELETE', token: user.token });
     expect(del.status).toBe(204);
-    expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(false);
-    expect(await countRecords(stack.deps.records, id)).toEqual({ records: 0, invalidRows: 0 });
+    // The file and records go in the background, right after the answer.
+    await expect.poll(() => storedFileExists(stack.deps.storage, row!.storageKey)).toBe(false);
+    await expect.poll(() => countRecords(stack.deps.records, id)).toEqual({ records: 0, invalidRows: 0 });
     expect(await stack.deps.batchRepository.findById(id)).toBeNull();
     const again = await api(stack, `/api/batches/${id}`, { method: 'DELETE', token: user.token });
     expect(again.status).toBe(404);

@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, newUser, startStack, tokenFor, uploadForm, type TestStack } from '../../support/testStack.js';
+import { userStorageSegment, userStoragePrefix } from '../../../src/storage/storageKey.js';
 
 const MAX = 64 * 1024;
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64, 1)]);
@@ -26,7 +27,7 @@ async function countRows(stack: TestStack, userId: string): Promise<number> {
 
 async function countObjects(stack: TestStack, email: string): Promise<number> {
   let n = 0;
-  for await (const _ of stack.deps.storage.list(`batches/${email.toLowerCase()}/`)) {
+  for await (const _ of stack.deps.storage.list(userStoragePrefix(email))) {
     n++;
   }
   return n;
@@ -120,16 +121,17 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
       expect(res.status, name).toBe(201);
       const row = await stack.deps.batchRepository.findById(res.body.id);
       const key = row!.storageKey;
-      expect(key.startsWith(`batches/${user.email}/${res.body.id}-`), key).toBe(true);
+      expect(key.startsWith(`${userStoragePrefix(user.email)}${res.body.id}-`), key).toBe(true);
       expect(key.split('/')).toHaveLength(3);
       expect(key).not.toContain('..');
       expect(key.length).toBeLessThan(400);
     }
     if (storage === 'local') {
       // Everything landed inside the storage root, in the user's own folder.
-      expect(await readdir(stack.localDir)).toEqual(['batches']);
-      expect(await readdir(`${stack.localDir}/batches`)).toContain(user.email);
-      expect(await readdir(`${stack.localDir}/batches/${user.email}`)).toHaveLength(6);
+      // Besides the batches: the root's store id (src/storage/localStorage.ts), nothing else.
+      expect((await readdir(stack.localDir)).sort()).toEqual(['.batchport-store-id', 'batches']);
+      expect(await readdir(`${stack.localDir}/batches`)).toContain(userStorageSegment(user.email));
+      expect(await readdir(`${stack.localDir}/${userStoragePrefix(user.email)}`)).toHaveLength(6);
     }
   });
 
@@ -145,17 +147,20 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
     expect(res.status, res.text).toBe(201);
     const id = res.body.id as string;
     const row = await stack.deps.batchRepository.findById(id);
-    expect(row!.storageKey).toBe(`batches/____evil@example.com/${id}-x.csv`);
+    const folder = userStorageSegment('../../evil@example.com');
+    expect(folder).toMatch(/^____evil@example\.com-[0-9a-f]{8}$/);
+    expect(row!.storageKey).toBe(`batches/${folder}/${id}-x.csv`);
     const stored: string[] = [];
-    for await (const o of stack.deps.storage.list('batches/____evil@example.com/')) {
+    for await (const o of stack.deps.storage.list(`batches/${folder}/`)) {
       stored.push(o.key);
     }
     expect(stored.filter((key) => key.includes(id))).toEqual([row!.storageKey]);
     if (storage === 'local') {
       // Nothing next to the storage root, where `batches/../../evil@example.com` would point.
-      expect(await readdir(stack.localDir)).toEqual(['batches']);
+      // Besides the batches: the root's store id (src/storage/localStorage.ts), nothing else.
+      expect((await readdir(stack.localDir)).sort()).toEqual(['.batchport-store-id', 'batches']);
       expect(existsSync(join(stack.localDir, '..', 'evil@example.com'))).toBe(false);
-      expect(await readdir(join(stack.localDir, 'batches'))).toContain('____evil@example.com');
+      expect(await readdir(join(stack.localDir, 'batches'))).toContain(folder);
     }
   });
 
@@ -188,7 +193,7 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
     });
     expect(theirs.status).toBe(201);
     expect(theirs.body.id).not.toBe(first.body.id);
-    await expectRejected(uploadForm('Name\nA\n', 'a.csv'), 400, /Idempotency-Key/, {
+    await expectRejected(uploadForm('Name\nA\n', 'a.csv'), 400, /idempotency-key must match pattern/, {
       'idempotency-key': 'bad key',
     });
   });

@@ -34,7 +34,12 @@ describe('PostgreSQL migrations', () => {
   it('applies every migration once, then nothing on later runs, even when started concurrently', async () => {
     const first = await runMigrations(pool);
     expect(first).toEqual(
-      expect.arrayContaining(['001_batches.sql', '002_batch_records.sql', '003_batch_deletions.sql']),
+      expect.arrayContaining([
+        '001_batches.sql',
+        '002_batch_records.sql',
+        '003_batch_deletions.sql',
+        '004_batch_upload_options.sql',
+      ]),
     );
     const again = await Promise.all([runMigrations(pool), runMigrations(pool), runMigrations(pool)]);
     expect(again).toEqual([[], [], []]);
@@ -58,5 +63,16 @@ describe('PostgreSQL migrations', () => {
     expect(indexes.rows.map((r) => r.indexname)).toEqual(
       expect.arrayContaining(['batches_user_created_idx', 'batches_user_status_created_idx']),
     );
+    // The uploader's choices (issue #11): both nullable, the region checked by the database too.
+    const columns = await pool.query<{ column_name: string; data_type: string; is_nullable: string }>(
+      `SELECT column_name, data_type, is_nullable FROM information_schema.columns
+       WHERE table_schema = $1 AND table_name = 'batches' AND column_name IN ('column_mapping', 'phone_region')
+       ORDER BY column_name`,
+      [schema],
+    );
+    expect(columns.rows).toEqual([
+      { column_name: 'column_mapping', data_type: 'jsonb', is_nullable: 'YES' },
+      { column_name: 'phone_region', data_type: 'text', is_nullable: 'YES' },
+    ]);
   });
 });

@@ -232,7 +232,7 @@ describe.each(['postgres', 'cassandra'])('records store: %s', (name) => {
     // Values become null / empty and null becomes a value: the rewrite wins field by field.
     const changed = [
       record(3, { email: 'changed@example.com', company: null, fullName: 'Now set', issues: ['x'] }),
-      record(2, { issues: [], phone: '', title: null }),
+      record(2, { issues: [], phone: '+15550009999', city: '', title: null }),
     ];
     expect(input[2]!.company).not.toBeNull();
     expect(input[1]!.issues).not.toEqual([]);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError, ValidationError } from '../../../src/errors.js';
 import { createLocalStorage } from '../../../src/storage/localStorage.js';
 import { createS3Storage } from '../../../src/storage/s3Storage.js';
-import { buildStorageKey } from '../../../src/storage/storageKey.js';
+import { buildStorageKey, userStoragePrefix } from '../../../src/storage/storageKey.js';
 import type { FileStorage } from '../../../src/storage/fileStorage.js';
 import { storedFileExists } from '../../support/storedFile.js';
 
@@ -74,7 +74,7 @@ describe.each(adapters)('%s storage adapter', (_name, make) => {
     await expect(storage.put(k, Readable.from(failing()))).rejects.toThrow(/client went away/);
     expect(await storedFileExists(storage, k)).toBe(false);
     const listed: string[] = [];
-    for await (const o of storage.list(`batches/${email}/`)) {
+    for await (const o of storage.list(userStoragePrefix(email))) {
       listed.push(o.key);
     }
     expect(listed.filter((x) => x === k)).toEqual([]);
@@ -109,7 +109,7 @@ describe.each(adapters)('%s storage adapter', (_name, make) => {
     await storage.put(k1, Readable.from([Buffer.from('1')]));
     await storage.put(k2, Readable.from([Buffer.from('2')]));
     const listed: string[] = [];
-    for await (const o of storage.list(`batches/${email}/`)) {
+    for await (const o of storage.list(userStoragePrefix(email))) {
       listed.push(o.key);
       expect(o.lastModified).toBeInstanceOf(Date);
     }
@@ -141,7 +141,7 @@ describe('local storage layout', () => {
     const storage = createLocalStorage(localRoot);
     const k = buildStorageKey('layout@example.com', randomUUID(), '../../x.csv');
     await storage.put(k, Readable.from([Buffer.from('Name\nA\n')]));
-    const entries = await readdir(join(localRoot, 'batches', 'layout@example.com'));
+    const entries = await readdir(join(localRoot, userStoragePrefix('layout@example.com')));
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatch(/-x\.csv$/);
   });

@@ -24,10 +24,18 @@ export function createMemoryStore() {
   const records = new Map<string, ContactRecord[]>();
   const invalidRows = new Map<string, InvalidRow[]>();
   const files = new Map<string, Buffer>();
+  /** The content type each stored file was put with. */
+  const contentTypes = new Map<string, string | undefined>();
   const enqueued: Array<{ batchId: string; attempt: number }> = [];
   let clock = Date.parse('2026-01-01T00:00:00Z');
 
-  function seedBatch(fields: Partial<Batch> & Pick<Batch, 'userId'>): Batch {
+  function seedBatch(
+    fields: Partial<Omit<Batch, 'mapping' | 'phoneRegion'>> &
+      Pick<Batch, 'userId'> & {
+        mapping?: Batch['mapping'] | undefined;
+        phoneRegion?: string | null | undefined;
+      },
+  ): Batch {
     const id = fields.id ?? randomUUID();
     const at = new Date((clock += 1000));
     const batch: Batch = {
@@ -38,6 +46,7 @@ export function createMemoryStore() {
       fileFormat: 'csv',
       mimeType: 'text/csv',
       storageKey: `uploads/${id}`,
+      store: null,
       sha256: 'a'.repeat(64),
       idempotencyKey: null,
       status: 'uploaded',
@@ -50,6 +59,8 @@ export function createMemoryStore() {
       createdAt: at,
       updatedAt: at,
       ...fields,
+      mapping: fields.mapping ?? null,
+      phoneRegion: fields.phoneRegion ?? null,
     };
     batches.set(id, batch);
     return batch;
@@ -109,7 +120,7 @@ export function createMemoryStore() {
           return null;
         }
         batches.delete(id);
-        return { id, storageKey: batch.storageKey };
+        return { batchId: id, storageKey: batch.storageKey, store: batch.store, attempts: 0 };
       },
     },
   );
@@ -134,7 +145,8 @@ export function createMemoryStore() {
   });
 
   const storage = strictDouble<UploadDeps['storage']>('storage', {
-    put: async (key: string, body: Readable) => {
+    put: async (key: string, body: Readable, options?: { contentType?: string }) => {
+      contentTypes.set(key, options?.contentType);
       const chunks: Buffer[] = [];
       for await (const chunk of body) {
         chunks.push(Buffer.from(chunk as Uint8Array));
@@ -142,23 +154,28 @@ export function createMemoryStore() {
       files.set(key, Buffer.concat(chunks));
     },
     delete: async (key: string) => void files.delete(key),
+    identity: () => ({ backend: 'local' as const, store: 'memory' }),
   });
 
   const queue = strictDouble<ServiceDeps['queue']>('queue', {
     enqueueBatch: async (batchId, attempt) => void enqueued.push({ batchId, attempt }),
   });
 
+  const removeOwned = ({ batchId, storageKey }: { batchId: string; storageKey: string }) => {
+    files.delete(storageKey);
+    records.delete(batchId);
+    invalidRows.delete(batchId);
+  };
   const cleanup = strictDouble<ServiceDeps['cleanup']>('cleanup', {
-    cleanup: async (batchId, storageKey) => {
-      files.delete(storageKey);
-      records.delete(batchId);
-      invalidRows.delete(batchId);
+    cleanup: async (deletion) => {
+      removeOwned(deletion);
       return true;
     },
+    inBackground: (deletion) => removeOwned(deletion),
   });
 
   return {
-    state: { batches, records, invalidRows, files, enqueued },
+    state: { batches, records, invalidRows, files, contentTypes, enqueued },
     seedBatch,
     adapters: {
       batchRepository,

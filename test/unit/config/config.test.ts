@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config/config.js';
 
@@ -19,13 +20,19 @@ function problems(env: Record<string, string | undefined>): string[] {
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(BASE);
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, requestTimeoutMs: 120_000 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, requestTimeoutMs: 120_000, trustProxy: [] });
+    expect(config.ops).toEqual({ host: '127.0.0.1', port: 3002 });
+    expect(config.auth.maxAgeSeconds).toBe(24 * 3600);
+    expect(config.auth.clockSkewSeconds).toBe(30);
+    expect(config.limits.authFailureLimitPerMinute).toBe(30);
     expect(config.limits.maxUncompressedBytes).toBe(64 * 1024 * 1024);
     expect(config.storage).toEqual({ kind: 'local', rootDir: '.data/storage' });
     expect(config.records).toEqual({ kind: 'postgres' });
     expect(config.redis).toEqual({ host: '127.0.0.1', port: 6379, password: undefined });
     expect(config.limits.maxFileSize).toBe(10 * 1024 * 1024);
     expect(config.worker.defaultPhoneRegion).toBe('US');
+    expect(config.worker.parseThreads).toBe(availableParallelism());
+    expect(loadConfig({ ...BASE, WORKER_PARSE_THREADS: '0' }).worker.parseThreads).toBe(0);
   });
 
   it('picks Cassandra records when contact points are configured', () => {
@@ -67,6 +74,8 @@ describe('loadConfig', () => {
     [{ RECORDS_STORE: 'mongo' }, 'RECORDS_STORE'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY must be at least 1'],
+    [{ WORKER_PARSE_THREADS: '-1' }, 'WORKER_PARSE_THREADS must be at least 0'],
+    [{ WORKER_PARSE_THREADS: 'all' }, 'WORKER_PARSE_THREADS must be a number'],
     [{ QUEUE_NAME: 'a:b' }, 'QUEUE_NAME may only contain letters, digits, _ and -'],
   ])('names the variable and the problem: %o', (override, message) => {
     const found = problems({ ...BASE, ...override });
@@ -98,6 +107,8 @@ describe('loadConfig', () => {
         ...BASE,
         NODE_ENV: 'production',
         JWT_SECRET: 'batchport-dev-only-jwt-secret-do-not-use-in-production',
+        JWT_ISSUER: 'https://idp',
+        JWT_AUDIENCE: 'batchport',
       }),
     ).toEqual(['JWT_SECRET is the development secret; production needs a real one']);
     expect(() =>
@@ -105,8 +116,46 @@ describe('loadConfig', () => {
         DATABASE_URL: BASE.DATABASE_URL,
         NODE_ENV: 'production',
         JWT_JWKS_URL: 'https://idp/jwks',
+        JWT_ISSUER: 'https://idp',
+        JWT_AUDIENCE: 'batchport',
       }),
     ).not.toThrow();
+  });
+
+  it('requires an issuer and an audience to check tokens against in production', () => {
+    expect(problems({ ...BASE, NODE_ENV: 'production' })).toEqual([
+      'JWT_ISSUER is required when NODE_ENV=production',
+      'JWT_AUDIENCE is required when NODE_ENV=production',
+    ]);
+    expect(problems({ ...BASE, NODE_ENV: 'production', JWT_ISSUER: 'https://idp' })).toEqual([
+      'JWT_AUDIENCE is required when NODE_ENV=production',
+    ]);
+    expect(() => loadConfig({ ...BASE, NODE_ENV: 'development' })).not.toThrow();
+  });
+
+  it('bounds the token lifetime and clock skew settings', () => {
+    expect(loadConfig({ ...BASE, JWT_MAX_AGE: '3600', JWT_CLOCK_SKEW: '5' }).auth).toMatchObject({
+      maxAgeSeconds: 3600,
+      clockSkewSeconds: 5,
+    });
+    expect(problems({ ...BASE, JWT_MAX_AGE: '0' })).toEqual(['JWT_MAX_AGE must be at least 60']);
+    expect(problems({ ...BASE, JWT_MAX_AGE: String(31 * 24 * 3600) })).toEqual([
+      'JWT_MAX_AGE must be at most 2592000',
+    ]);
+    expect(problems({ ...BASE, JWT_CLOCK_SKEW: '3600' })).toEqual(['JWT_CLOCK_SKEW must be at most 300']);
+  });
+
+  it('reads the trusted proxies as addresses or CIDR ranges, and nothing else', () => {
+    expect(loadConfig({ ...BASE, TRUST_PROXY: '10.0.0.1, 10.1.0.0/16,::1' }).http.trustProxy).toEqual([
+      '10.0.0.1',
+      '10.1.0.0/16',
+      '::1',
+    ]);
+    for (const bad of ['true', 'loopback', '10.0.0.0/33', '10.0.0.1/8/2', 'example.com']) {
+      expect(problems({ ...BASE, TRUST_PROXY: bad }), bad).toEqual([
+        'TRUST_PROXY must be a comma-separated list of IP addresses or CIDR ranges',
+      ]);
+    }
   });
 
   it('formats every problem on its own line in the error message', () => {

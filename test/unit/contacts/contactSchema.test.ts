@@ -135,8 +135,8 @@ describe('CSV output from the schema', () => {
   it('writes records CSV with one heading per field and neutralised formulas', () => {
     expect(recordsCsvHeadings()).toEqual(FIELD_LIST.map((f) => f.spec.csvHeading));
     expect(recordCsvLine(sample)).toBe(
-      "7,Ada Lovelace,Ada,Lovelace,ada@example.com,,'=cmd,,1 Main St,London,,N1,GB," +
-        '"{""Name"":""Ada Lovelace"",""E-mail"":""ada@example.com""}",phone missing; x\r\n',
+      '7,Ada Lovelace,Ada,Lovelace,ada@example.com,,"\'=cmd",,1 Main St,London,,N1,GB,' +
+        '"{""Name"":""Ada Lovelace"",""E-mail"":""ada@example.com""}","phone missing; x"\r\n',
     );
   });
 
@@ -146,7 +146,7 @@ describe('CSV output from the schema', () => {
       { rowNumber: 5, reason: 'bad', original: { a: '3', c: 'x' } },
     ];
     expect(await collect(errorsCsvLines(toAsync(rows)))).toBe(
-      '\uFEFFrow,reason,a,b,other columns\r\n2,no name,1,\'=2,\r\n5,bad,3,,"{""c"":""x""}"\r\n',
+      '\uFEFFrow,reason,a,b,other columns\r\n2,no name,1,"\'=2",\r\n5,bad,3,,"{""c"":""x""}"\r\n',
     );
     expect(await collect(errorsCsvLines(toAsync([])))).toBe('\uFEFFrow,reason\r\n');
   });

@@ -163,6 +163,8 @@ describe('batch routes over in-memory adapters', () => {
         fileFormat: 'csv',
         progress: 100,
         sha256: batch.sha256,
+        mapping: null,
+        phoneRegion: null,
         rowsRead: 3,
         recordsLoaded: 2,
         invalidRows: 1,
@@ -222,7 +224,7 @@ describe('batch routes over in-memory adapters', () => {
       expect(res.headers['content-disposition']).toBe(`attachment; filename="batch-${batch.id}-errors.csv"`);
       expect(res.body).toBe(
         '\uFEFFrow,reason,Name,Email,other columns\r\n' +
-          "2,no contact details,'=cmd(),,\r\n" +
+          '2,no contact details,"\'=cmd()",,\r\n' +
           '5,no contact details,Bo,,"{""Extra"":""x""}"\r\n',
       );
     });

@@ -12,12 +12,14 @@ const readiness = {
 
 /** The same health plugin serves the API app and the worker's ops app. */
 describe.each([
-  ['API app', async () => (await build({ readiness })).app],
+  ['API app', async () => (await build({ readiness })).app, {}],
   [
     'worker ops app',
     () => buildOpsApp({ logger: pino({ level: 'silent' }), metrics: createMetrics('worker'), readiness }),
+    // Only the ops listener shows counters (jobs left for a worker with another store).
+    { details: { foreignStoreJobs: 0 } },
   ],
-])('health routes of the %s', (_name, make: () => Promise<FastifyInstance>) => {
+])('health routes of the %s', (_name, make: () => Promise<FastifyInstance>, details) => {
   let app: FastifyInstance;
   beforeAll(async () => {
     app = await make();
@@ -38,17 +40,35 @@ describe.each([
     expect(res.json()).toEqual({
       status: 'unavailable',
       checks: { postgres: 'up', redis: 'down' },
+      ...details,
       error: { code: 'dependency_unavailable', message: 'not ready: redis down' },
       requestId: expect.stringMatching(/^\S+$/) as unknown,
     });
     expect(res.body).not.toContain('10.0.0.7');
   });
+});
 
-  it('/metrics serves the Prometheus text format', async () => {
-    const res = await app.inject({ url: '/metrics' });
+describe('/metrics lives on the ops listener only', () => {
+  it('the ops app serves the Prometheus text format, not to be cached', async () => {
+    const ops = await buildOpsApp({
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics('api'),
+      readiness,
+    });
+    const res = await ops.inject({ url: '/metrics' });
+    await ops.close();
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toContain('# TYPE batchport_http_requests_total counter');
+  });
+
+  it('the API app answers 404 there (process details and route counts stay private)', async () => {
+    const t = await build({ readiness });
+    const res = await t.app.inject({ url: '/metrics' });
+    await t.app.close();
+    expect(res.statusCode).toBe(404);
+    expect(res.body).not.toContain('batchport_');
   });
 });
 
@@ -69,7 +89,13 @@ describe('readiness when every dependency answers, metrics and the OpenAPI docum
 
   it('counts answers by route template and status', async () => {
     await t.app.inject({ url: '/api/batches/stats', headers: bearer(await tokenFor('m')) });
-    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    const ops = await buildOpsApp({
+      logger: pino({ level: 'silent' }),
+      metrics: t.options.metrics,
+      readiness: {},
+    });
+    const metrics = (await ops.inject({ url: '/metrics' })).body;
+    await ops.close();
     expect(metrics).toMatch(
       /batchport_http_requests_total\{method="GET",route="\/api\/batches\/stats",status="200",role="api"\} 1/,
     );
@@ -89,7 +115,7 @@ describe('readiness when every dependency answers, metrics and the OpenAPI docum
     const doc = (await t.app.inject({ url: '/openapi.json' })).json<{
       paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
     }>();
-    const publicRoutes = ['/healthz', '/readyz', '/metrics', '/openapi.json'];
+    const publicRoutes = ['/healthz', '/readyz', '/openapi.json'];
     for (const path of publicRoutes) {
       expect(doc.paths[path]?.['get']?.security, path).toEqual([]);
       expect(Object.keys(doc.paths[path]?.['get']?.responses ?? {}), path).toContain('200');
@@ -101,13 +127,17 @@ describe('readiness when every dependency answers, metrics and the OpenAPI docum
       );
     expect(apiOperations.map((o) => o.name).sort()).toEqual([
       'delete /api/batches/{id}',
-      'get /api/batches/',
+      'get /api/batches',
+      'get /api/batches/events',
       'get /api/batches/recent',
       'get /api/batches/stats',
       'get /api/batches/{id}',
       'get /api/batches/{id}/errors.csv',
       'get /api/batches/{id}/records',
+      'get /api/batches/{id}/records.csv',
+      'get /api/batches/{id}/records.vcf',
       'get /api/batches/{id}/status',
+      'post /api/batches/preview',
       'post /api/batches/upload',
       'post /api/batches/{id}/retry',
     ]);

@@ -139,4 +139,95 @@ describe('content inspector', () => {
     expect(() => i.update(Buffer.from('more'))).toThrow('content is a PNG image, not CSV text');
     expect(() => i.finish()).toThrow(FileContentError);
   });
+
+  describe('markup and binaries behind byte order marks (issue #14)', () => {
+    const UTF16LE_BOM = Buffer.from([0xff, 0xfe]);
+    const UTF16BE_BOM = Buffer.from([0xfe, 0xff]);
+    const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+    const ELF = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(64)]);
+    const PE = Buffer.concat([
+      Buffer.from('MZ'),
+      Buffer.from([0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0xff, 0xff]),
+      Buffer.alloc(64),
+    ]);
+
+    it.each([
+      ['ELF', UTF16LE_BOM, ELF, 'content is an ELF executable behind a text byte order mark, not CSV text'],
+      ['PNG', UTF16LE_BOM, PNG, 'content is a PNG image behind a text byte order mark, not CSV text'],
+      ['PE', UTF16LE_BOM, PE, 'content is a Windows executable behind a text byte order mark, not CSV text'],
+      ['ELF', UTF16BE_BOM, ELF, 'content is an ELF executable behind a text byte order mark, not CSV text'],
+      ['PNG', UTF8_BOM, PNG, 'content is a PNG image behind a text byte order mark, not CSV text'],
+    ])('refuses %s bytes behind a BOM (%#)', (_name, bom, body, message) => {
+      for (const chunkSize of [1, 3, 1000]) {
+        expect(inspect('csv', Buffer.concat([bom, body]), chunkSize), `chunks of ${chunkSize}`).toBe(message);
+      }
+    });
+
+    it('refuses U+0000 in UTF-16 text, wherever the chunks split it', () => {
+      const text = iconv.encode('\uFEFFName,Email\r\nAda,ada@example.com\r\n', 'utf-16le');
+      const withNul = Buffer.concat([text, Buffer.from([0, 0]), iconv.encode('x\r\n', 'utf-16le')]);
+      for (const chunkSize of [1, 2, 3, 7, 1000]) {
+        expect(inspect('csv', text, chunkSize), `chunks of ${chunkSize}`).toBeNull();
+        expect(inspect('csv', withNul, chunkSize), `chunks of ${chunkSize}`).toBe(
+          'content is binary data, not CSV text (it contains NUL bytes)',
+        );
+      }
+      // Two NUL bytes that straddle code units (0x41 0x00 | 0x00 0x42) are "A" "B", not NUL.
+      expect(inspect('csv', Buffer.from([0xff, 0xfe, 0x41, 0, 0, 0x42, 0x0a, 0]), 1)).toBeNull();
+    });
+
+    it.each([
+      ['csv', '<!DOCTYPE html><html><body>hi</body></html>', 'an HTML page'],
+      ['csv', '\n  <html lang="en">\n<p>Name,Email</p>', 'an HTML page'],
+      ['txt', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', 'an SVG image'],
+      ['csv', '<?xml version="1.0"?>\n<contacts><c>a</c></contacts>', 'an XML document'],
+      ['csv', 'Name,Email\nAda,ada@example.com\n<script>alert(1)</script>\n', 'an HTML page'],
+      ['txt', '<!-- a comment -->\nName,Email\n', 'markup (HTML or XML)'],
+      ['csv', '<div>Name,Email</div>', 'markup (HTML or XML)'],
+    ] as const)('refuses markup as %s: %j', (format, content, what) => {
+      const label = format === 'csv' ? 'CSV text' : 'plain text';
+      expect(inspect(format, content)).toBe(
+        `content is ${what}, not ${label}; markup is not accepted as contact data`,
+      );
+      expect(inspect(format, Buffer.concat([UTF8_BOM, Buffer.from(content)]), 5)).toBe(
+        `content is ${what}, not ${label}; markup is not accepted as contact data`,
+      );
+    });
+
+    it('refuses markup in UTF-16 text too', () => {
+      expect(inspect('csv', iconv.encode('\uFEFF<html><body>x</body></html>', 'utf-16le'))).toBe(
+        'content is an HTML page, not CSV text; markup is not accepted as contact data',
+      );
+    });
+
+    it('refuses shell scripts', () => {
+      expect(inspect('txt', '#!/bin/sh\nrm -rf /\n')).toBe(
+        'content is a script (it starts with "#!"), not plain text',
+      );
+      expect(inspect('csv', '\uFEFF#!/usr/bin/env python\n')).toBe(
+        'content is a script (it starts with "#!"), not CSV text',
+      );
+    });
+
+    it('accepts real contact files whose cells contain < and &', () => {
+      const csv = [
+        'Name,Email,Company,Notes',
+        'Ada Lovelace,<ada@example.com>,Smith & Sons,"likes <b>bold</b> & a < b"',
+        '"Grace <Hopper>",grace@example.com,R&D,#1 customer',
+        '<bob@example.com>,bob@example.com,AT&T,&amp; <3',
+        '',
+      ].join('\n');
+      expect(inspect('csv', csv)).toBeNull();
+      expect(
+        inspect('txt', '<ada@example.com>\n<grace@example.com>\nTom & Jerry <tom@example.com>\n'),
+      ).toBeNull();
+      expect(inspect('csv', `${'Name,Email\n'.repeat(500)}Bob,"a <b> c"\n`, 512)).toBeNull();
+      // A vCard may carry HTML in a NOTE; only .csv and .txt are held to "no markup".
+      expect(
+        inspect('vcf', 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nNOTE:<html>x</html>\r\nEND:VCARD\r\n'),
+      ).toBeNull();
+      // "MZ" may start a line of text when no BOM is in front of it.
+      expect(inspect('csv', 'MZ Holdings,mz@example.com\n')).toBeNull();
+    });
+  });
 });

@@ -117,10 +117,12 @@ describe('CSV fixtures', () => {
     expect(r.records.map((c) => [c.fullName, c.email, c.phone])).toEqual([
       ['Søren Kierkegaard', 'soren@example.dk', '+4520123456'],
       ['Ελένη Παπαδοπούλου', 'eleveni@example.gr', '+306912345678'],
-      ['美咲 佐藤', 'misaki.sato@example.jp', '090-1234-5678'],
+      // Not a US number: no phone (never the raw text); the cell stays in `original`.
+      ['美咲 佐藤', 'misaki.sato@example.jp', null],
     ]);
     expect(r.records[2]!.company).toBe('株式会社サンプル');
-    expect(r.records[2]!.issues).toEqual(['phone number could not be parsed: 090-1234-5678']);
+    expect(r.records[2]!.issues).toEqual(['phone number "090-1234-5678" is too long for region US']);
+    expect(Object.values(r.records[2]!.original)).toContain('090-1234-5678');
   });
 
   it('parses Japanese numbers with the JP default region', async () => {
@@ -135,7 +137,7 @@ describe('CSV fixtures', () => {
     expect(r.invalid).toEqual([
       {
         rowNumber: 3,
-        reason: 'no name, email or phone; phone number could not be parsed: not a phone',
+        reason: 'no name, email or phone; phone number "not a phone" is not a phone number',
         original: { Phone: 'not a phone' },
       },
       { rowNumber: 6, reason: 'no name, email or phone', original: { Company: 'OnlyCompany Inc' } },

@@ -7,6 +7,7 @@ import type {
   ContactRecord,
   FileFormat,
   InvalidRow,
+  ParseDetails,
   ParseOptions,
   ParsedRow,
 } from '../../../src/parsing/types.js';
@@ -23,6 +24,8 @@ export interface ParseResult {
   invalid: InvalidRow[];
   error: unknown;
   progress: number[];
+  /** What the parser reported about the file once the rows were read. */
+  details: ParseDetails;
 }
 
 /** Streams `data` in chunks of `chunkSize` through openContactParser and collects everything. */
@@ -63,6 +66,7 @@ export async function parse(
     invalid: rows.flatMap((r) => (r.kind === 'invalid' ? [r.row] : [])),
     error,
     progress,
+    details: parser.details(),
   };
 }
 

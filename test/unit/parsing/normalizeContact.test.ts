@@ -53,20 +53,30 @@ describe('normalizeContact', () => {
   });
 
   it('formats phones as E.164 with the default region', () => {
-    expect(normalizePhone('(415) 555-2671', 'US')).toEqual({
-      phone: '+14155552671',
-      parsed: true,
-      issue: null,
-    });
+    expect(normalizePhone('(415) 555-2671', 'US')).toEqual({ phone: '+14155552671', issue: null });
     expect(normalizePhone('030 1234567', 'DE').phone).toBe('+49301234567');
     expect(normalizePhone('0044 20 7946 0000', 'US').phone).toBe('+442079460000');
     expect(normalizePhone('4915112345678', 'US').phone).toBe('+4915112345678');
-    expect(normalizePhone('12ab', 'US')).toEqual({
-      phone: '12ab',
-      parsed: false,
-      issue: 'phone number could not be parsed: 12ab',
-    });
     expect(normalizePhone('+1 212 555 0199', 'XX').phone).toBe('+12125550199');
+  });
+
+  it('never returns raw text as the phone; the issue says why the text was not usable', () => {
+    const cases: [string, string, string][] = [
+      ['12ab', 'US', 'phone number "12ab" is not a phone number'],
+      ['123', 'US', 'phone number "123" is too short for region US'],
+      ['0151 2345 6789', 'US', 'phone number "0151 2345 6789" is too long for region US'],
+      ['+1 555', 'DE', 'phone number "+1 555" is too short'],
+      ['+999 12345', 'US', 'phone number "+999 12345" has an unknown country code'],
+      ['123 456 7890', 'US', 'phone number "123 456 7890" is not a valid number for region US'],
+    ];
+    for (const [text, region, issue] of cases) {
+      expect(normalizePhone(text, region)).toEqual({ phone: null, issue });
+    }
+  });
+
+  it('reads a German mobile without country code in the region given (the issue #11 case)', () => {
+    expect(normalizePhone('0151 2345 6789', 'DE')).toEqual({ phone: '+4915123456789', issue: null });
+    expect(normalizePhone('0151 2345 6789', 'US').phone).toBeNull();
   });
 
   it('keeps rows with a name or phone when the email is invalid', () => {
@@ -95,13 +105,48 @@ describe('normalizeContact', () => {
       },
       'US',
     );
+    const reason = 'no name, email or phone; email address is not valid: x@';
     expect(r).toEqual({
       kind: 'invalid',
-      row: {
+      row: { rowNumber: 3, reason, original: { Company: 'Acme' } },
+      // What was read from the row, for the preview: the reason is its one issue.
+      record: {
         rowNumber: 3,
-        reason: 'no name, email or phone; email address is not valid: x@',
+        fullName: null,
+        firstName: null,
+        lastName: null,
+        email: null,
+        phone: null,
+        company: 'Acme',
+        title: null,
+        street: null,
+        city: null,
+        region: null,
+        postalCode: null,
+        country: null,
         original: { Company: 'Acme' },
+        issues: [reason],
       },
     });
+  });
+
+  it("reads the phone in the row's own country (code or name) before the batch region", () => {
+    const row = (country: string | null) =>
+      normalizeContact(
+        {
+          rowNumber: 1,
+          fields: { ...empty, fullName: 'A', phone: '0151 2345 6789', country },
+          original: {},
+          issues: [],
+        },
+        'US',
+      );
+    for (const country of ['DE', 'de', 'Germany', 'Deutschland', 'Allemagne', 'Alemania', ' germany ']) {
+      expect(row(country)).toMatchObject({ kind: 'record', record: { phone: '+4915123456789', issues: [] } });
+    }
+    // No country, or one that names no region: the batch region (US) applies.
+    for (const country of [null, 'Atlantis', 'ZZ']) {
+      expect(row(country)).toMatchObject({ kind: 'record', record: { phone: null } });
+    }
   });
 });

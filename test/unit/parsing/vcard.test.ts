@@ -65,7 +65,7 @@ describe('vCard fixtures', () => {
     expect(r.invalid).toEqual([
       {
         rowNumber: 3,
-        reason: 'no name, email or phone; phone number could not be parsed: 12ab',
+        reason: 'no name, email or phone; phone number "12ab" is not a phone number',
         original: { VERSION: '2.1', N: ';;;;', 'TEL;TYPE=CELL': '12ab' },
       },
     ]);

@@ -6,15 +6,30 @@ import {
   buildStorageKey,
   sanitizeEmailSegment,
   sanitizeFilename,
+  userStoragePrefix,
 } from '../../../src/storage/storageKey.js';
 
 const ID = '3f2b8c1e-9d4a-4b7e-8f00-123456789abc';
 
 describe('storage keys', () => {
-  it('builds batches/{email}/{batchId}-{filename}', () => {
+  it('builds batches/{email}-{hash8}/{batchId}-{filename}', () => {
+    // 8 hex digits of sha256("Ada@Example.com"): the exact email, case included.
     expect(buildStorageKey('Ada@Example.com', ID, 'Contacts 2024.csv')).toBe(
-      `batches/ada@example.com/${ID}-Contacts 2024.csv`,
+      `batches/ada@example.com-1aa1bf07/${ID}-Contacts 2024.csv`,
     );
+  });
+
+  it('gives users whose emails sanitise alike different folders', () => {
+    const lookAlikes = ['a/b@example.com', 'a_b@example.com', 'a\\b@example.com', 'A_B@example.com'];
+    expect(new Set(lookAlikes.map(sanitizeEmailSegment)).size).toBe(1);
+    const prefixes = lookAlikes.map(userStoragePrefix);
+    expect(new Set(prefixes).size).toBe(lookAlikes.length);
+    for (const prefix of prefixes) {
+      expect(prefix).toMatch(/^batches\/a_b@example\.com-[0-9a-f]{8}\/$/);
+      expect(buildStorageKey(lookAlikes[prefixes.indexOf(prefix)] ?? '', ID, 'x.csv')).toBe(
+        `${prefix}${ID}-x.csv`,
+      );
+    }
   });
 
   it.each([

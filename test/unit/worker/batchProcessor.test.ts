@@ -15,8 +15,13 @@ import { POISON_FILE_MESSAGE } from '../../../src/worker/jobFailure.js';
 import { contactsCsv } from '../../support/contactsCsv.js';
 
 /** In-memory stand-ins with the same fencing rules as the SQL in batchRepository. */
-function fakes(content: string, format: Batch['fileFormat'] = 'csv') {
+function fakes(
+  content: string,
+  format: Batch['fileFormat'] = 'csv',
+  options: Pick<Batch, 'mapping' | 'phoneRegion'> = { mapping: null, phoneRegion: null },
+) {
   const batch: Batch = {
+    ...options,
     id: '11111111-1111-4111-8111-111111111111',
     userId: 'u',
     userEmail: 'u@example.com',
@@ -25,6 +30,7 @@ function fakes(content: string, format: Batch['fileFormat'] = 'csv') {
     fileFormat: format,
     mimeType: null,
     storageKey: 'batches/u@example.com/x',
+    store: null,
     sha256: '0'.repeat(64),
     idempotencyKey: null,
     status: 'uploaded',
@@ -99,6 +105,7 @@ function fakes(content: string, format: Batch['fileFormat'] = 'csv') {
   } as unknown as BatchRepository;
   const storage = {
     get: () => Promise.resolve(Readable.from([Buffer.from(content)])),
+    identity: () => ({ backend: 'local', store: 'unit' }),
   } as unknown as FileStorage;
   const records = {
     writeRecords: (_id: string, rs: readonly ContactRecord[]) => {
@@ -227,6 +234,7 @@ describe('batchProcessor with a missing stored file', () => {
         batchRepository: f.repo,
         storage: {
           get: () => Promise.reject(new NotFoundError('stored file not found')),
+          identity: () => ({ backend: 'local', store: 'unit' }),
         },
         records: f.records,
         metrics: createMetrics('worker'),

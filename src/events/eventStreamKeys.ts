@@ -1,0 +1,51 @@
+/**
+ * Where a user's batch events live in Redis: one stream per user, so a reader only ever touches
+ * its own user's entries and `Last-Event-ID` is an id of that stream.
+ */
+const KEY_PREFIX = 'batchport-events:';
+
+/** Entries kept per user (approximate trim: Redis trims whole nodes, so a few more may stay). */
+export const STREAM_MAX_LENGTH = 500;
+
+/**
+ * An idle user's stream disappears after this long, so users who stopped uploading cost
+ * nothing. A client resuming after that gets `reset` and refetches its lists.
+ */
+export const STREAM_TTL_SECONDS = 24 * 3600;
+
+export function streamKey(userId: string): string {
+  return `${KEY_PREFIX}${userId}`;
+}
+
+/** A Redis stream id, `<ms>-<seq>`, as numbers that compare exactly. */
+export interface StreamId {
+  ms: bigint;
+  seq: bigint;
+}
+
+const STREAM_ID_RE = /^(\d{1,20})-(\d{1,20})$/;
+const MAX_U64 = 2n ** 64n - 1n;
+
+/** Parses `<ms>-<seq>`; null for anything else (a client's Last-Event-ID is untrusted text). */
+export function parseStreamId(value: string): StreamId | null {
+  const match = STREAM_ID_RE.exec(value);
+  if (!match) {
+    return null;
+  }
+  const ms = BigInt(match[1]!);
+  const seq = BigInt(match[2]!);
+  return ms > MAX_U64 || seq > MAX_U64 ? null : { ms, seq };
+}
+
+/** Negative, zero or positive as `a` is before, equal to or after `b`. Both must be valid ids. */
+export function compareStreamIds(a: string, b: string): number {
+  const x = parseStreamId(a);
+  const y = parseStreamId(b);
+  if (!x || !y) {
+    throw new Error(`not a stream id: ${x ? b : a}`);
+  }
+  if (x.ms !== y.ms) {
+    return x.ms < y.ms ? -1 : 1;
+  }
+  return x.seq === y.seq ? 0 : x.seq < y.seq ? -1 : 1;
+}

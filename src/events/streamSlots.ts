@@ -1,0 +1,62 @@
+import { AppError, RateLimitedError } from '../errors.js';
+
+/** The process serves as many event streams as it was configured for; try another or later. */
+export class EventStreamsFullError extends AppError {
+  readonly status = 503;
+  readonly code = 'too_many_streams';
+}
+
+export interface StreamLimits {
+  /** Open streams in this process (EVENTS_MAX_STREAMS). */
+  maxStreams: number;
+  /** Open streams of one user in this process (EVENTS_MAX_STREAMS_PER_USER). */
+  maxStreamsPerUser: number;
+}
+
+export type StreamSlots = ReturnType<typeof createStreamSlots>;
+
+/**
+ * Counts open event streams, in total and per user, in this process. Each open stream holds a
+ * socket, a timer and a place in the hub's read, so both are capped: the total protects the
+ * process, the per-user cap keeps one user (a loop opening streams, a hundred tabs) from
+ * taking every slot. A page opens one stream per tab, far below the per-user default.
+ */
+export function createStreamSlots(limits: StreamLimits) {
+  const perUser = new Map<string, number>();
+  let total = 0;
+
+  return {
+    /** Takes a slot, or throws 429 (this user has too many) / 503 (the process is full). */
+    acquire(userId: string): () => void {
+      const mine = perUser.get(userId) ?? 0;
+      if (mine >= limits.maxStreamsPerUser) {
+        throw new RateLimitedError(
+          `too many open event streams for this user (${limits.maxStreamsPerUser}); close one first`,
+        );
+      }
+      if (total >= limits.maxStreams) {
+        throw new EventStreamsFullError('this server has no room for another event stream; retry later');
+      }
+      perUser.set(userId, mine + 1);
+      total += 1;
+      let held = true;
+      return () => {
+        if (!held) {
+          return;
+        }
+        held = false;
+        total -= 1;
+        const left = (perUser.get(userId) ?? 1) - 1;
+        if (left === 0) {
+          perUser.delete(userId);
+        } else {
+          perUser.set(userId, left);
+        }
+      };
+    },
+
+    open(): number {
+      return total;
+    },
+  };
+}

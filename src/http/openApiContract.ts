@@ -1,0 +1,157 @@
+/**
+ * What the route schemas cannot say and @fastify/swagger cannot derive: the multipart request
+ * body of the upload and the preview, response headers, and the links a client (or schemathesis's stateful
+ * phase) follows from an upload to its status, records, errors and deletion. Applied to the
+ * generated document once, keyed by operationId, so the routes stay plain Fastify schemas.
+ */
+
+import { MAPPABLE_FIELDS } from '../parsing/headers/fields.js';
+import { MAX_MAPPING_ENTRIES, MAX_MAPPING_HEADER_CHARS } from '../validators/uploadOptions.js';
+
+interface Operation {
+  operationId?: string;
+  requestBody?: unknown;
+  responses?: Record<string, { headers?: Record<string, unknown>; links?: Record<string, unknown> }>;
+}
+
+export interface OpenApiDocument {
+  paths?: Record<string, Record<string, Operation>>;
+}
+
+/** The content types a part may declare when its file name has no extension (see uploadValidators). */
+export const UPLOAD_PART_TYPES = [
+  'text/csv',
+  'text/plain',
+  'text/vcard',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+] as const;
+
+export const UPLOAD_EXAMPLE_CSV = 'Name,Email,Phone\nAda Lovelace,ada@example.com,+44 20 7946 0000\n';
+
+/** The option fields, in the order they must be sent: before the file. */
+const OPTION_PROPERTIES = {
+  phoneRegion: {
+    type: 'string',
+    pattern: '^[A-Za-z]{2}$',
+    description:
+      'ISO 3166-1 alpha-2 region (any case; stored upper case) for phone numbers written without a ' +
+      'country code, instead of the deployment default. A row whose country column names a region ' +
+      'uses that region. A region without a numbering plan is a 400.',
+  },
+  mapping: {
+    type: 'object',
+    maxProperties: MAX_MAPPING_ENTRIES,
+    propertyNames: { minLength: 1, maxLength: MAX_MAPPING_HEADER_CHARS },
+    additionalProperties: { enum: [...MAPPABLE_FIELDS, null] },
+    description:
+      'JSON object: column header (as the preview lists it in headerRow) -> contact field, or null ' +
+      'to ignore the column. Used instead of the header synonyms; headers it does not name are ' +
+      'unmapped (kept in `original`). Each field from one header at most. Not for vCard files.',
+  },
+};
+
+const UPLOAD_BODY = {
+  required: true,
+  description:
+    'multipart/form-data: the optional fields phoneRegion and mapping FIRST, then the file. The file ' +
+    'is read while it arrives, so a field after it is a 400.',
+  content: {
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        required: ['file'],
+        additionalProperties: false,
+        properties: {
+          ...OPTION_PROPERTIES,
+          file: {
+            type: 'string',
+            format: 'binary',
+            description:
+              'The contact file. Its format comes from the file name extension (.csv .txt .vcf .xls ' +
+              '.xlsx), or, for a name without one, from the part Content-Type.',
+          },
+        },
+      },
+      encoding: {
+        mapping: { contentType: 'application/json' },
+        file: { contentType: UPLOAD_PART_TYPES.join(', ') },
+      },
+      example: { file: UPLOAD_EXAMPLE_CSV },
+    },
+  },
+};
+
+const header = (description: string, schema: Record<string, unknown> = { type: 'string' }) => ({
+  description,
+  schema,
+});
+
+const REQUEST_ID = header('Id of this request, as logged; echoes a sane X-Request-Id sent by the caller');
+
+/** Headers by status code, on every operation that declares that code. */
+const HEADERS_BY_STATUS: Record<string, Record<string, unknown>> = {
+  '401': { 'WWW-Authenticate': header('Bearer challenge (RFC 6750)') },
+  '429': { 'Retry-After': header('Seconds to wait before retrying', { type: 'integer', minimum: 0 }) },
+  '503': { 'Retry-After': header('Seconds to wait before retrying', { type: 'integer', minimum: 0 }) },
+};
+
+const UPLOAD_CREATED_HEADERS = {
+  Location: header('Path of the batch, /api/batches/{id}'),
+  'Idempotent-Replayed': header('Present (true) when the Idempotency-Key was used before', {
+    type: 'string',
+    enum: ['true'],
+  }),
+};
+
+const byId = (operationId: string, description: string) => ({
+  operationId,
+  description,
+  parameters: { id: '$response.body#/id' },
+});
+
+/** upload -> status -> records -> errors -> delete, and the same from any answer naming a batch. */
+const BATCH_LINKS = {
+  GetBatch: byId('getBatch', 'The batch with its counts'),
+  GetBatchStatus: byId('getBatchStatus', 'Follow processing until loaded or error'),
+  ListRecords: byId('listRecords', 'The contact records of the batch'),
+  GetErrorsCsv: byId('getErrorsCsv', 'The rows that could not become contacts'),
+  RetryBatch: byId('retryBatch', 'Re-queue the batch if it ended in error'),
+  DeleteBatch: byId('deleteBatch', 'Delete the batch and everything it produced'),
+};
+
+/** Operation id -> status code -> links, for the answers whose body carries a batch id. */
+const LINKS: Record<string, Record<string, Record<string, unknown>>> = {
+  uploadBatch: { '201': BATCH_LINKS },
+  getBatchStatus: { '200': BATCH_LINKS },
+  retryBatch: { '200': BATCH_LINKS },
+};
+
+function completeOperation(op: Operation): void {
+  for (const [status, response] of Object.entries(op.responses ?? {})) {
+    response.headers = { 'X-Request-Id': REQUEST_ID, ...HEADERS_BY_STATUS[status], ...response.headers };
+    const links = op.operationId === undefined ? undefined : LINKS[op.operationId]?.[status];
+    if (links) {
+      response.links = links;
+    }
+  }
+  if (op.operationId === 'previewBatch') {
+    op.requestBody = UPLOAD_BODY;
+  }
+  if (op.operationId === 'uploadBatch') {
+    op.requestBody = UPLOAD_BODY;
+    const created = op.responses?.['201'];
+    if (created) {
+      created.headers = { ...created.headers, ...UPLOAD_CREATED_HEADERS };
+    }
+  }
+}
+
+export function completeDocument<T extends OpenApiDocument>(doc: T): T {
+  for (const pathItem of Object.values(doc.paths ?? {})) {
+    for (const op of Object.values(pathItem)) {
+      completeOperation(op);
+    }
+  }
+  return doc;
+}

@@ -1,0 +1,156 @@
+import { PassThrough } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { ContactRecord } from '../contacts/contactSchema.js';
+import { ValidationError } from '../errors.js';
+import { MAPPABLE_FIELDS, type MappableField } from '../parsing/headers/fields.js';
+import { openContactParser } from '../parsing/openContactParser.js';
+import type { ColumnMapping, ContactParser, FileFormat, ParsedRow } from '../parsing/types.js';
+import { normalizeRecord } from '../repositories/records/recordRow.js';
+import { formatFromFilename } from '../validators/uploadValidators.js';
+import type { UploadOptions } from '../validators/uploadOptions.js';
+import { cutOffError } from './batchUploadService.js';
+import { readUploadForm, refuseRemaining, type FilePart, type UploadPart } from './uploadForm.js';
+import { createUploadMeter, type UploadMeter } from './uploadMeter.js';
+
+/** Rows a preview shows: enough to check a mapping, few enough to answer at once. */
+export const PREVIEW_ROWS = 20;
+
+export interface PreviewSettings {
+  maxFileSize: number;
+  maxRowsPerBatch: number;
+  maxUncompressedBytes: number;
+  /** DEFAULT_PHONE_REGION, as the worker has it. */
+  defaultPhoneRegion: string;
+}
+
+export interface PreviewRow {
+  row: number;
+  record: ContactRecord;
+  issues: string[];
+}
+
+export interface Preview {
+  format: FileFormat;
+  encoding: string | null;
+  delimiter: string | null;
+  headerRow: string[] | null;
+  mapping: ColumnMapping | null;
+  unmappedColumns: string[];
+  fields: MappableField[];
+  phoneRegion: string;
+  records: PreviewRow[];
+}
+
+export type PreviewService = ReturnType<typeof createPreviewService>;
+
+/** The parser's first rows; leaving the loop early stops the parser and releases its input. */
+async function firstRows(parser: ContactParser, limit: number): Promise<ParsedRow[]> {
+  const rows: ParsedRow[] = [];
+  for await (const row of parser.rows) {
+    rows.push(row);
+    if (rows.length >= limit) {
+      break;
+    }
+  }
+  return rows;
+}
+
+/**
+ * The file part through the upload meter (the upload's own size and content checks), with the
+ * meter's output feeding the parser until the parser lets go; the rest is metered, not parsed.
+ */
+function meteredInput(file: FilePart, meter: UploadMeter) {
+  const parserInput = new PassThrough();
+  let cutOff: ValidationError | undefined;
+  meter.stream.on('error', (error) => parserInput.destroy(error));
+  finished(file.stream).catch((error: unknown) => {
+    if (!meter.stream.destroyed) {
+      cutOff = cutOffError(error);
+      meter.stream.destroy(cutOff);
+    }
+  });
+  file.stream.pipe(meter.stream).pipe(parserInput);
+  return {
+    parserInput,
+    /** Reads what the parser left to its end; the meter's verdict first, then a cut-off body. */
+    async rest(): Promise<void> {
+      meter.stream.unpipe(parserInput);
+      meter.stream.resume();
+      try {
+        await finished(meter.stream);
+      } catch (error) {
+        file.stream.unpipe(meter.stream);
+        file.stream.resume();
+        throw meter.failure() ?? cutOff ?? error;
+      }
+    },
+  };
+}
+
+function previewRow(row: ParsedRow): PreviewRow {
+  // As the records store will hold it, so the preview shows what the records API will answer.
+  const record = normalizeRecord(row.record);
+  return { row: record.rowNumber, record, issues: record.issues };
+}
+
+/**
+ * POST /api/batches/preview: the same form as an upload, read by the worker's own parser, which
+ * is stopped after PREVIEW_ROWS rows. Nothing is stored, no batch is made, no job is queued.
+ */
+export function createPreviewService(settings: PreviewSettings) {
+  function answer(
+    format: FileFormat,
+    parser: ContactParser,
+    options: UploadOptions,
+    rows: ParsedRow[],
+  ): Preview {
+    const details = parser.details();
+    const mapping = details.mapping;
+    return {
+      format,
+      encoding: details.encoding,
+      delimiter: details.delimiter,
+      headerRow: details.headerRow,
+      mapping,
+      unmappedColumns: mapping ? Object.keys(mapping).filter((h) => mapping[h] === null) : [],
+      fields: [...MAPPABLE_FIELDS],
+      phoneRegion: options.phoneRegion ?? settings.defaultPhoneRegion.toUpperCase(),
+      records: rows.map(previewRow),
+    };
+  }
+
+  return {
+    async preview(parts: AsyncIterable<UploadPart>): Promise<Preview> {
+      const { options, file, rest } = await readUploadForm(parts);
+      const format = formatFromFilename(file.filename);
+      const meter = createUploadMeter(format, settings.maxFileSize);
+      const input = meteredInput(file, meter);
+      const parser = openContactParser(input.parserInput, {
+        format,
+        maxRows: settings.maxRowsPerBatch,
+        maxUncompressedBytes: settings.maxUncompressedBytes,
+        defaultRegion: settings.defaultPhoneRegion,
+        phoneRegion: options.phoneRegion,
+        mapping: options.mapping,
+        totalBytes: 0,
+      });
+      let rows: ParsedRow[] = [];
+      let parseError: Error | null = null;
+      try {
+        rows = await firstRows(parser, PREVIEW_ROWS);
+      } catch (error) {
+        parseError = error instanceof Error ? error : new Error(String(error));
+      }
+      // The whole file still arrives (the client sends it); it is checked, never parsed further.
+      await input.rest();
+      if (meter.result().size === 0) {
+        throw new ValidationError('the uploaded file is empty');
+      }
+      if (parseError !== null) {
+        throw parseError;
+      }
+      await refuseRemaining(rest);
+      return answer(format, parser, options, rows);
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import type { Readable } from 'node:stream';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { FileContentError } from '../errors.js';
+import type { ContactParser, ParseDetails, ParseOptions, ParsedRow } from '../parsing/types.js';
+import type { FromThread, ParseTask, ToThread } from './parseProtocol.js';
+
+/** Opens a parser for one stored file: in this thread (openContactParser) or in the pool. */
+export type ParserFactory = (input: Readable, options: ParseOptions) => ContactParser;
+
+export interface ParsePool {
+  open: ParserFactory;
+  readonly threads: number;
+  /** The piscina pool itself (its threads, queue and utilisation). */
+  readonly piscina: Piscina<ParseTask, void>;
+  /** Ends the threads; tasks still running fail (their jobs are retried). */
+  close(): Promise<void>;
+}
+
+/** Rows per message: large enough that cloning dominates the per-message cost, small for memory. */
+const BATCH_ROWS = 500;
+/** Batches the thread may send ahead of the job: parsing overlaps the job's writes. */
+const CREDITS = 2;
+
+/**
+ * Where the thread's code is. From the build it is `parseThread.js` beside this file. From
+ * source (tsx, vitest) it is the `.ts` file, which a thread can load only with tsx's loader:
+ * tsx's CLI and `node --import tsx` pass theirs down through execArgv (threads inherit it);
+ * vitest loads sources its own way, so `--import tsx` is added for the threads there.
+ */
+function threadEntry(): { filename: string; execArgv?: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const filename = new URL(fromSource ? './parseThread.ts' : './parseThread.js', import.meta.url).href;
+  if (!fromSource || process.execArgv.some((a) => a.includes('tsx'))) {
+    return { filename };
+  }
+  return { filename, execArgv: [...process.execArgv, '--import', 'tsx'] };
+}
+
+/** One pool per worker process; `threads` parse tasks run at once, more wait in its queue. */
+export function createParsePool(threads: number): ParsePool {
+  const pool = new Piscina<ParseTask, void>({
+    ...threadEntry(),
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 60_000,
+    // Tasks are asynchronous (they wait on their port); threads must not sleep between messages.
+    atomics: 'disabled',
+  });
+  return {
+    threads,
+    piscina: pool,
+    open: (input, options) => openInPool(pool, input, options),
+    close: () => pool.destroy(),
+  };
+}
+
+/**
+ * Feeds the stored file to the thread, one chunk per `pull`. The bytes are copied (a storage
+ * chunk may share its ArrayBuffer with other buffers, so it cannot be transferred).
+ */
+function inputFeeder(input: Readable, port: MessagePort, fail: (error: unknown) => void) {
+  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const post = (m: ToThread) => port.postMessage(m);
+  return {
+    pull(): void {
+      chunks.next().then(
+        (r) => {
+          if (r.done === true) {
+            post({ type: 'end' });
+          } else {
+            const buf = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+            post({ type: 'chunk', data: new Uint8Array(buf) });
+          }
+        },
+        (error: unknown) => fail(error),
+      );
+    },
+  };
+}
+
+/** The job's side of one parse task: a ContactParser whose rows come from a pool thread. */
+function openInPool(pool: Piscina<ParseTask, void>, input: Readable, options: ParseOptions): ContactParser {
+  let progress = 0;
+  let details: ParseDetails = { encoding: null, delimiter: null, headerRow: null, mapping: null };
+
+  async function* rows(): AsyncGenerator<ParsedRow> {
+    const { port1, port2 } = new MessageChannel();
+    const batches: ParsedRow[][] = [];
+    let finished = false;
+    // Storage errors keep their class (the job retries them); content errors get theirs back.
+    const failure: { error: Error | null } = { error: null };
+    let wake: (() => void) | null = null;
+    const fail = (error: unknown) => {
+      failure.error ??= error instanceof Error ? error : new Error(String(error));
+      wake?.();
+    };
+    const feeder = inputFeeder(input, port1, fail);
+    port1.on('message', (m: FromThread) => {
+      if (m.type === 'pull') {
+        feeder.pull();
+      } else if (m.type === 'rows') {
+        batches.push(m.rows);
+        progress = Math.max(progress, m.progress);
+        details = m.details;
+      } else if (m.type === 'done') {
+        finished = true;
+        details = m.details;
+      } else {
+        fail(m.content ? new FileContentError(m.message) : new Error(`parsing failed: ${m.message}`));
+      }
+      wake?.();
+    });
+    const task = pool
+      .run({ port: port2, options: { ...options }, batchRows: BATCH_ROWS }, { transferList: [port2] })
+      .catch((error: unknown) => fail(new Error('the parse thread failed', { cause: error })));
+    try {
+      for (let i = 0; i < CREDITS; i++) {
+        port1.postMessage({ type: 'credit' } satisfies ToThread);
+      }
+      for (;;) {
+        const batch = batches.shift();
+        if (batch) {
+          port1.postMessage({ type: 'credit' } satisfies ToThread);
+          yield* batch;
+        } else if (failure.error !== null) {
+          throw failure.error;
+        } else if (finished) {
+          break;
+        } else {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+        }
+      }
+      progress = 1;
+    } finally {
+      if (!finished) {
+        port1.postMessage({ type: 'stop' } satisfies ToThread);
+        input.destroy();
+      }
+      await task;
+      port1.close();
+    }
+  }
+
+  return { rows: rows(), progress: () => progress, details: () => details };
+}

@@ -1,0 +1,224 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { client, isActive, ok, type Batch } from '../api.js';
+import { Progress, StatusBadge } from '../components/Batch.js';
+import { Failed, Loading } from '../components/States.js';
+import { useLive } from '../live/LiveContext.js';
+import { PreviewPanel } from '../upload/PreviewPanel.js';
+import { requestPreview, type Mapping, type Preview } from '../upload/preview.js';
+import { defaultRegion, REGIONS, regionName } from '../upload/regions.js';
+import {
+  createUppy,
+  keepFileListRole,
+  setMapping,
+  type BatchportUppy,
+  type WebConfig,
+} from '../upload/uppy.js';
+
+type PreviewState =
+  | { state: 'none' }
+  | { state: 'loading'; fileId: string; fileName: string }
+  | { state: 'failed'; fileId: string; fileName: string; message: string }
+  | { state: 'ready'; fileId: string; fileName: string; preview: Preview };
+
+const EARLY_EVENTS_KEPT = 50;
+
+/** A batch this tab uploaded, as far as the page knows: the upload's answer, then its events. */
+type Uploaded = Pick<Batch, 'id' | 'fileName' | 'status' | 'progress'>;
+
+interface Refusal {
+  fileId: string;
+  fileName: string;
+  message: string;
+}
+
+/** Uppy tucks a file's error behind a "?" tooltip; the API's reason deserves plain sight. */
+function Refusals({ refusals }: { refusals: Refusal[] }) {
+  if (refusals.length === 0) {
+    return null;
+  }
+  return (
+    <div role="alert" class="failed" data-testid="refusals">
+      <p>Not uploaded:</p>
+      <ul>
+        {refusals.map((r) => (
+          <li key={r.fileId}>
+            <strong>{r.fileName}</strong>: {r.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function UploadedList({ batches }: { batches: Uploaded[] }) {
+  if (batches.length === 0) {
+    return null;
+  }
+  return (
+    <section aria-labelledby="uploaded-title">
+      <h2 id="uploaded-title">Uploaded in this tab</h2>
+      <ul class="uploaded" data-testid="uploaded">
+        {batches.map((batch) => (
+          <li key={batch.id} data-batch-id={batch.id}>
+            <a href={`#/batches/${batch.id}`}>{batch.fileName}</a> <StatusBadge status={batch.status} />
+            <Progress value={batch.progress} label={`Processing of ${batch.fileName}`} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** The previewed file, asked for again whenever the region or its mapping changes. */
+function usePreview(token: string, uppy: BatchportUppy | null, region: string) {
+  const [preview, setPreview] = useState<PreviewState>({ state: 'none' });
+  const [target, setTarget] = useState<{ fileId: string; mapping?: Mapping } | null>(null);
+  useEffect(() => {
+    const file = target && uppy?.getFile(target.fileId);
+    if (!file || !target || !(file.data instanceof Blob)) {
+      setPreview({ state: 'none' });
+      return undefined;
+    }
+    const controller = new AbortController();
+    const { id: fileId, name: fileName = 'file' } = file;
+    setPreview({ state: 'loading', fileId, fileName });
+    requestPreview(token, file.data, fileName, region, target.mapping, controller.signal).then(
+      (answer) => setPreview({ state: 'ready', fileId, fileName, preview: answer }),
+      (error: unknown) =>
+        controller.signal.aborted ||
+        setPreview({
+          state: 'failed',
+          fileId,
+          fileName,
+          message: error instanceof Error ? error.message : String(error),
+        }),
+    );
+    return () => controller.abort();
+  }, [token, uppy, region, target]);
+  return { preview, setTarget };
+}
+
+export function Upload({ token, config }: { token: string; config: WebConfig }) {
+  const dashboard = useRef<HTMLDivElement>(null);
+  const [uppy, setUppy] = useState<BatchportUppy | null>(null);
+  const [region, setRegion] = useState(defaultRegion);
+  const [uploaded, setUploaded] = useState<Uploaded[]>([]);
+  const early = useRef(new Map<string, Uploaded>());
+  const [refusals, setRefusals] = useState<Refusal[]>([]);
+  const { preview, setTarget } = usePreview(token, uppy, region);
+
+  useEffect(() => {
+    if (!dashboard.current) {
+      return undefined;
+    }
+    const instance = createUppy(token, config, dashboard.current, defaultRegion());
+    instance.on('file-added', (file) => setTarget({ fileId: file.id }));
+    const settle = (fileId: string) => setRefusals((list) => list.filter((r) => r.fileId !== fileId));
+    instance.on('file-removed', (file) => {
+      settle(file.id);
+      setTarget((t) => (t?.fileId === file.id ? null : t));
+    });
+    instance.on('upload-retry', (file) => settle(file.id));
+    instance.on('upload-error', (file, error) => {
+      if (file) {
+        const refusal = { fileId: file.id, fileName: file.name ?? '', message: error.message };
+        setRefusals((list) => [...list.filter((r) => r.fileId !== file.id), refusal]);
+      }
+    });
+    instance.on('upload-success', (file, response) => {
+      const answer = response.body;
+      if (answer) {
+        // A small file may be processed before its upload's answer arrives: start from its last event.
+        const seen = early.current.get(answer.id);
+        early.current.delete(answer.id);
+        const batch = {
+          id: answer.id,
+          status: answer.status,
+          fileName: file?.name ?? '',
+          progress: 0,
+          ...seen,
+        };
+        setUploaded((list) => [batch, ...list.filter((b) => b.id !== batch.id)]);
+      }
+    });
+    setUppy(instance);
+    const stopFixing = keepFileListRole(dashboard.current);
+    return () => {
+      stopFixing();
+      instance.destroy();
+    };
+  }, [token, config, setTarget]);
+
+  useEffect(() => uppy?.setMeta({ phoneRegion: region }), [uppy, region]);
+
+  const merge = (change: Partial<Uploaded> & { id: string }) =>
+    setUploaded((list) => list.map((b) => (b.id === change.id ? { ...b, ...change } : b)));
+  const remember = (change: Uploaded) => {
+    early.current.delete(change.id);
+    early.current.set(change.id, change);
+    // Only batches whose upload answer is still on its way matter; keep the newest few.
+    if (early.current.size > EARLY_EVENTS_KEPT) {
+      early.current.delete(early.current.keys().next().value ?? '');
+    }
+  };
+  const poll = () =>
+    uploaded
+      .filter((batch) => isActive(batch.status))
+      .forEach((batch) => {
+        ok(client(token).GET('/api/batches/{id}/status', { params: { path: { id: batch.id } } })).then(
+          merge,
+          () => undefined,
+        );
+      });
+  useLive(
+    (event) => {
+      if (event.kind === 'batch') {
+        const { fileName, id, status, progress } = event.batch;
+        remember({ fileName, id, status, progress });
+        merge({ id, status, progress });
+      }
+    },
+    poll,
+    uploaded.some((batch) => isActive(batch.status)),
+  );
+
+  const changeMapping = (fileId: string, mapping: Mapping) => {
+    if (uppy) {
+      setMapping(uppy, fileId, JSON.stringify(mapping));
+    }
+    setTarget({ fileId, mapping });
+  };
+
+  return (
+    <>
+      <div class="toolbar">
+        <label for="phone-region">Phone region for numbers without a country code</label>
+        <select id="phone-region" value={region} onChange={(e) => setRegion(e.currentTarget.value)}>
+          {REGIONS.map((code) => (
+            <option key={code} value={code}>
+              {regionName(code)} ({code})
+            </option>
+          ))}
+        </select>
+      </div>
+      <div ref={dashboard} class="dashboard" />
+      <Refusals refusals={refusals} />
+      <section aria-labelledby="preview-title">
+        <h2 id="preview-title">Preview and mapping</h2>
+        {preview.state === 'none' && (
+          <p class="hint">Add a file to see how it will be read before uploading it.</p>
+        )}
+        {preview.state === 'loading' && <Loading what={`a preview of ${preview.fileName}`} />}
+        {preview.state === 'failed' && <Failed message={`${preview.fileName}: ${preview.message}`} />}
+        {preview.state === 'ready' && (
+          <PreviewPanel
+            fileName={preview.fileName}
+            preview={preview.preview}
+            onMappingChange={(mapping) => changeMapping(preview.fileId, mapping)}
+          />
+        )}
+      </section>
+      <UploadedList batches={uploaded} />
+    </>
+  );
+}

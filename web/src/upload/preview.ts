@@ -1,0 +1,45 @@
+import { authHeader, failure } from '../api.js';
+
+export type Mapping = Record<string, string | null>;
+
+/** The answer of `POST /api/batches/preview`: what the upload would do, with nothing stored. */
+export interface Preview {
+  format: string;
+  encoding: string | null;
+  delimiter: string | null;
+  /** The header cells as read, in file order; null for vCard, which has none. */
+  headerRow: string[] | null;
+  /** Header → field; null for vCard, whose properties name their fields. */
+  mapping: Mapping | null;
+  unmappedColumns: string[];
+  fields: string[];
+  phoneRegion: string;
+  records: { row: number; record: Record<string, unknown>; issues: string[] }[];
+}
+
+/** Text fields go before the file part: the API reads them first, then streams the file. */
+export async function requestPreview(
+  token: string,
+  file: Blob,
+  fileName: string,
+  phoneRegion: string,
+  mapping: Mapping | undefined,
+  signal: AbortSignal,
+): Promise<Preview> {
+  const form = new FormData();
+  form.append('phoneRegion', phoneRegion);
+  if (mapping !== undefined) {
+    form.append('mapping', JSON.stringify(mapping));
+  }
+  form.append('file', file, fileName);
+  const response = await fetch('/api/batches/preview', {
+    method: 'POST',
+    headers: authHeader(token),
+    body: form,
+    signal,
+  });
+  if (!response.ok) {
+    throw await failure(response);
+  }
+  return (await response.json()) as Preview;
+}
