@@ -18,12 +18,15 @@ async function readyz(port: number): Promise<boolean> {
 
 function role(
   kind: 'api' | 'worker',
-  p: { name: string; port: number },
+  p: { name: string; port: number; opsPort?: number },
   env: () => Record<string, string>,
 ): ClusterProc {
   return {
     name: p.name,
-    binds: [{ host: '127.0.0.1', port: p.port }],
+    binds: [p.port, ...(p.opsPort !== undefined ? [p.opsPort] : [])].map((port) => ({
+      host: '127.0.0.1',
+      port,
+    })),
     // --title makes the process's command line read `batchport-api-1` (pid files are verified
     // against it); node overwrites argv with the title, so the flag itself is not visible.
     marker: `batchport-${p.name}`,
@@ -34,7 +37,9 @@ function role(
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         ...env(),
-        ...(kind === 'api' ? { PORT: String(p.port) } : { WORKER_HTTP_PORT: String(p.port) }),
+        ...(kind === 'api'
+          ? { PORT: String(p.port), OPS_PORT: String(p.opsPort ?? 0) }
+          : { WORKER_HTTP_PORT: String(p.port) }),
       },
     }),
     probe: () => readyz(p.port),

@@ -27,6 +27,9 @@ import { CASSANDRA_DC } from '../services/cassandra.js';
 import { CASSANDRA_RF, clusterDir, LB_PORT, POSTGRES_PORT_OFFSET, SENTINEL_NAME } from './topology.js';
 
 export { clusterDir } from './topology.js';
+
+export const CLUSTER_JWT_ISSUER = 'batchport-cluster';
+export const CLUSTER_JWT_AUDIENCE = 'batchport';
 export type { ClusterProc } from './procs.js';
 
 // ---------------------------------------------------------------------------
@@ -89,9 +92,15 @@ export async function clusterEnv(): Promise<Record<string, string>> {
     CASSANDRA_REPLICATION_FACTOR: String(CASSANDRA_RF),
     CASSANDRA_CONSISTENCY: 'LOCAL_QUORUM',
     JWT_SECRET: jwtSecret(),
+    // NODE_ENV=production requires both; test tokens are minted with the same values.
+    JWT_ISSUER: CLUSTER_JWT_ISSUER,
+    JWT_AUDIENCE: CLUSTER_JWT_AUDIENCE,
+    // HAProxy adds X-Forwarded-For; the APIs believe it only from the load balancer (loopback).
+    TRUST_PROXY: '127.0.0.1',
     // The fault and scaling runs upload far faster than one person would.
     RATE_LIMIT_PER_MINUTE: '100000',
     UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
+    AUTH_FAILURE_LIMIT_PER_MINUTE: '100000',
     // Shorter than the defaults (30 s lock, 30 s/60 s sweeper) so a killed worker's job and a
     // stranded batch are picked up within the fault test's window; see docs/deployment.md.
     WORKER_LOCK_DURATION_MS: '10000',

@@ -60,9 +60,10 @@ export const WEED = {
   replication: '001',
 } as const;
 
+/** `opsPort`: each API's /metrics listener (OPS_PORT), which must differ per process. */
 export const APIS = [
-  { name: 'api-1', port: 61081 },
-  { name: 'api-2', port: 61082 },
+  { name: 'api-1', port: 61081, opsPort: 61083 },
+  { name: 'api-2', port: 61082, opsPort: 61084 },
 ] as const;
 export const WORKERS = [
   { name: 'worker-1', port: 61091 },

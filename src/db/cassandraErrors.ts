@@ -25,7 +25,7 @@ const UNAVAILABLE_CODES = new Set<number>([
 const MISSING_SCHEMA_RE = /keyspace \S+ does not exist|unconfigured table|table \S+ does not exist/i;
 
 function isMissingSchema(error: InstanceType<typeof errors.ResponseError>): boolean {
-  return error.code === types.responseErrorCodes.invalid && MISSING_SCHEMA_RE.test(error.message);
+  return error.code === Number(types.responseErrorCodes.invalid) && MISSING_SCHEMA_RE.test(error.message);
 }
 
 /** True for cassandra-driver errors meaning the cluster is down, slow or overloaded. */

@@ -43,8 +43,12 @@ function base(settings: RedisSettings): RedisOptions {
     ...common,
     sentinels: settings.sentinels,
     name: settings.sentinelName,
-    // Learn of a promotion from the Sentinels' +switch-master at once, not at the next error.
-    failoverDetector: true,
+    // No `failoverDetector`: when a primary was SIGKILLed, the detector's +switch-master fired
+    // while the client was still asking the Sentinels for a primary, and ioredis (5.x) then
+    // ended the connection for good ("Connection is closed." forever: a worker that never took
+    // a job again; redis/ioredis#1683). Without it a failover still reaches every client: a dead
+    // primary resets its sockets, and a demoted one closes its clients' connections (Redis
+    // does on every role change) or answers READONLY (below); each reconnect asks the Sentinels.
     sentinelRetryStrategy: (times) => Math.min(times * 200, 2_000),
     // A primary demoted during a failover answers writes with READONLY: reconnect (asking the
     // Sentinels again) and resend the command.

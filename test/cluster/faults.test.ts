@@ -25,6 +25,8 @@ const DOWN_MS = 15_000;
 const AFTER_RESTORE_MS = 10_000;
 /** Every batch answered 201 must be loaded within this time after the stream stops. */
 const SETTLE_MS = 300_000;
+/** After the restore, every process of the cluster answers its probe within this time. */
+const READY_AGAIN_MS = 60_000;
 
 interface FaultRow {
   kind: string;
@@ -42,6 +44,8 @@ interface FaultRow {
   recoveryMs: number;
   /** From the restart to the restored process answering its probe. */
   restoreMs: number;
+  /** From the end of the upload stream until every accepted batch was loaded. */
+  settleMs: number;
 }
 
 /** The roles' environment, loaded in beforeAll (a restored API or worker needs it). */
@@ -113,15 +117,20 @@ describe('cluster: one process of each kind SIGKILLed under load', () => {
       await startProc(target);
       const restoreMs = Date.now() - restartAt;
       await sleep(AFTER_RESTORE_MS);
+      // Every process, not just the restored one, answers its readiness probe again: a survivor
+      // stuck on a dead connection would otherwise hide behind the other API or worker.
+      const notReady = await notReadyAfter(READY_AGAIN_MS);
       const outcomes = [...(await stream.stop()), ...(await Promise.all(ingests))];
 
       const accepted = outcomes.filter((o) => o.id !== undefined);
+      const settleStart = Date.now();
       const final = await settle(
         client,
         user,
         accepted.map((o) => o.id!),
         SETTLE_MS,
       );
+      const settleMs = Date.now() - settleStart;
       let lost = 0;
       let duplicated = 0;
       let readErrors = 0;
@@ -155,11 +164,13 @@ describe('cluster: one process of each kind SIGKILLed under load', () => {
         worstRequestMs: Math.max(...attempts.map((a) => a.ms)),
         recoveryMs: bad.length === 0 ? 0 : Math.max(...bad.map((a) => a.startedAt + a.ms)) - killedAt,
         restoreMs,
+        settleMs,
       };
       rows.push(row);
       saveClusterResults('faults', rows); // after every kind, so an interrupted run keeps its rows
       console.log(`[cluster] ${JSON.stringify(row)}`);
 
+      expect(notReady, 'processes not ready again after the restore').toEqual([]);
       expect(accepted.length, 'no upload was accepted at all').toBeGreaterThan(0);
       expect([...final.values()].filter((s) => s !== 'loaded')).toEqual([]);
       expect({ lost, duplicated, strayBatches, strayObjects }).toEqual({
@@ -174,6 +185,20 @@ describe('cluster: one process of each kind SIGKILLed under load', () => {
     });
   }
 });
+
+/** Names of the cluster processes still not answering their probe after `timeoutMs`. */
+async function notReadyAfter(timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const bad = (await status()).procs
+      .filter((p) => p.state !== 'running')
+      .map((p) => `${p.name} ${p.state}`);
+    if (bad.length === 0 || Date.now() > deadline) {
+      return bad;
+    }
+    await sleep(2_000);
+  }
+}
 
 /** Polls `diff` until it is 0 or the time is up; returns the last value. */
 async function waitFor(diff: () => Promise<number>, timeoutMs: number): Promise<number> {

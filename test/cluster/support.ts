@@ -7,7 +7,13 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { clusterDir, clusterEnv } from '../../scripts/cluster/index.js';
+import {
+  CLUSTER_JWT_AUDIENCE,
+  CLUSTER_JWT_ISSUER,
+  clusterDir,
+  clusterEnv,
+} from '../../scripts/cluster/index.js';
+import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import { s3Client, S3_BUCKET } from '../../scripts/cluster/seaweedfs.js';
 import { contactsCsv } from '../support/contactsCsv.js';
 import { tokenFor, uploadForm } from '../support/testStack.js';
@@ -33,7 +39,16 @@ export interface User {
 export async function newUser(c: ClusterClient, label: string): Promise<User> {
   const id = `cluster-${label}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   const email = `${id}@example.com`;
-  return { id, email, token: await tokenFor({ sub: id, email, secret: c.env['JWT_SECRET']! }) };
+  const token = await tokenFor({
+    sub: id,
+    email,
+    secret: c.env['JWT_SECRET']!,
+    issuer: CLUSTER_JWT_ISSUER,
+    audience: CLUSTER_JWT_AUDIENCE,
+    // One fault kind (streams, settling, record checks) can outlast the default 10 minutes.
+    expiresIn: 3600,
+  });
+  return { id, email, token };
 }
 
 export async function getJson(
@@ -273,7 +288,7 @@ export async function objectCount(user: User): Promise<number> {
       const res = await s3.send(
         new ListObjectsV2Command({
           Bucket: S3_BUCKET,
-          Prefix: `batches/${user.email}/`,
+          Prefix: userStoragePrefix(user.email),
           ContinuationToken: token,
         }),
       );
