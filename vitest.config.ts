@@ -38,6 +38,17 @@ export default defineConfig({
           globalSetup: ['test/integration/globalSetup.ts'],
         },
       },
+      {
+        test: {
+          // Fault runs against the local cluster (`npm run cluster -- up`), `npm run test:cluster`.
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 900_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -78,6 +78,7 @@ export async function createRecordsRepository(config: Config, pool: PgPool): Pro
   const client = createCassandraClient({
     contactPoints: config.records.contactPoints,
     localDataCenter: config.records.localDataCenter,
+    consistency: config.records.consistency,
   });
   const records = createCassandraRecordsRepository(client, {
     keyspace: config.records.keyspace,

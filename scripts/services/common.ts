@@ -292,16 +292,17 @@ export interface PidInfo {
   startTime: string;
 }
 
-export function pidFile(name: string): string {
-  return path.join(serviceDir(name), `${name}.pid`);
+/** `dir` defaults to the service's folder; `npm run cluster` keeps its own under the cluster dir. */
+export function pidFile(name: string, dir = serviceDir(name)): string {
+  return path.join(dir, `${name}.pid`);
 }
 
-export function writePidFile(name: string, pid: number): void {
+export function writePidFile(name: string, pid: number, dir = serviceDir(name)): void {
   const startTime = procStartTime(pid);
   if (startTime === undefined) {
     throw new ServiceError(`${name}: process ${pid} died right after start`);
   }
-  fs.writeFileSync(pidFile(name), `${pid}\n${startTime}\n`);
+  fs.writeFileSync(pidFile(name, dir), `${pid}\n${startTime}\n`);
 }
 
 /**
@@ -309,8 +310,8 @@ export function writePidFile(name: string, pid: number): void {
  * (same pid, same kernel start time, and its command line contains `marker`).
  * A stale pid file (dead or reused pid) is removed.
  */
-export function liveProcess(name: string, marker: string): PidInfo | undefined {
-  const file = pidFile(name);
+export function liveProcess(name: string, marker: string, dir = serviceDir(name)): PidInfo | undefined {
+  const file = pidFile(name, dir);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -7,6 +7,7 @@ import { envSchema, type Env } from './envSchema.js';
  * naming what is wrong.
  */
 export type { Env };
+export { CASSANDRA_CONSISTENCIES, type CassandraConsistency } from './envSchema.js';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -25,7 +26,14 @@ export interface Config {
         region: string;
       };
   postgres: { connectionString: string; poolSize: number };
-  redis: { host: string; port: number; password: string | undefined };
+  redis: {
+    host: string;
+    port: number;
+    password: string | undefined;
+    /** Set together: connect through these Sentinels to the primary they call `sentinelName`. */
+    sentinels?: Array<{ host: string; port: number }>;
+    sentinelName?: string;
+  };
   queueName: string;
   records:
     | { kind: 'postgres' }
@@ -35,6 +43,7 @@ export interface Config {
         localDataCenter: string;
         keyspace: string;
         replicationFactor: number;
+        consistency: Env['CASSANDRA_CONSISTENCY'];
       };
   auth: {
     secret: string | undefined;
@@ -87,11 +96,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const storage = storageConfig(e, problems);
   const records = recordsConfig(e, problems);
+  const redis = redisConfig(e, problems);
   checkAuth(e, problems);
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
-  return assemble(e, storage, records);
+  return assemble(e, storage, records, redis);
 }
 
 /** Types and ranges of every variable; one problem per bad variable. */
@@ -152,7 +162,17 @@ function recordsConfig(e: Env, problems: string[]): Config['records'] {
     localDataCenter: e.CASSANDRA_LOCAL_DC,
     keyspace: e.CASSANDRA_KEYSPACE,
     replicationFactor: e.CASSANDRA_REPLICATION_FACTOR,
+    consistency: e.CASSANDRA_CONSISTENCY,
   };
+}
+
+/** A single Redis (REDIS_HOST/PORT), or the primary that REDIS_SENTINELS know by REDIS_SENTINEL_NAME. */
+function redisConfig(e: Env, problems: string[]): Config['redis'] {
+  const single = { host: e.REDIS_HOST, port: e.REDIS_PORT, password: e.REDIS_PASSWORD };
+  const sentinels = parseSentinels(e.REDIS_SENTINELS, e.REDIS_SENTINEL_NAME, problems);
+  return sentinels && e.REDIS_SENTINEL_NAME
+    ? { ...single, sentinels, sentinelName: e.REDIS_SENTINEL_NAME }
+    : single;
 }
 
 function checkAuth(e: Env, problems: string[]): void {
@@ -173,7 +193,12 @@ function checkAuth(e: Env, problems: string[]): void {
   }
 }
 
-function assemble(e: Env, storage: Config['storage'], records: Config['records']): Config {
+function assemble(
+  e: Env,
+  storage: Config['storage'],
+  records: Config['records'],
+  redis: Config['redis'],
+): Config {
   return {
     env: e.NODE_ENV,
     http: {
@@ -189,7 +214,7 @@ function assemble(e: Env, storage: Config['storage'], records: Config['records']
     logLevel: e.LOG_LEVEL,
     storage,
     postgres: { connectionString: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
-    redis: { host: e.REDIS_HOST, port: e.REDIS_PORT, password: e.REDIS_PASSWORD },
+    redis,
     queueName: e.QUEUE_NAME,
     records,
     auth: {
@@ -229,4 +254,31 @@ function assemble(e: Env, storage: Config['storage'], records: Config['records']
       sweeperGraceMs: e.SWEEPER_GRACE_MS,
     },
   };
+}
+
+/**
+ * `REDIS_SENTINELS` (`host:port,host:port,…`) with `REDIS_SENTINEL_NAME`: both or neither.
+ * Problems are added to `problems`; returns the parsed list when usable.
+ */
+function parseSentinels(
+  raw: string | undefined,
+  name: string | undefined,
+  problems: string[],
+): Array<{ host: string; port: number }> | undefined {
+  if (raw === undefined) {
+    if (name !== undefined) {
+      problems.push('REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not');
+    }
+    return undefined;
+  }
+  if (name === undefined) {
+    problems.push('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the name the Sentinels monitor)');
+  }
+  const items = raw.split(',').map((p) => p.trim());
+  const parsed = items.map((item) => /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(item));
+  if (parsed.some((m) => m === null || Number(m[2]) < 1 || Number(m[2]) > 65_535)) {
+    problems.push('REDIS_SENTINELS must be a comma-separated list of host:port');
+    return undefined;
+  }
+  return parsed.map((m) => ({ host: m![1]!, port: Number(m![2]) }));
 }

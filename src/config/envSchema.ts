@@ -51,6 +51,17 @@ function isAddressOrRange(value: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/** The levels CASSANDRA_CONSISTENCY accepts (the driver's names, upper snake case). */
+export const CASSANDRA_CONSISTENCIES = [
+  'ONE',
+  'LOCAL_ONE',
+  'QUORUM',
+  'LOCAL_QUORUM',
+  'EACH_QUORUM',
+  'ALL',
+] as const;
+export type CassandraConsistency = (typeof CASSANDRA_CONSISTENCIES)[number];
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(0, 65535).default(3000),
@@ -92,6 +103,14 @@ export const envSchema = z.object({
   REDIS_HOST: z.string().min(1).default('127.0.0.1'),
   REDIS_PORT: int(1, 65535).default(6379),
   REDIS_PASSWORD: optionalText,
+  // High availability: the Sentinels to ask for the current primary (REDIS_HOST/PORT are then unused).
+  REDIS_SENTINELS: optionalText,
+  REDIS_SENTINEL_NAME: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'may only contain letters, digits, ., _ and -' })
+      .optional(),
+  ),
   QUEUE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, { message: 'may only contain letters, digits, _ and -' })
@@ -106,6 +125,9 @@ export const envSchema = z.object({
     .regex(/^[a-z][a-z0-9_]{0,47}$/, { message: 'must be a lowercase CQL identifier' })
     .default('batchport'),
   CASSANDRA_REPLICATION_FACTOR: int(1, 9).default(1),
+  CASSANDRA_CONSISTENCY: z
+    .enum(CASSANDRA_CONSISTENCIES, { message: `must be one of ${CASSANDRA_CONSISTENCIES.join(', ')}` })
+    .default('LOCAL_QUORUM'),
 
   // Auth
   JWT_SECRET: optionalText,

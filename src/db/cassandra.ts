@@ -1,4 +1,5 @@
 import cassandra from 'cassandra-driver';
+import type { CassandraConsistency } from '../config/config.js';
 
 export type CassandraClient = cassandra.Client;
 
@@ -10,7 +11,18 @@ export interface CassandraOptions {
   connectTimeoutMs?: number;
   /** Per-request client-side timeout (driver `readTimeout`). Must exceed the server's write/read timeouts. */
   requestTimeoutMs?: number;
+  /** Consistency of every read and write; default LOCAL_QUORUM (see CASSANDRA_CONSISTENCY). */
+  consistency?: CassandraConsistency;
 }
+
+const CONSISTENCY_CODES: Record<CassandraConsistency, number> = {
+  ONE: cassandra.types.consistencies.one,
+  LOCAL_ONE: cassandra.types.consistencies.localOne,
+  QUORUM: cassandra.types.consistencies.quorum,
+  LOCAL_QUORUM: cassandra.types.consistencies.localQuorum,
+  EACH_QUORUM: cassandra.types.consistencies.eachQuorum,
+  ALL: cassandra.types.consistencies.all,
+};
 
 /** How long each DDL statement waits for all nodes to agree on the schema. */
 const SCHEMA_AGREEMENT_WAIT_SECONDS = 20;
@@ -96,9 +108,9 @@ export function createCassandraClient(options: CassandraOptions): CassandraClien
     },
     queryOptions: {
       prepare: true,
-      // Read-your-writes across processes (worker writes, API reads) on multi-node clusters;
-      // equal to ONE on a single node.
-      consistency: cassandra.types.consistencies.localQuorum,
+      // Default LOCAL_QUORUM: read-your-writes across processes (worker writes, API reads) on
+      // multi-node clusters while one replica of three is down; equal to ONE on a single node.
+      consistency: CONSISTENCY_CODES[options.consistency ?? 'LOCAL_QUORUM'],
       fetchSize: 1_000,
     },
     // DSE "insights" reporting is useless against Apache Cassandra.

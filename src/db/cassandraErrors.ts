@@ -17,6 +17,17 @@ const UNAVAILABLE_CODES = new Set<number>([
   types.responseErrorCodes.serverError,
 ]);
 
+/**
+ * "Keyspace x does not exist" / "unconfigured table x": the schema exists (it is created at
+ * start), so the coordinator that says this has not got it (yet): a node that restarted and is
+ * still pulling the schema, or lost it. Another node or a later try answers: an outage, not a bug.
+ */
+const MISSING_SCHEMA_RE = /keyspace \S+ does not exist|unconfigured table|table \S+ does not exist/i;
+
+function isMissingSchema(error: InstanceType<typeof errors.ResponseError>): boolean {
+  return error.code === Number(types.responseErrorCodes.invalid) && MISSING_SCHEMA_RE.test(error.message);
+}
+
 /** True for cassandra-driver errors meaning the cluster is down, slow or overloaded. */
 export function isCassandraAvailabilityError(error: unknown): boolean {
   if (
@@ -27,7 +38,7 @@ export function isCassandraAvailabilityError(error: unknown): boolean {
     return true;
   }
   if (error instanceof errors.ResponseError) {
-    return UNAVAILABLE_CODES.has(error.code);
+    return UNAVAILABLE_CODES.has(error.code) || isMissingSchema(error);
   }
   return hasNetworkErrno(error);
 }

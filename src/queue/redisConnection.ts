@@ -4,6 +4,9 @@ export interface RedisSettings {
   host: string;
   port: number;
   password: string | undefined;
+  /** With `sentinelName`: ask these Sentinels for the current primary instead of host/port. */
+  sentinels?: Array<{ host: string; port: number }>;
+  sentinelName?: string;
 }
 
 /**
@@ -28,12 +31,28 @@ export function workerRedisOptions(settings: RedisSettings): RedisOptions {
 }
 
 function base(settings: RedisSettings): RedisOptions {
-  return {
-    host: settings.host,
-    port: settings.port,
+  const common: RedisOptions = {
     password: settings.password,
     lazyConnect: false,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
+  };
+  if (settings.sentinels === undefined || settings.sentinelName === undefined) {
+    return { ...common, host: settings.host, port: settings.port };
+  }
+  return {
+    ...common,
+    sentinels: settings.sentinels,
+    name: settings.sentinelName,
+    // No `failoverDetector`: when a primary was SIGKILLed, the detector's +switch-master fired
+    // while the client was still asking the Sentinels for a primary, and ioredis (5.x) then
+    // ended the connection for good ("Connection is closed." forever: a worker that never took
+    // a job again; redis/ioredis#1683). Without it a failover still reaches every client: a dead
+    // primary resets its sockets, and a demoted one closes its clients' connections (Redis
+    // does on every role change) or answers READONLY (below); each reconnect asks the Sentinels.
+    sentinelRetryStrategy: (times) => Math.min(times * 200, 2_000),
+    // A primary demoted during a failover answers writes with READONLY: reconnect (asking the
+    // Sentinels again) and resend the command.
+    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
   };
 }
 
@@ -45,11 +64,7 @@ export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<voi
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(
-        new Error(
-          `Redis at ${redis.options.host}:${redis.options.port} did not answer within ${timeoutMs} ms`,
-        ),
-      );
+      reject(new Error(`Redis ${where(redis.options)} did not answer within ${timeoutMs} ms`));
     }, timeoutMs);
     const onReady = () => {
       cleanup();
@@ -61,4 +76,10 @@ export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<voi
     };
     redis.on('ready', onReady);
   });
+}
+
+function where(options: RedisOptions): string {
+  return options.sentinels
+    ? `primary "${options.name ?? ''}" via Sentinels ${options.sentinels.map((s) => `${s.host ?? ''}:${s.port ?? ''}`).join(',')}`
+    : `at ${options.host ?? ''}:${options.port ?? ''}`;
 }

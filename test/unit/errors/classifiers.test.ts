@@ -103,6 +103,25 @@ describe('per-driver rules', () => {
     expect(cassandraUnavailable(responseError(types.responseErrorCodes.invalid), 'x')).toBeUndefined();
   });
 
+  it('cassandra: a coordinator without the schema (restarted node) is an outage, other invalid queries are not', () => {
+    const invalid = (message: string) =>
+      new cassandra.errors.ResponseError(cassandra.types.responseErrorCodes.invalid, message);
+    for (const message of [
+      'Keyspace batchport does not exist',
+      'unconfigured table records',
+      'Table batchport.records does not exist',
+    ]) {
+      expect(cassandraUnavailable(invalid(message), 'x')?.dependency, message).toBe('records');
+    }
+    expect(cassandraUnavailable(invalid('Undefined column name nope'), 'x')).toBeUndefined();
+    // Same words under another code (a syntax error quoting them) are the query's fault.
+    const syntax = new cassandra.errors.ResponseError(
+      cassandra.types.responseErrorCodes.syntaxError,
+      'Keyspace batchport does not exist',
+    );
+    expect(cassandraUnavailable(syntax, 'x')).toBeUndefined();
+  });
+
   it('redis: offline-queue, closed-connection and not-serving replies', () => {
     for (const error of [
       new Error("Stream isn't writeable and enableOfflineQueue options is false"),

@@ -37,12 +37,18 @@ describe('toHttpError', () => {
       Object.assign(new Error('sorry, too many clients already'), { code: '53300' }),
       Object.assign(new Error('getaddrinfo EAI_AGAIN db'), { code: 'EAI_AGAIN' }),
       new cassandra.errors.NoHostAvailableError({}),
+      // A restarted Cassandra coordinator that has not pulled the schema yet.
+      new cassandra.errors.ResponseError(
+        cassandra.types.responseErrorCodes.invalid,
+        'Keyspace batchport does not exist',
+      ),
       new Error("Stream isn't writeable and enableOfflineQueue options is false"),
       new Error('wrapped', { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }),
     ]) {
       expect(isDependencyFailure(error)).toBe(true);
       const http = toHttpError(error, 100);
       expect(http.status).toBe(503);
+      expect(http.message).toBe('a service this request needs is unavailable; retry later');
       expect(http.headers?.['retry-after']).toBe('5');
     }
   });
