@@ -208,8 +208,8 @@ async function main(): Promise<number> {
   // code really needs. Not how `npm run worker` starts today.
   await section('rss_capped', async () =>
     runWorkerRss(await withBomb(), settings.rssRounds, results, {
-      prefix: 'worker_heap160',
-      nodeOptions: '--max-old-space-size=160',
+      prefix: 'worker_capped',
+      nodeOptions: process.env['BENCH_CAPPED_NODE_OPTIONS'] ?? '--max-old-space-size=160',
     }),
   );
   await section('parse_threads', () => runParseThreads(files().csv, results));
