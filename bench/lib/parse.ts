@@ -10,18 +10,23 @@ export interface ParseOutcome {
   ms: number;
 }
 
+/** `bytes` as storage hands a file to the worker: a stream of 64 KiB chunks. */
+export function storageChunks(bytes: Buffer): Readable {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += 64 * 1024) {
+    parts.push(bytes.subarray(i, i + 64 * 1024));
+  }
+  return Readable.from(parts);
+}
+
 /** Feeds `bytes` in 64 KiB chunks (like an S3 body) and collects every row. */
 export async function parseInMemory(
   bytes: Buffer,
   format: FileFormat,
   opts: { keep?: boolean; maxRows?: number } = {},
 ): Promise<ParseOutcome> {
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += 64 * 1024) {
-    chunks.push(bytes.subarray(i, i + 64 * 1024));
-  }
   const started = process.hrtime.bigint();
-  const parser = openContactParser(Readable.from(chunks), {
+  const parser = openContactParser(storageChunks(bytes), {
     format,
     maxRows: opts.maxRows ?? 1_000_000,
     maxUncompressedBytes: 200 * 1024 * 1024,

@@ -11,23 +11,14 @@
  * Writes `raw_parse_{1,2,4}_thread(s)_rows_per_s` with spreads; the bench judges
  * `ratio_raw_parse_2_vs_1_threads` against its goal.
  */
-import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { createParsePool, type ParsePool } from '../../src/worker/parsePool.js';
 import { contactsCsv, type GeneratedFile } from '../lib/data.js';
+import { storageChunks } from '../lib/parse.js';
 import { log, round } from '../lib/util.js';
 import { recordSamples, type Results } from '../lib/verdict.js';
 
 const THREADS = [1, 2, 4] as const;
-
-/** Storage hands the worker 64 KiB chunks; so does this. */
-function chunks(bytes: Buffer): Readable {
-  const parts: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += 64 * 1024) {
-    parts.push(bytes.subarray(i, i + 64 * 1024));
-  }
-  return Readable.from(parts);
-}
 
 function parseOptions(bytes: Buffer) {
   return {
@@ -41,7 +32,7 @@ function parseOptions(bytes: Buffer) {
 
 async function parseAll(pool: ParsePool, bytes: Buffer): Promise<number> {
   let rows = 0;
-  for await (const _ of pool.open(chunks(bytes), parseOptions(bytes)).rows) {
+  for await (const _ of pool.open(storageChunks(bytes), parseOptions(bytes)).rows) {
     rows++;
   }
   return rows;

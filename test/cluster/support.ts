@@ -18,7 +18,9 @@ import { s3Client, S3_BUCKET } from '../../scripts/cluster/seaweedfs.js';
 import { contactsCsv } from '../support/contactsCsv.js';
 import { tokenFor, uploadForm } from '../support/testStack.js';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../scripts/services/common.js';
+
+export { sleep };
 
 export interface ClusterClient {
   baseUrl: string;

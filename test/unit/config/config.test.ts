@@ -1,21 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config/config.js';
+import { loadConfig } from '../../../src/config/config.js';
 
-const BASE = {
-  DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
-  JWT_SECRET: 's'.repeat(40),
-};
-
-function problems(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { BASE, problems } from './configTestEnv.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
