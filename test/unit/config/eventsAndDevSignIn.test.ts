@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config/config.js';
+import { loadConfig } from '../../../src/config/config.js';
+import { BASE, problems } from './configTestEnv.js';
 
-const BASE = { DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db', JWT_SECRET: 's'.repeat(40) };
 const DEV_SECRET = 'batchport-dev-only-jwt-secret-do-not-use-in-production';
 const PRODUCTION = { NODE_ENV: 'production', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' };
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('event stream settings', () => {
   it('default to a 15 s heartbeat, 1000 streams per process and 10 per user', () => {
