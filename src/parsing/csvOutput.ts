@@ -18,8 +18,12 @@ import { CONTACT_FIELDS, FIELD_LIST, type ContactRecord } from '../contacts/cont
 import type { InvalidRow } from './types.js';
 
 const BOM = '\uFEFF';
-/** A formula start at the beginning of the value or right after a separator character. */
-const FORMULA_START = /(^|[,;\t\r\n])(?=[=+\-@\t\r])/g;
+/**
+ * The place before a formula start at the beginning of the value or right after a separator. Both
+ * sides are lookarounds so the match is empty: a separator that is itself a formula start (tab, CR)
+ * stays available to guard the character after it (`\t=` becomes `'\t'=`).
+ */
+const FORMULA_START = /(?<=^|[,;\t\r\n])(?=[=+\-@\t\r])/g;
 /** Quoted: RFC 4180 specials, plus `;` and tab so a `;`/tab reader does not split the cell. */
 const NEEDS_QUOTES = /[",;\t\r\n]/;
 
@@ -28,7 +32,7 @@ const NEEDS_QUOTES = /[",;\t\r\n]/;
  * cell (see the module comment). Returns the value unchanged when there is none.
  */
 export function neutraliseFormulas(value: string): string {
-  return value.replace(FORMULA_START, "$1'");
+  return value.replace(FORMULA_START, "'");
 }
 
 /** One CSV cell: formula-neutralised, then quoted when it holds anything a reader could split on. */

@@ -32,6 +32,10 @@ describe('csvLine', () => {
     );
   });
 
+  it('guards the character after a leading tab or CR too (that separator is itself a formula start)', () => {
+    expect(csvLine(['\t=1', '\r+1', '\t\t@x'])).toBe(`"'\t'=1","'\r'+1","'\t'\t'@x"\r\n`);
+  });
+
   it('leaves values without a formula start untouched', () => {
     const plain = [
       'a=b',
