@@ -62,8 +62,6 @@ export interface Config {
     maxUncompressedBytes: number;
     rateLimitPerMinute: number;
     uploadRateLimitPerMinute: number;
-    /** How often per-user counts reach Redis (0: every request). */
-    rateLimitSyncMs: number;
     authFailureLimitPerMinute: number;
   };
   worker: {
@@ -239,7 +237,6 @@ function assemble(
       maxUncompressedBytes: e.MAX_UNCOMPRESSED_BYTES,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       uploadRateLimitPerMinute: e.UPLOAD_RATE_LIMIT_PER_MINUTE,
-      rateLimitSyncMs: e.RATE_LIMIT_SYNC_MS,
       authFailureLimitPerMinute: e.AUTH_FAILURE_LIMIT_PER_MINUTE,
     },
     worker: {

@@ -146,9 +146,6 @@ export const envSchema = z.object({
   MAX_UNCOMPRESSED_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(120),
   UPLOAD_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
-  // How often each API instance adds its per-user counts to the shared ones in Redis; 0: a Redis
-  // round trip on every request (exact across instances). See syncedRateLimitStore.ts.
-  RATE_LIMIT_SYNC_MS: int(0, 10_000).default(250),
   // Failed authentications per client address and minute before 429 (counted before auth).
   AUTH_FAILURE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
 

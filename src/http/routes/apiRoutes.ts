@@ -16,15 +16,12 @@ import { previewController } from '../controllers/previewController.js';
 import { recordsController } from '../controllers/recordsController.js';
 import { uploadController } from '../controllers/uploadController.js';
 import authentication from '../plugins/authentication.js';
-import { redisWindowCounter, syncedRateLimitStore } from '../plugins/syncedRateLimitStore.js';
 import { MAX_OPTION_FIELD_BYTES } from '../../validators/uploadOptions.js';
 
 export interface ApiLimits {
   maxFileSize: number;
   rateLimitPerMinute: number;
   uploadRateLimitPerMinute: number;
-  /** How often the per-user counts reach Redis (0: on every request); absent: 0. */
-  rateLimitSyncMs?: number;
   authFailureLimitPerMinute: number;
 }
 
@@ -54,12 +51,8 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
     hook: 'preHandler',
     max: limits.rateLimitPerMinute,
     timeWindow: '1 minute',
-    // Shared by API instances through Redis, synced every rateLimitSyncMs rather than per request.
-    ...(opts.rateLimitRedis && {
-      store: syncedRateLimitStore(redisWindowCounter(opts.rateLimitRedis, 'batchport-ratelimit:'), {
-        syncMs: limits.rateLimitSyncMs ?? 0,
-      }),
-    }),
+    ...(opts.rateLimitRedis && { redis: opts.rateLimitRedis }),
+    nameSpace: 'batchport-ratelimit:',
     // A Redis outage must not take the API down with it; requests pass unlimited meanwhile.
     skipOnError: true,
     keyGenerator: (request) => request.user?.id ?? request.ip,

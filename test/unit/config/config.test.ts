@@ -22,8 +22,6 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...BASE, WORKER_PARSE_THREADS: '0' }).worker.parseThreads).toBe(0);
     expect(config.worker.parseThreadHeapMb).toBe(256);
     expect(loadConfig({ ...BASE, WORKER_PARSE_THREAD_HEAP_MB: '512' }).worker.parseThreadHeapMb).toBe(512);
-    expect(config.limits.rateLimitSyncMs).toBe(250);
-    expect(loadConfig({ ...BASE, RATE_LIMIT_SYNC_MS: '0' }).limits.rateLimitSyncMs).toBe(0);
   });
 
   it('picks Cassandra records when contact points are configured', () => {
@@ -68,7 +66,6 @@ describe('loadConfig', () => {
     [{ WORKER_PARSE_THREADS: '-1' }, 'WORKER_PARSE_THREADS must be at least 0'],
     [{ WORKER_PARSE_THREADS: 'all' }, 'WORKER_PARSE_THREADS must be a number'],
     [{ WORKER_PARSE_THREAD_HEAP_MB: '16' }, 'WORKER_PARSE_THREAD_HEAP_MB must be at least 32'],
-    [{ RATE_LIMIT_SYNC_MS: '60000' }, 'RATE_LIMIT_SYNC_MS must be at most 10000'],
     [{ QUEUE_NAME: 'a:b' }, 'QUEUE_NAME may only contain letters, digits, _ and -'],
   ])('names the variable and the problem: %o', (override, message) => {
     const found = problems({ ...BASE, ...override });
