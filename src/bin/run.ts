@@ -1,7 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { apiAppOptions, readinessChecks } from '../apiServer.js';
 import { buildComponents, workerOptions } from '../composition.js';
-import { buildApp } from '../http/app.js';
 import { buildOpsApp } from '../http/opsApp.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
@@ -38,7 +37,12 @@ export async function run(role: Role): Promise<void> {
     metrics: components.metrics,
     readiness: readinessChecks(components),
   });
-  const app = role === 'worker' ? undefined : await buildApp(apiAppOptions(components));
+  // Imported only by the roles that serve it: the API's routes, schemas and plugins are not
+  // part of a worker's memory.
+  const app =
+    role === 'worker'
+      ? undefined
+      : await (await import('../http/app.js')).buildApp(apiAppOptions(components));
   const worker = role === 'api' ? undefined : startWorker(workerOptions(components));
   if (app) {
     // The ops listener first: the "API listening" line means everything is up.

@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import type { ContactRecord } from '../contacts/contactSchema.js';
 import { ValidationError } from '../errors.js';
 import { MAPPABLE_FIELDS, type MappableField } from '../parsing/headers/fields.js';
-import { openContactParser } from '../parsing/openContactParser.js';
+import { loadContactParser } from '../parsing/loadContactParser.js';
 import type { ColumnMapping, ContactParser, FileFormat, ParsedRow } from '../parsing/types.js';
 import { normalizeRecord } from '../repositories/records/recordRow.js';
 import { formatFromFilename } from '../validators/uploadValidators.js';
@@ -122,6 +122,7 @@ export function createPreviewService(settings: PreviewSettings) {
   return {
     async preview(parts: AsyncIterable<UploadPart>): Promise<Preview> {
       const { options, file, rest } = await readUploadForm(parts);
+      const openContactParser = await loadContactParser();
       const format = formatFromFilename(file.filename);
       const meter = createUploadMeter(format, settings.maxFileSize);
       const input = meteredInput(file, meter);

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { BatchCounts } from '../domain/batch.js';
-import { openContactParser } from '../parsing/openContactParser.js';
+import { loadContactParser } from '../parsing/loadContactParser.js';
 import type { ProcessBatchJobData } from '../queue/batchQueue.js';
 import {
   claim,
@@ -71,7 +71,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
       return batch;
     }
     const input = await openInput(deps, batch);
-    const parser = (settings.openParser ?? openContactParser)(input, {
+    const parser = (settings.openParser ?? (await loadContactParser()))(input, {
       format: batch.fileFormat,
       maxRows: settings.maxRowsPerBatch,
       maxUncompressedBytes: settings.maxUncompressedBytes,
