@@ -25,6 +25,30 @@ export function createPgPool(options: PostgresOptions): PgPool {
   return pool;
 }
 
+/**
+ * Runs `work` on one client of the pool (a transaction needs one connection). While a client is
+ * checked out the pool does not listen for its errors, and a server that ends the connection
+ * meanwhile (restart, failover, pg_terminate_backend) makes it emit 'error' once the socket
+ * closes — with no listener, an uncaught exception that takes the process down. The listener
+ * here absorbs it (the failed query already reports the outage), and a client whose work failed
+ * is destroyed rather than handed to the next caller.
+ */
+export async function withClient<T>(pool: PgPool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const absorb = () => undefined;
+  client.on('error', absorb);
+  let failure: Error | undefined;
+  try {
+    return await work(client);
+  } catch (error) {
+    failure = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.release(failure);
+    client.removeListener('error', absorb);
+  }
+}
+
 /** `pool.query` whose availability failures become DependencyUnavailableError naming `dependency`. */
 export function guardedQuery(pool: PgPool, dependency: 'database' | 'records') {
   return async function query<R extends pg.QueryResultRow>(

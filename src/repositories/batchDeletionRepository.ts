@@ -1,4 +1,4 @@
-import { guardedQuery, type PgPool } from '../db/postgres.js';
+import { guardedQuery, withClient, type PgPool } from '../db/postgres.js';
 import { postgresUnavailable } from '../db/postgresErrors.js';
 import type { StoreIdentity } from '../storage/fileStorage.js';
 
@@ -41,33 +41,34 @@ export function createBatchDeletionRepository(pool: PgPool) {
   return {
     /** Deletes the user's batch row and records the owed cleanup; null when there is no such batch. */
     async deleteWithCleanup(id: string, userId: string): Promise<PendingDeletion | null> {
-      const client = await pool.connect().catch((error: unknown) => {
-        throw postgresUnavailable(error, 'database', 'deleting a batch') ?? error;
-      });
       try {
-        await client.query('BEGIN');
-        const { rows } = await client.query<DeletionRow>(
-          `DELETE FROM batches WHERE id = $1 AND user_id = $2
-           RETURNING id AS batch_id, storage_key, storage_backend, storage_store, 0 AS attempts`,
-          [id, userId],
-        );
-        const row = rows[0];
-        if (!row) {
-          await client.query('ROLLBACK');
-          return null;
-        }
-        await client.query(
-          `INSERT INTO batch_deletions (batch_id, storage_key, storage_backend, storage_store)
-           VALUES ($1, $2, $3, $4) ON CONFLICT (batch_id) DO NOTHING`,
-          [row.batch_id, row.storage_key, row.storage_backend, row.storage_store],
-        );
-        await client.query('COMMIT');
-        return toPending(row);
+        return await withClient(pool, async (client) => {
+          try {
+            await client.query('BEGIN');
+            const { rows } = await client.query<DeletionRow>(
+              `DELETE FROM batches WHERE id = $1 AND user_id = $2
+               RETURNING id AS batch_id, storage_key, storage_backend, storage_store, 0 AS attempts`,
+              [id, userId],
+            );
+            const row = rows[0];
+            if (!row) {
+              await client.query('ROLLBACK');
+              return null;
+            }
+            await client.query(
+              `INSERT INTO batch_deletions (batch_id, storage_key, storage_backend, storage_store)
+               VALUES ($1, $2, $3, $4) ON CONFLICT (batch_id) DO NOTHING`,
+              [row.batch_id, row.storage_key, row.storage_backend, row.storage_store],
+            );
+            await client.query('COMMIT');
+            return toPending(row);
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw error;
+          }
+        });
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
         throw postgresUnavailable(error, 'database', 'deleting a batch') ?? error;
-      } finally {
-        client.release();
       }
     },
 

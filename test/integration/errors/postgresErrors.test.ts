@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgPool, type PgPool } from '../../../src/db/postgres.js';
+import { createPgPool, withClient, type PgPool } from '../../../src/db/postgres.js';
 import { postgresUnavailable } from '../../../src/db/postgresErrors.js';
 import { DependencyUnavailableError } from '../../../src/errors.js';
 import { CLOSED_PORT, requireEnv } from './env.js';
@@ -52,31 +52,31 @@ describe('pg classifier, real errors', () => {
     expect(classified?.cause).toBe(error);
   });
 
-  it('a connection the server terminates (57P01) is an outage', async () => {
-    const client = await pool.connect();
-    let released = false;
+  it('a connection the server terminates (57P01) is an outage, and does not crash the process', async () => {
+    // Its own pool: the shared one's 200 ms statement timeout would end the query before the kill.
+    const victims = createPgPool({
+      connectionString: requireEnv('DATABASE_URL'),
+      maxConnections: 1,
+      connectTimeoutMs: 5_000,
+      statementTimeoutMs: 30_000,
+    });
     try {
-      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-      const killer = createPgPool({
-        connectionString: requireEnv('DATABASE_URL'),
-        maxConnections: 1,
-        connectTimeoutMs: 5_000,
-        statementTimeoutMs: 5_000,
-      });
-      try {
-        const waiting = failureOf(() => client.query('SELECT pg_sleep(0.15)'));
-        await killer.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await withClient(victims, async (client) => {
+        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const closed = new Promise((resolve) => client.once('end', resolve));
+        const waiting = failureOf(() => client.query('SELECT pg_sleep(10)'));
+        await pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
         const error = await waiting;
+        expect((error as { code?: string }).code).toBe('57P01');
         expect(postgresUnavailable(error, 'database', 'testing')).toMatchObject({ dependency: 'database' });
-      } finally {
-        await killer.end();
-      }
-      client.release(true);
-      released = true;
+        // The socket closes while the client is still checked out: the client emits 'error'
+        // then, which withClient must absorb (without it this is an uncaught exception).
+        await closed;
+      });
+      // The dead client was not handed back: the next query gets a fresh connection.
+      expect((await victims.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
     } finally {
-      if (!released) {
-        client.release(true);
-      }
+      await victims.end();
     }
   });
 
