@@ -17,7 +17,6 @@ import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import { s3Client, S3_BUCKET } from '../../scripts/cluster/seaweedfs.js';
 import { contactsCsv } from '../support/contactsCsv.js';
 import { tokenFor, uploadForm } from '../support/testStack.js';
-
 import { sleep } from '../../scripts/services/common.js';
 
 export { sleep };

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.js';
-
 import { BASE, problems } from './configTestEnv.js';
 
 describe('loadConfig', () => {

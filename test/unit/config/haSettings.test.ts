@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.js';
 import { workerRedisOptions } from '../../../src/queue/redisConnection.js';
-
 import { BASE, problems } from './configTestEnv.js';
 
 describe('Redis Sentinel settings', () => {
