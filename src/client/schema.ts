@@ -718,6 +718,8 @@ export interface operations {
               status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
               /** Format: date-time */
               updatedAt: string;
+              /** @description Bumped by every change of the batch: of two answers or live events about one batch, the one with the higher version is newer, whatever order they arrived in */
+              version: number;
             } & {
               errorMessage?: string;
               fileFormat: string;
@@ -903,6 +905,8 @@ export interface operations {
             status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
             /** Format: date-time */
             updatedAt: string;
+            /** @description Bumped by every change of the batch: of two answers or live events about one batch, the one with the higher version is newer, whatever order they arrived in */
+            version: number;
           } & {
             errorMessage?: string;
             fileFormat: string;
@@ -1519,6 +1523,8 @@ export interface operations {
             message: string;
             /** @description uploaded -> parsing -> parsed -> loaded, or error */
             status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
+            /** @description Bumped by every change of the batch: of two answers or live events about one batch, the one with the higher version is newer, whatever order they arrived in */
+            version: number;
           };
         };
       };
@@ -1689,6 +1695,8 @@ export interface operations {
             rowsRead: number;
             /** @description uploaded -> parsing -> parsed -> loaded, or error */
             status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
+            /** @description Bumped by every change of the batch: of two answers or live events about one batch, the one with the higher version is newer, whatever order they arrived in */
+            version: number;
           };
         };
       };
@@ -2289,6 +2297,8 @@ export interface operations {
             status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
             /** Format: date-time */
             updatedAt: string;
+            /** @description Bumped by every change of the batch: of two answers or live events about one batch, the one with the higher version is newer, whatever order they arrived in */
+            version: number;
           }[];
         };
       };
@@ -2620,6 +2630,8 @@ export interface operations {
             message: string;
             /** @description uploaded -> parsing -> parsed -> loaded, or error */
             status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
+            /** @description Bumped by every change of the batch: of two answers or live events about one batch, the one with the higher version is newer, whatever order they arrived in */
+            version: number;
           };
         };
       };

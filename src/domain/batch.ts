@@ -29,6 +29,11 @@ export interface Batch {
   invalidRows: number;
   /** Bumped by every retry; a worker only writes to the attempt it was queued for. */
   attempt: number;
+  /**
+   * Bumped by every write of the row (a trigger, migration 008): of two views of one batch, the
+   * one with the higher version is newer, whatever order they arrive in.
+   */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -57,6 +57,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(webApp, {
     root: opts.webRoot ?? DEFAULT_WEB_ROOT,
     maxFileSize: opts.limits.maxFileSize,
+    devSignIn: opts.devToken !== undefined,
   });
   return app;
 }

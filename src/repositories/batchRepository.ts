@@ -44,6 +44,7 @@ interface BatchRow {
   records_loaded: number;
   invalid_rows: number;
   attempt: number;
+  version: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -73,6 +74,7 @@ function toBatch(row: BatchRow): Batch {
     recordsLoaded: row.records_loaded,
     invalidRows: row.invalid_rows,
     attempt: row.attempt,
+    version: Number(row.version),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -66,7 +66,12 @@ export const batchController: FastifyPluginAsyncTypebox<BatchControllerOptions> 
     },
     async (request) => {
       const batch = await batchService.retry(currentUser(request), request.params.id);
-      return { id: batch.id, status: batch.status, message: 'Batch re-queued for processing' };
+      return {
+        id: batch.id,
+        status: batch.status,
+        version: batch.version,
+        message: 'Batch re-queued for processing',
+      };
     },
   );
 };

@@ -127,7 +127,7 @@ export const uploadController: FastifyPluginAsyncTypebox<UploadControllerOptions
       return reply
         .status(201)
         .header('location', `/api/batches/${batch.id}`)
-        .send({ id: batch.id, status: batch.status, message });
+        .send({ id: batch.id, status: batch.status, version: batch.version, message });
     },
   );
 };

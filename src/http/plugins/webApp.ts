@@ -11,6 +11,8 @@ export interface WebAppOptions {
   root: string;
   /** The upload limit the API enforces; the page checks it before sending. */
   maxFileSize: number;
+  /** Whether the dev sign-in route exists (development secret only); the sign-in page offers it. */
+  devSignIn: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ const NOT_BUILT =
  * `wildcard: false` gives each built file a route of its own, so nothing else (/api, /docs,
  * /openapi.json, /healthz) can be shadowed, and @fastify/static hides them from the OpenAPI doc.
  */
-const webApp: FastifyPluginAsync<WebAppOptions> = async (app, { root, maxFileSize }) => {
+const webApp: FastifyPluginAsync<WebAppOptions> = async (app, { root, maxFileSize, devSignIn }) => {
   // Every route of this scope is the page, one of its files, or its settings.
   app.addHook('onSend', async (request, reply, payload) => {
     const hashed = request.url.startsWith('/assets/');
@@ -48,6 +50,7 @@ const webApp: FastifyPluginAsync<WebAppOptions> = async (app, { root, maxFileSiz
   app.get('/web-config.json', { schema: { hide: true } }, () => ({
     maxFileSize,
     allowedExtensions: ALLOWED_EXTENSIONS,
+    devSignIn,
   }));
 
   if (!fs.existsSync(path.join(root, 'index.html'))) {

@@ -7,6 +7,7 @@ export function batchSummary(batch: Batch) {
     fileName: batch.fileName,
     fileSize: batch.fileSize,
     status: batch.status,
+    version: batch.version,
     createdAt: batch.createdAt.toISOString(),
     updatedAt: batch.updatedAt.toISOString(),
   };
@@ -34,5 +35,5 @@ export function batchDetails(batch: Batch) {
 }
 
 export function batchStatus(batch: Batch) {
-  return { id: batch.id, status: batch.status, ...progressOf(batch) };
+  return { id: batch.id, status: batch.status, version: batch.version, ...progressOf(batch) };
 }

@@ -87,9 +87,17 @@ export const RecordsQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const BatchVersion = Type.Integer({
+  minimum: 1,
+  description:
+    'Bumped by every change of the batch: of two answers or live events about one batch, the one ' +
+    'with the higher version is newer, whatever order they arrived in',
+});
+
 export const UploadResponse = Type.Object({
   id: BatchId,
   status: BatchStatusSchema,
+  version: BatchVersion,
   message: Type.String(),
 });
 
@@ -104,6 +112,7 @@ const progressFields = {
 export const StatusResponse = Type.Object({
   id: BatchId,
   status: BatchStatusSchema,
+  version: BatchVersion,
   progress: Type.Integer({ minimum: 0, maximum: 100 }),
   ...progressFields,
 });
@@ -113,6 +122,7 @@ const summaryFields = {
   fileName: Type.String(),
   fileSize: Type.Integer(),
   status: BatchStatusSchema,
+  version: BatchVersion,
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 };

@@ -39,7 +39,12 @@ describe.each([
       body: uploadForm(CSV, 'contacts.csv'),
     });
     expect(upload.status).toBe(201);
-    expect(upload.body).toEqual({ id: expect.any(String), status: 'uploaded', message: expect.any(String) });
+    expect(upload.body).toEqual({
+      id: expect.any(String),
+      status: 'uploaded',
+      version: 1,
+      message: expect.any(String),
+    });
     expect(upload.headers.get('location')).toBe(`/api/batches/${upload.body.id}`);
     const id: string = upload.body.id;
 
@@ -53,6 +58,8 @@ describe.each([
     expect(status).toEqual({
       id,
       status: 'loaded',
+      // uploaded (1), then at least parsing, parsed and loaded: each write bumps it.
+      version: expect.any(Number),
       progress: 100,
       rowsRead: 3,
       recordsLoaded: 2,
@@ -60,6 +67,7 @@ describe.each([
     });
 
     const list = await api(stack, '/api/batches?status=loaded&page=1&limit=10', { token: user.token });
+    expect(status.version).toBeGreaterThanOrEqual(4);
     expect(list.status).toBe(200);
     expect(list.body.total).toBe(1);
     expect(list.body.page).toBe(1);
@@ -84,6 +92,7 @@ describe.each([
         fileName: 'contacts.csv',
         fileSize: expect.any(Number),
         status: 'loaded',
+        version: status.version,
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       },
@@ -152,9 +161,16 @@ describe.each([
       token: user.token,
     });
     expect(retry.status).toBe(200);
-    expect(retry.body).toEqual({ id: upload.body.id, status: 'uploaded', message: expect.any(String) });
+    expect(retry.body).toEqual({
+      id: upload.body.id,
+      status: 'uploaded',
+      version: (failed.version as number) + 1,
+      message: expect.any(String),
+    });
     const failedAgain = await waitForStatus(stack, user.token, upload.body.id);
     expect(failedAgain.status).toBe('error');
+    // Each write of the second attempt (parsing, error) is newer than the retry's answer.
+    expect(failedAgain.version as number).toBeGreaterThan((retry.body.version as number) + 1);
 
     const good = await api(stack, '/api/batches/upload', {
       method: 'POST',

@@ -36,6 +36,7 @@ const EVENT_KEYS = [
   'rowsRead',
   'status',
   'updatedAt',
+  'version',
 ];
 
 let a: TestStack;
@@ -99,6 +100,11 @@ describe('live batch events across API instances and the worker', () => {
       expect(Object.keys(data(frame)).sort()).toEqual(EVENT_KEYS);
       expect(data(frame)['fileName']).toBe('contacts.csv');
     }
+    // Every write of the row bumps its version (a trigger): each event is newer than the last,
+    // so a page can tell an older answer from a newer event whatever order they arrive in.
+    const versions = events.map((f) => data(f)['version'] as number);
+    expect(versions[0]).toBe(1);
+    expect(versions.every((v, i) => i === 0 || v > versions[i - 1]!)).toBe(true);
     const ids = events.map((f) => f.id!);
     expect(new Set(ids).size).toBe(ids.length);
     // The last event is exactly what the status route answers, plus fileName and updatedAt.

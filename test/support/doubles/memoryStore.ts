@@ -56,6 +56,7 @@ export function createMemoryStore() {
       recordsLoaded: 0,
       invalidRows: 0,
       attempt: 1,
+      version: 1,
       createdAt: at,
       updatedAt: at,
       ...fields,
@@ -105,7 +106,7 @@ export function createMemoryStore() {
       if (batch?.userId !== userId || batch.status !== 'error') {
         return null;
       }
-      const reset = { ...batch, status: 'uploaded' as const, errorMessage: null, attempt: batch.attempt + 1 };
+      const reset = { ...batch, status: 'uploaded' as const, errorMessage: null, attempt: batch.attempt + 1, version: batch.version + 1 };
       batches.set(id, reset);
       return reset;
     },

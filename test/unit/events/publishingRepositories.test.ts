@@ -123,6 +123,7 @@ describe('publishing repositories', () => {
       data: {
         id,
         status: 'uploaded',
+        version: stored.version,
         progress: 0,
         rowsRead: 0,
         recordsLoaded: 0,

@@ -158,6 +158,7 @@ describe('batch routes over in-memory adapters', () => {
         fileName: 'contacts.csv',
         fileSize: 42,
         status: 'loaded',
+        version: batch.version,
         createdAt: batch.createdAt.toISOString(),
         updatedAt: batch.updatedAt.toISOString(),
         fileFormat: 'csv',
@@ -173,6 +174,7 @@ describe('batch routes over in-memory adapters', () => {
       expect(status).toEqual({
         id: batch.id,
         status: 'loaded',
+        version: batch.version,
         progress: 100,
         rowsRead: 3,
         recordsLoaded: 2,
@@ -257,6 +259,7 @@ describe('batch routes over in-memory adapters', () => {
       expect(res.json()).toEqual({
         id: batch.id,
         status: 'uploaded',
+        version: batch.version + 1,
         message: 'Batch re-queued for processing',
       });
       expect(t.store.state.enqueued).toContainEqual({ batchId: batch.id, attempt: 2 });

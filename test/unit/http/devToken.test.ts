@@ -63,6 +63,8 @@ describe('POST /api/dev/token', () => {
     const list = await a.inject({ url: '/api/batches', headers: bearer(token) });
     expect(list.statusCode).toBe(200);
     expect((await documentPaths(a))['/api/dev/token']?.['post']?.security).toEqual([]);
+    // The sign-in page learns that the route exists from its settings, not by probing it.
+    expect((await a.inject({ url: '/web-config.json' })).json()).toMatchObject({ devSignIn: true });
   });
 
   it('uses the e-mail as the user id without sub, and never outlives JWT_MAX_AGE', async () => {

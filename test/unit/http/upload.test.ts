@@ -61,6 +61,7 @@ describe('POST /api/batches/upload', () => {
     expect(created).toEqual({
       id: created.id,
       status: 'uploaded',
+      version: 1,
       message: 'File uploaded and queued for processing',
     });
     expect(res.headers.location).toBe(`/api/batches/${created.id}`);

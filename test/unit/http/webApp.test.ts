@@ -44,6 +44,7 @@ describe('web app served at /', () => {
     expect(config.json()).toEqual({
       maxFileSize: 12345,
       allowedExtensions: ['.csv', '.txt', '.vcf', '.xls', '.xlsx'],
+      devSignIn: false,
     });
   });
 

@@ -40,6 +40,7 @@ function fakes(
     recordsLoaded: 0,
     invalidRows: 0,
     attempt: 1,
+    version: 1,
     createdAt: new Date(),
     updatedAt: new Date(),
   };

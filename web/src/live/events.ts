@@ -5,6 +5,8 @@ import { authHeader, type BatchStatus } from '../api.js';
 export interface BatchChange {
   id: string;
   status: BatchStatus;
+  /** Bumped by every write of the batch: only a higher version replaces what a page shows. */
+  version: number;
   progress: number;
   rowsRead: number;
   recordsLoaded: number;

@@ -8,6 +8,7 @@ import type { LiveEvent } from '../live/events.js';
 import { useLive } from '../live/LiveContext.js';
 import { navigate } from '../router.js';
 import { useLoad } from '../useLoad.js';
+import { applyChange, newest } from '../versions.js';
 import { InvalidRows } from './InvalidRows.js';
 import { Records } from './Records.js';
 
@@ -129,7 +130,7 @@ function onEvent(
 ) {
   if (event.kind === 'batch' && event.batch.id === id) {
     const { fileName: _name, ...change } = event.batch;
-    update((batch) => ({ ...batch, ...change }));
+    update((batch) => applyChange(batch, change));
   } else if (event.kind === 'deleted' && event.id === id) {
     gone();
   }
@@ -140,6 +141,7 @@ export function BatchDetail({ token, id }: { token: string; id: string }) {
   const [load, reload, update] = useLoad(
     () => ok(client(token).GET('/api/batches/{id}', { params: { path: { id } } })),
     `${token} ${id}`,
+    newest,
   );
   const active = load.state === 'ready' && isActive(load.data.status);
   useLive(

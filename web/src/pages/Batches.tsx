@@ -5,6 +5,7 @@ import type { LiveEvent } from '../live/events.js';
 import { useLive } from '../live/LiveContext.js';
 import { batchesHref, navigate } from '../router.js';
 import { useLoad } from '../useLoad.js';
+import { applyChange, mergeRows } from '../versions.js';
 
 const PAGE_SIZE = 20;
 
@@ -13,10 +14,12 @@ function applyEvent(list: BatchList, event: LiveEvent): BatchList {
     return list;
   }
   const change = event.batch;
-  return {
-    ...list,
-    batches: list.batches.map((batch): Batch => (batch.id === change.id ? { ...batch, ...change } : batch)),
-  };
+  return { ...list, batches: list.batches.map((batch): Batch => applyChange(batch, change)) };
+}
+
+/** A fresh page of the list, keeping each row a live event already made newer. */
+function reconcile(shown: BatchList, incoming: BatchList): BatchList {
+  return { ...incoming, batches: mergeRows(shown.batches, incoming.batches) };
 }
 
 function Table({ batches }: { batches: Batch[] }) {
@@ -86,6 +89,7 @@ export function Batches({
   const [load, reload, update] = useLoad(
     () => ok(client(token).GET('/api/batches', { params: { query } })),
     `${token} ${status} ${pageNumber}`,
+    reconcile,
   );
   const active = load.state === 'ready' && load.data.batches.some((batch) => isActive(batch.status));
   useLive(

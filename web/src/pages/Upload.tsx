@@ -6,6 +6,7 @@ import { useLive } from '../live/LiveContext.js';
 import { PreviewPanel } from '../upload/PreviewPanel.js';
 import { requestPreview, type Mapping, type Preview } from '../upload/preview.js';
 import { defaultRegion, REGIONS, regionName } from '../upload/regions.js';
+import { applyChange, newest, type Versioned } from '../versions.js';
 import {
   createUppy,
   keepFileListRole,
@@ -23,7 +24,7 @@ type PreviewState =
 const EARLY_EVENTS_KEPT = 50;
 
 /** A batch this tab uploaded, as far as the page knows: the upload's answer, then its events. */
-type Uploaded = Pick<Batch, 'id' | 'fileName' | 'status' | 'progress'>;
+type Uploaded = Pick<Batch, 'id' | 'fileName' | 'status' | 'progress' | 'version'>;
 
 interface Refusal {
   fileId: string;
@@ -131,13 +132,14 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
         // A small file may be processed before its upload's answer arrives: start from its last event.
         const seen = early.current.get(answer.id);
         early.current.delete(answer.id);
-        const batch = {
+        const answered = {
           id: answer.id,
           status: answer.status,
+          version: answer.version,
           fileName: file?.name ?? '',
           progress: 0,
-          ...seen,
         };
+        const batch = seen ? newest(answered, seen) : answered;
         setUploaded((list) => [batch, ...list.filter((b) => b.id !== batch.id)]);
       }
     });
@@ -151,8 +153,8 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
 
   useEffect(() => uppy?.setMeta({ phoneRegion: region }), [uppy, region]);
 
-  const merge = (change: Partial<Uploaded> & { id: string }) =>
-    setUploaded((list) => list.map((b) => (b.id === change.id ? { ...b, ...change } : b)));
+  const merge = (change: Partial<Uploaded> & Versioned) =>
+    setUploaded((list) => list.map((b) => applyChange(b, change)));
   const remember = (change: Uploaded) => {
     early.current.delete(change.id);
     early.current.set(change.id, change);
@@ -173,9 +175,9 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
   useLive(
     (event) => {
       if (event.kind === 'batch') {
-        const { fileName, id, status, progress } = event.batch;
-        remember({ fileName, id, status, progress });
-        merge({ id, status, progress });
+        const { fileName, id, status, progress, version } = event.batch;
+        remember({ fileName, id, status, progress, version });
+        merge({ id, status, progress, version });
       }
     },
     poll,

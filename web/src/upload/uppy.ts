@@ -15,6 +15,7 @@ export type BatchportUppy = Uppy<UploadMeta, UploadAnswer & Body>;
 export interface WebConfig {
   maxFileSize: number;
   allowedExtensions: string[];
+  devSignIn: boolean;
 }
 
 const UPLOAD_ENDPOINT = '/api/batches/upload';
