@@ -106,7 +106,13 @@ export function createMemoryStore() {
       if (batch?.userId !== userId || batch.status !== 'error') {
         return null;
       }
-      const reset = { ...batch, status: 'uploaded' as const, errorMessage: null, attempt: batch.attempt + 1, version: batch.version + 1 };
+      const reset = {
+        ...batch,
+        status: 'uploaded' as const,
+        errorMessage: null,
+        attempt: batch.attempt + 1,
+        version: batch.version + 1,
+      };
       batches.set(id, reset);
       return reset;
     },
