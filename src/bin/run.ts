@@ -3,7 +3,7 @@ import { apiAppOptions, readinessChecks } from '../apiServer.js';
 import { buildComponents, workerOptions } from '../composition.js';
 import { buildOpsApp } from '../http/opsApp.js';
 import { ConfigError, loadConfig } from '../config/config.js';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, logFormat } from '../observability/logger.js';
 import { startWorker } from '../worker/startWorker.js';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -23,7 +23,7 @@ export async function run(role: Role): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel, role);
+  const logger = createLogger(config.logLevel, role, logFormat(config.logFormat, process.stdout.isTTY));
   let components;
   try {
     components = await buildComponents(config, logger, role);

@@ -15,6 +15,7 @@ export interface Config {
   /** The API role's /metrics listener (the worker role uses worker.httpPort). */
   ops: { host: string; port: number };
   logLevel: Env['LOG_LEVEL'];
+  logFormat: Env['LOG_FORMAT'];
   storage:
     | { kind: 'local'; rootDir: string }
     | {
@@ -212,6 +213,7 @@ function assemble(
     },
     ops: { host: e.OPS_HOST, port: e.OPS_PORT },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     storage,
     postgres: { connectionString: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     redis,

@@ -67,6 +67,8 @@ export const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // auto: readable lines when stdout is a terminal (`npm start` by hand), JSON lines otherwise.
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   // The whole request (headers and body) must arrive within this time; a slow client is cut off.
   HTTP_REQUEST_TIMEOUT_MS: int(1_000, 3_600_000).default(120_000),
   // Proxies whose X-Forwarded-For is believed (Fastify trustProxy): comma-separated addresses or

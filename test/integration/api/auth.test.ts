@@ -1,21 +1,10 @@
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticatedRoutes, KNOWN_ROUTES, type ApiRoute } from '../../support/apiRoutes.js';
 import { api, newUser, startStack, tokenFor, uploadForm, type TestStack } from '../../support/testStack.js';
 
 const ID = '00000000-0000-4000-8000-000000000000';
-const ROUTES: Array<[string, string]> = [
-  ['POST', '/api/batches/upload'],
-  ['GET', '/api/batches'],
-  ['GET', '/api/batches/stats'],
-  ['GET', '/api/batches/recent'],
-  ['GET', `/api/batches/${ID}`],
-  ['GET', `/api/batches/${ID}/status`],
-  ['DELETE', `/api/batches/${ID}`],
-  ['POST', `/api/batches/${ID}/retry`],
-  ['GET', `/api/batches/${ID}/records`],
-  ['GET', `/api/batches/${ID}/errors.csv`],
-];
 
 function b64url(value: object | string): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -26,6 +15,8 @@ describe('authentication on every /api route', () => {
   let jwksServer: Server;
   let rsaPrivate: CryptoKey;
   let otherRsaPrivate: CryptoKey;
+  /** Every authenticated route, read from the served /openapi.json. */
+  let routes: ApiRoute[];
 
   beforeAll(async () => {
     // A real JWKS endpoint on loopback, so RS256 verification runs end to end.
@@ -52,6 +43,11 @@ describe('authentication on every /api route', () => {
         JWT_JWKS_URL: `http://127.0.0.1:${address.port}/jwks.json`,
       },
     });
+    routes = authenticatedRoutes((await api(stack, '/openapi.json')).body, ID);
+  });
+
+  it('reads every authenticated route from the served /openapi.json', () => {
+    expect(routes.map((r) => `${r.method} ${r.template}`)).toEqual(expect.arrayContaining(KNOWN_ROUTES));
   });
   afterAll(async () => {
     await stack?.close();
@@ -125,7 +121,7 @@ describe('authentication on every /api route', () => {
   for (const [name, header, message] of cases) {
     it(`rejects ${name} with 401 and WWW-Authenticate on every route`, async () => {
       const value = await header();
-      for (const [method, path] of ROUTES) {
+      for (const { method, path } of routes) {
         const res = await api(stack, path, {
           method,
           headers: value ? { authorization: value } : {},
