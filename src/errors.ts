@@ -2,7 +2,18 @@
  * Typed domain errors. Services and adapters throw these; the HTTP layer maps them to status
  * codes in exactly one place (src/http/errorMapping.ts) and the worker maps them to
  * BullMQ outcomes (content errors are unrecoverable, dependency errors are retried).
+ *
+ * Two families: `AppError`s are answers a client may see (each has its HTTP status and code);
+ * the internal errors at the end of this file are control flow or start-up failures that never
+ * reach a client, so they carry no status.
  */
+export interface AppErrorOptions {
+  /** Sent to the client as `error.details`: only what it may see (field names, limits). */
+  details?: unknown;
+  /** The underlying error, for logs only; never sent. */
+  cause?: unknown;
+}
+
 export abstract class AppError extends Error {
   /** The HTTP status this error maps to when it reaches a client. */
   abstract readonly status: number;
@@ -10,10 +21,10 @@ export abstract class AppError extends Error {
   abstract readonly code: string;
   readonly details?: unknown;
 
-  constructor(message: string, details?: unknown, options?: ErrorOptions) {
-    super(message, options);
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.details = details;
+    this.details = options.details;
   }
 }
 
@@ -59,7 +70,7 @@ export class IdempotencyKeyTakenError extends ConflictError {}
 /** Which system a `DependencyUnavailableError` is about (drives user messages and metrics). */
 export type Dependency = 'database' | 'queue' | 'storage' | 'records' | 'auth-keys';
 
-export interface DependencyErrorOptions extends ErrorOptions {
+export interface DependencyErrorOptions extends AppErrorOptions {
   dependency?: Dependency;
 }
 
@@ -69,34 +80,9 @@ export class DependencyUnavailableError extends AppError {
   readonly code = 'dependency_unavailable';
   readonly dependency: Dependency | undefined;
 
-  constructor(message: string, details?: unknown, options?: DependencyErrorOptions) {
-    super(message, details, options);
-    this.dependency = options?.dependency;
-  }
-}
-
-/**
- * Internal control flow, never sent to a client: the batch a job works on was deleted or retried
- * (its attempt fenced out) while the job ran, so the job stops and cleans up what it wrote.
- */
-export class BatchSupersededError extends AppError {
-  readonly status = 409;
-  readonly code = 'batch_superseded';
-}
-
-/**
- * Internal control flow, never sent to a client: the batch's file is in a store this worker is
- * not configured with (a mixed deployment), so the job is left for a worker that has it.
- */
-export class ForeignStoreError extends AppError {
-  readonly status = 409;
-  readonly code = 'foreign_store';
-
-  constructor(
-    readonly batchStore: string,
-    readonly ownStore: string,
-  ) {
-    super(`the batch's file is in ${batchStore}; this worker has ${ownStore}`);
+  constructor(message: string, options: DependencyErrorOptions = {}) {
+    super(message, options);
+    this.dependency = options.dependency;
   }
 }
 
@@ -109,10 +95,34 @@ export class StorageFullError extends AppError {
   readonly code = 'storage_full';
 }
 
+// ---- Internal: never sent to a client, so no HTTP status.
+
+/**
+ * Internal control flow, never sent to a client: the batch a job works on was deleted or retried
+ * (its attempt fenced out) while the job ran, so the job stops and cleans up what it wrote.
+ */
+export class BatchSupersededError extends Error {
+  override readonly name = 'BatchSupersededError';
+}
+
+/**
+ * Internal control flow, never sent to a client: the batch's file is in a store this worker is
+ * not configured with (a mixed deployment), so the job is left for a worker that has it.
+ */
+export class ForeignStoreError extends Error {
+  override readonly name = 'ForeignStoreError';
+
+  constructor(
+    readonly batchStore: string,
+    readonly ownStore: string,
+  ) {
+    super(`the batch's file is in ${batchStore}; this worker has ${ownStore}`);
+  }
+}
+
 /** Startup configuration is invalid; one problem per bad variable. The process exits 78. */
-export class ConfigError extends AppError {
-  readonly status = 500;
-  readonly code = 'config_invalid';
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
 
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

@@ -21,6 +21,8 @@ const UNAVAILABLE_CODES = new Set<number>([
  * "Keyspace x does not exist" / "unconfigured table x": the schema exists (it is created at
  * start), so the coordinator that says this has not got it (yet): a node that restarted and is
  * still pulling the schema, or lost it. Another node or a later try answers: an outage, not a bug.
+ * The text is the only signal: Cassandra answers these with the generic Invalid (0x2200) code that
+ * a malformed query also gets, and cassandra-driver 4.x exposes nothing else to tell them apart.
  */
 const MISSING_SCHEMA_RE = /keyspace \S+ does not exist|unconfigured table|table \S+ does not exist/i;
 
@@ -51,7 +53,7 @@ export function cassandraUnavailable(error: unknown, action: string): Dependency
   if (!isCassandraAvailabilityError(error)) {
     return undefined;
   }
-  return new DependencyUnavailableError(`records store unavailable while ${action}`, undefined, {
+  return new DependencyUnavailableError(`records store unavailable while ${action}`, {
     cause: error,
     dependency: 'records',
   });
@@ -62,7 +64,10 @@ export function wrapCassandraError(error: unknown, action: string): unknown {
   return cassandraUnavailable(error, action) ?? error;
 }
 
-/** `ALTER TABLE ... ADD` lost a race: another process added the column first. */
+/**
+ * `ALTER TABLE ... ADD` lost a race: another process added the column first. Cassandra reports it
+ * as Invalid (0x2200) with only the text ("... already exists") to say which invalid it was.
+ */
 export function isColumnAlreadyAdded(error: unknown): boolean {
   return error instanceof errors.ResponseError && /already exist/i.test(error.message);
 }

@@ -131,13 +131,9 @@ export async function ensureCassandraSchema(
     const metadata = client.metadata as unknown as MetadataWithAgreement;
     while (!(await metadata.checkSchemaAgreement())) {
       if (Date.now() > deadline) {
-        throw new DependencyUnavailableError(
-          'Cassandra nodes did not reach schema agreement in time',
-          undefined,
-          {
-            dependency: 'records',
-          },
-        );
+        throw new DependencyUnavailableError('Cassandra nodes did not reach schema agreement in time', {
+          dependency: 'records',
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

@@ -51,7 +51,7 @@ export function postgresUnavailable(
     return undefined;
   }
   const what = dependency === 'records' ? 'records store' : 'database';
-  return new DependencyUnavailableError(`${what} unavailable while ${action}`, undefined, {
+  return new DependencyUnavailableError(`${what} unavailable while ${action}`, {
     cause: error,
     dependency,
   });

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DependencyUnavailableError } from '../errors.js';
+import { redisUnavailable } from './redisErrors.js';
 
 export const PROCESS_BATCH_JOB = 'process-batch';
 
@@ -40,14 +40,13 @@ export function createBatchQueue(connection: Redis, options: QueueOptions) {
   });
   queue.on('error', () => undefined);
 
+  // Only what the Redis classifier calls an outage becomes a 503/retry; anything else (a bug, a
+  // BullMQ misuse) stays what it is, so it is logged as a 500 and not retried as if Redis were down.
   async function guard<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      throw new DependencyUnavailableError(`job queue is unavailable (${what})`, undefined, {
-        cause: error,
-        dependency: 'queue',
-      });
+      throw redisUnavailable(error, what) ?? error;
     }
   }
 
@@ -59,7 +58,7 @@ export function createBatchQueue(connection: Redis, options: QueueOptions) {
 
     /** Queues processing of `batchId` for `attempt`; replaces a finished job of an earlier attempt. */
     enqueueBatch(batchId: string, attempt: number): Promise<void> {
-      return guard('enqueue', async () => {
+      return guard('enqueueing a job', async () => {
         const existing = await queue.getJob(batchId);
         if (existing) {
           let state = await existing.getState();
@@ -83,7 +82,7 @@ export function createBatchQueue(connection: Redis, options: QueueOptions) {
 
     /** Removes a waiting/delayed job. An active job is left to notice the deletion itself. */
     removeBatchJob(batchId: string): Promise<void> {
-      return guard('remove', async () => {
+      return guard('removing a job', async () => {
         const job = await queue.getJob(batchId);
         if (!job) {
           return;
@@ -97,7 +96,7 @@ export function createBatchQueue(connection: Redis, options: QueueOptions) {
 
     /** True when a job for the batch is waiting, delayed, prioritized or running. */
     hasLiveJob(batchId: string): Promise<boolean> {
-      return guard('lookup', async () => {
+      return guard('looking up a job', async () => {
         const job = await queue.getJob(batchId);
         if (!job) {
           return false;
@@ -108,7 +107,7 @@ export function createBatchQueue(connection: Redis, options: QueueOptions) {
     },
 
     depth(): Promise<Record<string, number>> {
-      return guard('counts', () =>
+      return guard('counting jobs', () =>
         queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'),
       );
     },

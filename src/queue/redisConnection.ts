@@ -51,7 +51,8 @@ function base(settings: RedisSettings): RedisOptions {
     // does on every role change) or answers READONLY (below); each reconnect asks the Sentinels.
     sentinelRetryStrategy: (times) => Math.min(times * 200, 2_000),
     // A primary demoted during a failover answers writes with READONLY: reconnect (asking the
-    // Sentinels again) and resend the command.
+    // Sentinels again) and resend the command. A Redis error reply's code is its first word, and
+    // ioredis's ReplyError carries only the text, so the prefix is the signal.
     reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
   };
 }

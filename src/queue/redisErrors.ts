@@ -37,7 +37,7 @@ export function redisUnavailable(error: unknown, action: string): DependencyUnav
   if (!isRedisAvailabilityError(error)) {
     return undefined;
   }
-  return new DependencyUnavailableError(`job queue unavailable while ${action}`, undefined, {
+  return new DependencyUnavailableError(`job queue unavailable while ${action}`, {
     cause: error,
     dependency: 'queue',
   });

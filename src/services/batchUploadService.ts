@@ -28,7 +28,6 @@ export interface UploadResult {
 export function cutOffError(cause: unknown): ValidationError {
   return new ValidationError(
     'the upload ended before the file was complete (the multipart body is cut off or has no closing boundary)',
-    undefined,
     { cause },
   );
 }

@@ -35,9 +35,8 @@ export function jwksUnavailable(error: unknown): DependencyUnavailableError | un
   if (!isJwksAvailabilityError(error)) {
     return undefined;
   }
-  return new DependencyUnavailableError(
-    'the token signing keys (JWKS) could not be fetched; retry later',
-    undefined,
-    { cause: error, dependency: 'auth-keys' },
-  );
+  return new DependencyUnavailableError('the token signing keys (JWKS) could not be fetched; retry later', {
+    cause: error,
+    dependency: 'auth-keys',
+  });
 }

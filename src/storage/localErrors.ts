@@ -23,16 +23,12 @@ export function localStorageFailure(
     return error;
   }
   if (isStorageFull(error)) {
-    return new StorageFullError(
-      'storage is full: the file was not kept; try again once space is freed',
-      undefined,
-      {
-        cause: error,
-      },
-    );
+    return new StorageFullError('storage is full: the file was not kept; try again once space is freed', {
+      cause: error,
+    });
   }
   if (someInChain(error, (e) => UNAVAILABLE.has(errorCode(e) ?? ''))) {
-    return new DependencyUnavailableError(`local storage cannot be written while ${action}`, undefined, {
+    return new DependencyUnavailableError(`local storage cannot be written while ${action}`, {
       cause: error,
       dependency: 'storage',
     });

@@ -160,7 +160,7 @@ export function createLocalStorage(rootDir: string): FileStorage {
         await mkdir(root, { recursive: true, mode: DIR_MODE });
         await stat(root);
       } catch (error) {
-        throw new DependencyUnavailableError('local storage is not writable', undefined, {
+        throw new DependencyUnavailableError('local storage is not writable', {
           cause: error,
           dependency: 'storage',
         });

@@ -23,7 +23,7 @@ export function s3Unavailable(error: unknown, action: string): DependencyUnavail
   if (!isS3AvailabilityError(error)) {
     return undefined;
   }
-  return new DependencyUnavailableError(`file storage unavailable while ${action}`, undefined, {
+  return new DependencyUnavailableError(`file storage unavailable while ${action}`, {
     cause: error,
     dependency: 'storage',
   });

@@ -235,7 +235,7 @@ export function createS3Storage(options: S3StorageOptions): FileStorage {
       try {
         await client.send(new HeadBucketCommand({ Bucket }));
       } catch (error) {
-        throw new DependencyUnavailableError('file storage is unavailable', undefined, {
+        throw new DependencyUnavailableError('file storage is unavailable', {
           cause: error,
           dependency: 'storage',
         });

@@ -16,7 +16,8 @@ export function encodeCursor(lastRowNumber: number): string {
 
 /** Returns the last row number already returned; throws ValidationError on anything else. */
 export function decodeCursor(cursor: string): number {
-  const invalid = (): ValidationError => new ValidationError('invalid cursor', { cursor: 'malformed' });
+  const invalid = (): ValidationError =>
+    new ValidationError('invalid cursor', { details: { cursor: 'malformed' } });
   if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
     throw invalid();
   }

@@ -61,8 +61,7 @@ export function normalizeRecord(record: ContactRecord): ContactRecord {
     const value = stored[field];
     if (value !== null && !pattern.test(value)) {
       throw new ValidationError(`record ${record.rowNumber}: ${field} is not in its required form`, {
-        field,
-        pattern: pattern.source,
+        details: { field, pattern: pattern.source },
       });
     }
   }
@@ -84,7 +83,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Batch ids are UUIDs in both stores; anything else is the caller's mistake. */
 export function assertBatchId(batchId: string): string {
   if (!UUID.test(batchId)) {
-    throw new ValidationError('invalid batch id', { batchId });
+    throw new ValidationError('invalid batch id', { details: { batchId } });
   }
   return batchId.toLowerCase();
 }
@@ -116,7 +115,7 @@ export function parseOriginal(json: string | null | undefined): Record<string, s
 /** The caller caps the page size; this only rejects nonsense (0, negative, fractional, NaN). */
 export function assertPageLimit(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new ValidationError('invalid limit', { limit });
+    throw new ValidationError('invalid limit', { details: { limit } });
   }
   return limit;
 }

@@ -1,6 +1,8 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DependencyUnavailableError } from '../../../src/errors.js';
+import { createBatchQueue } from '../../../src/queue/batchQueue.js';
 import { redisUnavailable } from '../../../src/queue/redisErrors.js';
 import { CLOSED_PORT, requireEnv } from './env.js';
 
@@ -86,5 +88,18 @@ describe('ioredis/BullMQ classifier, real errors', () => {
     const wrongType = await failureOf(() => redis.lpush(key, 'y'));
     expect(redisUnavailable(wrongType, 'testing')).toBeUndefined();
     await redis.del(key);
+  });
+
+  it('the queue adapter passes a non-outage error through as itself, not as a 503', async () => {
+    const queue = createBatchQueue(redis, {
+      queueName: `classifier-adapter-${Date.now()}`,
+      attempts: 1,
+      backoffMs: 10,
+    });
+    // BullMQ refuses a job id with ':' before any Redis call: a programming error, Redis is fine.
+    const misuse = await failureOf(() => queue.enqueueBatch('not:an-id', 1));
+    expect(misuse).not.toBeInstanceOf(DependencyUnavailableError);
+    expect((misuse as Error).message).toMatch(/cannot contain :/);
+    await queue.close();
   });
 });

@@ -41,7 +41,7 @@ describe('worker retries on infrastructure failures', () => {
         writeCalls++;
         if (failuresLeft > 0) {
           failuresLeft--;
-          throw new DependencyUnavailableError('records store is unavailable (injected)', undefined, {
+          throw new DependencyUnavailableError('records store is unavailable (injected)', {
             dependency: 'records',
           });
         }

@@ -60,7 +60,7 @@ describe('shared network rules', () => {
   it.each(Object.entries(classifiers))(
     '%s: an already classified error passes through unchanged',
     (_, classify) => {
-      const classified = new DependencyUnavailableError('down', undefined, { dependency: 'storage' });
+      const classified = new DependencyUnavailableError('down', { dependency: 'storage' });
       expect(classify(classified)).toBe(classified);
     },
   );

@@ -29,6 +29,17 @@ describe('toHttpError', () => {
     expect(http.message).toBe(error.message);
   });
 
+  it("sends an AppError's details and never its cause", () => {
+    const cause = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      code: '23505',
+    });
+    const http = toHttpError(new ConflictError('taken', { details: { field: 'key' }, cause }), 100);
+    expect(http.details).toEqual({ field: 'key' });
+    const bare = toHttpError(new ConflictError('taken', { cause }), 100);
+    expect(bare.details).toBeUndefined();
+    expect(JSON.stringify(bare)).not.toContain('duplicate key');
+  });
+
   it('maps driver connection failures to 503 with Retry-After', () => {
     for (const error of [
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),

@@ -70,7 +70,7 @@ describe('records.csv and records.vcf over in-memory adapters', () => {
     it('answers a records-store outage before the first byte with 503 JSON', async () => {
       const id = seed([contact(1)]);
       vi.spyOn(t.store.adapters.records, 'listRecords').mockRejectedValue(
-        new DependencyUnavailableError('records store unavailable', undefined, { dependency: 'records' }),
+        new DependencyUnavailableError('records store unavailable', { dependency: 'records' }),
       );
       const res = await t.app.inject({ url: `/api/batches/${id}/records.${format}`, headers: owner });
       expect(res.statusCode).toBe(503);

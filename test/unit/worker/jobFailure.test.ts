@@ -3,7 +3,7 @@ import { DependencyUnavailableError, NotFoundError, type Dependency } from '../.
 import { failureMessage } from '../../../src/worker/jobFailure.js';
 
 const unavailable = (dependency?: Dependency) =>
-  new DependencyUnavailableError('down', undefined, dependency ? { dependency } : undefined);
+  new DependencyUnavailableError('down', dependency ? { dependency } : {});
 
 describe('failureMessage', () => {
   it.each([

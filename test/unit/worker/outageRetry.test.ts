@@ -34,7 +34,7 @@ describe('nextOutageTry', () => {
 
 describe('isOutage', () => {
   it('is true for a dependency error, also wrapped, and for a raw socket error', () => {
-    const down = new DependencyUnavailableError('down', undefined, { dependency: 'storage' });
+    const down = new DependencyUnavailableError('down', { dependency: 'storage' });
     expect(isOutage(down)).toBe(true);
     expect(isOutage(new Error('chunk write failed', { cause: down }))).toBe(true);
     expect(isOutage(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe(true);

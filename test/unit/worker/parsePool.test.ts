@@ -109,7 +109,7 @@ describe('parse pool', () => {
   });
 
   it('passes a storage error through unchanged (same object, so the job retries it)', async () => {
-    const storageDown = new DependencyUnavailableError('storage read failed', undefined, {
+    const storageDown = new DependencyUnavailableError('storage read failed', {
       dependency: 'storage',
     });
     const buf = bigCsv(2_000);
