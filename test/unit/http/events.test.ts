@@ -111,11 +111,11 @@ describe('GET /api/batches/events', () => {
     const { url, events } = await serve();
     const streams = [await open(url, 'owner'), await open(url, 'owner')];
     await Promise.all(streams.map((s) => s.waitFor((f) => f.retry !== undefined)));
-    const started = Date.now();
+    // Without the hub ending them, close() would wait on the open responses until the test's
+    // timeout: the test fails by hanging, with no wall-clock bound in the fast suite.
     await app!.close();
     app = undefined;
     await Promise.all(streams.map((s) => s.ended));
-    expect(Date.now() - started).toBeLessThan(1_000);
     expect(events.listening('owner')).toBe(0);
   });
 });

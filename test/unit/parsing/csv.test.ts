@@ -212,13 +212,11 @@ describe('CSV dialects and errors', () => {
     );
   });
 
-  it('rejects a 10 MB single line without newline, with bounded memory', async () => {
-    const before = process.memoryUsage().rss;
+  it('rejects a 10 MB single line without newline (its memory bound: test/faults/parserBounds)', async () => {
     const msg = await parseError(Buffer.alloc(10 * 1024 * 1024, 0x61), 'csv');
     expect(msg).toBe(
       'line 1: a single row is longer than 1 MB; a quote (") is probably never closed, or the file is not a contact list',
     );
-    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
   });
 
   it('rejects a file without a recognisable header', async () => {

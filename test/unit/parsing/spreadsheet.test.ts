@@ -105,7 +105,7 @@ describe('hostile and wrong spreadsheets', () => {
     expect(await parseError(truncated, 'xlsx')).toMatch(/^file is not a valid XLSX workbook/);
   });
 
-  it('rejects a zip bomb by its declared size, quickly', async () => {
+  it('rejects a zip bomb by its declared size', async () => {
     const deflated = await deflateRepeated(
       SHEET_HEAD,
       '<row><c t="inlineStr"><is><t>lol</t></is></c></row>',
@@ -114,16 +114,14 @@ describe('hostile and wrong spreadsheets', () => {
     );
     expect(deflated.bytes.length).toBeLessThan(2 * MB);
     const bomb = buildXlsx({ deflated });
-    const started = Date.now();
-    const before = process.memoryUsage().rss;
+    // How fast and in how little memory: test/faults/zipBombBounds.test.ts (timings are not for
+    // the fast suite).
     expect(await parseError(bomb, 'xlsx', { maxUncompressedBytes: 50 * MB })).toBe(
       'file expands to more than 50 MB when unpacked; it is not a normal contact workbook (split it into smaller files or save it as CSV)',
     );
-    expect(Date.now() - started).toBeLessThan(2000);
-    expect(process.memoryUsage().rss - before).toBeLessThan(100 * MB);
   });
 
-  it('stops inflating a zip bomb that lies about its size, with bounded memory', async () => {
+  it('stops inflating a zip bomb that lies about its size', async () => {
     const deflated = await deflateRepeated(
       SHEET_HEAD,
       '<row><c t="inlineStr"><is><t>lol</t></is></c></row>',
@@ -132,12 +130,8 @@ describe('hostile and wrong spreadsheets', () => {
     );
     expect(deflated.size).toBeGreaterThan(200_000_000);
     const bomb = buildXlsx({ deflated, declaredSize: 1000 });
-    const started = Date.now();
-    const before = process.memoryUsage().rss;
     const msg = await parseError(bomb, 'xlsx', { maxUncompressedBytes: 50 * MB });
     expect(msg).toMatch(/^file is not a valid XLSX workbook \(too many bytes in the stream/);
-    expect(Date.now() - started).toBeLessThan(2000);
-    expect(process.memoryUsage().rss - before).toBeLessThan(100 * MB);
   });
 
   it('counts inflated bytes across entries against the cap', async () => {

@@ -118,12 +118,10 @@ describe('vCard edge cases', () => {
     });
   });
 
-  it('skips a huge single-line PHOTO with bounded memory', async () => {
+  it('skips a huge single-line PHOTO (its memory bound: test/faults/parserBounds)', async () => {
     const photo = 'A'.repeat(8 * 1024 * 1024);
     const text = `BEGIN:VCARD\nVERSION:4.0\nFN:Big Photo\nPHOTO:data:image/png;base64,${photo}\nEMAIL:big@example.com\nEND:VCARD\n`;
-    const before = process.memoryUsage().rss;
     const r = await parse(text, 'vcf');
-    expect(process.memoryUsage().rss - before).toBeLessThan(150 * 1024 * 1024);
     expect(r.records).toHaveLength(1);
     expect(r.records[0]).toMatchObject({ fullName: 'Big Photo', email: 'big@example.com', issues: [] });
   });
