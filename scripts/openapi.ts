@@ -1,7 +1,7 @@
 /**
  * Writes the API's OpenAPI document and the client types generated from it, without any service.
  *
- *   tsx scripts/openapi.ts            -> src/client/openapi.json + src/client/schema.ts
+ *   tsx scripts/openapi.ts            -> src/client/generated/openapi.json + schema.ts
  *   tsx scripts/openapi.ts --check    -> regenerates into a temp dir; exit 1 when the committed files differ
  *
  * The document comes from the real route schemas (buildApp + app.swagger()), so the client can only
@@ -22,7 +22,7 @@ import type { BatchService } from '../src/services/batchService.js';
 import type { BatchUploadService } from '../src/services/batchUploadService.js';
 import type { PreviewService } from '../src/services/previewService.js';
 
-const CLIENT_DIR = resolve(import.meta.dirname, '../src/client');
+const CLIENT_DIR = resolve(import.meta.dirname, '../src/client/generated');
 const FILES = ['openapi.json', 'schema.ts'] as const;
 
 /**

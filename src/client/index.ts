@@ -1,7 +1,7 @@
 import createClient, { type Client } from 'openapi-fetch';
-import type { paths } from './schema.js';
+import type { paths } from './generated/schema.js';
 
-export type { components, paths } from './schema.js';
+export type { components, paths } from './generated/schema.js';
 
 export type BatchportPaths = paths;
 export type BatchportClient = Client<BatchportPaths>;

@@ -82,15 +82,19 @@ async function guard<T>(action: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Cassandra records store (keyspace and tables from init(), see src/db/cassandraSchema.ts). */
-export function createCassandraRecordsRepository(
+/**
+ * The bucket index and bucketed writes: rows go to partitions of `bucketSize` row numbers, and
+ * `batch_buckets` lists which partitions a batch has, so reads and deletes find them.
+ */
+function bucketedWrites(
   client: CassandraClient,
-  options: CassandraRecordsOptions,
-): RecordsRepository {
-  const { keyspace, bucketSize, concurrency, maxBatchBytes, streamPageSize } = checkedOptions(options);
-  const q = statements(keyspace);
-  const bucketOf = (rowNumber: number): number => Math.floor(rowNumber / bucketSize);
-
+  q: ReturnType<typeof statements>,
+  {
+    bucketOf,
+    concurrency,
+    maxBatchBytes,
+  }: { bucketOf: (rowNumber: number) => number; concurrency: number; maxBatchBytes: number },
+) {
   async function bucketsOf(batchId: string, kind: Kind, fromBucket = 0): Promise<number[]> {
     const result = await client.execute(q.selectBuckets, [batchId, kind, fromBucket], READ_OPTIONS);
     const buckets: number[] = [];
@@ -124,6 +128,20 @@ export function createCassandraRecordsRepository(
         : client.batch(batch, { ...WRITE_OPTIONS, logged: false }),
     );
   }
+
+  return { bucketsOf, writeRows };
+}
+
+/** Cassandra records store (keyspace and tables from init(), see src/db/cassandraSchema.ts). */
+export function createCassandraRecordsRepository(
+  client: CassandraClient,
+  options: CassandraRecordsOptions,
+): RecordsRepository {
+  const { keyspace, bucketSize, concurrency, maxBatchBytes, streamPageSize } = checkedOptions(options);
+  const q = statements(keyspace);
+  const bucketOf = (rowNumber: number): number => Math.floor(rowNumber / bucketSize);
+
+  const { bucketsOf, writeRows } = bucketedWrites(client, q, { bucketOf, concurrency, maxBatchBytes });
 
   async function listRecords(
     batchId: string,
