@@ -1,25 +1,14 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Readable } from 'node:stream';
-import type { Logger } from 'pino';
 import type { Batch, BatchCounts } from '../domain/batch.js';
 import { BatchSupersededError, FileContentError, NotFoundError } from '../errors.js';
-import type { Metrics } from '../observability/metrics.js';
 import type { ContactParser } from '../parsing/types.js';
-import type { BatchRepository } from '../repositories/batchRepository.js';
-import type { RecordsRepository } from '../repositories/records/recordsRepository.js';
-import type { FileStorage } from '../storage/fileStorage.js';
 import type { ChunkWriter } from './chunkWriter.js';
-import { POISON_FILE_MESSAGE } from './jobFailure.js';
+import { POISON_FILE_MESSAGE } from './poisonFile.js';
+import type { BatchProcessorDeps } from './processorDeps.js';
 import { assertOwnStore } from './storeCheck.js';
 
-/** What the processor uses, and nothing more. */
-export interface BatchProcessorDeps {
-  batchRepository: BatchRepository;
-  storage: Pick<FileStorage, 'get' | 'identity'>;
-  records: RecordsRepository;
-  metrics: Metrics;
-  logger: Logger;
-}
+export type { BatchProcessorDeps } from './processorDeps.js';
 
 export type JobOutcome = 'loaded' | 'error' | 'cancelled' | 'skipped';
 

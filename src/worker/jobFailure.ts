@@ -2,12 +2,8 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { DependencyUnavailableError, type Dependency } from '../errors.js';
 import type { ProcessBatchJobData } from '../queue/batchQueue.js';
-import type { BatchProcessorDeps } from './batchJobSteps.js';
+import type { BatchProcessorDeps } from './processorDeps.js';
 import { hasNetworkErrno, someInChain } from '../networkErrors.js';
-
-/** Shown on a batch whose file killed its worker `maxStalledCount` times. */
-export const POISON_FILE_MESSAGE =
-  'processing stopped repeatedly while reading this file; split it into smaller files and upload again';
 
 const UNAVAILABLE: Record<Dependency, string> = {
   storage: 'the stored file could not be read; retry later',

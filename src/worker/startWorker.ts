@@ -7,7 +7,7 @@ import {
   type JobOutcome,
   type ProcessorSettings,
 } from './batchProcessor.js';
-import { POISON_FILE_MESSAGE } from './jobFailure.js';
+import { POISON_FILE_MESSAGE } from './poisonFile.js';
 import { createParsePool } from './parsePool.js';
 import type { Sweeper } from './sweeper.js';
 

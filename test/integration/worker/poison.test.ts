@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POISON_FILE_MESSAGE } from '../../../src/worker/jobFailure.js';
+import { POISON_FILE_MESSAGE } from '../../../src/worker/poisonFile.js';
 import { sleep, startWorkerProcess, type WorkerProcess } from '../../faults/support.js';
 import { contactsCsv } from '../../support/contactsCsv.js';
 import {

@@ -11,7 +11,7 @@ import type { BatchRepository } from '../../../src/repositories/batchRepository.
 import type { RecordsRepository } from '../../../src/repositories/records/recordsRepository.js';
 import type { FileStorage } from '../../../src/storage/fileStorage.js';
 import { createBatchProcessor } from '../../../src/worker/batchProcessor.js';
-import { POISON_FILE_MESSAGE } from '../../../src/worker/jobFailure.js';
+import { POISON_FILE_MESSAGE } from '../../../src/worker/poisonFile.js';
 import { contactsCsv } from '../../support/contactsCsv.js';
 
 /** In-memory stand-ins with the same fencing rules as the SQL in batchRepository. */

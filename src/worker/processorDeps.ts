@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
+import type { BatchRepository } from '../repositories/batchRepository.js';
+import type { RecordsRepository } from '../repositories/records/recordsRepository.js';
+import type { FileStorage } from '../storage/fileStorage.js';
+
+/** What the batch processor (its steps and its failure handling) uses, and nothing more. */
+export interface BatchProcessorDeps {
+  batchRepository: BatchRepository;
+  storage: Pick<FileStorage, 'get' | 'identity'>;
+  records: RecordsRepository;
+  metrics: Metrics;
+  logger: Logger;
+}
