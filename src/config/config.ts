@@ -34,6 +34,8 @@ export interface Config {
     sentinels?: Array<{ host: string; port: number }>;
     sentinelName?: string;
   };
+  /** Prefix of every key the API's limiters write in Redis (REDIS_KEY_PREFIX). */
+  redisKeyPrefix: string;
   queueName: string;
   records:
     | { kind: 'postgres' }
@@ -215,6 +217,7 @@ function assemble(
     storage,
     postgres: { connectionString: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     redis,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     queueName: e.QUEUE_NAME,
     records,
     auth: {

@@ -10,7 +10,7 @@ import securityHeaders from './plugins/securityHeaders.js';
 import slowBodyTimeout from './plugins/slowBodyTimeout.js';
 import { devTokenController, type DevTokenOptions } from './controllers/devTokenController.js';
 import webApp, { DEFAULT_WEB_ROOT } from './plugins/webApp.js';
-import { apiRoutes, type ApiRoutesOptions } from './routes/apiRoutes.js';
+import { apiRoutes, DEFAULT_REDIS_KEY_PREFIX, type ApiRoutesOptions } from './routes/apiRoutes.js';
 import { healthRoutes, type ReadinessCheck } from './routes/healthRoutes.js';
 import { serverOptions } from './serverOptions.js';
 
@@ -23,7 +23,7 @@ export interface AppOptions extends ApiRoutesOptions {
   /** Proxies whose X-Forwarded-For gives the client address (TRUST_PROXY); default none. */
   trustProxy?: string[] | undefined;
   /** POST /api/dev/token, only when the development secret is in use (never in production). */
-  devToken?: Omit<DevTokenOptions, 'redis' | 'limitPerMinute'> | undefined;
+  devToken?: Omit<DevTokenOptions, 'redis' | 'limitPerMinute' | 'redisKeyPrefix'> | undefined;
   /** The folder holding the built web page; default dist/web (npm run build). */
   webRoot?: string | undefined;
 }
@@ -50,7 +50,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { readiness: opts.readiness });
   if (opts.devToken) {
     // Beside the authenticated scope, not in it: its callers have no token yet.
-    const limits = { limitPerMinute: opts.limits.rateLimitPerMinute, redis: opts.rateLimitRedis };
+    const limits = {
+      limitPerMinute: opts.limits.rateLimitPerMinute,
+      redis: opts.rateLimitRedis,
+      redisKeyPrefix: opts.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX,
+    };
     await app.register(devTokenController, { ...opts.devToken, ...limits, prefix: '/api/dev' });
   }
   await app.register(apiRoutes, { ...opts, prefix: '/api' });

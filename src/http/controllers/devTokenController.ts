@@ -5,6 +5,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Redis } from 'ioredis';
 import { RateLimitedError } from '../../errors.js';
 import { signDevToken, type DevTokenSigning } from '../../services/devTokens.js';
+import { classifiedRedisStore } from '../plugins/rateLimitStore.js';
 import { ErrorResponse } from '../schemas/errorSchemas.js';
 
 export interface DevTokenOptions {
@@ -15,6 +16,8 @@ export interface DevTokenOptions {
   limitPerMinute: number;
   /** Shared counters across API instances; absent: counted in this process's memory. */
   redis?: Redis | undefined;
+  /** Prefix of every Redis key this deployment writes (REDIS_KEY_PREFIX). */
+  redisKeyPrefix: string;
 }
 
 /** A working day: long enough not to sign a developer out mid-session. */
@@ -71,9 +74,11 @@ export const devTokenController: FastifyPluginAsyncTypebox<DevTokenOptions> = as
   await app.register(rateLimit, {
     max: opts.limitPerMinute,
     timeWindow: '1 minute',
-    ...(opts.redis && { redis: opts.redis }),
-    nameSpace: 'batchport-devtoken:',
-    skipOnError: true,
+    ...(opts.redis && {
+      store: classifiedRedisStore(opts.redis, `${opts.redisKeyPrefix}devtoken:`, (error) =>
+        app.log.warn({ err: error }, 'dev token rate limit counter unavailable; not limiting'),
+      ),
+    }),
     keyGenerator: (request) => request.ip,
     errorResponseBuilder: (_request, context) =>
       new RateLimitedError(`too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`),
