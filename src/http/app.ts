@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
+import { MULTIPART_OVERHEAD_BYTES } from './controllers/uploadController.js';
 import errorHandler from './plugins/errorHandler.js';
+import lingeringClose from './plugins/lingeringClose.js';
 import methodNotAllowed from './plugins/methodNotAllowed.js';
 import openApi from './plugins/openApi.js';
 import requestIdHeader from './plugins/requestIdHeader.js';
@@ -41,6 +43,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify(serverOptions(opts.logger, timeoutMs, opts.trustProxy));
   await app.register(slowBodyTimeout, { timeoutMs });
+  // A refused upload up to twice the file limit still gets its answer (plugins/lingeringClose.ts).
+  const lingerBytes = 2 * (opts.limits.maxFileSize + MULTIPART_OVERHEAD_BYTES);
+  await app.register(lingeringClose, { maxBytes: lingerBytes, timeoutMs });
   await app.register(requestIdHeader);
   await app.register(requestMetrics, { metrics: opts.metrics });
   await app.register(errorHandler, { maxFileSize: opts.limits.maxFileSize });
