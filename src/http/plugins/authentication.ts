@@ -10,6 +10,8 @@ import { memoryFailureCounter, redisFailureCounter, type FailureCounter } from '
 declare module 'fastify' {
   interface FastifyRequest {
     user: User | null;
+    /** Epoch ms until which the request's token is accepted (exp + skew); 0 before authentication. */
+    tokenAcceptedUntilMs: number;
   }
 }
 
@@ -33,11 +35,14 @@ const authentication: FastifyPluginAsync<AuthenticationOptions> = async (scope, 
   const { authService, failureLimitPerMinute } = opts;
   const failures = opts.redis ? redisFailureCounter(opts.redis, opts.redisKeyPrefix) : memoryFailureCounter();
   scope.decorateRequest('user', null);
+  scope.decorateRequest('tokenAcceptedUntilMs', 0);
   scope.addHook('onRequest', async (request, reply) => {
     // The token is checked first (an HMAC or a cached public key: cheap). A good token is served
     // whatever its address failed before; only failures count, and only failures are refused.
     try {
-      request.user = await authService.authenticate(request.headers.authorization);
+      const { user, acceptedUntilMs } = await authService.authenticate(request.headers.authorization);
+      request.user = user;
+      request.tokenAcceptedUntilMs = acceptedUntilMs;
       return;
     } catch (error) {
       if (error instanceof DependencyUnavailableError) {
