@@ -14,7 +14,9 @@ export default defineConfig({
     outDir: '../dist/web',
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // Maps are written next to the bundle for decoding error reports offline, but the bundle does
+    // not point to them and the API never serves them (src/http/plugins/webApp.ts).
+    sourcemap: 'hidden',
     reportCompressedSize: true,
   },
   server: {

@@ -23,6 +23,7 @@ export function apiAppOptions(c: Components): AppDeps {
     logger: c.logger,
     metrics: c.metrics,
     rateLimitRedis: c.redis,
+    redisKeyPrefix: c.config.redisKeyPrefix,
     authService: c.authService,
     batchService: c.batchService,
     batchUploadService: c.batchUploadService,

@@ -44,6 +44,12 @@ export class UnauthorizedError extends AppError {
   readonly code = 'unauthorized';
 }
 
+/** Authenticated or not, this request may not use this route (e.g. the dev route off loopback). */
+export class ForbiddenError extends AppError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+}
+
 export class NotFoundError extends AppError {
   readonly status = 404;
   readonly code = 'not_found';

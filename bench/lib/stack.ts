@@ -46,7 +46,11 @@ export function startBenchStack(options: StackOptions = {}): Promise<BenchStack>
       const auth = createAuthService(loadConfig(process.env).auth);
       await app.register(async (scope) => {
         // Measures the cost of authentication alone: the failed-auth limit must never answer.
-        await scope.register(authentication, { authService: auth, failureLimitPerMinute: 1_000_000 });
+        await scope.register(authentication, {
+          authService: auth,
+          failureLimitPerMinute: 1_000_000,
+          redisKeyPrefix: 'bench:',
+        });
         scope.get('/bench/ping-auth', () => ({ ok: true }));
       });
     },

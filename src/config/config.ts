@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { envSchema, type Env } from './envSchema.js';
+import { isLoopbackName } from '../loopbackHost.js';
+import { weakSecretProblem } from './secretStrength.js';
 
 /**
  * The whole configuration, read from the environment once at start and validated here
@@ -35,6 +37,8 @@ export interface Config {
     sentinels?: Array<{ host: string; port: number }>;
     sentinelName?: string;
   };
+  /** Prefix of every key the API's limiters write in Redis (REDIS_KEY_PREFIX). */
+  redisKeyPrefix: string;
   queueName: string;
   records:
     | { kind: 'postgres' }
@@ -183,8 +187,15 @@ function checkAuth(e: Env, problems: string[]): void {
   if (e.JWT_SECRET && e.JWT_SECRET.length < 32) {
     problems.push('JWT_SECRET must be at least 32 characters');
   }
-  if (e.NODE_ENV === 'production' && e.JWT_SECRET?.startsWith(KNOWN_DEV_SECRET_PREFIX)) {
-    problems.push('JWT_SECRET is the development secret; production needs a real one');
+  const weak = e.NODE_ENV === 'production' && e.JWT_SECRET ? weakSecretProblem(e.JWT_SECRET) : undefined;
+  if (weak) {
+    problems.push(weak);
+  }
+  // The development secret signs a token for anyone (POST /api/dev/token): only on this machine.
+  if (e.JWT_SECRET?.toLowerCase().startsWith(KNOWN_DEV_SECRET_PREFIX) && !isLoopbackName(e.HOST)) {
+    problems.push(
+      `HOST=${e.HOST} is not a loopback address: the development JWT secret is only allowed on 127.0.0.1, ::1 or localhost`,
+    );
   }
   // Without them any token signed with the key is accepted, whoever it was minted for.
   for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
@@ -217,6 +228,7 @@ function assemble(
     storage,
     postgres: { connectionString: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     redis,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     queueName: e.QUEUE_NAME,
     records,
     auth: {

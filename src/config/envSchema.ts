@@ -113,6 +113,14 @@ export const envSchema = z.object({
       .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'may only contain letters, digits, ., _ and -' })
       .optional(),
   ),
+  // Prefix of the keys the API's limiters write (`<prefix>authfail:…`, `<prefix>ratelimit:…`,
+  // `<prefix>devtoken:…`), so deployments sharing one Redis never share counters.
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, {
+      message: 'may only contain letters, digits, ., _, : and - (at most 64)',
+    })
+    .default('batchport:'),
   QUEUE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, { message: 'may only contain letters, digits, _ and -' })

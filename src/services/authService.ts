@@ -44,6 +44,12 @@ const KNOWN_ALGS = new Set([
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
+export interface Authenticated {
+  user: User;
+  /** Epoch milliseconds after which this token is refused (exp + JWT_CLOCK_SKEW). */
+  acceptedUntilMs: number;
+}
+
 /**
  * Verifies `Authorization: Bearer <JWT>` with jose. Each key source only accepts its own
  * algorithms (HS256 for the shared secret, RS256/ES256 for the JWKS), so `alg: none` and
@@ -111,7 +117,11 @@ export function createAuthService(settings: AuthSettings) {
   }
 
   return {
-    async authenticate(authorization: string | undefined): Promise<User> {
+    /**
+     * The user a bearer token names, and until when the token is accepted (its `exp` plus the
+     * clock skew tolerated): a long-lived answer such as the event stream ends then.
+     */
+    async authenticate(authorization: string | undefined): Promise<Authenticated> {
       if (!authorization) {
         throw new UnauthorizedError('missing Authorization header');
       }
@@ -133,7 +143,7 @@ export function createAuthService(settings: AuthSettings) {
       ) {
         throw new UnauthorizedError('token has no valid email claim');
       }
-      return { id: sub, email };
+      return { user: { id: sub, email }, acceptedUntilMs: ((payload.exp ?? 0) + skew) * 1000 };
     },
   };
 }

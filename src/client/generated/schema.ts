@@ -533,6 +533,7 @@ export interface paths {
      *     - `deleted` (`id:` the entry id): `data` is `{ "id": "<batch id>" }`.
      *     - `reset` (no id): `data` is `{}`; the `Last-Event-ID` sent could not be resumed from (malformed, or older than the ~500 entries kept per user): refetch the lists.
      *     - `: ping` comment lines every 15 s (EVENTS_HEARTBEAT_MS) keep the connection alive.
+     *     The stream ends when its token expires (`exp` plus the accepted clock skew, JWT_CLOCK_SKEW): reconnect with a current token.
      *     Send `Last-Event-ID` when reconnecting to get exactly the events missed. Authenticate with the Authorization header (use a fetch-based client; the token never goes in the URL). Too many open streams: 429 for one user, 503 for the server.
      */
     get: operations['streamBatchEvents'];

@@ -3,8 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Redis } from 'ioredis';
-import { RateLimitedError } from '../../errors.js';
+import { ForbiddenError, RateLimitedError } from '../../errors.js';
+import { hostHeaderName, isLoopbackName } from '../../loopbackHost.js';
 import { signDevToken, type DevTokenSigning } from '../../services/devTokens.js';
+import { classifiedRedisStore } from '../plugins/rateLimitStore.js';
 import { ErrorResponse } from '../schemas/errorSchemas.js';
 
 export interface DevTokenOptions {
@@ -15,6 +17,8 @@ export interface DevTokenOptions {
   limitPerMinute: number;
   /** Shared counters across API instances; absent: counted in this process's memory. */
   redis?: Redis | undefined;
+  /** Prefix of every Redis key this deployment writes (REDIS_KEY_PREFIX). */
+  redisKeyPrefix: string;
 }
 
 /** A working day: long enough not to sign a developer out mid-session. */
@@ -68,12 +72,25 @@ const DevTokenResponse = Type.Object({
  * finds out by trying it. Public (no token to get a token), so limited per client address.
  */
 export const devTokenController: FastifyPluginAsyncTypebox<DevTokenOptions> = async (app, opts) => {
+  // The API listens on loopback only with the development secret (config.ts), but a page on any
+  // site can make the browser send a request to it under its own name (DNS rebinding). Such a
+  // request carries that name in Host: only loopback names are answered.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const name = hostHeaderName(request.headers.host);
+    done(
+      name && isLoopbackName(name)
+        ? undefined
+        : new ForbiddenError('the dev token route answers only requests to localhost, 127.0.0.1 or [::1]'),
+    );
+  });
   await app.register(rateLimit, {
     max: opts.limitPerMinute,
     timeWindow: '1 minute',
-    ...(opts.redis && { redis: opts.redis }),
-    nameSpace: 'batchport-devtoken:',
-    skipOnError: true,
+    ...(opts.redis && {
+      store: classifiedRedisStore(opts.redis, `${opts.redisKeyPrefix}devtoken:`, (error) =>
+        app.log.warn({ err: error }, 'dev token rate limit counter unavailable; not limiting'),
+      ),
+    }),
     keyGenerator: (request) => request.ip,
     errorResponseBuilder: (_request, context) =>
       new RateLimitedError(`too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`),
@@ -91,7 +108,13 @@ export const devTokenController: FastifyPluginAsyncTypebox<DevTokenOptions> = as
         tags: ['dev'],
         security: [],
         body: DevTokenRequest,
-        response: { 200: DevTokenResponse, 400: ErrorResponse, 429: ErrorResponse, 500: ErrorResponse },
+        response: {
+          200: DevTokenResponse,
+          400: ErrorResponse,
+          403: ErrorResponse,
+          429: ErrorResponse,
+          500: ErrorResponse,
+        },
       },
       validatorCompiler: validateStrictly,
     },

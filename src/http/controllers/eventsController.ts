@@ -37,6 +37,8 @@ const DESCRIPTION = [
   '- `reset` (no id): `data` is `{}`; the `Last-Event-ID` sent could not be resumed from ' +
     '(malformed, or older than the ~500 entries kept per user): refetch the lists.',
   '- `: ping` comment lines every 15 s (EVENTS_HEARTBEAT_MS) keep the connection alive.',
+  'The stream ends when its token expires (`exp` plus the accepted clock skew, JWT_CLOCK_SKEW): ' +
+    'reconnect with a current token.',
   'Send `Last-Event-ID` when reconnecting to get exactly the events missed. Authenticate with the ' +
     'Authorization header (use a fetch-based client; the token never goes in the URL). Too many ' +
     'open streams: 429 for one user, 503 for the server.',
@@ -87,10 +89,14 @@ export const eventsController: FastifyPluginAsyncTypebox<EventsControllerOptions
       const stream = createSseStream(heartbeatMs);
       let subscription: EventSubscription | null = null;
       open.add(stream);
+      // A stream must not outlive the token that opened it: ended then, the client reconnects
+      // with its current token (or is refused).
+      const expiry = endAt(request.tokenAcceptedUntilMs, () => stream.end());
       opts.metrics.eventStreams.set(slots.open());
       stream.onClose(() => {
         // Whoever ended it (client gone, too slow, shutdown): free the slot and the hub's reader.
         open.delete(stream);
+        expiry.cancel();
         release();
         subscription?.close();
         opts.metrics.eventStreams.set(slots.open());
@@ -120,6 +126,25 @@ export const eventsController: FastifyPluginAsyncTypebox<EventsControllerOptions
     },
   );
 };
+
+/** setTimeout's longest delay (~24.8 days); JWT_MAX_AGE allows tokens for up to 30 days. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Runs `end` at epoch ms `at` (at once when past), whatever the distance. */
+function endAt(at: number, end: () => void): { cancel(): void } {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = at - Date.now();
+    if (left <= 0) {
+      end();
+      return;
+    }
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
+}
 
 /** A stream slot; a refusal carries Retry-After like every other 429/503. */
 function takeSlot(reply: FastifyReply, acquire: () => () => void): () => void {

@@ -1,92 +1,55 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Counts failed authentications per client address in fixed one-minute windows, so a client
- * that keeps sending bad tokens is refused (429) before its next token is even checked. Only
- * failures count: a client with a good token is limited by the per-user limiter instead.
+ * Counts failed authentications per client address in fixed one-minute windows. The token is
+ * verified first: only a request that failed is counted, and only a failing request is refused
+ * (429) once its address is past the limit, so a good token behind the same address (an office
+ * behind one NAT) is always served.
  */
 export interface FailureCounter {
-  /** Failures of `key` in the current window, and the milliseconds left in that window. */
-  peek(key: string): Promise<{ count: number; ttlMs: number }>;
-  /** Counts one more failure of `key`. */
-  fail(key: string): Promise<void>;
+  /**
+   * Counts one more failure of `key` and returns, in the same atomic step, the failures in the
+   * current window (this one included) and the milliseconds left in it. Count and compare in one
+   * step: a read followed by a separate increment let 60 parallel failures all see "under the
+   * limit".
+   */
+  fail(key: string): Promise<{ count: number; ttlMs: number }>;
 }
 
 const WINDOW_MS = 60_000;
-const KEY_PREFIX = 'batchport-authfail:';
-// How long an address's count read from Redis is trusted locally.
-const CACHE_MS = 1_000;
 
 /**
- * Shared by every API instance, like the per-user limiter's counters. Reads go through a short
- * local cache (see cachedFailureCounter): the check runs before every /api request, and a
- * Redis round trip per good request was a measurable share of the read routes' cost.
+ * INCR, opening the window (PEXPIRE) on the first failure, and PTTL, in one Lua script: Redis
+ * runs a script atomically, so concurrent failures from any API instance each get their own
+ * count. A key found without an expiry (written by hand, or an interrupted older version) is
+ * given one rather than counting forever.
  */
-export function redisFailureCounter(redis: Redis, windowMs = WINDOW_MS, cacheMs = CACHE_MS): FailureCounter {
-  const shared: FailureCounter = {
-    async peek(key) {
-      const [[, count], [, ttl]] = (await redis
-        .multi()
-        .get(KEY_PREFIX + key)
-        .pttl(KEY_PREFIX + key)
-        .exec()) as [[unknown, string | null], [unknown, number]];
-      return { count: Number(count ?? 0), ttlMs: Math.max(0, ttl) };
-    },
-    async fail(key) {
-      // SET NX PX opens the window on the first failure only; INCR keeps the key's expiry.
-      await redis
-        .multi()
-        .set(KEY_PREFIX + key, 0, 'PX', windowMs, 'NX')
-        .incr(KEY_PREFIX + key)
-        .exec();
-    },
-  };
-  return cachedFailureCounter(shared, { ttlMs: cacheMs });
-}
-
-export interface FailureCacheOptions {
-  /** How long a count read from the shared counter is trusted. */
-  ttlMs: number;
-  /** Addresses remembered at most; past it the oldest entries go. */
-  maxKeys?: number;
-  now?: () => number;
-}
+const COUNT_FAILURE_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if count == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+`;
 
 /**
- * Remembers each address's count for `ttlMs`, so a client sending good tokens costs one shared
- * read per `ttlMs` rather than one per request. A failure counted here drops the address's entry,
- * so this instance sees its own failures at once (the limit stays exact for one instance);
- * failures counted by other instances show up at most `ttlMs` late, a bounded slack on a
- * per-minute limit.
+ * Shared by every API instance, like the per-user limiter's counters. Keys are
+ * `<keyPrefix>authfail:<address>`; the prefix (REDIS_KEY_PREFIX) keeps deployments that share a
+ * Redis apart. Good requests never reach this counter, so it costs a Redis round trip only per
+ * failed authentication.
  */
-export function cachedFailureCounter(inner: FailureCounter, options: FailureCacheOptions): FailureCounter {
-  const { ttlMs, maxKeys = 10_000, now = Date.now } = options;
-  const cache = new Map<string, { count: number; windowEndsAt: number; freshUntil: number }>();
-  const remember = (key: string, count: number, windowTtlMs: number, at: number) => {
-    cache.delete(key); // re-inserted last: Map order is the eviction order
-    if (cache.size >= maxKeys) {
-      const oldest = cache.keys().next();
-      if (!oldest.done) {
-        cache.delete(oldest.value);
-      }
-    }
-    cache.set(key, { count, windowEndsAt: at + windowTtlMs, freshUntil: at + ttlMs });
-  };
+export function redisFailureCounter(redis: Redis, keyPrefix: string, windowMs = WINDOW_MS): FailureCounter {
   return {
-    async peek(key) {
-      const at = now();
-      const hit = cache.get(key);
-      if (hit && hit.freshUntil > at) {
-        return { count: hit.count, ttlMs: Math.max(0, hit.windowEndsAt - at) };
-      }
-      const seen = await inner.peek(key);
-      remember(key, seen.count, seen.ttlMs, at);
-      return seen;
-    },
     async fail(key) {
-      cache.delete(key);
-      await inner.fail(key);
-      cache.delete(key); // a peek that raced the write must not keep the old count
+      const [count, ttl] = (await redis.eval(
+        COUNT_FAILURE_SCRIPT,
+        1,
+        `${keyPrefix}authfail:${key}`,
+        String(windowMs),
+      )) as [number, number];
+      return { count, ttlMs: Math.max(0, ttl) };
     },
   };
 }
@@ -94,14 +57,10 @@ export function cachedFailureCounter(inner: FailureCounter, options: FailureCach
 /**
  * One process's counters, for an API without Redis (the fast HTTP tests). Bounded: past
  * `maxKeys` addresses, expired windows are dropped, then the oldest, so a flood of source
- * addresses cannot grow it without end.
+ * addresses cannot grow it without end. Synchronous, hence atomic within the process.
  */
 export function memoryFailureCounter(windowMs = WINDOW_MS, maxKeys = 10_000): FailureCounter {
   const windows = new Map<string, { count: number; resetAt: number }>();
-  const current = (key: string, now: number) => {
-    const window = windows.get(key);
-    return window && window.resetAt > now ? window : undefined;
-  };
   const makeRoom = (now: number) => {
     for (const [key, window] of windows) {
       if (window.resetAt <= now) {
@@ -114,23 +73,19 @@ export function memoryFailureCounter(windowMs = WINDOW_MS, maxKeys = 10_000): Fa
     }
   };
   return {
-    peek(key) {
-      const now = Date.now();
-      const window = current(key, now);
-      return Promise.resolve({ count: window?.count ?? 0, ttlMs: window ? window.resetAt - now : 0 });
-    },
     fail(key) {
       const now = Date.now();
-      const window = current(key, now);
-      if (window) {
-        window.count += 1;
-        return Promise.resolve();
+      let window = windows.get(key);
+      if (!window || window.resetAt <= now) {
+        windows.delete(key);
+        if (windows.size >= maxKeys) {
+          makeRoom(now);
+        }
+        window = { count: 0, resetAt: now + windowMs };
+        windows.set(key, window);
       }
-      if (windows.size >= maxKeys) {
-        makeRoom(now);
-      }
-      windows.set(key, { count: 1, resetAt: now + windowMs });
-      return Promise.resolve();
+      window.count += 1;
+      return Promise.resolve({ count: window.count, ttlMs: window.resetAt - now });
     },
   };
 }

@@ -3,12 +3,15 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { User } from '../../domain/batch.js';
 import { DependencyUnavailableError, RateLimitedError, UnauthorizedError } from '../../errors.js';
+import { isRedisAvailabilityError } from '../../queue/redisErrors.js';
 import type { AuthService } from '../../services/authService.js';
 import { memoryFailureCounter, redisFailureCounter, type FailureCounter } from './authFailureLimit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     user: User | null;
+    /** Epoch ms until which the request's token is accepted (exp + skew); 0 before authentication. */
+    tokenAcceptedUntilMs: number;
   }
 }
 
@@ -18,6 +21,8 @@ export interface AuthenticationOptions {
   failureLimitPerMinute: number;
   /** Shared failure counters across API instances; absent: counted in this process's memory. */
   redis?: Redis | undefined;
+  /** Prefix of every Redis key this deployment writes (REDIS_KEY_PREFIX). */
+  redisKeyPrefix: string;
 }
 
 /**
@@ -28,24 +33,33 @@ export interface AuthenticationOptions {
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
 const authentication: FastifyPluginAsync<AuthenticationOptions> = async (scope, opts) => {
   const { authService, failureLimitPerMinute } = opts;
-  const failures = opts.redis ? redisFailureCounter(opts.redis) : memoryFailureCounter();
+  const failures = opts.redis ? redisFailureCounter(opts.redis, opts.redisKeyPrefix) : memoryFailureCounter();
   scope.decorateRequest('user', null);
+  scope.decorateRequest('tokenAcceptedUntilMs', 0);
   scope.addHook('onRequest', async (request, reply) => {
-    // request.ip is the socket's address, or the forwarded one only from a TRUST_PROXY proxy.
-    await refuseWhenFailingTooOften(failures, failureLimitPerMinute, request, reply);
+    // The token is checked first (an HMAC or a cached public key: cheap). A good token is served
+    // whatever its address failed before; only failures count, and only failures are refused.
     try {
-      request.user = await authService.authenticate(request.headers.authorization);
+      const { user, acceptedUntilMs } = await authService.authenticate(request.headers.authorization);
+      request.user = user;
+      request.tokenAcceptedUntilMs = acceptedUntilMs;
+      return;
     } catch (error) {
       if (error instanceof DependencyUnavailableError) {
         throw error; // the key set is unreachable: 503, the token was not judged
       }
-      await countFailure(failures, request);
+      await refuseWhenFailingTooOften(failures, failureLimitPerMinute, request, reply);
       throw challenge(reply, error instanceof UnauthorizedError ? error : null);
     }
   });
 };
 
-/** 429 with Retry-After once the address used up its failures; a counter outage lets it pass. */
+/**
+ * Counts this failure; past the limit the answer is 429 with Retry-After instead of 401.
+ * request.ip is the socket's address, or the forwarded one only from a TRUST_PROXY proxy. A
+ * Redis outage lets the failure pass uncounted (401), like the per-user limiter; any other
+ * counter error is a fault and reaches the error handler.
+ */
 async function refuseWhenFailingTooOften(
   failures: FailureCounter,
   max: number,
@@ -54,23 +68,18 @@ async function refuseWhenFailingTooOften(
 ): Promise<void> {
   let seen;
   try {
-    seen = await failures.peek(request.ip);
+    seen = await failures.fail(request.ip);
   } catch (error) {
-    request.log.warn({ err: error }, 'auth failure counter unavailable; not limiting');
+    if (!isRedisAvailabilityError(error)) {
+      throw error;
+    }
+    request.log.warn({ err: error }, 'auth failure counter unavailable; failure not counted');
     return;
   }
-  if (seen.count >= max) {
+  if (seen.count > max) {
     const seconds = Math.max(1, Math.ceil(seen.ttlMs / 1000));
     void reply.header('retry-after', String(seconds));
     throw new RateLimitedError(`too many failed authentications; retry in ${seconds} s`);
-  }
-}
-
-async function countFailure(failures: FailureCounter, request: FastifyRequest): Promise<void> {
-  try {
-    await failures.fail(request.ip);
-  } catch (error) {
-    request.log.warn({ err: error }, 'auth failure counter unavailable; failure not counted');
   }
 }
 

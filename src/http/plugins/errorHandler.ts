@@ -24,10 +24,7 @@ const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (app, { maxF
     if (http.headers) {
       void reply.headers(http.headers);
     }
-    // A 413 mid-stream leaves an unread body; closing the connection stops the client sending.
-    if (http.status === 413) {
-      void reply.header('connection', 'close');
-    }
+    // An answer sent before the body was read (413, 401, 429) is delivered by lingeringClose.ts.
     return reply.status(http.status).send(errorBody(request.id, http.code, http.message, http.details));
   });
 

@@ -59,7 +59,15 @@ const webApp: FastifyPluginAsync<WebAppOptions> = async (app, { root, maxFileSiz
     );
     return;
   }
-  await app.register(fastifyStatic, { root, wildcard: false, index: ['index.html'], cacheControl: false });
+  await app.register(fastifyStatic, {
+    root,
+    wildcard: false,
+    index: ['index.html'],
+    cacheControl: false,
+    // Source maps hold the page's whole source: built "hidden" (no reference in the bundle, for
+    // error reports decoded offline) and never served, even if a build left one in the folder.
+    allowedPath: (pathName) => !pathName.endsWith('.map'),
+  });
 };
 
 export default webApp;

@@ -16,7 +16,11 @@ import { previewController } from '../controllers/previewController.js';
 import { recordsController } from '../controllers/recordsController.js';
 import { uploadController } from '../controllers/uploadController.js';
 import authentication from '../plugins/authentication.js';
+import { classifiedRedisStore } from '../plugins/rateLimitStore.js';
 import { MAX_OPTION_FIELD_BYTES } from '../../validators/uploadOptions.js';
+
+/** REDIS_KEY_PREFIX's default (src/config/envSchema.ts). */
+export const DEFAULT_REDIS_KEY_PREFIX = 'batchport:';
 
 export interface ApiLimits {
   maxFileSize: number;
@@ -32,6 +36,8 @@ export interface ApiRoutesOptions {
   previewService: PreviewService;
   /** Shared rate-limit counters across API instances; absent: counted in this process's memory. */
   rateLimitRedis?: Redis | undefined;
+  /** Prefix of every Redis key the limiters write (REDIS_KEY_PREFIX); default `batchport:`. */
+  redisKeyPrefix?: string | undefined;
   metrics: Metrics;
   limits: ApiLimits;
   /** GET /api/batches/events: the event source and the stream limits. */
@@ -41,20 +47,24 @@ export interface ApiRoutesOptions {
 /** The authenticated /api scope: authentication, then per-user rate limits, then the routes. */
 export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts) => {
   const { limits } = opts;
+  const redisKeyPrefix = opts.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
   await api.register(authentication, {
     authService: opts.authService,
     failureLimitPerMinute: limits.authFailureLimitPerMinute,
     redis: opts.rateLimitRedis,
+    redisKeyPrefix,
   });
   await api.register(rateLimit, {
     // After authentication, so limits are per user rather than per IP.
     hook: 'preHandler',
     max: limits.rateLimitPerMinute,
     timeWindow: '1 minute',
-    ...(opts.rateLimitRedis && { redis: opts.rateLimitRedis }),
-    nameSpace: 'batchport-ratelimit:',
-    // A Redis outage must not take the API down with it; requests pass unlimited meanwhile.
-    skipOnError: true,
+    // A Redis outage lets requests pass unlimited (logged); other Redis errors fail the request.
+    ...(opts.rateLimitRedis && {
+      store: classifiedRedisStore(opts.rateLimitRedis, `${redisKeyPrefix}ratelimit:`, (error) =>
+        api.log.warn({ err: error }, 'rate limit counter unavailable; not limiting'),
+      ),
+    }),
     keyGenerator: (request) => request.user?.id ?? request.ip,
     // Thrown into the one error handler, so 429 has the same shape as every other error.
     errorResponseBuilder: (_request, context) =>

@@ -99,7 +99,7 @@ describe('loadConfig', () => {
         JWT_ISSUER: 'https://idp',
         JWT_AUDIENCE: 'batchport',
       }),
-    ).toEqual(['JWT_SECRET is the development secret; production needs a real one']);
+    ).toEqual(['JWT_SECRET is a development or placeholder secret; production needs a real one']);
     expect(() =>
       loadConfig({
         DATABASE_URL: BASE.DATABASE_URL,

@@ -39,7 +39,7 @@ describe('dev sign-in', () => {
     expect(loadConfig({ ...BASE, ...PRODUCTION }).auth.devSignIn).toBe(false);
     // Production with the development secret does not start at all.
     expect(problems({ ...BASE, ...PRODUCTION, JWT_SECRET: DEV_SECRET })).toEqual([
-      'JWT_SECRET is the development secret; production needs a real one',
+      'JWT_SECRET is a development or placeholder secret; production needs a real one',
     ]);
   });
 });

@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bearer, build, tokenFor, type TestApp } from '../../support/buildTestApp.js';
 
 /**
- * Failed authentications are limited per client address before the token is checked; good
- * requests never count. In-memory counters here (no Redis); the API role shares them in Redis.
+ * Failed authentications are limited per client address after the token is checked: only
+ * failures count and only failures are refused. In-memory counters here (no Redis); the API role
+ * shares them in Redis (test/integration/api/authFailureLimit.test.ts).
  */
 const STATS = '/api/batches/stats';
 const forged = () => tokenFor('u', { secret: 'forged-secret-forged-secret-forged-1234' });
@@ -35,10 +36,25 @@ describe('failed-authentication limit per client address', () => {
       },
       requestId: 'limited-1',
     });
-    // Before authentication: even a good token from that address waits out the window.
-    expect((await from(t, await tokenFor('u'))).statusCode).toBe(429);
+    // Only failures are refused: a good token from that address is served.
+    expect((await from(t, await tokenFor('u'))).statusCode).toBe(200);
     // Another address is not affected.
     expect((await from(t, bad, '10.2.2.2')).statusCode).toBe(401);
+  });
+
+  it('serves a valid token from an address that used up its 30 failures (one office behind a NAT)', async () => {
+    t = await build({ limits: { authFailureLimitPerMinute: 30 } });
+    const bad = await forged();
+    const statuses = [];
+    for (let i = 0; i < 31; i++) {
+      statuses.push((await from(t, bad)).statusCode);
+    }
+    expect(statuses).toEqual([...Array<number>(30).fill(401), 429]);
+    const colleague = await tokenFor('colleague');
+    for (let i = 0; i < 3; i++) {
+      expect((await from(t, colleague)).statusCode, `good request ${i + 1}`).toBe(200);
+    }
+    expect((await from(t, bad)).statusCode).toBe(429);
   });
 
   it('counts failures only: many good requests from one address all pass', async () => {

@@ -106,9 +106,10 @@ describe('authentication hardening (issue #14)', () => {
     await expect(short.authenticate(`Bearer ${await signed({ exp: now() + 900 })}`)).rejects.toThrow(
       /maximum of 600 s/,
     );
-    await expect(short.authenticate(`Bearer ${await signed({ exp: now() + 500 })}`)).resolves.toEqual({
-      id: 'u',
-      email: 'u@example.com',
+    const exp = now() + 500;
+    await expect(short.authenticate(`Bearer ${await signed({ exp })}`)).resolves.toEqual({
+      user: { id: 'u', email: 'u@example.com' },
+      acceptedUntilMs: exp * 1000, // clockSkewSeconds: 0
     });
     await expect(short.authenticate(`Bearer ${await signed({ exp: now() - 2 })}`)).rejects.toThrow(/expired/);
   });

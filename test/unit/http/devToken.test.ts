@@ -103,6 +103,45 @@ describe('POST /api/dev/token', () => {
     expect(statuses).toEqual([200, 200, 429]);
   });
 
+  it('answers only requests whose Host is a loopback name (no DNS rebinding)', async () => {
+    const a = await serve({ devToken: fromEnv({ NODE_ENV: 'development', JWT_SECRET: DEV_SECRET })! });
+    const withHost = (host: string) =>
+      a.inject({
+        method: 'POST',
+        url: '/api/dev/token',
+        headers: { host },
+        payload: { email: 'dev@example.com' },
+      });
+    for (const host of ['localhost:3000', '127.0.0.1:3000', '127.0.0.1', '[::1]:3000', 'LOCALHOST']) {
+      expect((await withHost(host)).statusCode, host).toBe(200);
+    }
+    for (const host of [
+      'rebind.attacker.example:3000',
+      'attacker.example',
+      '10.0.0.5:3000',
+      'localhost.attacker.example',
+      '[::2]:3000',
+    ]) {
+      const res = await withHost(host);
+      expect(res.statusCode, host).toBe(403);
+      expect(res.json<{ error: { code: string; message: string } }>().error).toEqual({
+        code: 'forbidden',
+        message: 'the dev token route answers only requests to localhost, 127.0.0.1 or [::1]',
+      });
+    }
+  });
+
+  it('refuses to start with the development secret on a HOST that is not loopback', () => {
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.org']) {
+      expect(() => fromEnv({ NODE_ENV: 'development', JWT_SECRET: DEV_SECRET, HOST: host }), host).toThrow(
+        /HOST=.* is not a loopback address: the development JWT secret is only allowed on 127\.0\.0\.1, ::1 or localhost/,
+      );
+    }
+    for (const host of ['127.0.0.1', '::1', 'localhost']) {
+      expect(fromEnv({ NODE_ENV: 'development', JWT_SECRET: DEV_SECRET, HOST: host }), host).toBeDefined();
+    }
+  });
+
   it.each([
     ['NODE_ENV=production', { NODE_ENV: 'production', JWT_SECRET: OTHER_SECRET }],
     ['a secret that is not the development one', { NODE_ENV: 'development', JWT_SECRET: OTHER_SECRET }],

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { build, tokenFor, type BuildOptions } from '../../support/buildTestApp.js';
+import { createAuthService } from '../../../src/services/authService.js';
+import { build, TEST_JWT_SECRET, tokenFor, type BuildOptions } from '../../support/buildTestApp.js';
 import { createMemoryEvents, type MemoryEvents } from '../../support/doubles/memoryEvents.js';
 import { openEventStream, type SseClient } from '../../support/sseClient.js';
 
@@ -71,6 +72,28 @@ describe('GET /api/batches/events', () => {
     const client = await open(url, 'owner', 'whatever');
     await client.waitFor((f) => f.event === 'reset');
     expect(client.frames).toEqual([{ retry: '3000' }, { event: 'reset', data: '{}' }]);
+  });
+
+  it('ends the stream when its token stops being accepted (exp plus the clock skew)', async () => {
+    const skewSeconds = 1;
+    const authService = createAuthService({
+      secret: TEST_JWT_SECRET,
+      jwksUrl: undefined,
+      issuer: undefined,
+      audience: undefined,
+      clockSkewSeconds: skewSeconds,
+    });
+    const { url } = await serve({}, { authService });
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const client = await openEventStream(url, await tokenFor('short-lived', { expiresAt: exp }));
+    clients.push(client);
+    expect(client.status).toBe(200);
+    await client.ended;
+    expect(Date.now()).toBeGreaterThanOrEqual((exp + skewSeconds) * 1000);
+    // A stream opened with a token that lives on is not ended with it.
+    const longLived = await open(url, 'long-lived');
+    await longLived.waitFor((f) => f.retry === '3000');
+    expect(await Promise.race([longLived.ended.then(() => 'ended'), Promise.resolve('open')])).toBe('open');
   });
 
   it('sends : ping at the heartbeat interval', async () => {

@@ -13,6 +13,10 @@ describe('web app served at /', () => {
     fs.mkdirSync(path.join(root, 'assets'));
     fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>Batchport</title>');
     fs.writeFileSync(path.join(root, 'assets', 'index-abc123.js'), 'console.log(1);');
+    fs.writeFileSync(
+      path.join(root, 'assets', 'index-abc123.js.map'),
+      '{"version":3,"sourcesContent":["secret"]}',
+    );
     t = await build({ webRoot: root, limits: { maxFileSize: 12345 } });
   });
   afterAll(async () => {
@@ -37,6 +41,12 @@ describe('web app served at /', () => {
     const asset = await t.app.inject({ url: '/assets/index-abc123.js' });
     expect(asset.statusCode).toBe(200);
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('never serves source maps (the full web source), even when the build left them there', async () => {
+    const map = await t.app.inject({ url: '/assets/index-abc123.js.map' });
+    expect(map.statusCode).toBe(404);
+    expect(map.body).not.toContain('sourcesContent');
   });
 
   it('gives the page the API limits from the server configuration', async () => {

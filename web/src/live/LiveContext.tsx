@@ -1,5 +1,6 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { readToken } from '../session.js';
 import { openStream, type LiveEvent } from './events.js';
 
 type Listener = (event: LiveEvent) => void;
@@ -18,7 +19,8 @@ export function LiveProvider({ token, children }: { token: string; children: Com
   const listeners = useRef(new Set<Listener>());
   useEffect(
     () =>
-      openStream(token, {
+      // The tab's token at each (re)connection: sessionStorage holds the latest sign-in.
+      openStream(() => readToken() ?? token, {
         onLive: setLive,
         onEvent: (event) => listeners.current.forEach((listener) => listener(event)),
       }),

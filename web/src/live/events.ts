@@ -46,12 +46,20 @@ export function decode(type: string, data: string): LiveEvent | undefined {
 /**
  * Follows `GET /api/batches/events` with the bearer in a header (fetch-based SSE: the token never
  * goes into a URL, as EventSource would need). The library resends `Last-Event-ID` on reconnect,
- * so nothing is missed across a drop. Returns a function that closes the stream.
+ * so nothing is missed across a drop. Every (re)connection sends the token `currentToken` gives
+ * at that moment: the server ends a stream when the token that opened it expires, and the
+ * reconnection must carry the tab's current token, not the one the stream started with.
+ * Returns a function that closes the stream.
  */
-export function openStream(token: string, handlers: StreamHandlers): () => void {
+export function openStream(currentToken: () => string, handlers: StreamHandlers): () => void {
   const controller = new AbortController();
   fetchEventSource('/api/batches/events', {
-    headers: { ...authHeader(token), accept: EventStreamContentType },
+    headers: { accept: EventStreamContentType },
+    fetch: (input, init) =>
+      fetch(input, {
+        ...init,
+        headers: { ...(init?.headers as Record<string, string>), ...authHeader(currentToken()) },
+      }),
     signal: controller.signal,
     // Hidden tabs keep the stream: closing and reopening on every tab switch costs more.
     openWhenHidden: true,
@@ -74,7 +82,8 @@ export function openStream(token: string, handlers: StreamHandlers): () => void 
     },
     onclose: () => {
       handlers.onLive(false);
-      // The server ended the stream (a restart, a deploy): reconnect after the usual pause.
+      // The server ended the stream (a restart, a deploy, the token's expiry): reconnect after the
+      // usual pause, with the current token.
       throw new Error('events: closed');
     },
     onerror: (error: unknown) => {
