@@ -22,7 +22,8 @@ import { createAuthService, type AuthService } from './services/authService.js';
 import { createBatchCleanupService, type BatchCleanupService } from './services/batchCleanupService.js';
 import { createBatchService, type BatchService } from './services/batchService.js';
 import { createBatchUploadService, type BatchUploadService } from './services/batchUploadService.js';
-import { createPreviewService, type PreviewService } from './services/previewService.js';
+import { createPreviewService, type PreviewParsing, type PreviewService } from './services/previewService.js';
+import { createParsePool, type ParsePool, type ParsePoolLimits } from './worker/parsePool.js';
 import type { FileStorage } from './storage/fileStorage.js';
 import { createLocalStorage } from './storage/localStorage.js';
 import { createS3Storage } from './storage/s3Storage.js';
@@ -113,12 +114,32 @@ export function createServices(
       logger,
       maxFileSize: config.limits.maxFileSize,
     }),
-    previewService: createPreviewService({
-      maxFileSize: config.limits.maxFileSize,
-      maxRowsPerBatch: config.limits.maxRowsPerBatch,
-      maxUncompressedBytes: config.limits.maxUncompressedBytes,
-      defaultPhoneRegion: config.worker.defaultPhoneRegion,
-    }),
+    previewService: createPreviewService(
+      {
+        maxFileSize: config.limits.maxFileSize,
+        maxRowsPerBatch: config.limits.maxRowsPerBatch,
+        maxUncompressedBytes: config.limits.maxUncompressedBytes,
+        defaultPhoneRegion: config.worker.defaultPhoneRegion,
+        limits: { maxConcurrent: config.preview.maxConcurrent, maxPerUser: config.preview.maxPerUser },
+      },
+      lazyParsePool(config.preview.parseThreads, {
+        heapMb: config.worker.parseThreadHeapMb,
+        parseTimeoutMs: config.preview.timeoutMs,
+      }),
+    ),
+  };
+}
+
+/**
+ * The API's preview pool, started by the first preview: a worker-only process (or a test that
+ * never previews) starts no threads for it.
+ */
+function lazyParsePool(threads: number, limits: ParsePoolLimits): PreviewParsing {
+  let pool: ParsePool | undefined;
+  return {
+    open: (input, options, signal) =>
+      (pool ??= createParsePool(threads, limits)).open(input, options, signal),
+    close: async () => pool?.close(),
   };
 }
 
@@ -152,6 +173,7 @@ export async function buildComponents(
     const services = createServices({ config, logger, ...adapters, ...repositories });
     const eventHub = createEventHub({ reader: eventReaderRedis(config), control: adapters.redis, logger });
     closers.push(() => eventHub.close());
+    closers.push(() => services.previewService.close());
     // Closed first (closers run in reverse): background clean-ups finish before the pools go.
     closers.push(() => services.cleanup.drain());
     logger.info(
@@ -233,6 +255,7 @@ export function workerOptions(c: Components, options: { sweep?: boolean } = {}):
     processor: processorDeps(c),
     parseThreads: config.worker.parseThreads,
     parseThreadHeapMb: config.worker.parseThreadHeapMb,
+    parseTimeoutMs: config.worker.parseTimeoutMs,
     settings: {
       maxRowsPerBatch: config.limits.maxRowsPerBatch,
       maxUncompressedBytes: config.limits.maxUncompressedBytes,

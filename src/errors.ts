@@ -20,6 +20,8 @@ export abstract class AppError extends Error {
   /** Stable machine-readable code, sent as `error.code` in every JSON error body. */
   abstract readonly code: string;
   readonly details?: unknown;
+  /** Sent as `Retry-After` (seconds) when set: the request can succeed as it is, a bit later. */
+  readonly retryAfterSeconds?: number;
 
   constructor(message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -68,6 +70,18 @@ export class PayloadTooLargeError extends AppError {
 export class RateLimitedError extends AppError {
   readonly status = 429;
   readonly code = 'rate_limited';
+}
+
+/** This user already has as many previews in progress in this process as allowed (429). */
+export class TooManyPreviewsError extends RateLimitedError {
+  override readonly retryAfterSeconds = 2;
+}
+
+/** This API process parses as many previews as it was configured for; another can take it (503). */
+export class PreviewsBusyError extends AppError {
+  readonly status = 503;
+  readonly code = 'previews_busy';
+  override readonly retryAfterSeconds = 2;
 }
 
 /** An `Idempotency-Key` the same user already used (the upload service decides replay vs 409). */

@@ -61,6 +61,8 @@ export interface Config {
     devSignIn: boolean;
   };
   events: { heartbeatMs: number; maxStreams: number; maxStreamsPerUser: number };
+  /** The API's preview parsing: its own thread pool and its admission limits. */
+  preview: { parseThreads: number; maxConcurrent: number; maxPerUser: number; timeoutMs: number };
   limits: {
     maxFileSize: number;
     maxRowsPerBatch: number;
@@ -75,6 +77,8 @@ export interface Config {
     parseThreads: number;
     /** Old-generation heap limit of each parse thread, in MiB. */
     parseThreadHeapMb: number;
+    /** Parse time of one file after which the batch ends in `error` (see ParseClock). */
+    parseTimeoutMs: number;
     /** How long a crashed worker's job stays locked before another worker resumes it. */
     lockDurationMs: number;
     /** Times a job may lose its worker (stall) before its batch ends in `error` as a poison file. */
@@ -245,6 +249,12 @@ function assemble(
       maxStreams: e.EVENTS_MAX_STREAMS,
       maxStreamsPerUser: e.EVENTS_MAX_STREAMS_PER_USER,
     },
+    preview: {
+      parseThreads: e.PREVIEW_PARSE_THREADS,
+      maxConcurrent: e.PREVIEW_MAX_CONCURRENT,
+      maxPerUser: e.PREVIEW_MAX_PER_USER,
+      timeoutMs: e.PREVIEW_TIMEOUT_MS,
+    },
     limits: {
       maxFileSize: e.MAX_FILE_SIZE,
       maxRowsPerBatch: e.MAX_ROWS_PER_BATCH,
@@ -257,6 +267,7 @@ function assemble(
       concurrency: e.WORKER_CONCURRENCY,
       parseThreads: e.WORKER_PARSE_THREADS,
       parseThreadHeapMb: e.WORKER_PARSE_THREAD_HEAP_MB,
+      parseTimeoutMs: e.WORKER_PARSE_TIMEOUT_MS,
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       maxStalledCount: e.WORKER_MAX_STALLED_COUNT,
       httpPort: e.WORKER_HTTP_PORT,

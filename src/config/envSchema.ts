@@ -166,6 +166,14 @@ export const envSchema = z.object({
   EVENTS_MAX_STREAMS: int(1, 100_000).default(1_000),
   EVENTS_MAX_STREAMS_PER_USER: int(1, 1_000).default(10),
 
+  // Previews (POST /api/batches/preview) parse in the API's own thread pool, never on its event
+  // loop: threads of that pool, previews in progress per process (503 beyond) and per user in
+  // one process (429 beyond), and the parse time one preview may take.
+  PREVIEW_PARSE_THREADS: int(1, 64).default(2),
+  PREVIEW_MAX_CONCURRENT: int(1, 10_000).default(8),
+  PREVIEW_MAX_PER_USER: int(1, 1_000).default(2),
+  PREVIEW_TIMEOUT_MS: int(1_000, 600_000).default(30_000),
+
   // Worker
   WORKER_CONCURRENCY: int(1, 32).default(2),
   // Threads that decode, parse and normalise files (one pool per worker process); 0 parses in the
@@ -176,6 +184,9 @@ export const envSchema = z.object({
   // hundreds of MiB on one 10 MB file. Room for the largest legitimate state, an XLSX shared
   // strings table as large as MAX_UNCOMPRESSED_BYTES (64 MiB of characters by default).
   WORKER_PARSE_THREAD_HEAP_MB: int(32, 16_384).default(256),
+  // Parse time of one file in a parse thread (not counting waits for the records store or for
+  // storage) after which the batch ends in `error`, not retried: ~10x the slowest 10 MB workbook.
+  WORKER_PARSE_TIMEOUT_MS: int(1_000, 3_600_000).default(120_000),
   WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
   // Crashes (lock lost) a job survives before it counts as a poison file; above the fault
   // suite's kill count so ordinary crashes and deploys never end a batch in error.

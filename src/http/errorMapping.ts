@@ -80,6 +80,9 @@ export function toHttpError(error: unknown, maxFileSize: number): HttpError {
     if (error instanceof StorageFullError) {
       result.headers = { 'retry-after': '60' }; // space is freed by people, not in seconds
     }
+    if (error.retryAfterSeconds !== undefined) {
+      result.headers = { 'retry-after': String(error.retryAfterSeconds) };
+    }
     return result;
   }
   if (error instanceof Error) {

@@ -1,6 +1,7 @@
 import { FileContentError } from '../errors.js';
 import { sniffDelimiter } from './csv/delimiter.js';
 import { csvRecords } from './csv/records.js';
+import { RowBudget } from './rowBudget.js';
 import { TableContactBuilder, isBlankRow, type RowOptions } from './tabular.js';
 import { decodeText } from './text/decodeText.js';
 import type { ParsedRow } from './types.js';
@@ -22,19 +23,26 @@ export async function* parseCsv(input: AsyncIterable<Buffer>, opts: RowOptions):
   }
 }
 
-/** The first non-blank record is the header; every later record is a data row. */
+/**
+ * The first non-blank record is the header; every later record is a data row (blank ones keep
+ * their row number). Every record, blank or not, counts against the file's RowBudget.
+ */
 async function* contactRows(records: AsyncIterable<string[]>, opts: RowOptions): AsyncGenerator<ParsedRow> {
   let builder: TableContactBuilder | null = null;
   let dataRow = 0;
+  const budget = new RowBudget(opts.maxRows);
   for await (const record of records) {
     if (builder === null) {
       if (!isBlankRow(record)) {
         builder = new TableContactBuilder(record, opts);
       }
+      budget.take();
       continue;
     }
     dataRow++;
+    // Built first, so a file over both limits is told about its contacts, the plainer reason.
     const row = builder.build(record, dataRow);
+    budget.take();
     if (row) {
       yield row;
     }

@@ -24,6 +24,12 @@ export const MAX_VCARD_LINE_BYTES = 64 * 1024;
 /** Rows searched for a header row in each sheet of a workbook. */
 export const HEADER_SEARCH_ROWS = 20;
 
+/**
+ * Distinct worksheets an XLSX workbook may list (each is searched for a header row). Excel sets
+ * no limit; a contact workbook has a few, and every sheet searched costs a part to inflate.
+ */
+export const MAX_SHEETS = 1_000;
+
 /** Zip entries accepted in an XLSX file. */
 export const MAX_ZIP_ENTRIES = 10_000;
 

@@ -8,7 +8,9 @@ import type { ColumnMapping, ContactParser, FileFormat, ParsedRow } from '../par
 import { normalizeRecord } from '../repositories/records/recordRow.js';
 import { formatFromFilename } from '../validators/uploadValidators.js';
 import type { UploadOptions } from '../validators/uploadOptions.js';
+import type { ParserFactory } from '../worker/parsePool.js';
 import { cutOffError } from './batchUploadService.js';
+import { createPreviewSlots, type PreviewLimits } from './previewSlots.js';
 import { readUploadForm, refuseRemaining, type FilePart, type UploadPart } from './uploadForm.js';
 import { createUploadMeter, type UploadMeter } from './uploadMeter.js';
 
@@ -21,6 +23,18 @@ export interface PreviewSettings {
   maxUncompressedBytes: number;
   /** DEFAULT_PHONE_REGION, as the worker has it. */
   defaultPhoneRegion: string;
+  /** Previews in progress at once, per process and per user (429/503 beyond). */
+  limits: PreviewLimits;
+}
+
+/**
+ * Where previews are parsed: the API's own parse-thread pool (composition.ts), so a slow or
+ * hostile file never holds the API's event loop. Without one (unit tests of the HTTP layer),
+ * files are parsed in this thread.
+ */
+export interface PreviewParsing {
+  open: ParserFactory;
+  close(): Promise<void>;
 }
 
 export interface PreviewRow {
@@ -97,7 +111,9 @@ function previewRow(row: ParsedRow): PreviewRow {
  * POST /api/batches/preview: the same form as an upload, read by the worker's own parser, which
  * is stopped after PREVIEW_ROWS rows. Nothing is stored, no batch is made, no job is queued.
  */
-export function createPreviewService(settings: PreviewSettings) {
+export function createPreviewService(settings: PreviewSettings, parsing?: PreviewParsing) {
+  const slots = createPreviewSlots(settings.limits);
+
   function answer(
     format: FileFormat,
     parser: ContactParser,
@@ -119,39 +135,59 @@ export function createPreviewService(settings: PreviewSettings) {
     };
   }
 
+  async function run(parts: AsyncIterable<UploadPart>, signal: AbortSignal | undefined): Promise<Preview> {
+    const { options, file, rest } = await readUploadForm(parts);
+    const openContactParser = parsing?.open ?? (await loadContactParser());
+    const format = formatFromFilename(file.filename);
+    const meter = createUploadMeter(format, settings.maxFileSize);
+    const input = meteredInput(file, meter);
+    const parseOptions = {
+      format,
+      maxRows: settings.maxRowsPerBatch,
+      maxUncompressedBytes: settings.maxUncompressedBytes,
+      defaultRegion: settings.defaultPhoneRegion,
+      phoneRegion: options.phoneRegion,
+      mapping: options.mapping,
+      totalBytes: 0,
+    };
+    const parser = openContactParser(input.parserInput, parseOptions, signal);
+    let rows: ParsedRow[] = [];
+    let parseError: Error | null = null;
+    try {
+      rows = await firstRows(parser, PREVIEW_ROWS);
+    } catch (error) {
+      parseError = error instanceof Error ? error : new Error(String(error));
+    }
+    // The whole file still arrives (the client sends it); it is checked, never parsed further.
+    await input.rest();
+    if (meter.result().size === 0) {
+      throw new ValidationError('the uploaded file is empty');
+    }
+    if (parseError !== null) {
+      throw parseError;
+    }
+    await refuseRemaining(rest);
+    return answer(format, parser, options, rows);
+  }
+
   return {
-    async preview(parts: AsyncIterable<UploadPart>): Promise<Preview> {
-      const { options, file, rest } = await readUploadForm(parts);
-      const openContactParser = await loadContactParser();
-      const format = formatFromFilename(file.filename);
-      const meter = createUploadMeter(format, settings.maxFileSize);
-      const input = meteredInput(file, meter);
-      const parser = openContactParser(input.parserInput, {
-        format,
-        maxRows: settings.maxRowsPerBatch,
-        maxUncompressedBytes: settings.maxUncompressedBytes,
-        defaultRegion: settings.defaultPhoneRegion,
-        phoneRegion: options.phoneRegion,
-        mapping: options.mapping,
-        totalBytes: 0,
-      });
-      let rows: ParsedRow[] = [];
-      let parseError: Error | null = null;
+    /**
+     * Takes one of the process's preview slots for `userId` (429/503 when none is left), then
+     * reads the form and parses the file's first rows. Aborting `signal` (the client went away)
+     * stops the parse.
+     */
+    async preview(userId: string, parts: AsyncIterable<UploadPart>, signal?: AbortSignal): Promise<Preview> {
+      const release = slots.acquire(userId);
       try {
-        rows = await firstRows(parser, PREVIEW_ROWS);
-      } catch (error) {
-        parseError = error instanceof Error ? error : new Error(String(error));
+        return await run(parts, signal);
+      } finally {
+        release();
       }
-      // The whole file still arrives (the client sends it); it is checked, never parsed further.
-      await input.rest();
-      if (meter.result().size === 0) {
-        throw new ValidationError('the uploaded file is empty');
-      }
-      if (parseError !== null) {
-        throw parseError;
-      }
-      await refuseRemaining(rest);
-      return answer(format, parser, options, rows);
     },
+
+    /** Previews in progress in this process. */
+    inProgress: () => slots.inProgress(),
+
+    close: () => parsing?.close() ?? Promise.resolve(),
   };
 }

@@ -1,12 +1,18 @@
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { FileContentError } from '../errors.js';
 import type { ContactParser, ParseDetails, ParseOptions, ParsedRow } from '../parsing/types.js';
+import { ParseClock, parseTimeoutError } from './parseClock.js';
 import type { FromThread, ParseTask, ToThread } from './parseProtocol.js';
 
-/** Opens a parser for one stored file: in this thread (openContactParser) or in the pool. */
-export type ParserFactory = (input: Readable, options: ParseOptions) => ContactParser;
+/**
+ * Opens a parser for one stored file: in this thread (openContactParser) or in the pool. In the
+ * pool, aborting `signal` (a preview's client went away) fails the rows with `signal.reason` and
+ * stops the thread's work on the file.
+ */
+export type ParserFactory = (input: Readable, options: ParseOptions, signal?: AbortSignal) => ContactParser;
 
 export interface ParsePool {
   open: ParserFactory;
@@ -39,6 +45,23 @@ function threadEntry(): { filename: string; execArgv?: string[] } {
 
 /** Old-generation heap of a parse thread when the caller sets none (WORKER_PARSE_THREAD_HEAP_MB). */
 export const DEFAULT_THREAD_HEAP_MB = 256;
+/** Parse time (ParseClock) of one file when the caller sets none (WORKER_PARSE_TIMEOUT_MS). */
+export const DEFAULT_PARSE_TIMEOUT_MS = 120_000;
+/** How often a task's parse time is compared with its deadline. */
+const DEADLINE_CHECK_MS = 100;
+/**
+ * How long a task told to stop may take to notice before its thread is ended. A thread notices
+ * between rows; one inside a long synchronous step (SheetJS reading an XLS) is terminated, and
+ * piscina starts a fresh one.
+ */
+const STOP_GRACE_MS = 1_000;
+
+export interface ParsePoolLimits {
+  /** Old-generation heap of each thread, MiB. */
+  heapMb?: number | undefined;
+  /** Parse time of one file (see ParseClock) after which it fails with a content error. */
+  parseTimeoutMs?: number | undefined;
+}
 /**
  * Young generation of a parse thread. Rows are short-lived garbage; without a limit V8 sizes the
  * young generation for a multi-GiB heap and one 10 MB file grew the worker by ~180 MiB (bench).
@@ -46,8 +69,9 @@ export const DEFAULT_THREAD_HEAP_MB = 256;
 const THREAD_YOUNG_GENERATION_MB = 8;
 
 /** One pool per worker process; `threads` parse tasks run at once, more wait in its queue. */
-export function createParsePool(threads: number, limits: { heapMb?: number | undefined } = {}): ParsePool {
+export function createParsePool(threads: number, limits: ParsePoolLimits = {}): ParsePool {
   const heapMb = limits.heapMb ?? DEFAULT_THREAD_HEAP_MB;
+  const timeoutMs = limits.parseTimeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
   const pool = new Piscina<ParseTask, void>({
     ...threadEntry(),
     minThreads: threads,
@@ -63,7 +87,7 @@ export function createParsePool(threads: number, limits: { heapMb?: number | und
   return {
     threads,
     piscina: pool,
-    open: (input, options) => openInPool(pool, input, options, heapMb),
+    open: (input, options, signal) => openInPool(pool, input, options, { heapMb, timeoutMs }, signal),
     close: () => pool.destroy(),
   };
 }
@@ -86,9 +110,12 @@ function threadFailure(error: unknown, heapMb: number): Error {
  * Feeds the stored file to the thread, one chunk per `pull`. The bytes are copied (a storage
  * chunk may share its ArrayBuffer with other buffers, so it cannot be transferred).
  */
-function inputFeeder(input: Readable, port: MessagePort, fail: (error: unknown) => void) {
+function inputFeeder(input: Readable, port: MessagePort, fail: (error: unknown) => void, sent: () => void) {
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const post = (m: ToThread) => port.postMessage(m);
+  const post = (m: ToThread) => {
+    port.postMessage(m);
+    sent();
+  };
   return {
     pull(): void {
       chunks.next().then(
@@ -106,12 +133,43 @@ function inputFeeder(input: Readable, port: MessagePort, fail: (error: unknown) 
   };
 }
 
+/**
+ * The thread's state as the job side sees it, driving the task's ParseClock: it runs once the
+ * thread has started on the task, while the thread has a credit to use and is not waiting for
+ * an input chunk.
+ */
+function taskClock() {
+  const clock = new ParseClock();
+  let started = false;
+  let pulling = false;
+  let credits = CREDITS;
+  const update = () => clock.set(started && !pulling && credits > 0);
+  return {
+    clock,
+    message(m: FromThread): void {
+      started = true;
+      pulling = m.type === 'pull' ? true : pulling;
+      credits -= m.type === 'rows' ? 1 : 0;
+      update();
+    },
+    chunkSent(): void {
+      pulling = false;
+      update();
+    },
+    creditGranted(): void {
+      credits++;
+      update();
+    },
+  };
+}
+
 /** The job's side of one parse task: a ContactParser whose rows come from a pool thread. */
 function openInPool(
   pool: Piscina<ParseTask, void>,
   input: Readable,
   options: ParseOptions,
-  heapMb: number,
+  limits: { heapMb: number; timeoutMs: number },
+  signal?: AbortSignal,
 ): ContactParser {
   let progress = 0;
   let details: ParseDetails = { encoding: null, delimiter: null, headerRow: null, mapping: null };
@@ -127,8 +185,10 @@ function openInPool(
       failure.error ??= error instanceof Error ? error : new Error(String(error));
       wake?.();
     };
-    const feeder = inputFeeder(input, port1, fail);
+    const state = taskClock();
+    const feeder = inputFeeder(input, port1, fail, () => state.chunkSent());
     port1.on('message', (m: FromThread) => {
+      state.message(m);
       if (m.type === 'pull') {
         feeder.pull();
       } else if (m.type === 'rows') {
@@ -143,9 +203,32 @@ function openInPool(
       }
       wake?.();
     });
+    // Aborting a running task makes piscina end its thread: the deadline holds even for a thread
+    // stuck in synchronous work, which never reads its port.
+    const abort = new AbortController();
+    let timedOut = false;
+    const deadline = setInterval(() => {
+      if (state.clock.elapsedMs() > limits.timeoutMs) {
+        timedOut = true;
+        abort.abort();
+      }
+    }, DEADLINE_CHECK_MS);
+    deadline.unref();
+    const cancel = () => fail(signal?.reason);
+    signal?.addEventListener('abort', cancel, { once: true });
+    if (signal?.aborted === true) {
+      cancel();
+    }
+    let settled = false;
     const task = pool
-      .run({ port: port2, options: { ...options }, batchRows: BATCH_ROWS }, { transferList: [port2] })
-      .catch((error: unknown) => fail(threadFailure(error, heapMb)));
+      .run(
+        { port: port2, options: { ...options }, batchRows: BATCH_ROWS },
+        { transferList: [port2], signal: abort.signal },
+      )
+      .catch((error: unknown) =>
+        fail(timedOut ? parseTimeoutError(limits.timeoutMs) : threadFailure(error, limits.heapMb)),
+      )
+      .finally(() => (settled = true));
     try {
       for (let i = 0; i < CREDITS; i++) {
         port1.postMessage({ type: 'credit' } satisfies ToThread);
@@ -154,6 +237,7 @@ function openInPool(
         const batch = batches.shift();
         if (batch) {
           port1.postMessage({ type: 'credit' } satisfies ToThread);
+          state.creditGranted();
           yield* batch;
         } else if (failure.error !== null) {
           throw failure.error;
@@ -166,9 +250,15 @@ function openInPool(
       }
       progress = 1;
     } finally {
+      clearInterval(deadline);
+      signal?.removeEventListener('abort', cancel);
       if (!finished) {
         port1.postMessage({ type: 'stop' } satisfies ToThread);
         input.destroy();
+        await Promise.race([task, sleep(STOP_GRACE_MS, undefined, { ref: false })]);
+        if (!settled) {
+          abort.abort();
+        }
       }
       await task;
       port1.close();

@@ -22,6 +22,8 @@ export interface WorkerRoleOptions {
   parseThreads?: number;
   /** Heap limit of each parse thread (MiB); absent: the pool's default. */
   parseThreadHeapMb?: number;
+  /** Parse time of one file after which its batch ends in `error` (WORKER_PARSE_TIMEOUT_MS). */
+  parseTimeoutMs?: number;
 }
 
 export interface RunningWorker {
@@ -35,7 +37,13 @@ export function startWorker(options: WorkerRoleOptions): RunningWorker {
   const { queue, settings } = options;
   const { logger, batchRepository } = options.processor;
   const threads = options.parseThreads ?? 0;
-  const pool = threads > 0 ? createParsePool(threads, { heapMb: options.parseThreadHeapMb }) : undefined;
+  const pool =
+    threads > 0
+      ? createParsePool(threads, {
+          heapMb: options.parseThreadHeapMb,
+          parseTimeoutMs: options.parseTimeoutMs,
+        })
+      : undefined;
   const processor = createBatchProcessor(options.processor, { ...settings, openParser: pool?.open });
   const worker = new Worker<ProcessBatchJobData, JobOutcome>(
     queue.name,

@@ -66,6 +66,7 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       maxRowsPerBatch: 10_000,
       maxUncompressedBytes: 50 * 1024 * 1024,
       defaultPhoneRegion: 'US',
+      limits: { maxConcurrent: 100, maxPerUser: 100 },
     }),
     ...overrides,
     limits,

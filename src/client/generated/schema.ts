@@ -556,7 +556,7 @@ export interface paths {
     put?: never;
     /**
      * Preview how a contact file would be read, without uploading it
-     * @description Takes the same multipart form as the upload (optional `phoneRegion` and `mapping` fields BEFORE the file part; the file in field "file") with the same checks and errors. Answers the detected format, encoding and delimiter, the header row, the header -> field mapping the worker would use (the `mapping` sent, else the synonyms) and the first 20 rows as records with their issues. Stores nothing and creates no batch.
+     * @description Takes the same multipart form as the upload (optional `phoneRegion` and `mapping` fields BEFORE the file part; the file in field "file") with the same checks and errors. Answers the detected format, encoding and delimiter, the header row, the header -> field mapping the worker would use (the `mapping` sent, else the synonyms) and the first 20 rows as records with their issues. Stores nothing and creates no batch. The file is parsed in a thread of the API's preview pool: a user may have a few previews in progress per API process (429 `rate_limited` beyond) and a process a fixed number in all (503 `previews_busy` beyond), both with `Retry-After`; a file whose parse takes longer than the preview deadline is a 400 `invalid_file` saying so; a client that disconnects stops its parse.
      */
     post: operations['previewBatch'];
     delete?: never;

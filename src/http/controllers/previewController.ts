@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ValidationError } from '../../errors.js';
 import type { PreviewService } from '../../services/previewService.js';
 import { currentUser } from '../plugins/authentication.js';
 import { PreviewResponse } from '../schemas/previewSchemas.js';
@@ -28,7 +29,12 @@ export const previewController: FastifyPluginAsyncTypebox<PreviewControllerOptio
           'BEFORE the file part; the file in field "file") with the same checks and errors. Answers ' +
           'the detected format, encoding and delimiter, the header row, the header -> field mapping ' +
           'the worker would use (the `mapping` sent, else the synonyms) and the first 20 rows as ' +
-          'records with their issues. Stores nothing and creates no batch.',
+          'records with their issues. Stores nothing and creates no batch. The file is parsed in a ' +
+          "thread of the API's preview pool: a user may have a few previews in progress per API " +
+          'process (429 `rate_limited` beyond) and a process a fixed number in all (503 ' +
+          '`previews_busy` beyond), both with `Retry-After`; a file whose parse takes longer than ' +
+          'the preview deadline is a 400 `invalid_file` saying so; a client that disconnects stops ' +
+          'its parse.',
         tags: ['batches'],
         consumes: ['multipart/form-data'],
         // The multipart body is declared in openApiContract.ts (see the upload route).
@@ -39,11 +45,23 @@ export const previewController: FastifyPluginAsyncTypebox<PreviewControllerOptio
         },
       },
     },
-    async (request) => {
-      currentUser(request);
+    async (request, reply) => {
+      const user = currentUser(request);
       checkEnvelope(request, maxFileSize);
       requireMultipart(request);
-      return previewService.preview(toUploadParts(request.parts()));
+      // A client that goes away before its answer stops the parse (its thread is freed).
+      const gone = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableFinished) {
+          gone.abort(new ValidationError('the client closed the connection before the preview was ready'));
+        }
+      };
+      reply.raw.once('close', onClose);
+      try {
+        return await previewService.preview(user.id, toUploadParts(request.parts()), gone.signal);
+      } finally {
+        reply.raw.off('close', onClose);
+      }
     },
   );
 };

@@ -1,6 +1,7 @@
 import { CsvError, parse, type Info, type Parser } from 'csv-parse';
 import { FileContentError } from '../../errors.js';
 import { MAX_CSV_RECORD_CHARS, formatMegabytes } from '../limits.js';
+import { createLoopYielder } from '../loopYield.js';
 import type { Sniffed } from './delimiter.js';
 
 interface CsvRecord {
@@ -45,11 +46,20 @@ function createParser(delimiter: string): Parser {
 }
 
 /**
+ * Text handed to csv-parse at once. One write runs synchronously to its end and emits every
+ * record it completes, so its size bounds the work done between two turns of the event loop:
+ * 4 Ki blank lines below a header of another width (csv-parse builds an error object for each)
+ * take ~60 ms at most, a whole 64 KiB chunk of them took a second.
+ */
+export const WRITE_SLICE_CHARS = 4 * 1024;
+
+/**
  * Pushes text into csv-parse and hands out the records it has produced so far, so the caller
  * pulls records at its own pace while text is written chunk by chunk.
  */
-class RecordQueue {
-  private readonly queue: CsvRecord[] = [];
+export class RecordQueue {
+  /** Records not yet handed out. Swapped out whole by drain: O(1) per record, unlike shift(). */
+  private queue: CsvRecord[] = [];
   private failure: Error | null = null;
   private finished = false;
   private wake: (() => void) | null = null;
@@ -98,9 +108,12 @@ class RecordQueue {
 
   private *drain(): Generator<string[]> {
     while (this.queue.length > 0) {
-      const { record, info } = this.queue.shift()!;
-      this.lastLine = info.lines;
-      yield record;
+      const taken = this.queue;
+      this.queue = [];
+      for (const { record, info } of taken) {
+        this.lastLine = info.lines;
+        yield record;
+      }
     }
   }
 
@@ -113,15 +126,35 @@ class RecordQueue {
   }
 }
 
+/** Where to cut `text` at most `size` characters after `start` without splitting a surrogate pair. */
+export function sliceEnd(text: string, start: number, size: number): number {
+  const end = Math.min(start + size, text.length);
+  const last = text.charCodeAt(end - 1);
+  return end < text.length && last >= 0xd800 && last <= 0xdbff ? end + 1 : end;
+}
+
+/** Writes one piece of decoded text in slices, giving the event loop a turn between them. */
+async function* writeSliced(
+  records: RecordQueue,
+  text: string,
+  pause: () => Promise<void>,
+): AsyncGenerator<string[]> {
+  for (let start = 0; start < text.length;) {
+    const end = sliceEnd(text, start, WRITE_SLICE_CHARS);
+    yield* records.write(text.slice(start, end));
+    start = end;
+    await pause();
+  }
+}
+
 /** Yields the CSV records of the sniffed sample followed by the rest of the text. */
 export async function* csvRecords(sniffed: Sniffed, text: AsyncIterator<string>): AsyncGenerator<string[]> {
   const records = new RecordQueue(createParser(sniffed.delimiter));
-  if (sniffed.sample.length > 0) {
-    yield* records.write(sniffed.sample);
-  }
+  const pause = createLoopYielder();
+  yield* writeSliced(records, sniffed.sample, pause);
   if (!sniffed.ended) {
     for (let r = await text.next(); r.done !== true; r = await text.next()) {
-      yield* records.write(r.value);
+      yield* writeSliced(records, r.value, pause);
     }
   }
   yield* records.end();

@@ -12,7 +12,7 @@ import { fixture, parse, parseError } from './helpers.js';
 
 /** Rows of the first sheet as the streaming reader sees them (non-empty rows only). */
 async function streamed(buf: Buffer, sheet = 0): Promise<SheetRow[]> {
-  const parts = await ZipParts.open(buf);
+  const parts = await ZipParts.open(buf, 64 * 1024 * 1024);
   try {
     const info = await readWorkbookInfo(parts);
     const ctx = {

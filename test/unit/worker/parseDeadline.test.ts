@@ -1,0 +1,100 @@
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FileContentError } from '../../../src/errors.js';
+import type { ContactParser, ParsedRow } from '../../../src/parsing/types.js';
+import { ParseClock, parseTimeoutError } from '../../../src/worker/parseClock.js';
+import { createParsePool } from '../../../src/worker/parsePool.js';
+import { blankLinesCsv } from '../../support/dosFiles.js';
+
+/**
+ * A file that keeps a parse thread busy for minutes without a row: 10 MB of blank lines under
+ * a 3-column header, with a row limit high enough that the row budget never stops it.
+ */
+const SLOW = blankLinesCsv(10 * 1024 * 1024);
+const slowOptions = {
+  format: 'csv' as const,
+  maxRows: 10_000_000,
+  maxUncompressedBytes: 1 << 20,
+  defaultRegion: 'US',
+  totalBytes: SLOW.length,
+};
+
+function chunks(buf: Buffer, size = 64 * 1024): Readable {
+  return Readable.from(
+    Array.from({ length: Math.ceil(buf.length / size) }, (_, i) => buf.subarray(i * size, (i + 1) * size)),
+  );
+}
+
+async function drain(parser: ContactParser): Promise<ParsedRow[]> {
+  const rows: ParsedRow[] = [];
+  for await (const row of parser.rows) {
+    rows.push(row);
+  }
+  return rows;
+}
+
+describe('ParseClock: counts only the time the thread works on the file', () => {
+  it('runs while set running, pauses otherwise, and ignores repeated states', () => {
+    let now = 0;
+    const clock = new ParseClock(() => now);
+    now = 5;
+    expect(clock.elapsedMs()).toBe(0);
+    clock.set(true);
+    now = 15;
+    clock.set(true);
+    expect(clock.elapsedMs()).toBe(10);
+    clock.set(false);
+    now = 1_000;
+    clock.set(false);
+    expect(clock.elapsedMs()).toBe(10);
+    clock.set(true);
+    now = 1_004;
+    expect(clock.elapsedMs()).toBe(14);
+  });
+
+  it('names the limit in seconds in the user message', () => {
+    expect(parseTimeoutError(1_500).message).toBe(
+      'reading the file took more than 1.5 s, the limit; it is not a usual contact file (save it as ' +
+        'CSV, or split it into smaller files, and upload it again)',
+    );
+  });
+});
+
+describe('parse pool: a deadline on parse time, and a parse stopped from outside', () => {
+  // One thread: a task that kept it would hold up the next one.
+  const pool = createParsePool(1, { parseTimeoutMs: 1_500 });
+  afterAll(() => pool.close());
+
+  it('fails a file that parses past the deadline with a content error, and frees the thread', async () => {
+    const error = await drain(pool.open(chunks(SLOW), slowOptions)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(FileContentError);
+    expect((error as Error).message).toBe(parseTimeoutError(1_500).message);
+    const rows = await drain(
+      pool.open(chunks(Buffer.from('Name\nAda\n')), { ...slowOptions, totalBytes: 9 }),
+    );
+    expect(rows.map((r) => r.record.fullName)).toEqual(['Ada']);
+  }, 60_000);
+
+  it('stops when its signal is aborted (a preview whose client went away), and frees the thread', async () => {
+    const relaxed = createParsePool(1, { parseTimeoutMs: 600_000 });
+    try {
+      const gone = new AbortController();
+      const parser = relaxed.open(chunks(SLOW), slowOptions, gone.signal);
+      const pending = drain(parser).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      setTimeout(() => gone.abort(new Error('client went away')), 300);
+      expect(((await pending) as Error).message).toBe('client went away');
+      const rows = await drain(
+        relaxed.open(chunks(Buffer.from('Name\nAda\n')), { ...slowOptions, totalBytes: 9 }),
+      );
+      expect(rows.map((r) => r.record.fullName)).toEqual(['Ada']);
+    } finally {
+      await relaxed.close();
+    }
+  }, 60_000);
+});
