@@ -8,6 +8,7 @@ import {
   strictUtf8Decoder,
   type Decoder,
 } from './decoders.js';
+import { sniffUtf16 } from './utf16Sniff.js';
 import { firstNonAscii, scanUtf8 } from './utf8.js';
 
 /**
@@ -15,7 +16,8 @@ import { firstNonAscii, scanUtf8 } from './utf8.js';
  *
  * Detection, in order:
  * 1. BOM: EF BB BF -> UTF-8, FF FE -> UTF-16 LE, FE FF -> UTF-16 BE (BOM removed).
- * 2. NUL bytes in the sample without a BOM -> not text (FileContentError).
+ * 2. NUL bytes in the sample without a BOM: UTF-16 LE/BE when the NULs sit where text puts them
+ *    (utf16Sniff.ts), else not text (FileContentError).
  * 3. Bytes up to the first non-ASCII byte are ASCII and decode the same in every candidate
  *    encoding, so the decision is taken where the first non-ASCII byte appears: the next
  *    ENCODING_SAMPLE_BYTES (64 KiB) from there are checked; valid UTF-8 -> UTF-8, otherwise
@@ -31,7 +33,7 @@ import { firstNonAscii, scanUtf8 } from './utf8.js';
  */
 const MIXED_THRESHOLD = 3;
 
-/** Step 1 and 2: a decoder chosen by the byte order mark (BOM dropped), or null when none. */
+/** Step 1 and 2: a decoder chosen by the byte order mark (BOM dropped) or UTF-16's NULs, or null. */
 function decoderFromBom(reader: ByteReader, lines: LineCounter): Decoder | null {
   const b = reader.buf;
   if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) {
@@ -47,9 +49,14 @@ function decoderFromBom(reader: ByteReader, lines: LineCounter): Decoder | null 
     return iconvDecoder('utf-16be');
   }
   if (b.includes(0)) {
+    // No BOM but NULs: UTF-16 text whose BOM was dropped, or binary data.
+    const order = sniffUtf16(b);
+    if (order !== null) {
+      return iconvDecoder(order);
+    }
     throw new FileContentError(
-      'file is not a text file: it contains binary data (NUL bytes). Upload a CSV or TXT file ' +
-        '(UTF-16 text needs a byte order mark: Excel\'s "Unicode Text" format has one)',
+      'file is not a text file: it contains binary data (NUL bytes) and does not read as UTF-16 ' +
+        'text either. Upload a CSV or TXT file',
     );
   }
   return null;
