@@ -43,6 +43,7 @@ await time('TableContactBuilder.build (all normalising)', () => {
     maxRows: 1e7,
     region: 'US',
     mapping: null,
+    encoding: null,
     details: { encoding: null, delimiter: null, headerRow: null, mapping: null },
   });
   for (let i = 1; i < records.length; i++) {

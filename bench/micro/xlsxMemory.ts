@@ -34,6 +34,7 @@ function viaSheetJs(buf: Buffer): number {
     maxRows: 1_000_000,
     region: 'US',
     mapping: null,
+    encoding: null,
     details: { encoding: null, delimiter: null, headerRow: null, mapping: null },
   });
   let rows = 0;

@@ -12,7 +12,7 @@ export { detectDelimiter } from './csv/delimiter.js';
  * decode (encoding sniffed) -> sniff the delimiter -> records -> header + contact rows.
  */
 export async function* parseCsv(input: AsyncIterable<Buffer>, opts: RowOptions): AsyncGenerator<ParsedRow> {
-  const text = decodeText(input, (encoding) => (opts.details.encoding = encoding));
+  const text = decodeText(input, (encoding) => (opts.details.encoding = encoding), opts.encoding);
   try {
     const sniffed = await sniffDelimiter(text);
     opts.details.delimiter = sniffed.delimiter;

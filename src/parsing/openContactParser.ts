@@ -68,6 +68,7 @@ export function openContactParser(input: Readable, opts: ParseOptions): ContactP
     region: opts.phoneRegion ?? opts.defaultRegion,
     // A vCard's properties have fixed meanings: a mapping applies to tables only.
     mapping: opts.format === 'vcf' ? null : (opts.mapping ?? null),
+    encoding: opts.encoding ?? null,
     details,
   };
 

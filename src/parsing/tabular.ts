@@ -4,6 +4,7 @@ import { pickFields, type HeaderMapping } from './headerSynonyms.js';
 import { MAX_CELL_CHARS, MAX_COLUMNS } from './limits.js';
 import { normalizeContact } from './normalizeContact.js';
 import type { ColumnMapping, ParseDetails, ParsedRow } from './types.js';
+import type { TextEncoding } from './text/encodings.js';
 
 const NO_HEADER_MESSAGE =
   'no contacts found: no column looks like a name, email or phone. The first row must be a ' +
@@ -20,6 +21,8 @@ export interface RowOptions {
   region: string;
   /** The uploader's header -> field mapping (tables only), else null: synonyms. */
   mapping: ColumnMapping | null;
+  /** CSV/TXT: the text encoding the uploader chose (no detection), else null. */
+  encoding: TextEncoding | null;
   /** Filled in as the file is read. */
   details: ParseDetails;
 }
