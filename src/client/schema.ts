@@ -555,7 +555,7 @@ export interface paths {
     put?: never;
     /**
      * Preview how a contact file would be read, without uploading it
-     * @description Takes the same multipart form as the upload (optional `phoneRegion` and `mapping` fields BEFORE the file part; the file in field "file") with the same checks and errors. Answers the detected format, encoding and delimiter, the header row, the header -> field mapping the worker would use (the `mapping` sent, else the synonyms) and the first 20 rows as records with their issues. Stores nothing and creates no batch.
+     * @description Takes the same multipart form as the upload (optional `phoneRegion`, `mapping` and `encoding` fields BEFORE the file part; the file in field "file") with the same checks and errors. Answers the detected format, the encoding used (detected, or `encoding`) and delimiter, the header row, the header -> field mapping the worker would use (the `mapping` sent, else the synonyms) and the first 20 rows as records with their issues. Stores nothing and creates no batch.
      */
     post: operations['previewBatch'];
     delete?: never;
@@ -609,7 +609,7 @@ export interface paths {
     put?: never;
     /**
      * Upload a contact file (multipart field "file")
-     * @description Accepts .csv .txt .vcf .xls .xlsx up to 10485760 bytes. Optional form fields, sent BEFORE the file part: `phoneRegion` (ISO 3166-1 alpha-2) and `mapping` (JSON object, header -> field or null, used instead of the synonyms; not for vCard). Optional Idempotency-Key header: the same key again returns the batch it created (201, Idempotent-Replayed: true).
+     * @description Accepts .csv .txt .vcf .xls .xlsx up to 10485760 bytes. Optional form fields, sent BEFORE the file part: `phoneRegion` (ISO 3166-1 alpha-2), `mapping` (JSON object, header -> field or null, used instead of the synonyms; not for vCard) and `encoding` (CSV/TXT text encoding instead of detection; the batch records the encoding used). Optional Idempotency-Key header: the same key again returns the batch it created (201, Idempotent-Replayed: true).
      */
     post: operations['uploadBatch'];
     delete?: never;
@@ -719,6 +719,32 @@ export interface operations {
               /** Format: date-time */
               updatedAt: string;
             } & {
+              /** @description The text encoding the worker decoded the file with (detected, or encodingOverride); null until the file is parsed, and for XLS/XLSX */
+              encoding: string | null;
+              /**
+               * @description A CSV/TXT text encoding the uploader chose instead of detection
+               * @enum {string|null}
+               */
+              encodingOverride:
+                | 'utf-8'
+                | 'utf-16le'
+                | 'utf-16be'
+                | 'windows-1250'
+                | 'windows-1251'
+                | 'windows-1252'
+                | 'windows-1253'
+                | 'windows-1254'
+                | 'windows-1257'
+                | 'iso-8859-1'
+                | 'iso-8859-2'
+                | 'iso-8859-15'
+                | 'macintosh'
+                | 'koi8-r'
+                | 'shift_jis'
+                | 'gb18030'
+                | 'big5'
+                | 'euc-kr'
+                | null;
               errorMessage?: string;
               fileFormat: string;
               invalidRows: number;
@@ -904,6 +930,32 @@ export interface operations {
             /** Format: date-time */
             updatedAt: string;
           } & {
+            /** @description The text encoding the worker decoded the file with (detected, or encodingOverride); null until the file is parsed, and for XLS/XLSX */
+            encoding: string | null;
+            /**
+             * @description A CSV/TXT text encoding the uploader chose instead of detection
+             * @enum {string|null}
+             */
+            encodingOverride:
+              | 'utf-8'
+              | 'utf-16le'
+              | 'utf-16be'
+              | 'windows-1250'
+              | 'windows-1251'
+              | 'windows-1252'
+              | 'windows-1253'
+              | 'windows-1254'
+              | 'windows-1257'
+              | 'iso-8859-1'
+              | 'iso-8859-2'
+              | 'iso-8859-15'
+              | 'macintosh'
+              | 'koi8-r'
+              | 'shift_jis'
+              | 'gb18030'
+              | 'big5'
+              | 'euc-kr'
+              | null;
             errorMessage?: string;
             fileFormat: string;
             invalidRows: number;
@@ -2002,7 +2054,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description multipart/form-data: the optional fields phoneRegion and mapping FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
+    /** @description multipart/form-data: the optional fields phoneRegion, mapping and encoding FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
     requestBody: {
       content: {
         /**
@@ -2011,6 +2063,29 @@ export interface operations {
          *     }
          */
         'multipart/form-data': {
+          /**
+           * @description CSV/TXT only: the text encoding to read the file in, instead of detecting it (any case). The preview shows the encoding detected; send this when it is wrong. Not for vCard, XLS or XLSX files (400). See docs/formats.md for what each encoding is and when it is detected.
+           * @enum {string}
+           */
+          encoding?:
+            | 'utf-8'
+            | 'utf-16le'
+            | 'utf-16be'
+            | 'windows-1250'
+            | 'windows-1251'
+            | 'windows-1252'
+            | 'windows-1253'
+            | 'windows-1254'
+            | 'windows-1257'
+            | 'iso-8859-1'
+            | 'iso-8859-2'
+            | 'iso-8859-15'
+            | 'macintosh'
+            | 'koi8-r'
+            | 'shift_jis'
+            | 'gb18030'
+            | 'big5'
+            | 'euc-kr';
           /**
            * Format: binary
            * @description The contact file. Its format comes from the file name extension (.csv .txt .vcf .xls .xlsx), or, for a name without one, from the part Content-Type.
@@ -2051,8 +2126,32 @@ export interface operations {
           'application/json': {
             /** @description CSV/TXT column delimiter; null otherwise */
             delimiter: string | null;
-            /** @description Text encoding the decoder detected (utf-8, utf-16le, utf-16be, windows-1252); null for XLS/XLSX */
+            /** @description Text encoding the file was read with: detected (see docs/formats.md), or encodingOverride; null for XLS/XLSX */
             encoding: string | null;
+            /**
+             * @description A CSV/TXT text encoding the uploader chose instead of detection
+             * @enum {string|null}
+             */
+            encodingOverride:
+              | 'utf-8'
+              | 'utf-16le'
+              | 'utf-16be'
+              | 'windows-1250'
+              | 'windows-1251'
+              | 'windows-1252'
+              | 'windows-1253'
+              | 'windows-1254'
+              | 'windows-1257'
+              | 'iso-8859-1'
+              | 'iso-8859-2'
+              | 'iso-8859-15'
+              | 'macintosh'
+              | 'koi8-r'
+              | 'shift_jis'
+              | 'gb18030'
+              | 'big5'
+              | 'euc-kr'
+              | null;
             /** @description The fields a header can map to */
             fields: (
               | 'fullName'
@@ -2561,7 +2660,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description multipart/form-data: the optional fields phoneRegion and mapping FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
+    /** @description multipart/form-data: the optional fields phoneRegion, mapping and encoding FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
     requestBody: {
       content: {
         /**
@@ -2570,6 +2669,29 @@ export interface operations {
          *     }
          */
         'multipart/form-data': {
+          /**
+           * @description CSV/TXT only: the text encoding to read the file in, instead of detecting it (any case). The preview shows the encoding detected; send this when it is wrong. Not for vCard, XLS or XLSX files (400). See docs/formats.md for what each encoding is and when it is detected.
+           * @enum {string}
+           */
+          encoding?:
+            | 'utf-8'
+            | 'utf-16le'
+            | 'utf-16be'
+            | 'windows-1250'
+            | 'windows-1251'
+            | 'windows-1252'
+            | 'windows-1253'
+            | 'windows-1254'
+            | 'windows-1257'
+            | 'iso-8859-1'
+            | 'iso-8859-2'
+            | 'iso-8859-15'
+            | 'macintosh'
+            | 'koi8-r'
+            | 'shift_jis'
+            | 'gb18030'
+            | 'big5'
+            | 'euc-kr';
           /**
            * Format: binary
            * @description The contact file. Its format comes from the file name extension (.csv .txt .vcf .xls .xlsx), or, for a name without one, from the part Content-Type.

@@ -19,6 +19,7 @@ export type NewBatch = Pick<
   idempotencyKey: string | null;
   mapping?: ColumnMapping | null;
   phoneRegion?: string | null;
+  encodingOverride?: string | null;
   store: StoreIdentity;
 };
 
@@ -37,6 +38,8 @@ interface BatchRow {
   idempotency_key: string | null;
   column_mapping: ColumnMapping | null;
   phone_region: string | null;
+  encoding_override: string | null;
+  text_encoding: string | null;
   status: BatchStatus;
   progress: number;
   error_message: string | null;
@@ -66,6 +69,8 @@ function toBatch(row: BatchRow): Batch {
     idempotencyKey: row.idempotency_key,
     mapping: row.column_mapping,
     phoneRegion: row.phone_region,
+    encodingOverride: row.encoding_override,
+    textEncoding: row.text_encoding,
     status: row.status,
     progress: row.progress,
     errorMessage: row.error_message,
@@ -94,8 +99,8 @@ export function createBatchRepository(pool: PgPool) {
         const row = await one(
           `INSERT INTO batches (id, user_id, user_email, file_name, file_size, file_format, mime_type,
                                 storage_key, sha256, idempotency_key, column_mapping, phone_region,
-                                storage_backend, storage_store)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
+                                storage_backend, storage_store, encoding_override)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
           [
             batch.id,
             batch.userId,
@@ -111,6 +116,7 @@ export function createBatchRepository(pool: PgPool) {
             batch.phoneRegion ?? null,
             batch.store.backend,
             batch.store.store,
+            batch.encodingOverride ?? null,
           ],
         );
         if (!row) {
@@ -198,7 +204,8 @@ export function createBatchRepository(pool: PgPool) {
     resetForRetry(id: string, userId: string): Promise<Batch | null> {
       return one(
         `UPDATE batches SET status = 'uploaded', progress = 0, error_message = NULL, rows_read = 0,
-                records_loaded = 0, invalid_rows = 0, attempt = attempt + 1, updated_at = now()
+                records_loaded = 0, invalid_rows = 0, text_encoding = NULL, attempt = attempt + 1,
+                updated_at = now()
          WHERE id = $1 AND user_id = $2 AND status = 'error' RETURNING *`,
         [id, userId],
       );
@@ -242,12 +249,28 @@ export function createBatchRepository(pool: PgPool) {
       return result.rowCount === 1;
     },
 
-    async markParsed(id: string, attempt: number, counts: BatchCounts, progress: number): Promise<boolean> {
+    /** `textEncoding`: what the file was decoded with (null for spreadsheets). */
+    async markParsed(
+      id: string,
+      attempt: number,
+      counts: BatchCounts,
+      progress: number,
+      textEncoding: string | null = null,
+    ): Promise<boolean> {
       const result = await db.query(
         `UPDATE batches SET status = 'parsed', progress = GREATEST(progress, $6), rows_read = $3,
-                invalid_rows = $4, records_loaded = GREATEST(records_loaded, $5), updated_at = now()
+                invalid_rows = $4, records_loaded = GREATEST(records_loaded, $5), text_encoding = $7,
+                updated_at = now()
          WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')`,
-        [id, attempt, counts.rowsRead, counts.invalidRows, counts.recordsLoaded, Math.min(99, progress)],
+        [
+          id,
+          attempt,
+          counts.rowsRead,
+          counts.invalidRows,
+          counts.recordsLoaded,
+          Math.min(99, progress),
+          textEncoding,
+        ],
       );
       return result.rowCount === 1;
     },

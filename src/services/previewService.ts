@@ -11,6 +11,7 @@ import type { UploadOptions } from '../validators/uploadOptions.js';
 import { cutOffError } from './batchUploadService.js';
 import { readUploadForm, refuseRemaining, type FilePart, type UploadPart } from './uploadForm.js';
 import { createUploadMeter, type UploadMeter } from './uploadMeter.js';
+import type { TextEncoding } from '../parsing/text/encodings.js';
 
 /** Rows a preview shows: enough to check a mapping, few enough to answer at once. */
 export const PREVIEW_ROWS = 20;
@@ -32,6 +33,8 @@ export interface PreviewRow {
 export interface Preview {
   format: FileFormat;
   encoding: string | null;
+  /** The encoding the uploader chose; null: `encoding` was detected. */
+  encodingOverride: TextEncoding | null;
   delimiter: string | null;
   headerRow: string[] | null;
   mapping: ColumnMapping | null;
@@ -109,6 +112,7 @@ export function createPreviewService(settings: PreviewSettings) {
     return {
       format,
       encoding: details.encoding,
+      encodingOverride: options.encoding,
       delimiter: details.delimiter,
       headerRow: details.headerRow,
       mapping,
@@ -133,6 +137,7 @@ export function createPreviewService(settings: PreviewSettings) {
         defaultRegion: settings.defaultPhoneRegion,
         phoneRegion: options.phoneRegion,
         mapping: options.mapping,
+        encoding: options.encoding,
         totalBytes: 0,
       });
       let rows: ParsedRow[] = [];

@@ -24,9 +24,10 @@ export const previewController: FastifyPluginAsyncTypebox<PreviewControllerOptio
         operationId: 'previewBatch',
         summary: 'Preview how a contact file would be read, without uploading it',
         description:
-          'Takes the same multipart form as the upload (optional `phoneRegion` and `mapping` fields ' +
-          'BEFORE the file part; the file in field "file") with the same checks and errors. Answers ' +
-          'the detected format, encoding and delimiter, the header row, the header -> field mapping ' +
+          'Takes the same multipart form as the upload (optional `phoneRegion`, `mapping` and ' +
+          '`encoding` fields BEFORE the file part; the file in field "file") with the same checks and ' +
+          'errors. Answers the detected format, the encoding used (detected, or `encoding`) and ' +
+          'delimiter, the header row, the header -> field mapping ' +
           'the worker would use (the `mapping` sent, else the synonyms) and the first 20 rows as ' +
           'records with their issues. Stores nothing and creates no batch.',
         tags: ['batches'],

@@ -4,6 +4,7 @@ import {
   ContactRecordSchema,
   MappableFieldSchema,
   PhoneRegionSchema,
+  TextEncodingSchema,
 } from './batchSchemas.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -30,9 +31,11 @@ export const PreviewResponse = Type.Object(
     encoding: Nullable(
       Type.String({
         description:
-          'Text encoding the decoder detected (utf-8, utf-16le, utf-16be, windows-1252); null for XLS/XLSX',
+          'Text encoding the file was read with: detected (see docs/formats.md), or encodingOverride; ' +
+          'null for XLS/XLSX',
       }),
     ),
+    encodingOverride: Nullable(TextEncodingSchema),
     delimiter: Nullable(Type.String({ description: 'CSV/TXT column delimiter; null otherwise' })),
     headerRow: Nullable(
       Type.Array(Type.String(), {

@@ -30,6 +30,11 @@ export function isTextEncoding(value: string): value is TextEncoding {
   return (TEXT_ENCODINGS as readonly string[]).includes(value);
 }
 
+/** A stored name back as a TextEncoding (null stays null; an unknown name is treated as none). */
+export function textEncodingOrNull(value: string | null): TextEncoding | null {
+  return value !== null && isTextEncoding(value) ? value : null;
+}
+
 /**
  * The iconv-lite codec for each name. Shift_JIS and EUC-KR files from Windows are code pages 932
  * and 949, supersets that add the characters Windows users type (NEC symbols, extra Hangul), so

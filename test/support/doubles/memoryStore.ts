@@ -30,10 +30,11 @@ export function createMemoryStore() {
   let clock = Date.parse('2026-01-01T00:00:00Z');
 
   function seedBatch(
-    fields: Partial<Omit<Batch, 'mapping' | 'phoneRegion'>> &
+    fields: Partial<Omit<Batch, 'mapping' | 'phoneRegion' | 'encodingOverride'>> &
       Pick<Batch, 'userId'> & {
         mapping?: Batch['mapping'] | undefined;
         phoneRegion?: string | null | undefined;
+        encodingOverride?: string | null | undefined;
       },
   ): Batch {
     const id = fields.id ?? randomUUID();
@@ -61,6 +62,8 @@ export function createMemoryStore() {
       ...fields,
       mapping: fields.mapping ?? null,
       phoneRegion: fields.phoneRegion ?? null,
+      encodingOverride: fields.encodingOverride ?? null,
+      textEncoding: fields.textEncoding ?? null,
     };
     batches.set(id, batch);
     return batch;
@@ -105,7 +108,13 @@ export function createMemoryStore() {
       if (batch?.userId !== userId || batch.status !== 'error') {
         return null;
       }
-      const reset = { ...batch, status: 'uploaded' as const, errorMessage: null, attempt: batch.attempt + 1 };
+      const reset = {
+        ...batch,
+        status: 'uploaded' as const,
+        errorMessage: null,
+        textEncoding: null,
+        attempt: batch.attempt + 1,
+      };
       batches.set(id, reset);
       return reset;
     },

@@ -75,6 +75,7 @@ describe('POST /api/batches/preview', () => {
     expect({ ...body, records: body.records.length }).toEqual({
       format: 'csv',
       encoding: 'utf-8',
+      encodingOverride: null,
       delimiter: ',',
       headerRow: ['Name', 'Email', 'Phone'],
       mapping: { Name: 'fullName', Email: 'email', Phone: 'phone' },
