@@ -2216,6 +2216,23 @@ export interface operations {
               /** @description Data row (after the header) or card number */
               row: number;
             }[];
+            /** @description The file's own region, from its first 200 rows, when no phoneRegion was sent; null when one was */
+            regionInference: {
+              evidence: {
+                /** @description rows whose country cell names this region */
+                countries: number;
+                /** @description rows whose e-mail is under this country domain */
+                emails: number;
+                /** @description rows whose phone is written with this country code */
+                phones: number;
+                /** @description ISO 3166-1 alpha-2 */
+                region: string;
+              }[];
+              /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
+              region: string | null;
+              /** @description inferred: numbers without a country code are read in `region`; conflict: the evidence names several countries, so such numbers get no phone and an issue; none: too little evidence, the phoneRegion above (the deployment default) is used */
+              status: 'inferred' | 'conflict' | 'none';
+            } | null;
             /** @description Headers mapped to no field: their values are kept in `original` */
             unmappedColumns: string[];
           };

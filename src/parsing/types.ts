@@ -1,5 +1,6 @@
 import type { ContactRecord } from '../contacts/contactSchema.js';
 import type { MappableField } from './headers/fields.js';
+import type { RegionInference } from './regionInference.js';
 import type { TextEncoding } from './text/encodings.js';
 
 /** Formats accepted on upload; the stored batch remembers which one it is. */
@@ -62,6 +63,11 @@ export interface ParseDetails {
   headerRow: string[] | null;
   /** Column name -> field, in column order, as the rows are read; null for vCard. */
   mapping: ColumnMapping | null;
+  /**
+   * The file's own region for phone numbers without a country code, inferred from its first rows
+   * when no phoneRegion was given (regionInference.ts); null when one was, or before any row.
+   */
+  regionInference: RegionInference | null;
 }
 
 export interface ContactParser {

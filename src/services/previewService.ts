@@ -11,6 +11,7 @@ import type { UploadOptions } from '../validators/uploadOptions.js';
 import { cutOffError } from './batchUploadService.js';
 import { readUploadForm, refuseRemaining, type FilePart, type UploadPart } from './uploadForm.js';
 import { createUploadMeter, type UploadMeter } from './uploadMeter.js';
+import type { RegionInference } from '../parsing/regionInference.js';
 import type { TextEncoding } from '../parsing/text/encodings.js';
 
 /** Rows a preview shows: enough to check a mapping, few enough to answer at once. */
@@ -41,6 +42,8 @@ export interface Preview {
   unmappedColumns: string[];
   fields: MappableField[];
   phoneRegion: string;
+  /** The region the file's own evidence gives when no phoneRegion was sent; null when one was. */
+  regionInference: RegionInference | null;
   records: PreviewRow[];
 }
 
@@ -119,6 +122,7 @@ export function createPreviewService(settings: PreviewSettings) {
       unmappedColumns: mapping ? Object.keys(mapping).filter((h) => mapping[h] === null) : [],
       fields: [...MAPPABLE_FIELDS],
       phoneRegion: options.phoneRegion ?? settings.defaultPhoneRegion.toUpperCase(),
+      regionInference: details.regionInference,
       records: rows.map(previewRow),
     };
   }

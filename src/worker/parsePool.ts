@@ -114,7 +114,13 @@ function openInPool(
   heapMb: number,
 ): ContactParser {
   let progress = 0;
-  let details: ParseDetails = { encoding: null, delimiter: null, headerRow: null, mapping: null };
+  let details: ParseDetails = {
+    encoding: null,
+    delimiter: null,
+    headerRow: null,
+    mapping: null,
+    regionInference: null,
+  };
 
   async function* rows(): AsyncGenerator<ParsedRow> {
     const { port1, port2 } = new MessageChannel();

@@ -2,7 +2,7 @@ import { FileContentError } from '../../errors.js';
 import { headerMapping } from '../headers/columnMapping.js';
 import { HEADER_SEARCH_ROWS } from '../limits.js';
 import { TableContactBuilder, columnNames, isBlankRow, type RowOptions } from '../tabular.js';
-import type { ParsedRow } from '../types.js';
+import type { RawContact } from '../normalizeContact.js';
 import { readSharedStrings } from './sharedStrings.js';
 import { sheetRows, type CellContext, type SheetRow } from './sheetRows.js';
 import { readNumberFormats, readWorkbookInfo, type SheetRef } from './workbookParts.js';
@@ -69,7 +69,7 @@ async function* contactRows(
   header: Header,
   ctx: CellContext,
   opts: XlsxStreamOptions,
-): AsyncGenerator<ParsedRow> {
+): AsyncGenerator<RawContact> {
   const builder = new TableContactBuilder(header.row.cells, opts);
   const onProgress = (f: number) => opts.onProgress(Math.min(f, 0.99));
   for await (const batch of sheetRows(parts, header.sheet.path, ctx, onProgress)) {
@@ -96,7 +96,7 @@ async function* contactRows(
  * shared-strings table first, then the first sheet with a header row, one inflated chunk at a
  * time. Memory holds the compressed file, the shared strings and one chunk of rows.
  */
-export async function* streamXlsx(buf: Buffer, opts: XlsxStreamOptions): AsyncGenerator<ParsedRow> {
+export async function* streamXlsx(buf: Buffer, opts: XlsxStreamOptions): AsyncGenerator<RawContact> {
   const parts = await ZipParts.open(buf);
   try {
     const info = await readWorkbookInfo(parts);

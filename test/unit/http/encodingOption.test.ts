@@ -62,6 +62,21 @@ describe('the encoding option on preview and upload', () => {
     expect(names(body)[0]).toBe('RenŽe MŸller');
   });
 
+  it('shows the region the file’s own evidence gives, with the evidence', async () => {
+    const csv =
+      'Name,Email,Phone\nMario Rossi,mario@example.it,312 345 6789\nGiulia Bianchi,giulia@example.it,+39 347 123 4567\n';
+    const res = await post('/api/batches/preview', [{ name: 'file', filename: 'c.csv', content: csv }]);
+    expect(res.json()).toMatchObject({
+      phoneRegion: 'US',
+      regionInference: {
+        status: 'inferred',
+        region: 'IT',
+        evidence: [{ region: 'IT', phones: 1, countries: 0, emails: 2 }],
+      },
+      records: [{ record: { phone: '+393123456789' } }, { record: { phone: '+393471234567' } }],
+    });
+  });
+
   it('previews BOM-less UTF-16 as text', async () => {
     const res = await post('/api/batches/preview', [
       { name: 'file', filename: 'contacts.txt', content: fixture('thirdparty/utf-16le-no-bom.txt') },

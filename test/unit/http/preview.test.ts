@@ -82,6 +82,8 @@ describe('POST /api/batches/preview', () => {
       unmappedColumns: [],
       fields: [...MAPPABLE_FIELDS],
       phoneRegion: 'US',
+      // example.com addresses and numbers without a country code say nothing about a region.
+      regionInference: { status: 'none', region: null, evidence: [] },
       records: 20,
     });
     expect(body.records.map((r) => r.row)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
