@@ -104,5 +104,5 @@ if (process.argv.includes('--check')) {
   process.exitCode = (await check()) ? 0 : 1;
 } else {
   await generate(CLIENT_DIR);
-  console.log(`wrote ${FILES.map((f) => `src/client/${f}`).join(', ')}`);
+  console.log(`wrote ${FILES.map((f) => `src/client/generated/${f}`).join(', ')}`);
 }

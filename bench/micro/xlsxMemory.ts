@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { chooseSheet, sheetRowTexts } from '../../src/parsing/spreadsheet/sheet.js';
 import { readWorkbook } from '../../src/parsing/spreadsheet/workbook.js';
+import { normalizeContact } from '../../src/parsing/normalizeContact.js';
 import { TableContactBuilder } from '../../src/parsing/tabular.js';
 import { contactsCsv, contactsXlsx } from '../lib/data.js';
 import { parseInMemory } from '../lib/parse.js';
@@ -32,13 +33,15 @@ function viaSheetJs(buf: Buffer): number {
   const { ws, range, headerRow } = chosen;
   const builder = new TableContactBuilder(sheetRowTexts(ws, range, headerRow), {
     maxRows: 1_000_000,
-    region: 'US',
     mapping: null,
-    details: { encoding: null, delimiter: null, headerRow: null, mapping: null },
+    encoding: null,
+    details: { encoding: null, delimiter: null, headerRow: null, mapping: null, regionInference: null },
   });
   let rows = 0;
   for (let r = headerRow + 1; r <= range.e.r; r++) {
-    if (builder.build(sheetRowTexts(ws, range, r), r - headerRow)) {
+    const raw = builder.build(sheetRowTexts(ws, range, r), r - headerRow);
+    if (raw) {
+      normalizeContact(raw, 'US');
       rows++;
     }
   }

@@ -21,6 +21,10 @@ export interface Batch {
   mapping: ColumnMapping | null;
   /** ISO 3166-1 alpha-2 (upper case) for phones without a country code; null: the deployment's. */
   phoneRegion: string | null;
+  /** The CSV/TXT encoding the uploader chose; null: detected. */
+  encodingOverride: string | null;
+  /** The text encoding the worker decoded the file with; null until parsed, and for spreadsheets. */
+  textEncoding: string | null;
   status: BatchStatus;
   progress: number;
   errorMessage: string | null;

@@ -6,6 +6,7 @@
  */
 
 import { MAPPABLE_FIELDS } from '../parsing/headers/fields.js';
+import { TEXT_ENCODINGS } from '../parsing/text/encodings.js';
 import { MAX_MAPPING_ENTRIES, MAX_MAPPING_HEADER_CHARS } from '../validators/uploadOptions.js';
 
 interface Operation {
@@ -49,12 +50,20 @@ const OPTION_PROPERTIES = {
       'to ignore the column. Used instead of the header synonyms; headers it does not name are ' +
       'unmapped (kept in `original`). Each field from one header at most. Not for vCard files.',
   },
+  encoding: {
+    type: 'string',
+    enum: [...TEXT_ENCODINGS],
+    description:
+      'CSV/TXT only: the text encoding to read the file in, instead of detecting it (any case). ' +
+      'The preview shows the encoding detected; send this when it is wrong. Not for vCard, XLS or ' +
+      'XLSX files (400). See docs/formats.md for what each encoding is and when it is detected.',
+  },
 };
 
 const UPLOAD_BODY = {
   required: true,
   description:
-    'multipart/form-data: the optional fields phoneRegion and mapping FIRST, then the file. The file ' +
+    'multipart/form-data: the optional fields phoneRegion, mapping and encoding FIRST, then the file. The file ' +
     'is read while it arrives, so a field after it is a 400.',
   content: {
     'multipart/form-data': {

@@ -2,6 +2,7 @@ import { FileContentError } from '../errors.js';
 import { LABEL, headProblem, markupProblem, vcardStartProblem } from './content/headChecks.js';
 import { bomOf } from './content/signatures.js';
 import { ZipNameScanner } from './content/zipNames.js';
+import { sniffUtf16 } from './text/utf16Sniff.js';
 import type { FileFormat } from './types.js';
 
 /**
@@ -11,8 +12,9 @@ import type { FileFormat } from './types.js';
  * - `.xlsx`: starts with a zip local header and the archive names `[Content_Types].xml` and
  *   `xl/workbook.*` (names are in the local headers and again in the central directory).
  * - `.xls`: starts with the OLE2/CFB signature.
- * - `.csv .txt .vcf`: text — no NUL bytes (no NUL code units after a UTF-16 BOM), no known binary
- *   signature (also not behind a BOM); a `.vcf` starts with BEGIN:VCARD (after an optional BOM
+ * - `.csv .txt .vcf`: text — no NUL bytes (no NUL code units in UTF-16 text: after a UTF-16 BOM
+ *   or, for .csv/.txt, when the first HEAD_BYTES have the NUL pattern of UTF-16 text), no known
+ *   binary signature (also not behind a BOM); a `.vcf` starts with BEGIN:VCARD (after an optional BOM
  *   and whitespace); a `.csv`/`.txt` is no markup document or `#!` script.
  */
 export interface ContentInspector {
@@ -36,7 +38,12 @@ class Inspector implements ContentInspector {
   private oddByte: number | null = null;
   /** Whether the first two bytes (a possible UTF-16 BOM) were seen. */
   private bomKnown = false;
+  /** UTF-16 text (by its BOM, or by the NULs of its head): NUL is judged per code unit. */
   private utf16 = false;
+  /** Whether NULs can no longer be UTF-16 text without a BOM (decided at HEAD_BYTES). */
+  private headJudged = false;
+  /** A NUL byte was seen in a file without a UTF-16 BOM before the head was judged. */
+  private nulInHead = false;
   private failed: FileContentError | null = null;
   private readonly textFormat: boolean;
   private readonly zipNames: ZipNameScanner | null;
@@ -89,6 +96,9 @@ class Inspector implements ContentInspector {
     if (this.textFormat && !this.bomKnown && this.head.includes(0)) {
       this.nulError();
     }
+    if (this.textFormat && this.bomKnown && !this.headJudged) {
+      this.judgeHeadNuls(null, 0);
+    }
     if (this.format === 'vcf') {
       this.check(vcardStartProblem(this.head, true));
     }
@@ -101,29 +111,54 @@ class Inspector implements ContentInspector {
     }
   }
 
-  /** Text without a UTF-16 BOM never contains NUL; a known signature gives a better message. */
+  /**
+   * Text without a UTF-16 BOM has no NUL byte, unless it is UTF-16 whose BOM was dropped: NULs in
+   * the head of a .csv/.txt are judged once the head is complete (utf16Sniff.ts). A known
+   * signature gives a better message than "binary".
+   */
   private checkNulBytes(chunk: Buffer): void {
+    const start = this.total - chunk.length;
     if (!this.bomKnown && this.head.length >= 2) {
       this.bomKnown = true;
       const bom = bomOf(this.head);
       this.utf16 = bom === 'utf-16le' || bom === 'utf-16be';
-      if (!this.utf16 && this.head.includes(0)) {
-        this.checkHead();
-        this.nulError();
-      }
-    }
-    if (this.bomKnown && !this.utf16 && chunk.includes(0)) {
-      this.checkHead();
-      this.nulError();
+      this.headJudged = this.utf16;
     }
     if (this.utf16) {
-      this.checkUtf16Nul(chunk);
+      this.checkUtf16Nul(chunk, start);
+      return;
+    }
+    const hasNul = chunk.includes(0);
+    if (hasNul && (this.headJudged || this.format === 'vcf')) {
+      this.binaryError();
+    }
+    this.nulInHead ||= hasNul;
+    if (!this.headJudged && this.head.length >= HEAD_BYTES) {
+      this.judgeHeadNuls(chunk, start);
+    }
+  }
+
+  /**
+   * Once the head is complete (or the file ended): NULs in it are UTF-16 text without a BOM, or
+   * binary. From then on UTF-16 is checked code unit by code unit, from the end of the head.
+   */
+  private judgeHeadNuls(chunk: Buffer | null, start: number): void {
+    this.headJudged = true;
+    if (!this.nulInHead) {
+      return;
+    }
+    if (sniffUtf16(this.head) === null) {
+      this.binaryError();
+    }
+    this.utf16 = true;
+    const from = this.head.length - start;
+    if (chunk !== null && from < chunk.length) {
+      this.checkUtf16Nul(chunk.subarray(from), this.head.length);
     }
   }
 
   /** UTF-16 text never holds U+0000; binary data behind a UTF-16 BOM soon does. */
-  private checkUtf16Nul(chunk: Buffer): void {
-    const start = this.total - chunk.length;
+  private checkUtf16Nul(chunk: Buffer, start: number): void {
     // Code units start at even offsets; a chunk may begin with the second byte of one.
     let i = start % 2;
     if (i === 1 && this.oddByte === 0 && chunk[0] === 0) {

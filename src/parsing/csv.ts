@@ -4,16 +4,16 @@ import { csvRecords } from './csv/records.js';
 import { RowBudget } from './rowBudget.js';
 import { TableContactBuilder, isBlankRow, type RowOptions } from './tabular.js';
 import { decodeText } from './text/decodeText.js';
-import type { ParsedRow } from './types.js';
+import type { RawContact } from './normalizeContact.js';
 
 export { detectDelimiter } from './csv/delimiter.js';
 
 /**
- * Reads CSV/TXT bytes and yields ParsedRows (see docs/formats.md):
+ * Reads CSV/TXT bytes and yields raw contacts (see docs/formats.md):
  * decode (encoding sniffed) -> sniff the delimiter -> records -> header + contact rows.
  */
-export async function* parseCsv(input: AsyncIterable<Buffer>, opts: RowOptions): AsyncGenerator<ParsedRow> {
-  const text = decodeText(input, (encoding) => (opts.details.encoding = encoding));
+export async function* parseCsv(input: AsyncIterable<Buffer>, opts: RowOptions): AsyncGenerator<RawContact> {
+  const text = decodeText(input, (encoding) => (opts.details.encoding = encoding), opts.encoding);
   try {
     const sniffed = await sniffDelimiter(text);
     opts.details.delimiter = sniffed.delimiter;
@@ -27,7 +27,7 @@ export async function* parseCsv(input: AsyncIterable<Buffer>, opts: RowOptions):
  * The first non-blank record is the header; every later record is a data row (blank ones keep
  * their row number). Every record, blank or not, counts against the file's RowBudget.
  */
-async function* contactRows(records: AsyncIterable<string[]>, opts: RowOptions): AsyncGenerator<ParsedRow> {
+async function* contactRows(records: AsyncIterable<string[]>, opts: RowOptions): AsyncGenerator<RawContact> {
   let builder: TableContactBuilder | null = null;
   let dataRow = 0;
   const budget = new RowBudget(opts.maxRows);

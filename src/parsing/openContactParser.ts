@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import { parseCsv } from './csv.js';
 import { createDuplicateDetector } from './duplicateDetector.js';
+import type { RawContact } from './normalizeContact.js';
+import { normalizeRows } from './normalizeRows.js';
 import { parseSpreadsheet } from './spreadsheet.js';
 import type { RowOptions } from './tabular.js';
 import type { ContactParser, ParseDetails, ParseOptions, ParsedRow } from './types.js';
@@ -62,16 +64,22 @@ export function openContactParser(input: Readable, opts: ParseOptions): ContactP
   // Spreadsheets report rows done / total rows instead of bytes read.
   const spreadsheet = opts.format === 'xls' || opts.format === 'xlsx';
   const chunks = countingChunks(input, spreadsheet ? 0 : opts.totalBytes, progress);
-  const details: ParseDetails = { encoding: null, delimiter: null, headerRow: null, mapping: null };
+  const details: ParseDetails = {
+    encoding: null,
+    delimiter: null,
+    headerRow: null,
+    mapping: null,
+    regionInference: null,
+  };
   const common: RowOptions = {
     maxRows: opts.maxRows,
-    region: opts.phoneRegion ?? opts.defaultRegion,
     // A vCard's properties have fixed meanings: a mapping applies to tables only.
     mapping: opts.format === 'vcf' ? null : (opts.mapping ?? null),
+    encoding: opts.encoding ?? null,
     details,
   };
 
-  let source: AsyncGenerator<ParsedRow>;
+  let source: AsyncGenerator<RawContact>;
   switch (opts.format) {
     case 'csv':
     case 'txt':
@@ -93,9 +101,15 @@ export function openContactParser(input: Readable, opts: ParseOptions): ContactP
 
   const duplicates = createDuplicateDetector();
 
+  const normalised = normalizeRows(source, {
+    phoneRegion: opts.phoneRegion ?? null,
+    defaultRegion: opts.defaultRegion,
+    onInference: (inference) => (details.regionInference = inference),
+  });
+
   async function* rows(): AsyncGenerator<ParsedRow> {
     try {
-      for await (const row of source) {
+      for await (const row of normalised) {
         if (row.kind === 'record') {
           duplicates.inspect(row.record);
         }
@@ -103,6 +117,7 @@ export function openContactParser(input: Readable, opts: ParseOptions): ContactP
       }
       progress.set(1);
     } finally {
+      await normalised.return(undefined);
       await source.return(undefined);
       await chunks.return(undefined);
     }
@@ -115,6 +130,10 @@ export function openContactParser(input: Readable, opts: ParseOptions): ContactP
       ...details,
       headerRow: details.headerRow && [...details.headerRow],
       mapping: details.mapping && { ...details.mapping },
+      regionInference: details.regionInference && {
+        ...details.regionInference,
+        evidence: details.regionInference.evidence.map((e) => ({ ...e })),
+      },
     }),
   };
 }

@@ -8,7 +8,7 @@ import { readWorkbook } from './spreadsheet/workbook.js';
 import { streamXlsx } from './spreadsheet/xlsxStream.js';
 import { checkZipStructure } from './spreadsheet/zipStructure.js';
 import { TableContactBuilder, type RowOptions } from './tabular.js';
-import type { ParsedRow } from './types.js';
+import type { RawContact } from './normalizeContact.js';
 
 export interface SpreadsheetOptions extends RowOptions {
   format: 'xls' | 'xlsx';
@@ -91,7 +91,7 @@ function contactSheet(wb: XLSX.WorkBook, opts: SpreadsheetOptions, sheetRows: nu
 export async function* parseSpreadsheet(
   input: AsyncIterable<Buffer>,
   opts: SpreadsheetOptions,
-): AsyncGenerator<ParsedRow> {
+): AsyncGenerator<RawContact> {
   // One extra row beyond the limit (after a header within the first rows) detects "too many".
   const sheetRows = opts.maxRows + HEADER_SEARCH_ROWS + 1;
   const buf = await readAllCapped(input, MAX_SPREADSHEET_FILE_BYTES);
@@ -108,7 +108,7 @@ export async function* parseSpreadsheet(
 }
 
 /** The contact rows of a workbook SheetJS has read. */
-function* sheetJsRows(wb: XLSX.WorkBook, opts: SpreadsheetOptions, sheetRows: number): Generator<ParsedRow> {
+function* sheetJsRows(wb: XLSX.WorkBook, opts: SpreadsheetOptions, sheetRows: number): Generator<RawContact> {
   const { ws, range, headerRow } = contactSheet(wb, opts, sheetRows);
   const builder = new TableContactBuilder(sheetRowTexts(ws, range, headerRow), opts);
   const total = Math.max(range.e.r - headerRow, 1);

@@ -2,8 +2,9 @@ import { FileContentError } from '../errors.js';
 import { describeMapping, headerMapping } from './headers/columnMapping.js';
 import { pickFields, type HeaderMapping } from './headerSynonyms.js';
 import { MAX_CELL_CHARS, MAX_COLUMNS } from './limits.js';
-import { normalizeContact } from './normalizeContact.js';
-import type { ColumnMapping, ParseDetails, ParsedRow } from './types.js';
+import type { RawContact } from './normalizeContact.js';
+import type { ColumnMapping, ParseDetails } from './types.js';
+import type { TextEncoding } from './text/encodings.js';
 
 const NO_HEADER_MESSAGE =
   'no contacts found: no column looks like a name, email or phone. The first row must be a ' +
@@ -16,10 +17,10 @@ const NO_MAPPED_HEADER_MESSAGE =
 /** What every format parser is given (openContactParser derives it from ParseOptions). */
 export interface RowOptions {
   maxRows: number;
-  /** Region for phone numbers without a country code, when the row names no country. */
-  region: string;
   /** The uploader's header -> field mapping (tables only), else null: synonyms. */
   mapping: ColumnMapping | null;
+  /** CSV/TXT: the text encoding the uploader chose (no detection), else null. */
+  encoding: TextEncoding | null;
   /** Filled in as the file is read. */
   details: ParseDetails;
 }
@@ -53,7 +54,7 @@ export function columnNames(header: readonly string[]): string[] {
 }
 
 /**
- * Turns the data rows of a table (CSV or sheet) into ParsedRows: caps columns and cell length,
+ * Turns the data rows of a table (CSV or sheet) into raw contacts: caps columns and cell length,
  * keeps every non-empty cell in `original`, skips blank rows and enforces maxRows.
  */
 export class TableContactBuilder {
@@ -79,8 +80,11 @@ export class TableContactBuilder {
     return this.count;
   }
 
-  /** Returns null for a blank row. `rowNumber` is the data row's position after the header. */
-  build(cells: readonly string[], rowNumber: number): ParsedRow | null {
+  /**
+   * The row's mapped fields and cells, not normalised yet (normalizeRows does that, once the
+   * file's region is known); null for a blank row. `rowNumber` is the position after the header.
+   */
+  build(cells: readonly string[], rowNumber: number): RawContact | null {
     if (isBlankRow(cells)) {
       return null;
     }
@@ -108,9 +112,6 @@ export class TableContactBuilder {
         original[name] = v;
       }
     });
-    return normalizeContact(
-      { rowNumber, fields: pickFields(this.mapping, capped), original, issues },
-      this.opts.region,
-    );
+    return { rowNumber, fields: pickFields(this.mapping, capped), original, issues };
   }
 }

@@ -1,5 +1,7 @@
 import type { ContactRecord } from '../contacts/contactSchema.js';
 import type { MappableField } from './headers/fields.js';
+import type { RegionInference } from './regionInference.js';
+import type { TextEncoding } from './text/encodings.js';
 
 /** Formats accepted on upload; the stored batch remembers which one it is. */
 export type FileFormat = 'csv' | 'txt' | 'vcf' | 'xls' | 'xlsx';
@@ -42,13 +44,18 @@ export interface ParseOptions {
    * it does not name are unmapped). Plain data: it is cloned to parser threads as is.
    */
   mapping?: ColumnMapping | null | undefined;
+  /** CSV/TXT: the text encoding chosen by the uploader, used instead of detection. */
+  encoding?: TextEncoding | null | undefined;
   /** Size of the input in bytes, used to report progress. */
   totalBytes: number;
 }
 
 /** What the parser found about the file, filled in as it reads (complete once a row was read). */
 export interface ParseDetails {
-  /** The text encoding detected (CSV/TXT/VCF): utf-8, utf-16le, utf-16be, windows-1252; null for spreadsheets. */
+  /**
+   * The text encoding used (CSV/TXT: detected or requested, one of TEXT_ENCODINGS; VCF: utf-8,
+   * utf-16le/be); null for spreadsheets.
+   */
   encoding: string | null;
   /** CSV/TXT only. */
   delimiter: string | null;
@@ -56,6 +63,11 @@ export interface ParseDetails {
   headerRow: string[] | null;
   /** Column name -> field, in column order, as the rows are read; null for vCard. */
   mapping: ColumnMapping | null;
+  /**
+   * The file's own region for phone numbers without a country code, inferred from its first rows
+   * when no phoneRegion was given (regionInference.ts); null when one was, or before any row.
+   */
+  regionInference: RegionInference | null;
 }
 
 export interface ContactParser {

@@ -16,8 +16,8 @@
 import iconv from 'iconv-lite';
 import { FileContentError } from '../errors.js';
 import { tooManyRows, type RowOptions } from './tabular.js';
-import type { ParsedRow } from './types.js';
-import { cardToRow } from './vcard/cardToRow.js';
+import type { RawContact } from './normalizeContact.js';
+import { cardToContact } from './vcard/cardToRow.js';
 import { LineAssembler, PhysicalLines } from './vcard/lines.js';
 import { parsePropertyLine, type VcardProperty } from './vcard/property.js';
 
@@ -66,7 +66,7 @@ const TOO_MANY_PROPERTIES = 'too many properties; the rest were ignored';
  * ignored) and turns each non-empty card into a row, ready to be taken from `ready`.
  */
 class CardCollector {
-  readonly ready: ParsedRow[] = [];
+  readonly ready: RawContact[] = [];
   /** Non-empty cards seen. */
   cards = 0;
   sawCard = false;
@@ -133,11 +133,14 @@ class CardCollector {
     if (this.cards > this.opts.maxRows) {
       throw tooManyRows(this.opts.maxRows);
     }
-    this.ready.push(cardToRow(props, this.cards, this.opts.region, this.issues));
+    this.ready.push(cardToContact(props, this.cards, this.issues));
   }
 }
 
-export async function* parseVcard(input: AsyncIterable<Buffer>, opts: RowOptions): AsyncGenerator<ParsedRow> {
+export async function* parseVcard(
+  input: AsyncIterable<Buffer>,
+  opts: RowOptions,
+): AsyncGenerator<RawContact> {
   const collector = new CardCollector(opts);
   const lines = new PhysicalLines(
     new LineAssembler((line) => {

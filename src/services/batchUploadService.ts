@@ -133,6 +133,7 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
           idempotencyKey,
           mapping: options.mapping,
           phoneRegion: options.phoneRegion,
+          encodingOverride: options.encoding,
           store: storage.identity(),
         });
       } catch (error) {

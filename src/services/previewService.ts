@@ -13,6 +13,8 @@ import { cutOffError } from './batchUploadService.js';
 import { createPreviewSlots, type PreviewLimits } from './previewSlots.js';
 import { readUploadForm, refuseRemaining, type FilePart, type UploadPart } from './uploadForm.js';
 import { createUploadMeter, type UploadMeter } from './uploadMeter.js';
+import type { RegionInference } from '../parsing/regionInference.js';
+import type { TextEncoding } from '../parsing/text/encodings.js';
 
 /** Rows a preview shows: enough to check a mapping, few enough to answer at once. */
 export const PREVIEW_ROWS = 20;
@@ -46,12 +48,16 @@ export interface PreviewRow {
 export interface Preview {
   format: FileFormat;
   encoding: string | null;
+  /** The encoding the uploader chose; null: `encoding` was detected. */
+  encodingOverride: TextEncoding | null;
   delimiter: string | null;
   headerRow: string[] | null;
   mapping: ColumnMapping | null;
   unmappedColumns: string[];
   fields: MappableField[];
   phoneRegion: string;
+  /** The region the file's own evidence gives when no phoneRegion was sent; null when one was. */
+  regionInference: RegionInference | null;
   records: PreviewRow[];
 }
 
@@ -125,12 +131,14 @@ export function createPreviewService(settings: PreviewSettings, parsing?: Previe
     return {
       format,
       encoding: details.encoding,
+      encodingOverride: options.encoding,
       delimiter: details.delimiter,
       headerRow: details.headerRow,
       mapping,
       unmappedColumns: mapping ? Object.keys(mapping).filter((h) => mapping[h] === null) : [],
       fields: [...MAPPABLE_FIELDS],
       phoneRegion: options.phoneRegion ?? settings.defaultPhoneRegion.toUpperCase(),
+      regionInference: details.regionInference,
       records: rows.map(previewRow),
     };
   }
@@ -148,6 +156,7 @@ export function createPreviewService(settings: PreviewSettings, parsing?: Previe
       defaultRegion: settings.defaultPhoneRegion,
       phoneRegion: options.phoneRegion,
       mapping: options.mapping,
+      encoding: options.encoding,
       totalBytes: 0,
     };
     const parser = openContactParser(input.parserInput, parseOptions, signal);

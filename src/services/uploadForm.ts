@@ -3,8 +3,10 @@ import type { Readable } from 'node:stream';
 import { ValidationError } from '../errors.js';
 import {
   MAX_OPTION_FIELD_BYTES,
+  NO_UPLOAD_OPTIONS,
   OPTION_FIELDS,
   isOptionField,
+  parseEncoding,
   parseMapping,
   parsePhoneRegion,
   type UploadOptions,
@@ -43,6 +45,8 @@ function readOption(part: Extract<UploadPart, { type: 'field' }>, options: Uploa
   }
   if (name === 'mapping') {
     options.mapping = parseMapping(part.value);
+  } else if (name === 'encoding') {
+    options.encoding = parseEncoding(part.value);
   } else {
     options.phoneRegion = parsePhoneRegion(part.value);
   }
@@ -61,7 +65,7 @@ export interface UploadForm {
  */
 export async function readUploadForm(parts: AsyncIterable<UploadPart>): Promise<UploadForm> {
   const rest = parts[Symbol.asyncIterator]();
-  const options: UploadOptions = { mapping: null, phoneRegion: null };
+  const options: UploadOptions = { ...NO_UPLOAD_OPTIONS };
   const seen = new Set<string>();
   for (;;) {
     const next = await rest.next();
@@ -79,13 +83,28 @@ export async function readUploadForm(parts: AsyncIterable<UploadPart>): Promise<
         `the file must be sent in form field "${FILE_FIELD}", not "${part.fieldname}"`,
       );
     }
-    if (options.mapping !== null && formatFromFilename(part.filename) === 'vcf') {
-      await discard(part.stream);
-      throw new ValidationError(
-        "mapping applies to CSV, TXT, XLS and XLSX files; a vCard's properties have fixed meanings",
-      );
-    }
+    await refuseOptionsForFormat(options, part);
     return { options, file: part, rest };
+  }
+}
+
+/** An option that does not apply to the file's format is a 400 (the file is not read). */
+async function refuseOptionsForFormat(options: UploadOptions, part: FilePart): Promise<void> {
+  if (options.encoding === null && options.mapping === null) {
+    return;
+  }
+  const format = formatFromFilename(part.filename);
+  if (options.encoding !== null && format !== 'csv' && format !== 'txt') {
+    await discard(part.stream);
+    throw new ValidationError(
+      'encoding applies to CSV and TXT files; vCards name their charset and workbooks store Unicode',
+    );
+  }
+  if (options.mapping !== null && format === 'vcf') {
+    await discard(part.stream);
+    throw new ValidationError(
+      "mapping applies to CSV, TXT, XLS and XLSX files; a vCard's properties have fixed meanings",
+    );
   }
 }
 

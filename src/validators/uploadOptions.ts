@@ -1,6 +1,7 @@
 import { isSupportedCountry } from 'libphonenumber-js';
 import { ValidationError } from '../errors.js';
 import { MAPPABLE_FIELDS, isMappableField } from '../parsing/headers/fields.js';
+import { TEXT_ENCODINGS, isTextEncoding, type TextEncoding } from '../parsing/text/encodings.js';
 import type { ColumnMapping } from '../parsing/types.js';
 
 /** What an upload (or a preview) may choose besides the file: multipart text fields before it. */
@@ -9,11 +10,13 @@ export interface UploadOptions {
   mapping: ColumnMapping | null;
   /** ISO 3166-1 alpha-2, upper case; null: the deployment's DEFAULT_PHONE_REGION. */
   phoneRegion: string | null;
+  /** CSV/TXT text encoding chosen by the uploader (one of TEXT_ENCODINGS); null: detected. */
+  encoding: TextEncoding | null;
 }
 
-export const NO_UPLOAD_OPTIONS: UploadOptions = { mapping: null, phoneRegion: null };
+export const NO_UPLOAD_OPTIONS: UploadOptions = { mapping: null, phoneRegion: null, encoding: null };
 
-export const OPTION_FIELDS = ['phoneRegion', 'mapping'] as const;
+export const OPTION_FIELDS = ['phoneRegion', 'mapping', 'encoding'] as const;
 export type OptionField = (typeof OPTION_FIELDS)[number];
 
 export function isOptionField(name: string): name is OptionField {
@@ -34,6 +37,17 @@ export function parsePhoneRegion(text: string): string {
     );
   }
   return code;
+}
+
+/** "Windows-1250" -> "windows-1250"; only the encodings the parser knows (TEXT_ENCODINGS). */
+export function parseEncoding(text: string): TextEncoding {
+  const name = text.trim().toLowerCase();
+  if (!isTextEncoding(name)) {
+    throw new ValidationError(
+      `encoding "${text.slice(0, 40)}" is not supported; use one of ${TEXT_ENCODINGS.join(', ')}`,
+    );
+  }
+  return name;
 }
 
 function parseJsonObject(text: string): Record<string, unknown> {

@@ -113,9 +113,10 @@ export async function finish(
   batch: Batch,
   writer: ChunkWriter,
   counts: BatchCounts,
-  firstInvalid: string | null,
+  read: { firstInvalid: string | null; textEncoding: string | null },
 ): Promise<void> {
   const { batchRepository, metrics } = deps;
+  const { firstInvalid, textEncoding } = read;
   if (counts.rowsRead - counts.invalidRows === 0) {
     await writer.flush(true);
     throw new FileContentError(
@@ -124,7 +125,7 @@ export async function finish(
         : `no contacts found: all ${counts.rowsRead} rows are invalid (first: ${firstInvalid ?? 'unknown'})`,
     );
   }
-  if (!(await batchRepository.markParsed(batch.id, batch.attempt, counts, PARSE_SHARE))) {
+  if (!(await batchRepository.markParsed(batch.id, batch.attempt, counts, PARSE_SHARE, textEncoding))) {
     throw superseded();
   }
   await writer.flush(true);

@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { BatchCounts } from '../domain/batch.js';
 import { loadContactParser } from '../parsing/loadContactParser.js';
+import { textEncodingOrNull } from '../parsing/text/encodings.js';
 import type { ProcessBatchJobData } from '../queue/batchQueue.js';
 import {
   claim,
@@ -78,13 +79,15 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
       defaultRegion: settings.defaultPhoneRegion,
       phoneRegion: batch.phoneRegion,
       mapping: batch.mapping,
+      encoding: textEncodingOrNull(batch.encodingOverride),
       totalBytes: batch.fileSize,
     });
     const counts: BatchCounts = { rowsRead: 0, recordsLoaded: 0, invalidRows: 0 };
     const writer = createChunkWriter(deps.records, batchId, counts, writes);
     try {
       const checkpoint = progressReporter(deps, batch, parser, counts, progressIntervalMs);
-      await finish(deps, batch, writer, counts, await readRows(parser, writer, counts, checkpoint));
+      const firstInvalid = await readRows(parser, writer, counts, checkpoint);
+      await finish(deps, batch, writer, counts, { firstInvalid, textEncoding: parser.details().encoding });
       return 'loaded';
     } catch (error) {
       await writer.settle(); // let in-flight writes land before deciding what to clean up

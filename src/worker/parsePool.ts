@@ -172,7 +172,13 @@ function openInPool(
   signal?: AbortSignal,
 ): ContactParser {
   let progress = 0;
-  let details: ParseDetails = { encoding: null, delimiter: null, headerRow: null, mapping: null };
+  let details: ParseDetails = {
+    encoding: null,
+    delimiter: null,
+    headerRow: null,
+    mapping: null,
+    regionInference: null,
+  };
 
   async function* rows(): AsyncGenerator<ParsedRow> {
     const { port1, port2 } = new MessageChannel();

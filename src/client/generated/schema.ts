@@ -556,7 +556,7 @@ export interface paths {
     put?: never;
     /**
      * Preview how a contact file would be read, without uploading it
-     * @description Takes the same multipart form as the upload (optional `phoneRegion` and `mapping` fields BEFORE the file part; the file in field "file") with the same checks and errors. Answers the detected format, encoding and delimiter, the header row, the header -> field mapping the worker would use (the `mapping` sent, else the synonyms) and the first 20 rows as records with their issues. Stores nothing and creates no batch. The file is parsed in a thread of the API's preview pool: a user may have a few previews in progress per API process (429 `rate_limited` beyond) and a process a fixed number in all (503 `previews_busy` beyond), both with `Retry-After`; a file whose parse takes longer than the preview deadline is a 400 `invalid_file` saying so; a client that disconnects stops its parse.
+     * @description Takes the same multipart form as the upload (optional `phoneRegion`, `mapping` and `encoding` fields BEFORE the file part; the file in field "file") with the same checks and errors. Answers the detected format, the encoding used (detected, or `encoding`) and delimiter, the header row, the header -> field mapping the worker would use (the `mapping` sent, else the synonyms) and the first 20 rows as records with their issues. Stores nothing and creates no batch. The file is parsed in a thread of the API's preview pool: a user may have a few previews in progress per API process (429 `rate_limited` beyond) and a process a fixed number in all (503 `previews_busy` beyond), both with `Retry-After`; a file whose parse takes longer than the preview deadline is a 400 `invalid_file` saying so; a client that disconnects stops its parse.
      */
     post: operations['previewBatch'];
     delete?: never;
@@ -610,7 +610,7 @@ export interface paths {
     put?: never;
     /**
      * Upload a contact file (multipart field "file")
-     * @description Accepts .csv .txt .vcf .xls .xlsx up to 10485760 bytes. Optional form fields, sent BEFORE the file part: `phoneRegion` (ISO 3166-1 alpha-2) and `mapping` (JSON object, header -> field or null, used instead of the synonyms; not for vCard). Optional Idempotency-Key header: the same key again returns the batch it created (201, Idempotent-Replayed: true).
+     * @description Accepts .csv .txt .vcf .xls .xlsx up to 10485760 bytes. Optional form fields, sent BEFORE the file part: `phoneRegion` (ISO 3166-1 alpha-2), `mapping` (JSON object, header -> field or null, used instead of the synonyms; not for vCard) and `encoding` (CSV/TXT text encoding instead of detection; the batch records the encoding used). Optional Idempotency-Key header: the same key again returns the batch it created (201, Idempotent-Replayed: true).
      */
     post: operations['uploadBatch'];
     delete?: never;
@@ -722,6 +722,32 @@ export interface operations {
               /** @description Bumped by every change of the batch: of two answers or live events about one batch, the one with the higher version is newer, whatever order they arrived in */
               version: number;
             } & {
+              /** @description The text encoding the worker decoded the file with (detected, or encodingOverride); null until the file is parsed, and for XLS/XLSX */
+              encoding: string | null;
+              /**
+               * @description A CSV/TXT text encoding the uploader chose instead of detection
+               * @enum {string|null}
+               */
+              encodingOverride:
+                | 'utf-8'
+                | 'utf-16le'
+                | 'utf-16be'
+                | 'windows-1250'
+                | 'windows-1251'
+                | 'windows-1252'
+                | 'windows-1253'
+                | 'windows-1254'
+                | 'windows-1257'
+                | 'iso-8859-1'
+                | 'iso-8859-2'
+                | 'iso-8859-15'
+                | 'macintosh'
+                | 'koi8-r'
+                | 'shift_jis'
+                | 'gb18030'
+                | 'big5'
+                | 'euc-kr'
+                | null;
               errorMessage?: string;
               fileFormat: string;
               invalidRows: number;
@@ -909,6 +935,32 @@ export interface operations {
             /** @description Bumped by every change of the batch: of two answers or live events about one batch, the one with the higher version is newer, whatever order they arrived in */
             version: number;
           } & {
+            /** @description The text encoding the worker decoded the file with (detected, or encodingOverride); null until the file is parsed, and for XLS/XLSX */
+            encoding: string | null;
+            /**
+             * @description A CSV/TXT text encoding the uploader chose instead of detection
+             * @enum {string|null}
+             */
+            encodingOverride:
+              | 'utf-8'
+              | 'utf-16le'
+              | 'utf-16be'
+              | 'windows-1250'
+              | 'windows-1251'
+              | 'windows-1252'
+              | 'windows-1253'
+              | 'windows-1254'
+              | 'windows-1257'
+              | 'iso-8859-1'
+              | 'iso-8859-2'
+              | 'iso-8859-15'
+              | 'macintosh'
+              | 'koi8-r'
+              | 'shift_jis'
+              | 'gb18030'
+              | 'big5'
+              | 'euc-kr'
+              | null;
             errorMessage?: string;
             fileFormat: string;
             invalidRows: number;
@@ -2011,7 +2063,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description multipart/form-data: the optional fields phoneRegion and mapping FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
+    /** @description multipart/form-data: the optional fields phoneRegion, mapping and encoding FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
     requestBody: {
       content: {
         /**
@@ -2020,6 +2072,29 @@ export interface operations {
          *     }
          */
         'multipart/form-data': {
+          /**
+           * @description CSV/TXT only: the text encoding to read the file in, instead of detecting it (any case). The preview shows the encoding detected; send this when it is wrong. Not for vCard, XLS or XLSX files (400). See docs/formats.md for what each encoding is and when it is detected.
+           * @enum {string}
+           */
+          encoding?:
+            | 'utf-8'
+            | 'utf-16le'
+            | 'utf-16be'
+            | 'windows-1250'
+            | 'windows-1251'
+            | 'windows-1252'
+            | 'windows-1253'
+            | 'windows-1254'
+            | 'windows-1257'
+            | 'iso-8859-1'
+            | 'iso-8859-2'
+            | 'iso-8859-15'
+            | 'macintosh'
+            | 'koi8-r'
+            | 'shift_jis'
+            | 'gb18030'
+            | 'big5'
+            | 'euc-kr';
           /**
            * Format: binary
            * @description The contact file. Its format comes from the file name extension (.csv .txt .vcf .xls .xlsx), or, for a name without one, from the part Content-Type.
@@ -2060,8 +2135,32 @@ export interface operations {
           'application/json': {
             /** @description CSV/TXT column delimiter; null otherwise */
             delimiter: string | null;
-            /** @description Text encoding the decoder detected (utf-8, utf-16le, utf-16be, windows-1252); null for XLS/XLSX */
+            /** @description Text encoding the file was read with: detected (see docs/formats.md), or encodingOverride; null for XLS/XLSX */
             encoding: string | null;
+            /**
+             * @description A CSV/TXT text encoding the uploader chose instead of detection
+             * @enum {string|null}
+             */
+            encodingOverride:
+              | 'utf-8'
+              | 'utf-16le'
+              | 'utf-16be'
+              | 'windows-1250'
+              | 'windows-1251'
+              | 'windows-1252'
+              | 'windows-1253'
+              | 'windows-1254'
+              | 'windows-1257'
+              | 'iso-8859-1'
+              | 'iso-8859-2'
+              | 'iso-8859-15'
+              | 'macintosh'
+              | 'koi8-r'
+              | 'shift_jis'
+              | 'gb18030'
+              | 'big5'
+              | 'euc-kr'
+              | null;
             /** @description The fields a header can map to */
             fields: (
               | 'fullName'
@@ -2126,6 +2225,23 @@ export interface operations {
               /** @description Data row (after the header) or card number */
               row: number;
             }[];
+            /** @description The file's own region, from its first 200 rows, when no phoneRegion was sent; null when one was */
+            regionInference: {
+              evidence: {
+                /** @description rows whose country cell names this region */
+                countries: number;
+                /** @description rows whose e-mail is under this country domain */
+                emails: number;
+                /** @description rows whose phone is written with this country code */
+                phones: number;
+                /** @description ISO 3166-1 alpha-2 */
+                region: string;
+              }[];
+              /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
+              region: string | null;
+              /** @description inferred: numbers without a country code are read in `region`; conflict: the evidence names several countries, so such numbers get no phone and an issue; none: too little evidence, the phoneRegion above (the deployment default) is used */
+              status: 'inferred' | 'conflict' | 'none';
+            } | null;
             /** @description Headers mapped to no field: their values are kept in `original` */
             unmappedColumns: string[];
           };
@@ -2572,7 +2688,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description multipart/form-data: the optional fields phoneRegion and mapping FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
+    /** @description multipart/form-data: the optional fields phoneRegion, mapping and encoding FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
     requestBody: {
       content: {
         /**
@@ -2581,6 +2697,29 @@ export interface operations {
          *     }
          */
         'multipart/form-data': {
+          /**
+           * @description CSV/TXT only: the text encoding to read the file in, instead of detecting it (any case). The preview shows the encoding detected; send this when it is wrong. Not for vCard, XLS or XLSX files (400). See docs/formats.md for what each encoding is and when it is detected.
+           * @enum {string}
+           */
+          encoding?:
+            | 'utf-8'
+            | 'utf-16le'
+            | 'utf-16be'
+            | 'windows-1250'
+            | 'windows-1251'
+            | 'windows-1252'
+            | 'windows-1253'
+            | 'windows-1254'
+            | 'windows-1257'
+            | 'iso-8859-1'
+            | 'iso-8859-2'
+            | 'iso-8859-15'
+            | 'macintosh'
+            | 'koi8-r'
+            | 'shift_jis'
+            | 'gb18030'
+            | 'big5'
+            | 'euc-kr';
           /**
            * Format: binary
            * @description The contact file. Its format comes from the file name extension (.csv .txt .vcf .xls .xlsx), or, for a name without one, from the part Content-Type.

@@ -25,9 +25,10 @@ export const previewController: FastifyPluginAsyncTypebox<PreviewControllerOptio
         operationId: 'previewBatch',
         summary: 'Preview how a contact file would be read, without uploading it',
         description:
-          'Takes the same multipart form as the upload (optional `phoneRegion` and `mapping` fields ' +
-          'BEFORE the file part; the file in field "file") with the same checks and errors. Answers ' +
-          'the detected format, encoding and delimiter, the header row, the header -> field mapping ' +
+          'Takes the same multipart form as the upload (optional `phoneRegion`, `mapping` and ' +
+          '`encoding` fields BEFORE the file part; the file in field "file") with the same checks and ' +
+          'errors. Answers the detected format, the encoding used (detected, or `encoding`) and ' +
+          'delimiter, the header row, the header -> field mapping ' +
           'the worker would use (the `mapping` sent, else the synonyms) and the first 20 rows as ' +
           'records with their issues. Stores nothing and creates no batch. The file is parsed in a ' +
           "thread of the API's preview pool: a user may have a few previews in progress per API " +

@@ -87,8 +87,9 @@ export const uploadController: FastifyPluginAsyncTypebox<UploadControllerOptions
         summary: 'Upload a contact file (multipart field "file")',
         description:
           `Accepts .csv .txt .vcf .xls .xlsx up to ${maxFileSize} bytes. Optional form fields, sent ` +
-          'BEFORE the file part: `phoneRegion` (ISO 3166-1 alpha-2) and `mapping` (JSON object, header ' +
-          '-> field or null, used instead of the synonyms; not for vCard). Optional Idempotency-Key ' +
+          'BEFORE the file part: `phoneRegion` (ISO 3166-1 alpha-2), `mapping` (JSON object, header ' +
+          '-> field or null, used instead of the synonyms; not for vCard) and `encoding` (CSV/TXT text ' +
+          'encoding instead of detection; the batch records the encoding used). Optional Idempotency-Key ' +
           'header: the same key again returns the batch it created (201, Idempotent-Replayed: true).',
         tags: ['batches'],
         consumes: ['multipart/form-data'],

@@ -1,4 +1,5 @@
 import type { Batch } from '../../domain/batch.js';
+import { textEncodingOrNull } from '../../parsing/text/encodings.js';
 
 /** How a batch is shown to its owner: the HTTP views of the domain object, one per schema. */
 export function batchSummary(batch: Batch) {
@@ -30,6 +31,8 @@ export function batchDetails(batch: Batch) {
     sha256: batch.sha256,
     mapping: batch.mapping,
     phoneRegion: batch.phoneRegion,
+    encoding: batch.textEncoding,
+    encodingOverride: textEncodingOrNull(batch.encodingOverride),
     ...progressOf(batch),
   };
 }

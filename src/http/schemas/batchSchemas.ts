@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FIELD_LIST, type FieldKind, type FieldSpec } from '../../contacts/contactSchema.js';
 import { MAPPABLE_FIELDS, type MappableField } from '../../parsing/headers/fields.js';
 import { BATCH_STATUSES } from '../../domain/batch.js';
+import { TEXT_ENCODINGS, type TextEncoding } from '../../parsing/text/encodings.js';
 
 /**
  * Request/response schemas for the batch routes. Fastify validates every input against them
@@ -38,6 +39,12 @@ export const ColumnMappingSchema = Type.Record(Type.String(), Nullable(MappableF
 export const PhoneRegionSchema = Type.String({
   pattern: '^[A-Z]{2}$',
   description: 'ISO 3166-1 alpha-2 region for phone numbers written without a country code',
+});
+
+export const TextEncodingSchema = Type.Unsafe<TextEncoding>({
+  type: 'string',
+  enum: [...TEXT_ENCODINGS],
+  description: 'A CSV/TXT text encoding the uploader chose instead of detection',
 });
 
 export const BatchStatusSchema = Type.Union(
@@ -137,6 +144,14 @@ export const BatchDetails = Type.Intersect([
     sha256: Type.String(),
     mapping: Nullable(ColumnMappingSchema),
     phoneRegion: Nullable(PhoneRegionSchema),
+    encoding: Nullable(
+      Type.String({
+        description:
+          'The text encoding the worker decoded the file with (detected, or encodingOverride); null ' +
+          'until the file is parsed, and for XLS/XLSX',
+      }),
+    ),
+    encodingOverride: Nullable(TextEncodingSchema),
     ...progressFields,
   }),
 ]);

@@ -4,6 +4,7 @@ import {
   ContactRecordSchema,
   MappableFieldSchema,
   PhoneRegionSchema,
+  TextEncodingSchema,
 } from './batchSchemas.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -18,6 +19,30 @@ const PreviewRow = Type.Object({
   }),
 });
 
+const RegionInferenceSchema = Type.Object(
+  {
+    status: Type.Union([Type.Literal('inferred'), Type.Literal('conflict'), Type.Literal('none')], {
+      description:
+        'inferred: numbers without a country code are read in `region`; conflict: the evidence ' +
+        'names several countries, so such numbers get no phone and an issue; none: too little ' +
+        'evidence, the phoneRegion above (the deployment default) is used',
+    }),
+    region: Nullable(PhoneRegionSchema),
+    evidence: Type.Array(
+      Type.Object({
+        region: Type.String({ description: 'ISO 3166-1 alpha-2' }),
+        phones: Type.Integer({ description: 'rows whose phone is written with this country code' }),
+        countries: Type.Integer({ description: 'rows whose country cell names this region' }),
+        emails: Type.Integer({ description: 'rows whose e-mail is under this country domain' }),
+      }),
+    ),
+  },
+  {
+    description:
+      "The file's own region, from its first 200 rows, when no phoneRegion was sent; null when one was",
+  },
+);
+
 export const PreviewResponse = Type.Object(
   {
     format: Type.Union([
@@ -30,9 +55,11 @@ export const PreviewResponse = Type.Object(
     encoding: Nullable(
       Type.String({
         description:
-          'Text encoding the decoder detected (utf-8, utf-16le, utf-16be, windows-1252); null for XLS/XLSX',
+          'Text encoding the file was read with: detected (see docs/formats.md), or encodingOverride; ' +
+          'null for XLS/XLSX',
       }),
     ),
+    encodingOverride: Nullable(TextEncodingSchema),
     delimiter: Nullable(Type.String({ description: 'CSV/TXT column delimiter; null otherwise' })),
     headerRow: Nullable(
       Type.Array(Type.String(), {
@@ -47,6 +74,7 @@ export const PreviewResponse = Type.Object(
     }),
     fields: Type.Array(MappableFieldSchema, { description: 'The fields a header can map to' }),
     phoneRegion: PhoneRegionSchema,
+    regionInference: Nullable(RegionInferenceSchema),
     records: Type.Array(PreviewRow, { maxItems: 20 }),
   },
   { description: 'What the worker would make of the file, from its first 20 rows' },

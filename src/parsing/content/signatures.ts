@@ -1,5 +1,7 @@
 /** Magic numbers of common non-contact files, byte order marks and a look at text heads. */
 
+import { sniffUtf16 } from '../text/utf16Sniff.js';
+
 export interface Signature {
   /** Bytes at the start of the file. */
   bytes: readonly number[];
@@ -65,18 +67,22 @@ export function bomOf(head: Buffer): 'utf-8' | 'utf-16le' | 'utf-16be' | null {
   return null;
 }
 
-/** The head as text (BOM removed; Latin-1 unless a UTF-16 BOM says otherwise). */
+/** The head as text (BOM removed; Latin-1 unless a UTF-16 BOM or UTF-16's NULs say otherwise). */
 export function headText(head: Buffer): string {
   const bom = bomOf(head);
   if (bom === 'utf-16le' || bom === 'utf-16be') {
     return new TextDecoder(bom).decode(head.subarray(2));
+  }
+  const utf16 = bom === null && head.includes(0) ? sniffUtf16(head) : null;
+  if (utf16 !== null) {
+    return new TextDecoder(utf16).decode(head);
   }
   return head.subarray(bom ? 3 : 0).toString('latin1');
 }
 
 /** What a text head looks like ("an HTML page", ... "text"), or null when it is binary. */
 export function describeTextHead(head: Buffer): string | null {
-  if (head.includes(0)) {
+  if (head.includes(0) && sniffUtf16(head) === null) {
     return null;
   }
   const t = headText(head).trimStart().slice(0, 200).toLowerCase();

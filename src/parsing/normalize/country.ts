@@ -6,9 +6,10 @@ import { getCountries, isSupportedCountry, type CountryCode } from 'libphonenumb
  *
  * Accepted: an ISO 3166-1 alpha-2 code ("DE", "de") or a country name. libphonenumber has no
  * names, so they come from the runtime's CLDR data (`Intl.DisplayNames`, shipped with Node's
- * ICU) in the languages the header synonyms cover — English, German, French, Spanish — for
- * every region libphonenumber knows, plus the few everyday names CLDR does not use (ALIASES).
- * Anything else gives null and the batch's region applies.
+ * ICU) in the languages the header synonyms cover — English, German, French, Spanish — and in
+ * each region's own most likely language (CLDR likely subtags: "Deutschland", "日本", "Россия",
+ * "Magyarország"), for every region libphonenumber knows, plus the few everyday names CLDR does
+ * not use (ALIASES). Anything else gives null and the batch's region applies.
  */
 
 const NAME_LOCALES = ['en', 'de', 'fr', 'es'] as const;
@@ -31,18 +32,27 @@ const ALIASES: Record<string, CountryCode> = {
   korea: 'KR',
 };
 
-/** Case, accents, spaces and punctuation removed: "Côte d’Ivoire" -> "cotedivoire". */
+/**
+ * Case, accents, spaces and punctuation removed: "Côte d’Ivoire" -> "cotedivoire". Letters of
+ * every script are kept ("Россия" -> "россия"); combining marks are removed after NFKD, which
+ * also keeps a name's key the same whether it was written composed or decomposed.
+ */
 function nameKey(name: string): string {
   return name
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '');
+    .replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/** The region's most likely language ("und-JP" -> "ja"), from the runtime's CLDR data. */
+function localLanguage(code: CountryCode): string {
+  return new Intl.Locale('und', { region: code }).maximize().language;
 }
 
 let byName: Map<string, CountryCode> | null = null;
 
-/** Built on first use (about 1000 names), then kept: the table is the same for every row. */
+/** Built on first use (about 1200 names), then kept: the table is the same for every row. */
 function namesTable(): Map<string, CountryCode> {
   if (byName === null) {
     const table = new Map<string, CountryCode>();
@@ -53,6 +63,16 @@ function namesTable(): Map<string, CountryCode> {
         if (name !== undefined) {
           table.set(nameKey(name), code);
         }
+      }
+    }
+    // Local names never replace a name already taken by the languages above.
+    for (const code of getCountries()) {
+      const name = new Intl.DisplayNames([localLanguage(code)], { type: 'region', fallback: 'none' }).of(
+        code,
+      );
+      const key = name === undefined ? '' : nameKey(name);
+      if (key !== '' && !table.has(key)) {
+        table.set(key, code);
       }
     }
     for (const [alias, code] of Object.entries(ALIASES)) {

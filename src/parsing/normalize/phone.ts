@@ -1,4 +1,5 @@
 import {
+  getCountryCallingCode,
   isSupportedCountry,
   parsePhoneNumberFromString,
   validatePhoneNumberLength,
@@ -6,6 +7,8 @@ import {
 } from 'libphonenumber-js';
 import { LRUCache } from 'lru-cache';
 import { firstOfMany } from './firstOfMany.js';
+import { keepsDigits } from './phoneDigits.js';
+import { storedNumber, type StoredNumber } from './storedNumber.js';
 
 export interface PhoneResult {
   /** E.164, or null when the text is no usable number (the raw text stays in `original`). */
@@ -53,32 +56,79 @@ export function normalizePhone(raw: string, region: string): PhoneResult {
   return result;
 }
 
+/** The texts to read, in order, each with the region it is read in (none: it has its "+"). */
+function readings(written: string, country: CountryCode | undefined): [string, CountryCode | undefined][] {
+  const digits = written.replace(/[\s().\-/]/g, '');
+  const out: [string, CountryCode | undefined][] = [];
+  // Digits with no trunk 0 that begin with the region's own country code are most likely the
+  // international number without its "+" (a spreadsheet number): read as national, the country
+  // code would be doubled (4917612345678 in Germany -> +494917612345678, which looks valid).
+  if (
+    country !== undefined &&
+    /^[1-9]\d+$/.test(digits) &&
+    digits.startsWith(getCountryCallingCode(country))
+  ) {
+    out.push([`+${digits}`, undefined]);
+  }
+  out.push([written, country]);
+  if (/^00\d{8,15}$/.test(digits)) {
+    out.push([`+${digits.slice(2)}`, undefined]);
+  }
+  // A number stored as a spreadsheet number lost its "+": 4915112345678.
+  if (/^\d{10,15}$/.test(digits)) {
+    out.push([`+${digits}`, undefined]);
+  }
+  return out;
+}
+
+/** The problem with a cell that holds a number printed by a spreadsheet, or null. */
+function storedNumberIssue(text: string, stored: StoredNumber | null): string | null {
+  switch (stored?.kind) {
+    case 'lostDigits':
+      return (
+        `phone number "${text}" was stored as a number and written in scientific notation, which ` +
+        'dropped digits; format the column as text in the spreadsheet and export it again'
+      );
+    case 'fraction':
+      return `phone number "${text}" is not a phone number`;
+    default:
+      return null;
+  }
+}
+
 /**
  * The first number of a cell as E.164, read in `region` when it has no country code. Never
- * returns the raw text as the phone: the record contract is E.164 or null.
+ * returns the raw text as the phone: the record contract is E.164 or null, and a reading that
+ * changes the written digits (see phoneDigits.ts) gives null with an issue, never a guess.
  */
 export function normalizePhoneUncached(raw: string, region: string): PhoneResult {
   const text = firstOfMany(raw, /\s*(?::::|;|\/\/)\s*/);
   if (text === '') {
     return { phone: null, issue: null };
   }
+  const stored = storedNumber(text);
+  const storedIssue = storedNumberIssue(text, stored);
+  if (storedIssue !== null) {
+    return { phone: null, issue: storedIssue };
+  }
+  const written = stored?.kind === 'digits' ? stored.digits : text;
   const upper = region.toUpperCase();
   const defaultCountry = isSupportedCountry(upper) ? upper : undefined;
-  const tryParse = (s: string, country?: CountryCode): string | null => {
-    const pn = parsePhoneNumberFromString(s, country ? { defaultCountry: country } : {});
-    return pn?.isValid() ? pn.number : null;
-  };
-  let e164 = tryParse(text, defaultCountry);
-  const digits = text.replace(/[\s().\-/]/g, '');
-  if (e164 === null && /^00\d{8,15}$/.test(digits)) {
-    e164 = tryParse(`+${digits.slice(2)}`);
+  let changed: string | null = null;
+  for (const [candidate, country] of readings(written, defaultCountry)) {
+    const pn = parsePhoneNumberFromString(candidate, country ? { defaultCountry: country } : {});
+    if (pn?.isValid()) {
+      if (keepsDigits(written, pn, defaultCountry)) {
+        return { phone: pn.number, issue: null };
+      }
+      changed ??= pn.number;
+    }
   }
-  // A number stored as a spreadsheet number lost its "+": 4915112345678.
-  if (e164 === null && /^\d{10,15}$/.test(digits)) {
-    e164 = tryParse(`+${digits}`);
+  if (changed !== null) {
+    return {
+      phone: null,
+      issue: `phone number "${text}" reads as ${changed} only by changing its digits, so it was not used`,
+    };
   }
-  if (e164 !== null) {
-    return { phone: e164, issue: null };
-  }
-  return { phone: null, issue: unusableReason(text, defaultCountry) };
+  return { phone: null, issue: unusableReason(written, defaultCountry) };
 }

@@ -6,19 +6,18 @@ import type { ColumnMapping } from '../types.js';
 
 /** Reading cells and rows of a SheetJS worksheet, and finding the sheet with the contacts. */
 
-/** Text the user sees in a cell; large General-format integers keep all their digits. */
+/**
+ * Text the user sees in a cell; integers that General format or a scientific format would show
+ * as 4.91511E+12 keep all their digits (the cell has them; a phone stored as a number needs them).
+ */
 function cellText(cell: XLSX.CellObject | undefined): string {
   if (!cell) {
     return '';
   }
   if (cell.t === 'n' && typeof cell.v === 'number') {
     const fmt = typeof cell.z === 'string' ? cell.z : 'General';
-    if (
-      Number.isInteger(cell.v) &&
-      Math.abs(cell.v) <= Number.MAX_SAFE_INTEGER &&
-      (cell.w === undefined || /e[+-]?\d/i.test(cell.w)) &&
-      fmt.toLowerCase() === 'general'
-    ) {
+    const scientific = cell.w === undefined ? fmt.toLowerCase() === 'general' : /\de[+-]?\d/i.test(cell.w);
+    if (Number.isInteger(cell.v) && Math.abs(cell.v) <= Number.MAX_SAFE_INTEGER && scientific) {
       return String(cell.v);
     }
   }

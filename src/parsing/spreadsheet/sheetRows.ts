@@ -35,18 +35,22 @@ function columnOf(ref: string | undefined): number {
 
 /**
  * The text the user sees in a numeric cell, as SheetJS shows it: the cell's number format
- * applied, except that a General-format integer keeps all its digits (a phone stored as a
- * number must not become 4.91511E+12).
+ * applied, except that an integer keeps all its digits when the format is General or would show
+ * it in scientific notation (a phone stored as a number must not become 4.91511E+12 or
+ * 4.93E+09: the digits are in the cell, the notation would drop them).
  */
 function numberText(v: number, fmt: string, date1904: boolean): string {
-  if (fmt.toLowerCase() === 'general' && Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER) {
+  const wholeInteger = Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER;
+  if (wholeInteger && fmt.toLowerCase() === 'general') {
     return String(v);
   }
+  let text: string;
   try {
-    return SSF.format(fmt, v, { date1904 });
+    text = SSF.format(fmt, v, { date1904 });
   } catch {
     return String(v);
   }
+  return wholeInteger && /\de[+-]?\d/i.test(text) ? String(v) : text;
 }
 
 /** Text of one cell from its type (`t`), style (`s`) and raw value; null = no value. */

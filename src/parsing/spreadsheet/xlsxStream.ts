@@ -3,7 +3,7 @@ import { headerMapping } from '../headers/columnMapping.js';
 import { HEADER_SEARCH_ROWS, MAX_SHEETS } from '../limits.js';
 import { RowBudget } from '../rowBudget.js';
 import { TableContactBuilder, columnNames, isBlankRow, type RowOptions } from '../tabular.js';
-import type { ParsedRow } from '../types.js';
+import type { RawContact } from '../normalizeContact.js';
 import { readSharedStrings } from './sharedStrings.js';
 import { sheetRows, type CellContext, type SheetRow } from './sheetRows.js';
 import { readNumberFormats, readWorkbookInfo, type SheetRef } from './workbookParts.js';
@@ -87,9 +87,9 @@ async function* contactRows(
   after: SheetRow[],
   rest: AsyncIterator<SheetRow>,
   opts: XlsxStreamOptions,
-): AsyncGenerator<ParsedRow> {
+): AsyncGenerator<RawContact> {
   const builder = new TableContactBuilder(header.row.cells, opts);
-  const build = (row: SheetRow): ParsedRow | null => {
+  const build = (row: SheetRow): RawContact | null => {
     if (row.index <= header.row.index) {
       return null;
     }
@@ -159,7 +159,7 @@ export function sheetsToSearch(sheets: readonly SheetRef[]): SheetRef[] {
  * time. Memory holds the compressed file, the shared strings and one chunk of rows. Every part
  * is read at most once (the header search and the contact rows share one pass over the sheet).
  */
-export async function* streamXlsx(buf: Buffer, opts: XlsxStreamOptions): AsyncGenerator<ParsedRow> {
+export async function* streamXlsx(buf: Buffer, opts: XlsxStreamOptions): AsyncGenerator<RawContact> {
   const parts = await ZipParts.open(buf, opts.maxUncompressedBytes);
   try {
     const info = await readWorkbookInfo(parts);

@@ -1,11 +1,12 @@
 import iconv from 'iconv-lite';
 import { FileContentError } from '../../errors.js';
+import { ICONV_NAME, type TextEncoding } from './encodings.js';
 import { checkUtf8 } from './utf8.js';
 
 /** A streaming bytes -> text decoder. */
 export interface Decoder {
-  /** The encoding it decodes, as reported to the user: utf-8, utf-16le, utf-16be, windows-1252. */
-  encoding: string;
+  /** The encoding it decodes, as reported to the user (one of TEXT_ENCODINGS). */
+  encoding: TextEncoding;
   write(buf: Buffer): string;
   end(): string;
 }
@@ -66,7 +67,7 @@ export function strictUtf8Decoder(lines: LineCounter): Decoder {
   };
 }
 
-export function iconvDecoder(encoding: 'utf-16le' | 'utf-16be' | 'windows-1252'): Decoder {
-  const d = iconv.getDecoder(encoding, { stripBOM: false });
+export function iconvDecoder(encoding: TextEncoding): Decoder {
+  const d = iconv.getDecoder(ICONV_NAME[encoding], { stripBOM: false });
   return { encoding, write: (b) => d.write(b), end: () => d.end() ?? '' };
 }

@@ -1,7 +1,6 @@
 import type { MappedFields } from '../headerSynonyms.js';
 import { MAX_CELL_CHARS, MAX_COLUMNS } from '../limits.js';
-import { normalizeContact } from '../normalizeContact.js';
-import type { ParsedRow } from '../types.js';
+import type { RawContact } from '../normalizeContact.js';
 import type { VcardProperty } from './property.js';
 import { pickPreferred, splitStructured, telValue, types, unescapeText } from './values.js';
 
@@ -91,13 +90,13 @@ function mappedFields(props: readonly VcardProperty[]): MappedFields {
   return fields;
 }
 
-export function cardToRow(
+/** The card's fields and properties, not normalised yet (normalizeRows does that). */
+export function cardToContact(
   props: readonly VcardProperty[],
   rowNumber: number,
-  region: string,
   cardIssues: readonly string[],
-): ParsedRow {
+): RawContact {
   const issues = [...cardIssues];
   const original = originalColumns(props, issues);
-  return normalizeContact({ rowNumber, fields: mappedFields(props), original, issues }, region);
+  return { rowNumber, fields: mappedFields(props), original, issues };
 }

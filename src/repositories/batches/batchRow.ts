@@ -19,6 +19,7 @@ export type NewBatch = Pick<
   idempotencyKey: string | null;
   mapping?: ColumnMapping | null;
   phoneRegion?: string | null;
+  encodingOverride?: string | null;
   store: StoreIdentity;
 };
 
@@ -37,6 +38,8 @@ export interface BatchRow {
   idempotency_key: string | null;
   column_mapping: ColumnMapping | null;
   phone_region: string | null;
+  encoding_override: string | null;
+  text_encoding: string | null;
   status: BatchStatus;
   progress: number;
   error_message: string | null;
@@ -67,6 +70,8 @@ export function toBatch(row: BatchRow): Batch {
     idempotencyKey: row.idempotency_key,
     mapping: row.column_mapping,
     phoneRegion: row.phone_region,
+    encodingOverride: row.encoding_override,
+    textEncoding: row.text_encoding,
     status: row.status,
     progress: row.progress,
     errorMessage: row.error_message,

@@ -11,7 +11,8 @@ export function batchStatusWrites(db: BatchDb) {
     resetForRetry(id: string, userId: string): Promise<Batch | null> {
       return db.one(
         `UPDATE batches SET status = 'uploaded', progress = 0, error_message = NULL, rows_read = 0,
-                records_loaded = 0, invalid_rows = 0, attempt = attempt + 1, updated_at = now()
+                records_loaded = 0, invalid_rows = 0, text_encoding = NULL, attempt = attempt + 1,
+                updated_at = now()
          WHERE id = $1 AND user_id = $2 AND status = 'error' RETURNING *`,
         [id, userId],
       );
@@ -53,12 +54,28 @@ export function batchStatusWrites(db: BatchDb) {
       return result.rowCount === 1;
     },
 
-    async markParsed(id: string, attempt: number, counts: BatchCounts, progress: number): Promise<boolean> {
+    /** `textEncoding`: what the file was decoded with (null for spreadsheets). */
+    async markParsed(
+      id: string,
+      attempt: number,
+      counts: BatchCounts,
+      progress: number,
+      textEncoding: string | null = null,
+    ): Promise<boolean> {
       const result = await db.query(
         `UPDATE batches SET status = 'parsed', progress = GREATEST(progress, $6), rows_read = $3,
-                invalid_rows = $4, records_loaded = GREATEST(records_loaded, $5), updated_at = now()
+                invalid_rows = $4, records_loaded = GREATEST(records_loaded, $5), text_encoding = $7,
+                updated_at = now()
          WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')`,
-        [id, attempt, counts.rowsRead, counts.invalidRows, counts.recordsLoaded, Math.min(99, progress)],
+        [
+          id,
+          attempt,
+          counts.rowsRead,
+          counts.invalidRows,
+          counts.recordsLoaded,
+          Math.min(99, progress),
+          textEncoding,
+        ],
       );
       return result.rowCount === 1;
     },

@@ -74,5 +74,16 @@ describe('PostgreSQL migrations', () => {
       { column_name: 'column_mapping', data_type: 'jsonb', is_nullable: 'YES' },
       { column_name: 'phone_region', data_type: 'text', is_nullable: 'YES' },
     ]);
+    // The text encoding chosen and used (issue 22): both nullable text.
+    const encodings = await pool.query<{ column_name: string; data_type: string; is_nullable: string }>(
+      `SELECT column_name, data_type, is_nullable FROM information_schema.columns
+       WHERE table_schema = $1 AND table_name = 'batches' AND column_name IN ('encoding_override', 'text_encoding')
+       ORDER BY column_name`,
+      [schema],
+    );
+    expect(encodings.rows).toEqual([
+      { column_name: 'encoding_override', data_type: 'text', is_nullable: 'YES' },
+      { column_name: 'text_encoding', data_type: 'text', is_nullable: 'YES' },
+    ]);
   });
 });

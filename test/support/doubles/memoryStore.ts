@@ -30,10 +30,11 @@ export function createMemoryStore() {
   let clock = Date.parse('2026-01-01T00:00:00Z');
 
   function seedBatch(
-    fields: Partial<Omit<Batch, 'mapping' | 'phoneRegion'>> &
+    fields: Partial<Omit<Batch, 'mapping' | 'phoneRegion' | 'encodingOverride'>> &
       Pick<Batch, 'userId'> & {
         mapping?: Batch['mapping'] | undefined;
         phoneRegion?: string | null | undefined;
+        encodingOverride?: string | null | undefined;
       },
   ): Batch {
     const id = fields.id ?? randomUUID();
@@ -62,6 +63,8 @@ export function createMemoryStore() {
       ...fields,
       mapping: fields.mapping ?? null,
       phoneRegion: fields.phoneRegion ?? null,
+      encodingOverride: fields.encodingOverride ?? null,
+      textEncoding: fields.textEncoding ?? null,
     };
     batches.set(id, batch);
     return batch;
@@ -110,6 +113,7 @@ export function createMemoryStore() {
         ...batch,
         status: 'uploaded' as const,
         errorMessage: null,
+        textEncoding: null,
         attempt: batch.attempt + 1,
         version: batch.version + 1,
       };

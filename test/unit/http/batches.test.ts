@@ -166,6 +166,8 @@ describe('batch routes over in-memory adapters', () => {
         sha256: batch.sha256,
         mapping: null,
         phoneRegion: null,
+        encoding: null,
+        encodingOverride: null,
         rowsRead: 3,
         recordsLoaded: 2,
         invalidRows: 1,

@@ -75,12 +75,15 @@ describe('POST /api/batches/preview', () => {
     expect({ ...body, records: body.records.length }).toEqual({
       format: 'csv',
       encoding: 'utf-8',
+      encodingOverride: null,
       delimiter: ',',
       headerRow: ['Name', 'Email', 'Phone'],
       mapping: { Name: 'fullName', Email: 'email', Phone: 'phone' },
       unmappedColumns: [],
       fields: [...MAPPABLE_FIELDS],
       phoneRegion: 'US',
+      // example.com addresses and numbers without a country code say nothing about a region.
+      regionInference: { status: 'none', region: null, evidence: [] },
       records: 20,
     });
     expect(body.records.map((r) => r.row)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));

@@ -128,7 +128,7 @@ describe('POST /api/batches/upload with phoneRegion and mapping', () => {
     [
       'an unknown field',
       [{ name: 'region', content: 'DE' }],
-      /unexpected form field "region"; the form takes "phoneRegion", "mapping" and then one file in "file"/,
+      /unexpected form field "region"; the form takes "phoneRegion", "mapping", "encoding" and then one file in "file"/,
     ],
   ])('refuses %s with a 400 naming it, storing nothing', async (_name, fields, message) => {
     const res = await upload([...fields, file]);

@@ -117,16 +117,20 @@ describe('CSV fixtures', () => {
     expect(r.records.map((c) => [c.fullName, c.email, c.phone])).toEqual([
       ['Søren Kierkegaard', 'soren@example.dk', '+4520123456'],
       ['Ελένη Παπαδοπούλου', 'eleveni@example.gr', '+306912345678'],
-      // Not a US number: no phone (never the raw text); the cell stays in `original`.
+      // Its rows point to Denmark, Greece and Japan: no region for a number without a country
+      // code, so no phone (never the raw text, never a guess); the cell stays in `original`.
       ['美咲 佐藤', 'misaki.sato@example.jp', null],
     ]);
     expect(r.records[2]!.company).toBe('株式会社サンプル');
-    expect(r.records[2]!.issues).toEqual(['phone number "090-1234-5678" is too long for region US']);
+    expect(r.records[2]!.issues).toEqual([
+      'phone number "090-1234-5678" has no country code (+…) and no region to read it in',
+    ]);
+    expect(r.details.regionInference).toMatchObject({ status: 'conflict', region: null });
     expect(Object.values(r.records[2]!.original)).toContain('090-1234-5678');
   });
 
-  it('parses Japanese numbers with the JP default region', async () => {
-    const r = await parse(fixture('excel-unicode-text.txt'), 'txt', { defaultRegion: 'JP' });
+  it('parses Japanese numbers with phoneRegion JP (the file itself names three countries)', async () => {
+    const r = await parse(fixture('excel-unicode-text.txt'), 'txt', { phoneRegion: 'JP' });
     expect(r.records[2]!.phone).toBe('+819012345678');
   });
 

@@ -13,14 +13,20 @@ import type { FileStorage } from '../../../src/storage/fileStorage.js';
 import { createBatchProcessor } from '../../../src/worker/batchProcessor.js';
 import { POISON_FILE_MESSAGE } from '../../../src/worker/poisonFile.js';
 import { contactsCsv } from '../../support/contactsCsv.js';
+import { fixture } from '../parsing/helpers.js';
 
 /** In-memory stand-ins with the same fencing rules as the SQL in batchRepository. */
 function fakes(
-  content: string,
+  content: string | Buffer,
   format: Batch['fileFormat'] = 'csv',
-  options: Pick<Batch, 'mapping' | 'phoneRegion'> = { mapping: null, phoneRegion: null },
+  options: Pick<Batch, 'mapping' | 'phoneRegion'> & Partial<Pick<Batch, 'encodingOverride'>> = {
+    mapping: null,
+    phoneRegion: null,
+  },
 ) {
   const batch: Batch = {
+    encodingOverride: null,
+    textEncoding: null,
     ...options,
     id: '11111111-1111-4111-8111-111111111111',
     userId: 'u',
@@ -74,11 +80,18 @@ function fakes(
       setCounts(counts);
       return Promise.resolve(true);
     },
-    markParsed: (_id: string, attempt: number, counts: BatchCounts, progress: number) => {
+    markParsed: (
+      _id: string,
+      attempt: number,
+      counts: BatchCounts,
+      progress: number,
+      textEncoding: string | null = null,
+    ) => {
       if (!live(attempt, ['parsing'])) {
         return Promise.resolve(false);
       }
       row!.status = 'parsed';
+      row!.textEncoding = textEncoding;
       row!.progress = Math.max(row!.progress, progress);
       progressSeen.push(row!.progress);
       setCounts(counts);
@@ -105,7 +118,7 @@ function fakes(
     },
   } as unknown as BatchRepository;
   const storage = {
-    get: () => Promise.resolve(Readable.from([Buffer.from(content)])),
+    get: () => Promise.resolve(Readable.from([Buffer.isBuffer(content) ? content : Buffer.from(content)])),
     identity: () => ({ backend: 'local', store: 'unit' }),
   } as unknown as FileStorage;
   const records = {
@@ -176,6 +189,24 @@ describe('batchProcessor', () => {
     expect(f.progressSeen).toEqual([...f.progressSeen].sort((a, b) => a - b));
     expect(f.progressSeen.filter((p) => p === 100)).toHaveLength(1);
     expect(f.progressSeen.at(-1)).toBe(100);
+  });
+
+  it('decodes a legacy file in the encoding it detects and records that encoding (issue 22)', async () => {
+    const f = fakes(fixture('thirdparty/windows-1250.csv'));
+    expect(await f.processor.process(f.job)).toBe('loaded');
+    expect(f.row()).toMatchObject({ status: 'loaded', textEncoding: 'windows-1250' });
+    expect(f.stored.get(1)?.fullName).toBe('Łukasz Wiśniewski');
+  });
+
+  it('decodes in the uploader’s encoding instead, and records it', async () => {
+    const f = fakes(fixture('thirdparty/windows-1250.csv'), 'csv', {
+      mapping: null,
+      phoneRegion: null,
+      encodingOverride: 'windows-1252',
+    });
+    expect(await f.processor.process(f.job)).toBe('loaded');
+    expect(f.row()).toMatchObject({ textEncoding: 'windows-1252' });
+    expect(f.stored.get(1)?.fullName).toBe('£ukasz Wiœniewski');
   });
 
   it('fails unrecoverably with a user message when no row is a contact', async () => {
