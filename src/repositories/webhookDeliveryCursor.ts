@@ -14,7 +14,12 @@ export function decodeDeliveryCursor(cursor: string): { createdAt: Date; id: str
   } catch {
     parsed = null;
   }
-  if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
+  if (
+    Array.isArray(parsed) &&
+    parsed.length === 2 &&
+    typeof parsed[0] === 'string' &&
+    typeof parsed[1] === 'string'
+  ) {
     const createdAt = new Date(parsed[0]);
     if (!Number.isNaN(createdAt.getTime()) && UUID.test(parsed[1])) {
       return { createdAt, id: parsed[1] };

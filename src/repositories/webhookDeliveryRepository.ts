@@ -161,16 +161,28 @@ export function createWebhookDeliveryRepository(pool: PgPool) {
      * the lease is still this deliverer's (a deliverer that outlived its lease records the attempt
      * but cannot overwrite what the next one decided).
      */
-    async recordAttempt(claim: ClaimedDelivery, result: AttemptResult, disableAfterMs: number): Promise<void> {
+    async recordAttempt(
+      claim: ClaimedDelivery,
+      result: AttemptResult,
+      disableAfterMs: number,
+    ): Promise<void> {
       const { attempt } = result;
       try {
         await withClient(pool, async (client) => {
           try {
             await client.query('BEGIN');
             await client.query(
+              // Nothing to record when the endpoint (and so the delivery) was deleted meanwhile.
               `INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, duration_ms, response)
-               VALUES ($1, $2, $3, $4, $5, $6)`,
-              [claim.id, attempt.attemptedAt, attempt.statusCode, attempt.error, attempt.durationMs, attempt.response],
+               SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1)`,
+              [
+                claim.id,
+                attempt.attemptedAt,
+                attempt.statusCode,
+                attempt.error,
+                attempt.durationMs,
+                attempt.response,
+              ],
             );
             await client.query(
               `UPDATE webhook_deliveries SET state = $3, next_attempt_at = COALESCE($4, next_attempt_at),
@@ -213,15 +225,16 @@ export function createWebhookDeliveryRepository(pool: PgPool) {
       const last = page[page.length - 1];
       return {
         deliveries: page,
-        nextCursor: rows.length > options.limit && last ? encodeDeliveryCursor(last.createdAt, last.id) : null,
+        nextCursor:
+          rows.length > options.limit && last ? encodeDeliveryCursor(last.createdAt, last.id) : null,
       };
     },
 
     async findForEndpoint(endpointId: string, id: string): Promise<WebhookDelivery | null> {
-      const { rows } = await db.query<DeliveryRow>(`${DELIVERY_SELECT} WHERE d.endpoint_id = $1 AND d.id = $2`, [
-        endpointId,
-        id,
-      ]);
+      const { rows } = await db.query<DeliveryRow>(
+        `${DELIVERY_SELECT} WHERE d.endpoint_id = $1 AND d.id = $2`,
+        [endpointId, id],
+      );
       return rows[0] ? toDelivery(rows[0]) : null;
     },
 

@@ -132,7 +132,10 @@ export function createWebhookEndpointRepository(pool: PgPool) {
     },
 
     async delete(id: string, userId: string): Promise<boolean> {
-      const result = await db.query('DELETE FROM webhook_endpoints WHERE id = $1 AND user_id = $2', [id, userId]);
+      const result = await db.query('DELETE FROM webhook_endpoints WHERE id = $1 AND user_id = $2', [
+        id,
+        userId,
+      ]);
       return result.rowCount === 1;
     },
 

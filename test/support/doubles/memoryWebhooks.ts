@@ -2,7 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { WebhookDelivery, WebhookEndpoint } from '../../../src/domain/webhook.js';
 import type { WebhookDeliveryRepository } from '../../../src/repositories/webhookDeliveryRepository.js';
-import { decodeDeliveryCursor, encodeDeliveryCursor } from '../../../src/repositories/webhookDeliveryCursor.js';
+import {
+  decodeDeliveryCursor,
+  encodeDeliveryCursor,
+} from '../../../src/repositories/webhookDeliveryCursor.js';
 import type { WebhookEndpointRepository } from '../../../src/repositories/webhookEndpointRepository.js';
 import { createWebhookService } from '../../../src/services/webhookService.js';
 import { checkTargetUrl } from '../../../src/webhooks/targetGuard.js';
