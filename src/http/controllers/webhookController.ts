@@ -32,8 +32,9 @@ export const webhookController: FastifyPluginAsyncTypebox<WebhookControllerOptio
   const { webhookService: webhooks } = opts;
   const docs = (operationId: string, summary: string) => ({ operationId, summary, tags: ['webhooks'] });
 
+  // '' names the paths /api/webhooks exactly (no trailing-slash twin in the document).
   app.post(
-    '/',
+    '',
     {
       schema: {
         ...docs('createWebhook', 'Register an endpoint; the answer holds its signing secret, shown once'),
@@ -51,8 +52,13 @@ export const webhookController: FastifyPluginAsyncTypebox<WebhookControllerOptio
   );
 
   app.get(
-    '/',
-    { schema: { ...docs('listWebhooks', 'Your webhook endpoints'), response: { 200: WebhookList, ...API_ERRORS } } },
+    '',
+    {
+      schema: {
+        ...docs('listWebhooks', 'Your webhook endpoints'),
+        response: { 200: WebhookList, ...API_ERRORS },
+      },
+    },
     async (request) => ({ webhooks: (await webhooks.list(currentUser(request))).map(webhookView) }),
   );
 
@@ -101,14 +107,20 @@ export const webhookController: FastifyPluginAsyncTypebox<WebhookControllerOptio
     '/:id/rotate-secret',
     {
       schema: {
-        ...docs('rotateWebhookSecret', 'A new signing secret; the old one keeps signing alongside for the overlap'),
+        ...docs(
+          'rotateWebhookSecret',
+          'A new signing secret; the old one keeps signing alongside for the overlap',
+        ),
         params: WebhookIdParams,
         response: { 200: RotatedSecret, ...API_ERRORS },
       },
     },
     async (request) => {
       const rotated = await webhooks.rotateSecret(currentUser(request), request.params.id);
-      return { secret: rotated.secret, previousSecretExpiresAt: rotated.previousSecretExpiresAt.toISOString() };
+      return {
+        secret: rotated.secret,
+        previousSecretExpiresAt: rotated.previousSecretExpiresAt.toISOString(),
+      };
     },
   );
 
@@ -131,7 +143,10 @@ export const webhookController: FastifyPluginAsyncTypebox<WebhookControllerOptio
     '/:id/deliveries',
     {
       schema: {
-        ...docs('listWebhookDeliveries', 'The delivery log, newest first, with every attempt (cursor paging)'),
+        ...docs(
+          'listWebhookDeliveries',
+          'The delivery log, newest first, with every attempt (cursor paging)',
+        ),
         params: WebhookIdParams,
         querystring: DeliveriesQuery,
         response: { 200: DeliveryList, ...API_ERRORS },
@@ -139,7 +154,11 @@ export const webhookController: FastifyPluginAsyncTypebox<WebhookControllerOptio
     },
     async (request) => {
       const { state, cursor, limit = DELIVERIES_DEFAULT_LIMIT } = request.query;
-      const page = await webhooks.listDeliveries(currentUser(request), request.params.id, { state, cursor, limit });
+      const page = await webhooks.listDeliveries(currentUser(request), request.params.id, {
+        state,
+        cursor,
+        limit,
+      });
       return { deliveries: page.deliveries.map(deliveryView), nextCursor: page.nextCursor };
     },
   );
@@ -148,7 +167,10 @@ export const webhookController: FastifyPluginAsyncTypebox<WebhookControllerOptio
     '/:id/deliveries/:deliveryId/replay',
     {
       schema: {
-        ...docs('replayWebhookDelivery', 'Send a delivery again now: same webhook-id, new timestamp and signature'),
+        ...docs(
+          'replayWebhookDelivery',
+          'Send a delivery again now: same webhook-id, new timestamp and signature',
+        ),
         params: DeliveryParams,
         response: { 202: DeliveryView, 409: ErrorResponse, ...API_ERRORS },
       },

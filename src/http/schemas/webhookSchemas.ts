@@ -40,7 +40,11 @@ const _listsCheck: [
 ] = [true, true];
 void _listsCheck;
 
-const Url = Type.String({ minLength: 1, maxLength: 2048, description: 'Where events are POSTed (https in production)' });
+const Url = Type.String({
+  minLength: 1,
+  maxLength: 2048,
+  description: 'Where events are POSTed (https in production)',
+});
 const Events = Type.Array(EventTypeSchema, {
   minItems: 1,
   maxItems: WEBHOOK_EVENT_TYPES.length,
@@ -62,7 +66,8 @@ export const PatchWebhookBody = Type.Object(
     url: Type.Optional(Url),
     events: Type.Optional(Events),
     enabled: Type.Optional(Type.Boolean({ description: 'true re-enables an endpoint the service disabled' })),
-    description: Type.Optional(Nullable(Description)),
+    // Null first: Ajv's type coercion would turn null into "" against the string branch.
+    description: Type.Optional(Type.Union([Type.Null(), Description], { description: 'null removes it' })),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -114,7 +119,9 @@ export const DeliveriesQuery = Type.Object(
 export const AttemptView = Type.Object({
   attemptedAt: Timestamp,
   statusCode: Nullable(Type.Integer({ description: "The receiver's HTTP status" })),
-  error: Nullable(Type.String({ description: 'Why there is no status: network error, timeout, refused target' })),
+  error: Nullable(
+    Type.String({ description: 'Why there is no status: network error, timeout, refused target' }),
+  ),
   durationMs: Type.Integer(),
   response: Nullable(Type.String({ description: 'The first 1 KiB of the answer' })),
 });
@@ -131,10 +138,18 @@ export const DeliveryView = Type.Object({
   attempts: Type.Array(AttemptView, { description: 'Oldest first; the latest 50' }),
 });
 
-export const DeliveryList = Type.Object({ deliveries: Type.Array(DeliveryView), nextCursor: Nullable(Type.String()) });
+export const DeliveryList = Type.Object({
+  deliveries: Type.Array(DeliveryView),
+  nextCursor: Nullable(Type.String()),
+});
 
 export const ReplaySinceBody = Type.Object(
-  { since: Type.String({ format: 'date-time', description: 'Replay failed deliveries created at or after this' }) },
+  {
+    since: Type.String({
+      format: 'date-time',
+      description: 'Replay failed deliveries created at or after this',
+    }),
+  },
   { additionalProperties: false },
 );
 export const ReplaySinceResult = Type.Object({ replayed: Type.Integer({ minimum: 0 }) });

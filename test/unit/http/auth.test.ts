@@ -15,6 +15,17 @@ const API_ROUTES = [
   ['POST', `/api/batches/${ID}/retry`],
   ['GET', `/api/batches/${ID}/records`],
   ['GET', `/api/batches/${ID}/errors.csv`],
+  ['GET', `/api/batches/${ID}/records.ndjson`],
+  ['POST', '/api/webhooks'],
+  ['GET', '/api/webhooks'],
+  ['GET', `/api/webhooks/${ID}`],
+  ['PATCH', `/api/webhooks/${ID}`],
+  ['DELETE', `/api/webhooks/${ID}`],
+  ['POST', `/api/webhooks/${ID}/rotate-secret`],
+  ['POST', `/api/webhooks/${ID}/test`],
+  ['GET', `/api/webhooks/${ID}/deliveries`],
+  ['POST', `/api/webhooks/${ID}/deliveries/${ID}/replay`],
+  ['POST', `/api/webhooks/${ID}/replay`],
 ] as const;
 
 const now = () => Math.floor(Date.now() / 1000);
