@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config/config.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ClaimedDelivery, WebhookDeliveryRepository } from '../repositories/webhookDeliveryRepository.js';
+import type {
+  ClaimedDelivery,
+  WebhookDeliveryRepository,
+} from '../repositories/webhookDeliveryRepository.js';
 import { renderEventBody } from './eventBody.js';
 import { nextStep } from './retryPolicy.js';
 import { sendWebhook, type SendResult } from './sender.js';
@@ -43,7 +46,9 @@ export function startDeliverer(deps: DelivererDeps): RunningDeliverer {
       const claimed = await deps.deliveries.claim(room, config.perEndpointConcurrency, config.leaseMs);
       for (const delivery of claimed) {
         const attempt: Promise<void> = deliver(deps, delivery)
-          .catch((error: unknown) => logger.warn({ err: error, delivery: delivery.id }, 'webhook attempt not recorded'))
+          .catch((error: unknown) =>
+            logger.warn({ err: error, delivery: delivery.id }, 'webhook attempt not recorded'),
+          )
           .finally(() => {
             inFlight.delete(attempt);
             kick(); // a freed slot may take the next due delivery at once
@@ -80,7 +85,10 @@ export function startDeliverer(deps: DelivererDeps): RunningDeliverer {
   poll.unref();
   sample.unref();
   kick();
-  logger.info({ concurrency: config.concurrency, perEndpoint: config.perEndpointConcurrency }, 'webhook deliverer started');
+  logger.info(
+    { concurrency: config.concurrency, perEndpoint: config.perEndpointConcurrency },
+    'webhook deliverer started',
+  );
 
   return {
     async close() {
@@ -98,7 +106,12 @@ async function deliver(deps: DelivererDeps, delivery: ClaimedDelivery): Promise<
   const { config, metrics } = deps;
   const body = renderEventBody(delivery.eventType, delivery.occurredAt, delivery.data, config.publicUrl);
   const attemptedAt = new Date();
-  const headers = webhookHeaders(delivery.id, Math.floor(attemptedAt.getTime() / 1000), body, delivery.secrets);
+  const headers = webhookHeaders(
+    delivery.id,
+    Math.floor(attemptedAt.getTime() / 1000),
+    body,
+    delivery.secrets,
+  );
   const result: SendResult = await sendWebhook(delivery.url, headers, body, {
     timeoutMs: config.timeoutMs,
     policy: { allowPrivate: config.allowPrivateTargets, allowHttp: config.allowHttp },

@@ -64,8 +64,14 @@ export function nextStep(
   if (done >= scheduleMs.length) {
     return { state: 'failed', nextAttemptAt: null, failed: true, disableReason: null };
   }
-  const asked = status !== null && RETRY_AFTER_STATUSES.has(status) ? retryAfterMs(outcome.retryAfter, now) : null;
+  const asked =
+    status !== null && RETRY_AFTER_STATUSES.has(status) ? retryAfterMs(outcome.retryAfter, now) : null;
   const scheduled = scheduleMs[done]!;
   const delay = asked ?? Math.round(scheduled * (1 - JITTER + 2 * JITTER * random()));
-  return { state: 'pending', nextAttemptAt: new Date(now.getTime() + delay), failed: true, disableReason: null };
+  return {
+    state: 'pending',
+    nextAttemptAt: new Date(now.getTime() + delay),
+    failed: true,
+    disableReason: null,
+  };
 }

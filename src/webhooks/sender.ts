@@ -48,7 +48,13 @@ export async function sendWebhook(
     const answer = await post(target, headers, body, options);
     return { ...answer, error: null, durationMs: elapsed() };
   } catch (error) {
-    return { statusCode: null, retryAfter: null, response: null, error: describe(error), durationMs: elapsed() };
+    return {
+      statusCode: null,
+      retryAfter: null,
+      response: null,
+      error: describe(error),
+      durationMs: elapsed(),
+    };
   }
 }
 
@@ -79,7 +85,8 @@ function post(
       },
     });
     const timer = setTimeout(
-      () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      () =>
+        request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
       timeoutMs,
     );
     request.on('error', (error) => {
@@ -91,7 +98,11 @@ function post(
         .then((excerpt) => {
           clearTimeout(timer);
           const retryAfter = response.headers['retry-after'];
-          resolve({ statusCode: response.statusCode ?? null, retryAfter: retryAfter ?? null, response: excerpt });
+          resolve({
+            statusCode: response.statusCode ?? null,
+            retryAfter: retryAfter ?? null,
+            response: excerpt,
+          });
           request.destroy(); // the rest of the answer is not needed
         })
         .catch((error: Error) => {

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SigningSecrets } from '../domain/webhook.js';
 
 const SECRET_PREFIX = 'whsec_';
@@ -12,7 +12,10 @@ export function generateSecret(): string {
 
 /** The key HMAC uses: the secret's base64 part, decoded (never the text itself). */
 function secretKey(secret: string): Buffer {
-  return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+  return Buffer.from(
+    secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret,
+    'base64',
+  );
 }
 
 /** `v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` (Standard Webhooks v1). */
@@ -41,4 +44,30 @@ export function webhookHeaders(
     'webhook-timestamp': String(timestamp),
     'webhook-signature': signatures.join(' '),
   };
+}
+
+/** How far a message's timestamp may be from now (Standard Webhooks' libraries use 5 minutes). */
+export const TIMESTAMP_TOLERANCE_S = 300;
+
+/**
+ * Verifies a received message as a Standard Webhooks receiver does (used by `batchport listen`):
+ * the timestamp within the tolerance, and any `v1,` signature of the header matching the
+ * secret's, compared in constant time. Returns why it does not verify, or null when it does.
+ */
+export function verificationFailure(
+  secret: string,
+  headers: { id: string; timestamp: string; signature: string },
+  body: string,
+  nowS: number = Math.floor(Date.now() / 1000),
+): string | null {
+  const timestamp = Number(headers.timestamp);
+  if (!/^\d+$/.test(headers.timestamp) || Math.abs(nowS - timestamp) > TIMESTAMP_TOLERANCE_S) {
+    return 'webhook-timestamp is missing or more than 5 minutes from now';
+  }
+  const expected = Buffer.from(signatureV1(secret, headers.id, timestamp, body));
+  const matches = headers.signature
+    .split(' ')
+    .map((candidate) => Buffer.from(candidate))
+    .some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected));
+  return matches ? null : 'no signature matches the secret';
 }

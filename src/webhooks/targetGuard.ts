@@ -45,7 +45,9 @@ export function checkTargetUrl(raw: string, policy: TargetPolicy): URL {
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp)) {
     throw new WebhookTargetRefusedError(
-      policy.allowHttp ? 'url must use http or https' : 'url must use https (plain http is refused in production)',
+      policy.allowHttp
+        ? 'url must use http or https'
+        : 'url must use https (plain http is refused in production)',
     );
   }
   if (url.username !== '' || url.password !== '') {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WEBHOOK_STACK_ENV, WEBHOOK_TIMEOUT_MS } from '../../support/webhookStackEnv.js';
 import {
   api,
   newUser,
@@ -22,7 +23,7 @@ import {
  * 127.0.0.1. Every received message is verified with the Standard Webhooks reference library
  * (`standardwebhooks` from npm), never with our own signing code.
  */
-const TIMEOUT_MS = 1_500;
+const TIMEOUT_MS = WEBHOOK_TIMEOUT_MS;
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/contacts');
 
 type User = Awaited<ReturnType<typeof newUser>>;
@@ -35,16 +36,7 @@ describe('webhook deliveries (real stack, loopback receivers)', () => {
       storage: 'local',
       records: 'postgres',
       worker: true,
-      env: {
-        WEBHOOK_DELIVERER: 'true',
-        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', // the receivers are on loopback
-        WEBHOOK_RETRY_SCHEDULE: '0,300ms,300ms,300ms',
-        WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
-        WEBHOOK_LEASE_MS: '10000',
-        WEBHOOK_POLL_INTERVAL_MS: '50',
-        WEBHOOK_DELIVERY_CONCURRENCY: '6',
-        WEBHOOK_ENDPOINT_CONCURRENCY: '2',
-      },
+      env: WEBHOOK_STACK_ENV,
     });
   });
   afterAll(async () => {
