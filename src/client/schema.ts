@@ -3288,7 +3288,10 @@ export interface operations {
           description?: string;
           /** @description The events sent to this endpoint */
           events?: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
-          /** @description Where events are POSTed (https in production) */
+          /**
+           * Format: uri
+           * @description Where events are POSTed (https in production)
+           */
           url: string;
         };
       };
@@ -3768,7 +3771,10 @@ export interface operations {
           enabled?: boolean;
           /** @description The events sent to this endpoint */
           events?: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
-          /** @description Where events are POSTed (https in production) */
+          /**
+           * Format: uri
+           * @description Where events are POSTed (https in production)
+           */
           url?: string;
         };
       };

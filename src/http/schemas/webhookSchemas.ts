@@ -41,6 +41,7 @@ const _listsCheck: [
 void _listsCheck;
 
 const Url = Type.String({
+  format: 'uri',
   minLength: 1,
   maxLength: 2048,
   description: 'Where events are POSTed (https in production)',
