@@ -191,13 +191,21 @@ export function createWebhookDeliveryRepository(pool: PgPool) {
                WHERE id = $1 AND lease_token = $2`,
               [claim.id, claim.leaseToken, result.state, result.nextAttemptAt],
             );
-            await client.query(endpointAfterAttemptSql, [
-              claim.endpointId,
-              result.failed,
-              attempt.attemptedAt,
-              result.disableReason,
-              disableAfterMs,
-            ]);
+            if (result.failed) {
+              await client.query(endpointFailedSql, [
+                claim.endpointId,
+                attempt.attemptedAt,
+                result.disableReason,
+                disableAfterMs,
+              ]);
+            } else {
+              // A success ends a failure streak; on a healthy endpoint it writes nothing, so
+              // concurrent attempts to one endpoint never queue on its row lock.
+              await client.query(
+                'UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL',
+                [claim.endpointId],
+              );
+            }
             await client.query('COMMIT');
           } catch (error) {
             await client.query('ROLLBACK').catch(() => undefined);
@@ -273,20 +281,20 @@ export function createWebhookDeliveryRepository(pool: PgPool) {
 }
 
 /**
- * After an attempt: a success clears the failure streak; a failure starts it (or keeps its start)
- * and disables the endpoint once the streak is `$5` ms long, or at once with a reason ($4, 410).
+ * After a failed attempt: the failure streak starts (or keeps its start), and the endpoint is
+ * disabled once the streak is `$4` ms long, or at once with a reason ($3, 410 Gone).
  */
-const endpointAfterAttemptSql = `
+const endpointFailedSql = `
   UPDATE webhook_endpoints SET
-    failing_since = CASE WHEN $2 THEN COALESCE(failing_since, $3) ELSE NULL END,
+    failing_since = COALESCE(failing_since, $2),
     enabled = CASE
-      WHEN $4::text IS NOT NULL THEN false
-      WHEN $2 AND COALESCE(failing_since, $3) <= now() - make_interval(secs => $5::double precision / 1000) THEN false
+      WHEN $3::text IS NOT NULL THEN false
+      WHEN COALESCE(failing_since, $2) <= now() - make_interval(secs => $4::double precision / 1000) THEN false
       ELSE enabled END,
     disabled_reason = CASE
-      WHEN $4::text IS NOT NULL THEN $4
-      WHEN $2 AND COALESCE(failing_since, $3) <= now() - make_interval(secs => $5::double precision / 1000)
-        THEN 'every delivery failed since ' || to_char(COALESCE(failing_since, $3) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+      WHEN $3::text IS NOT NULL THEN $3
+      WHEN COALESCE(failing_since, $2) <= now() - make_interval(secs => $4::double precision / 1000)
+        THEN 'every delivery failed since ' || to_char(COALESCE(failing_since, $2) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
       ELSE disabled_reason END,
     updated_at = now()
   WHERE id = $1`;
