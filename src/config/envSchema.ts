@@ -60,19 +60,17 @@ export function parseDuration(value: string): number | null {
 }
 
 const duration = (minMs: number, maxMs: number) =>
-  z
-    .string()
-    .transform((v, ctx) => {
-      const ms = parseDuration(v);
-      if (ms === null || ms < minMs || ms > maxMs) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be a duration such as 30s, 5m, 2h or 1d, from ${minMs} ms to ${maxMs / 3_600_000} h`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    });
+  z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null || ms < minMs || ms > maxMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration such as 30s, 5m, 2h or 1d, from ${minMs} ms to ${maxMs / 3_600_000} h`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /** The spec's schedule: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h. */
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '0,5s,5m,30m,2h,5h,10h,14h,20h,24h';
