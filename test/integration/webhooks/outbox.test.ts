@@ -25,7 +25,7 @@ describe('webhook outbox (real PostgreSQL)', () => {
       {
         id: endpointId,
         userId: user.id,
-        url: 'https://receiver.example.com/hook',
+        url: 'https://receiver.invalid/hook',
         events: ['batch.loaded', 'batch.failed', 'batch.deleted'],
         description: null,
         secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
@@ -112,7 +112,7 @@ describe('webhook outbox (real PostgreSQL)', () => {
       {
         id: other,
         userId: user.id,
-        url: 'https://other.example.com/hook',
+        url: 'https://other.invalid/hook',
         events: ['batch.loaded'],
         description: null,
         secret: `whsec_${Buffer.alloc(32, 2).toString('base64')}`,
