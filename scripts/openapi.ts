@@ -21,6 +21,7 @@ import type { AuthService } from '../src/services/authService.js';
 import type { BatchService } from '../src/services/batchService.js';
 import type { BatchUploadService } from '../src/services/batchUploadService.js';
 import type { PreviewService } from '../src/services/previewService.js';
+import type { WebhookService } from '../src/services/webhookService.js';
 
 const CLIENT_DIR = resolve(import.meta.dirname, '../src/client/generated');
 const FILES = ['openapi.json', 'schema.ts'] as const;
@@ -37,6 +38,7 @@ function inertDeps(): { deps: AppDeps; close: () => void } {
     batchService: {} as BatchService,
     batchUploadService: {} as BatchUploadService,
     previewService: {} as PreviewService,
+    webhookService: {} as WebhookService,
     rateLimitRedis: redis,
     metrics: createMetrics('api'),
     readiness: {},

@@ -28,6 +28,7 @@ export function apiAppOptions(c: Components): AppDeps {
     batchService: c.batchService,
     batchUploadService: c.batchUploadService,
     previewService: c.previewService,
+    webhookService: c.webhookService,
     readiness: readinessChecks(c),
     limits: c.config.limits,
     requestTimeoutMs: c.config.http.requestTimeoutMs,

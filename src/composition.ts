@@ -15,6 +15,14 @@ import {
   type BatchDeletionRepository,
 } from './repositories/batchDeletionRepository.js';
 import { createBatchRepository, type BatchRepository } from './repositories/batchRepository.js';
+import {
+  createWebhookDeliveryRepository,
+  type WebhookDeliveryRepository,
+} from './repositories/webhookDeliveryRepository.js';
+import {
+  createWebhookEndpointRepository,
+  type WebhookEndpointRepository,
+} from './repositories/webhookEndpointRepository.js';
 import { createCassandraRecordsRepository } from './repositories/records/cassandraRecordsRepository.js';
 import { createPostgresRecordsRepository } from './repositories/records/postgresRecordsRepository.js';
 import type { RecordsRepository } from './repositories/records/recordsRepository.js';
@@ -23,6 +31,7 @@ import { createBatchCleanupService, type BatchCleanupService } from './services/
 import { createBatchService, type BatchService } from './services/batchService.js';
 import { createBatchUploadService, type BatchUploadService } from './services/batchUploadService.js';
 import { createPreviewService, type PreviewParsing, type PreviewService } from './services/previewService.js';
+import { createWebhookService, type WebhookService } from './services/webhookService.js';
 import { createParsePool, type ParsePool, type ParsePoolLimits } from './worker/parsePool.js';
 import type { FileStorage } from './storage/fileStorage.js';
 import { createLocalStorage } from './storage/localStorage.js';
@@ -30,6 +39,7 @@ import { createS3Storage } from './storage/s3Storage.js';
 import type { BatchProcessorDeps } from './worker/batchProcessor.js';
 import type { WorkerRoleOptions } from './worker/startWorker.js';
 import { createSweeper, type SweeperDeps } from './worker/sweeper.js';
+import type { DelivererDeps } from './webhooks/deliverer.js';
 
 /** The adapters: one per external system, each owning its connections. */
 export interface Adapters {
@@ -43,6 +53,8 @@ export interface Adapters {
 export interface Repositories {
   batchRepository: BatchRepository;
   batchDeletionRepository: BatchDeletionRepository;
+  webhookEndpointRepository: WebhookEndpointRepository;
+  webhookDeliveryRepository: WebhookDeliveryRepository;
 }
 
 export interface Services {
@@ -51,6 +63,7 @@ export interface Services {
   batchService: BatchService;
   batchUploadService: BatchUploadService;
   previewService: PreviewService;
+  webhookService: WebhookService;
 }
 
 /**
@@ -127,6 +140,13 @@ export function createServices(
         parseTimeoutMs: config.preview.timeoutMs,
       }),
     ),
+    webhookService: createWebhookService({
+      endpoints: parts.webhookEndpointRepository,
+      deliveries: parts.webhookDeliveryRepository,
+      policy: { allowPrivate: config.webhooks.allowPrivateTargets, allowHttp: config.webhooks.allowHttp },
+      maxEndpointsPerUser: config.webhooks.maxEndpointsPerUser,
+      secretOverlapMs: config.webhooks.secretOverlapMs,
+    }),
   };
 }
 
@@ -169,6 +189,8 @@ export async function buildComponents(
         createBatchDeletionRepository(adapters.pool),
         publisher,
       ),
+      webhookEndpointRepository: createWebhookEndpointRepository(adapters.pool),
+      webhookDeliveryRepository: createWebhookDeliveryRepository(adapters.pool),
     };
     const services = createServices({ config, logger, ...adapters, ...repositories });
     const eventHub = createEventHub({ reader: eventReaderRedis(config), control: adapters.redis, logger });
@@ -270,7 +292,14 @@ export function workerOptions(c: Components, options: { sweep?: boolean } = {}):
             sweeper: createSweeper(sweeperDeps(c), { graceMs: config.worker.sweeperGraceMs }),
             intervalMs: config.worker.sweeperIntervalMs,
           },
+    deliverer: config.webhooks.deliverer ? delivererDeps(c) : undefined,
   };
+}
+
+/** The webhook deliverer's slice (it runs in the worker role, WEBHOOK_DELIVERER=true). */
+export function delivererDeps(c: Components): DelivererDeps {
+  const { webhookDeliveryRepository, metrics, logger, config } = c;
+  return { deliveries: webhookDeliveryRepository, metrics, logger, config: config.webhooks };
 }
 
 export function processorDeps(c: Components): BatchProcessorDeps {

@@ -148,3 +148,18 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
+
+/**
+ * A webhook URL the SSRF guard refuses: its scheme, or an address it resolves to (loopback,
+ * private, link-local...). At registration it is the client's 400; at delivery, a failed attempt.
+ */
+export class WebhookTargetRefusedError extends AppError {
+  readonly status = 400;
+  readonly code = 'webhook_target_refused';
+}
+
+/** The user already has the most webhook endpoints allowed (WEBHOOK_MAX_ENDPOINTS_PER_USER). */
+export class WebhookLimitError extends AppError {
+  readonly status = 409;
+  readonly code = 'webhook_limit_reached';
+}

@@ -45,6 +45,8 @@ export const KEY_SECTION: Readonly<Record<string, string>> = {
   // Measured by the parse-pool bench (bench/micro, issue #13 item 3) and merged into the results.
   raw_parse_1_thread_rows_per_s: 'parse_threads',
   raw_parse_2_threads_rows_per_s: 'parse_threads',
+  webhook_deliveries_per_s: 'webhooks',
+  webhook_latency_p99_ms: 'webhooks',
 };
 
 export interface Ratio {
@@ -98,6 +100,9 @@ export const GOALS: readonly Goal[] = [
   { key: 'ratio_status_vs_baseline_auth', op: '>=', target: 0.8 },
   { key: 'ratio_list_vs_baseline_auth', op: '>=', target: 0.5 },
   { key: 'ratio_raw_parse_2_vs_1_threads', op: '>=', target: 1.7 },
+  // Issue 20: 1,000 batch.loaded to a loopback receiver.
+  { key: 'webhook_deliveries_per_s', op: '>=', target: 500 },
+  { key: 'webhook_latency_p99_ms', op: '<=', target: 1_000 },
 ];
 
 export interface Spread {

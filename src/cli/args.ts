@@ -34,3 +34,13 @@ export function batchId(value: string): string {
   }
   return value.toLowerCase();
 }
+
+/** A UUID argument other than a batch id (webhook endpoint, delivery), named in the error. */
+export function uuidOf(what: string): (value: string) => string {
+  return (value) => {
+    if (!UUID_RE.test(value)) {
+      throw new InvalidArgumentError(`expected ${what} (UUID)`);
+    }
+    return value.toLowerCase();
+  };
+}

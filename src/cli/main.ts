@@ -1,5 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
-import { BATCH_STATUSES, RECORD_FORMATS, batchId, intInRange, oneOf } from './args.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BATCH_STATUSES, RECORD_FORMATS, batchId, intInRange, oneOf, uuidOf } from './args.js';
 import { contextFrom, DEFAULT_URL, type Context, type GlobalOptions } from './context.js';
 import { errorsCommand, recordsCommand, type ExportOptions } from './commands/export.js';
 import {
@@ -9,7 +9,18 @@ import {
   statusCommand,
   type ListOptions,
 } from './commands/inspect.js';
+import { listenCommand } from './commands/listen.js';
 import { removeCommand, retryCommand } from './commands/manage.js';
+import {
+  addWebhookCommand,
+  deliveriesCommand,
+  listWebhooksCommand,
+  removeWebhookCommand,
+  replayCommand,
+  rotateWebhookCommand,
+  testWebhookCommand,
+  type DeliveriesOptions,
+} from './commands/webhooks.js';
 import { uploadCommand, type UploadOptions } from './commands/upload.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
 
@@ -73,7 +84,98 @@ export function buildProgram(): Command {
   command('retry', 're-queue a batch that ended in error')
     .argument('<id>', 'batch id', batchId)
     .action(act((ctx, id: string) => retryCommand(ctx, id)));
+  addWebhookCommands(program, act);
+  program
+    .command('listen')
+    .description('a local webhook receiver: verifies each signature and prints the events (no token needed)')
+    .requiredOption('--secret <whsec>', 'the endpoint secret (whsec_…)', webhookSecret)
+    .option('--port <n>', 'port to listen on (0: any free port)', intInRange(0, 65_535), 8080)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .exitOverride()
+    .action(async (o: { secret: string; port: number; host: string }, self: Command) => {
+      const json = self.optsWithGlobals<GlobalOptions>().json === true;
+      process.exitCode = await listenCommand({ ...o, json });
+    });
   return program;
+}
+
+const WEBHOOK_EVENTS = ['batch.loaded', 'batch.failed', 'batch.deleted', 'webhook.test'] as const;
+
+function webhookSecret(value: string): string {
+  if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(value)) {
+    throw new InvalidArgumentError('must be the whsec_… secret the API gave');
+  }
+  return value;
+}
+
+function eventList(value: string): string[] {
+  return value.split(',').map((event) => oneOf(WEBHOOK_EVENTS)(event.trim()));
+}
+
+/** `batchport webhooks add|ls|rm|rotate|test|deliveries|replay`. */
+function addWebhookCommands(
+  program: Command,
+  act: <A extends unknown[]>(
+    action: (ctx: Context, ...args: A) => Promise<ExitCode>,
+  ) => (...args: unknown[]) => Promise<void>,
+): void {
+  const webhooks = program
+    .command('webhooks')
+    .description('webhook endpoints: the hand-off to card generation');
+  const sub = (name: string, description: string) =>
+    webhooks.command(name).description(description).exitOverride();
+  sub('add', 'register an endpoint; prints its signing secret once')
+    .argument('<url>', 'where events are POSTed')
+    .option('--events <list>', `comma-separated: ${WEBHOOK_EVENTS.join(', ')} (default: all)`, eventList)
+    .option('--description <text>', 'a note for you')
+    .action(
+      act((ctx, url: string, o: { events?: string[]; description?: string }) =>
+        addWebhookCommand(ctx, url, o),
+      ),
+    );
+  sub('ls', 'your webhook endpoints').action(act((ctx) => listWebhooksCommand(ctx)));
+  sub('rm', 'delete an endpoint and its delivery log')
+    .argument('<id>', 'endpoint id', uuidOf('an endpoint id'))
+    .action(act((ctx, id: string) => removeWebhookCommand(ctx, id)));
+  sub('rotate', 'a new signing secret (the old one still signs during the overlap)')
+    .argument('<id>', 'endpoint id', uuidOf('an endpoint id'))
+    .action(act((ctx, id: string) => rotateWebhookCommand(ctx, id)));
+  sub('test', 'send a webhook.test event now')
+    .argument('<id>', 'endpoint id', uuidOf('an endpoint id'))
+    .action(act((ctx, id: string) => testWebhookCommand(ctx, id)));
+  sub('deliveries', 'the delivery log, newest first')
+    .argument('<id>', 'endpoint id', uuidOf('an endpoint id'))
+    .addOption(
+      new Option('--state <state>', 'only this state').argParser(oneOf(['pending', 'delivered', 'failed'])),
+    )
+    .option('--limit <n>', 'deliveries per page', intInRange(1, 100), 20)
+    .option('--cursor <cursor>', 'the next page (printed after a full page)')
+    .action(act((ctx, id: string, o: DeliveriesOptions) => deliveriesCommand(ctx, id, o)));
+  sub('replay', 'send one delivery again (same webhook-id), or every failed one since --since')
+    .argument('<id>', 'endpoint id', uuidOf('an endpoint id'))
+    .argument(
+      '[delivery-id]',
+      'the delivery (webhook-id); absent: every failed delivery',
+      uuidOf('a delivery id'),
+    )
+    .option(
+      '--since <time>',
+      'with no delivery id: failed deliveries created since this ISO time (default: all)',
+      isoTime,
+    )
+    .action(
+      act((ctx, id: string, deliveryId: string | undefined, o: { since?: string }) =>
+        replayCommand(ctx, id, deliveryId, o),
+      ),
+    );
+}
+
+function isoTime(value: string): string {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) {
+    throw new InvalidArgumentError('must be a time such as 2026-01-31T12:00:00Z');
+  }
+  return new Date(time).toISOString();
 }
 
 /** Parses argv and runs the command; every failure becomes a message on stderr and an exit code. */

@@ -93,6 +93,27 @@ export interface Config {
     sweeperIntervalMs: number;
     sweeperGraceMs: number;
   };
+  webhooks: WebhookConfig;
+}
+
+/** Webhook endpoints, signing and the deliverer (docs/hand-off.md). */
+export interface WebhookConfig {
+  /** Delay before each attempt, the first included (ms); after the last, a delivery is `failed`. */
+  retryScheduleMs: number[];
+  timeoutMs: number;
+  secretOverlapMs: number;
+  disableAfterMs: number;
+  /** The SSRF guard's switches: private targets (dev and tests), plain http in production. */
+  allowPrivateTargets: boolean;
+  allowHttp: boolean;
+  maxEndpointsPerUser: number;
+  /** The worker role runs a deliverer. */
+  deliverer: boolean;
+  concurrency: number;
+  perEndpointConcurrency: number;
+  pollIntervalMs: number;
+  leaseMs: number;
+  publicUrl: string | undefined;
 }
 
 export { ConfigError };
@@ -107,6 +128,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const records = recordsConfig(e, problems);
   const redis = redisConfig(e, problems);
   checkAuth(e, problems);
+  if (e.WEBHOOK_LEASE_MS < e.WEBHOOK_TIMEOUT_MS + 1_000) {
+    // A lease shorter than an attempt would let a second deliverer send while the first still waits.
+    problems.push('WEBHOOK_LEASE_MS must exceed WEBHOOK_TIMEOUT_MS by at least 1000');
+  }
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -277,6 +302,21 @@ function assemble(
       defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
       sweeperIntervalMs: e.SWEEPER_INTERVAL_MS,
       sweeperGraceMs: e.SWEEPER_GRACE_MS,
+    },
+    webhooks: {
+      retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP,
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER,
+      allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      allowHttp: e.NODE_ENV !== 'production' || e.WEBHOOK_ALLOW_HTTP,
+      maxEndpointsPerUser: e.WEBHOOK_MAX_ENDPOINTS_PER_USER,
+      deliverer: e.WEBHOOK_DELIVERER,
+      concurrency: e.WEBHOOK_DELIVERY_CONCURRENCY,
+      perEndpointConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
+      pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+      leaseMs: e.WEBHOOK_LEASE_MS,
+      publicUrl: e.WEBHOOK_PUBLIC_URL?.replace(/\/+$/, ''),
     },
   };
 }

@@ -51,6 +51,42 @@ function isAddressOrRange(value: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `0`, `500ms`, `5s`, `30m`, `2h`, `5d` (a bare number is seconds) -> milliseconds, or null. */
+export function parseDuration(value: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  return match ? Math.round(Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 's']!) : null;
+}
+
+const duration = (minMs: number, maxMs: number) =>
+  z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null || ms < minMs || ms > maxMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration such as 30s, 5m, 2h or 1d, from ${minMs} ms to ${maxMs / 3_600_000} h`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** The spec's schedule: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '0,5s,5m,30m,2h,5h,10h,14h,20h,24h';
+
+const retrySchedule = z.string().transform((v, ctx) => {
+  const steps = v.split(',').map((p) => parseDuration(p));
+  if (steps.length === 0 || steps.length > 20 || steps.some((ms) => ms === null || ms > 7 * 86_400_000)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be 1 to 20 comma-separated durations (each at most 7d), e.g. 0,5s,5m,30m',
+    });
+    return z.NEVER;
+  }
+  return steps as number[];
+});
+
 /** The levels CASSANDRA_CONSISTENCY accepts (the driver's names, upper snake case). */
 export const CASSANDRA_CONSISTENCIES = [
   'ONE',
@@ -203,6 +239,24 @@ export const envSchema = z.object({
     .default('US'),
   SWEEPER_INTERVAL_MS: int(1_000, 3_600_000).default(30_000),
   SWEEPER_GRACE_MS: int(1_000, 86_400_000).default(60_000),
+
+  // Webhooks (docs/hand-off.md)
+  WEBHOOK_RETRY_SCHEDULE: retrySchedule.prefault(DEFAULT_WEBHOOK_RETRY_SCHEDULE),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(15_000),
+  WEBHOOK_SECRET_OVERLAP: duration(0, 30 * 86_400_000).prefault('24h'),
+  WEBHOOK_DISABLE_AFTER: duration(1_000, 365 * 86_400_000).prefault('5d'),
+  // Loopback, private, unique-local, multicast and unspecified targets; link-local never.
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  // Plain http targets in production (always allowed elsewhere).
+  WEBHOOK_ALLOW_HTTP: bool.default(false),
+  WEBHOOK_MAX_ENDPOINTS_PER_USER: int(1, 1_000).default(10),
+  WEBHOOK_DELIVERER: bool.default(true),
+  WEBHOOK_DELIVERY_CONCURRENCY: int(1, 1_000).default(32),
+  WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 100).default(4),
+  WEBHOOK_POLL_INTERVAL_MS: int(10, 60_000).default(250),
+  WEBHOOK_LEASE_MS: int(1_000, 3_600_000).default(60_000),
+  // Prefix of the links in event bodies, e.g. https://batchport.example.com; absent: paths only.
+  WEBHOOK_PUBLIC_URL: optionalText.pipe(url(['http:', 'https:']).optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;

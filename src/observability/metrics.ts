@@ -88,6 +88,28 @@ export function createMetrics(role: 'api' | 'worker' | 'all') {
     }),
     /** The same, over the last FOREIGN_STORE_RECENT_MS (shown in the ops /readyz details). */
     foreignStoreRecent: createRecentEvents(FOREIGN_STORE_RECENT_MS),
+    webhookDeliveries: new Counter({
+      name: 'batchport_webhook_attempts_total',
+      help: 'Webhook delivery attempts by outcome (delivered, retrying, failed, disabled)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    webhookAttemptDuration: new Histogram({
+      name: 'batchport_webhook_attempt_duration_seconds',
+      help: 'Time of one webhook attempt, from connecting to the answer (or the timeout)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [registry],
+    }),
+    webhookPending: new Gauge({
+      name: 'batchport_webhook_pending_deliveries',
+      help: 'Webhook deliveries not yet delivered nor failed, to enabled endpoints (sampled by the deliverer)',
+      registers: [registry],
+    }),
+    webhookOldestPendingAge: new Gauge({
+      name: 'batchport_webhook_oldest_pending_age_seconds',
+      help: 'Age of the oldest pending webhook delivery (sampled by the deliverer; 0 when none)',
+      registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'batchport_queue_jobs',
       help: 'Jobs in the queue by state (sampled by the sweeper)',

@@ -1,6 +1,7 @@
 import { guardedQuery, withClient, type PgPool } from '../db/postgres.js';
 import { postgresUnavailable } from '../db/postgresErrors.js';
 import type { StoreIdentity } from '../storage/fileStorage.js';
+import { outboxInsert } from './webhookOutboxSql.js';
 
 export interface PendingDeletion {
   batchId: string;
@@ -45,9 +46,11 @@ export function createBatchDeletionRepository(pool: PgPool) {
         return await withClient(pool, async (client) => {
           try {
             await client.query('BEGIN');
+            // The batch.deleted deliveries are written by the same statement (transactional outbox).
             const { rows } = await client.query<DeletionRow>(
-              `DELETE FROM batches WHERE id = $1 AND user_id = $2
-               RETURNING id AS batch_id, storage_key, storage_backend, storage_store, 0 AS attempts`,
+              `WITH gone AS (DELETE FROM batches WHERE id = $1 AND user_id = $2 RETURNING *),
+               outbox AS (${outboxInsert('batch.deleted', 'gone')})
+               SELECT id AS batch_id, storage_key, storage_backend, storage_store, 0 AS attempts FROM gone`,
               [id, userId],
             );
             const row = rows[0];

@@ -5,12 +5,14 @@ import { recordVcard } from '../parsing/vcardOutput.js';
 import type { RecordsPage, StoredRecord } from '../repositories/records/recordsRepository.js';
 import type { BatchService } from './batchService.js';
 
-export type ExportFormat = 'csv' | 'vcf';
+export type ExportFormat = 'csv' | 'vcf' | 'ndjson';
 
 /** How each export format writes its file: an optional first line, then one piece per record. */
 const WRITERS: Record<ExportFormat, { header: string; record: (r: StoredRecord) => string }> = {
   csv: { header: recordsCsvHeaderLine(), record: recordCsvLine },
   vcf: { header: '', record: recordVcard },
+  // One JSON object per line, the same fields as GET /records (what a card generator streams).
+  ndjson: { header: '', record: (r) => `${JSON.stringify(r)}\n` },
 };
 
 /** The records route's largest page; one page is the most the export holds in memory. */
@@ -24,7 +26,7 @@ interface Deps {
 }
 
 /**
- * records.csv / records.vcf of a batch, streamed page by page from the records store with
+ * records.csv / records.vcf / records.ndjson of a batch, streamed page by page from the records store with
  * backpressure: the next page is read only when the client has taken the previous one.
  */
 export function createRecordsExportService({ batchService, pageSize = EXPORT_PAGE_SIZE }: Deps) {

@@ -10,6 +10,7 @@ import {
 import { POISON_FILE_MESSAGE } from './poisonFile.js';
 import { createParsePool } from './parsePool.js';
 import type { Sweeper } from './sweeper.js';
+import { startDeliverer, type DelivererDeps } from '../webhooks/deliverer.js';
 
 /** What the worker role uses: its queue, the processor's dependencies, optionally a sweeper. */
 export interface WorkerRoleOptions {
@@ -24,6 +25,8 @@ export interface WorkerRoleOptions {
   parseThreadHeapMb?: number;
   /** Parse time of one file after which its batch ends in `error` (WORKER_PARSE_TIMEOUT_MS). */
   parseTimeoutMs?: number;
+  /** Runs a webhook deliverer beside the jobs; absent: this process delivers none. */
+  deliverer?: DelivererDeps | undefined;
 }
 
 export interface RunningWorker {
@@ -70,12 +73,14 @@ export function startWorker(options: WorkerRoleOptions): RunningWorker {
     }
   });
   const stopSweeping = options.sweep ? sweepEvery(options.sweep, logger) : () => Promise.resolve();
+  const deliverer = options.deliverer ? startDeliverer(options.deliverer) : undefined;
   logger.info({ queue: queue.name, concurrency: queue.concurrency, parseThreads: threads }, 'worker started');
 
   return {
     worker,
     async close(timeoutMs = 25_000) {
       await stopSweeping();
+      await deliverer?.close();
       // close() waits for active jobs; if they outlast the budget, force-close so their locks
       // lapse and another worker resumes them (processing is idempotent).
       let timeout: NodeJS.Timeout | undefined;

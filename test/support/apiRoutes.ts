@@ -53,4 +53,8 @@ export const KNOWN_ROUTES = [
   'GET /api/batches/{id}/records.csv',
   'GET /api/batches/{id}/records.vcf',
   'GET /api/batches/{id}/errors.csv',
+  'GET /api/batches/{id}/records.ndjson',
+  'POST /api/webhooks',
+  'PATCH /api/webhooks/{id}',
+  'POST /api/webhooks/{id}/deliveries/{deliveryId}/replay',
 ];

@@ -9,12 +9,14 @@ import { createBatchUploadService } from '../../src/services/batchUploadService.
 import { createMemoryEvents } from './doubles/memoryEvents.js';
 import { createPreviewService } from '../../src/services/previewService.js';
 import { createMemoryStore, type MemoryStore } from './doubles/memoryStore.js';
+import { createMemoryWebhooks } from './doubles/memoryWebhooks.js';
 
 export const TEST_JWT_SECRET = 'unit-test-secret-that-is-long-enough-for-hs256';
 
 export interface TestApp {
   app: FastifyInstance;
   store: MemoryStore;
+  webhooks: ReturnType<typeof createMemoryWebhooks>;
   options: AppOptions;
 }
 
@@ -28,6 +30,7 @@ export interface BuildOptions extends Partial<Omit<AppOptions, 'limits'>> {
  */
 export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
   const store = createMemoryStore();
+  const webhooks = createMemoryWebhooks();
   const logger = pino({ level: 'silent' });
   const limits = {
     maxFileSize: 64 * 1024,
@@ -68,12 +71,13 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       defaultPhoneRegion: 'US',
       limits: { maxConcurrent: 100, maxPerUser: 100 },
     }),
+    webhookService: webhooks.service,
     ...overrides,
     limits,
   };
   const app = await buildApp(options);
   await app.ready();
-  return { app, store, options };
+  return { app, store, webhooks, options };
 }
 
 /** A valid HS256 token for `sub` (email `<sub>@example.com`); `tweak` changes what is signed. */

@@ -60,6 +60,9 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
     UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
     AUTH_FAILURE_LIMIT_PER_MINUTE: '100000',
     JOB_BACKOFF_MS: '200',
+    // Test files share one database: only the webhook tests, which set their own schedule and
+    // target policy, run a deliverer (another file's would claim their deliveries).
+    WEBHOOK_DELIVERER: 'false',
     SWEEPER_INTERVAL_MS: '3600000',
     // Worker processes spawned by tests take any free port for their probes.
     WORKER_HTTP_PORT: '0',

@@ -27,9 +27,17 @@ const FORMATS: Record<ExportFormat, { contentType: string; summary: string; desc
       'One vCard 4.0 card per record (RFC 6350: escaped text, lines folded at 75 octets, CRLF). ' +
       'Streamed page by page; a failure mid-stream aborts the transfer.',
   },
+  ndjson: {
+    contentType: 'application/x-ndjson',
+    summary: 'All contact records of a batch as NDJSON (streamed)',
+    description:
+      'One JSON object per line (the fields of GET /records), in row order, for a consumer that ' +
+      'reads a whole batch without paging. Streamed page by page with back-pressure; a failure ' +
+      'mid-stream aborts the transfer.',
+  },
 };
 
-/** records.csv and records.vcf: the whole batch as a download, owner-only like every id route. */
+/** records.csv, records.vcf and records.ndjson: the whole batch as a download, owner-only like every id route. */
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
 export const exportController: FastifyPluginAsyncTypebox<ExportControllerOptions> = async (app, opts) => {
   const exports = createRecordsExportService({ batchService: opts.batchService });

@@ -8,6 +8,7 @@ import type { AuthService } from '../../services/authService.js';
 import type { BatchService } from '../../services/batchService.js';
 import type { BatchUploadService } from '../../services/batchUploadService.js';
 import type { PreviewService } from '../../services/previewService.js';
+import type { WebhookService } from '../../services/webhookService.js';
 import { batchController } from '../controllers/batchController.js';
 import { batchListController } from '../controllers/batchListController.js';
 import { eventsController, type EventStreamSettings } from '../controllers/eventsController.js';
@@ -15,6 +16,7 @@ import { exportController } from '../controllers/exportController.js';
 import { previewController } from '../controllers/previewController.js';
 import { recordsController } from '../controllers/recordsController.js';
 import { uploadController } from '../controllers/uploadController.js';
+import { webhookController } from '../controllers/webhookController.js';
 import authentication from '../plugins/authentication.js';
 import { classifiedRedisStore } from '../plugins/rateLimitStore.js';
 import { MAX_OPTION_FIELD_BYTES } from '../../validators/uploadOptions.js';
@@ -34,6 +36,7 @@ export interface ApiRoutesOptions {
   batchService: BatchService;
   batchUploadService: BatchUploadService;
   previewService: PreviewService;
+  webhookService: WebhookService;
   /** Shared rate-limit counters across API instances; absent: counted in this process's memory. */
   rateLimitRedis?: Redis | undefined;
   /** Prefix of every Redis key the limiters write (REDIS_KEY_PREFIX); default `batchport:`. */
@@ -102,4 +105,5 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
   await api.register(batchController, { prefix: '/batches', batchService });
   await api.register(recordsController, { prefix: '/batches', batchService });
   await api.register(exportController, { prefix: '/batches', batchService });
+  await api.register(webhookController, { prefix: '/webhooks', webhookService: opts.webhookService });
 };

@@ -1,4 +1,5 @@
 import type { Batch, BatchCounts } from '../../domain/batch.js';
+import { outboxInsert } from '../webhookOutboxSql.js';
 import type { BatchDb } from './batchRow.js';
 
 /**
@@ -81,21 +82,29 @@ export function batchStatusWrites(db: BatchDb) {
     },
 
     async markLoaded(id: string, attempt: number, counts: BatchCounts): Promise<boolean> {
+      // The batch.loaded deliveries are written by the same statement (transactional outbox).
       const result = await db.query(
-        `UPDATE batches SET status = 'loaded', progress = 100, rows_read = $3, invalid_rows = $4,
-                records_loaded = $5, error_message = NULL, updated_at = now()
-         WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')`,
+        `WITH changed AS (
+           UPDATE batches SET status = 'loaded', progress = 100, rows_read = $3, invalid_rows = $4,
+                  records_loaded = $5, error_message = NULL, updated_at = now()
+           WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed') RETURNING *
+         ), outbox AS (${outboxInsert('batch.loaded', 'changed')})
+         SELECT id FROM changed`,
         [id, attempt, counts.rowsRead, counts.invalidRows, counts.recordsLoaded],
       );
       return result.rowCount === 1;
     },
 
     async markError(id: string, attempt: number, message: string, counts?: BatchCounts): Promise<boolean> {
+      // The batch.failed deliveries are written by the same statement (transactional outbox).
       const result = await db.query(
-        `UPDATE batches SET status = 'error', error_message = $3, updated_at = now(),
-                rows_read = COALESCE($4, rows_read), invalid_rows = COALESCE($5, invalid_rows),
-                records_loaded = COALESCE($6, records_loaded)
-         WHERE id = $1 AND attempt = $2 AND status IN ('uploaded', 'parsing', 'parsed')`,
+        `WITH changed AS (
+           UPDATE batches SET status = 'error', error_message = $3, updated_at = now(),
+                  rows_read = COALESCE($4, rows_read), invalid_rows = COALESCE($5, invalid_rows),
+                  records_loaded = COALESCE($6, records_loaded)
+           WHERE id = $1 AND attempt = $2 AND status IN ('uploaded', 'parsing', 'parsed') RETURNING *
+         ), outbox AS (${outboxInsert('batch.failed', 'changed')})
+         SELECT id FROM changed`,
         [id, attempt, message.slice(0, 2000), counts?.rowsRead, counts?.invalidRows, counts?.recordsLoaded],
       );
       return result.rowCount === 1;

@@ -125,22 +125,35 @@ describe('readiness when every dependency answers, metrics and the OpenAPI docum
       .flatMap(([path, ops]) =>
         Object.entries(ops).map(([method, op]) => ({ name: `${method} ${path}`, op })),
       );
-    expect(apiOperations.map((o) => o.name).sort()).toEqual([
-      'delete /api/batches/{id}',
-      'get /api/batches',
-      'get /api/batches/events',
-      'get /api/batches/recent',
-      'get /api/batches/stats',
-      'get /api/batches/{id}',
-      'get /api/batches/{id}/errors.csv',
-      'get /api/batches/{id}/records',
-      'get /api/batches/{id}/records.csv',
-      'get /api/batches/{id}/records.vcf',
-      'get /api/batches/{id}/status',
-      'post /api/batches/preview',
-      'post /api/batches/upload',
-      'post /api/batches/{id}/retry',
-    ]);
+    expect(apiOperations.map((o) => o.name).sort()).toEqual(
+      [
+        'delete /api/batches/{id}',
+        'get /api/batches',
+        'get /api/batches/events',
+        'get /api/batches/recent',
+        'get /api/batches/stats',
+        'get /api/batches/{id}',
+        'get /api/batches/{id}/errors.csv',
+        'get /api/batches/{id}/records',
+        'get /api/batches/{id}/records.csv',
+        'get /api/batches/{id}/records.vcf',
+        'get /api/batches/{id}/status',
+        'post /api/batches/preview',
+        'post /api/batches/upload',
+        'post /api/batches/{id}/retry',
+        'get /api/batches/{id}/records.ndjson',
+        'get /api/webhooks',
+        'post /api/webhooks',
+        'get /api/webhooks/{id}',
+        'patch /api/webhooks/{id}',
+        'delete /api/webhooks/{id}',
+        'post /api/webhooks/{id}/rotate-secret',
+        'post /api/webhooks/{id}/test',
+        'get /api/webhooks/{id}/deliveries',
+        'post /api/webhooks/{id}/deliveries/{deliveryId}/replay',
+        'post /api/webhooks/{id}/replay',
+      ].sort(),
+    );
     for (const { name, op } of apiOperations) {
       expect(op.security, name).toBeUndefined(); // inherits the document's bearerAuth
       expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(['401', '404', '500', '503']));
