@@ -11,15 +11,17 @@ import { regionOfCountry } from './normalize/country.js';
  * Evidence, per row: a phone written with its country code (`+49 …`, `0049 …`), the row's
  * country cell, and an e-mail address under a country domain (`.de`). Votes are counted per
  * calling code (the US and Canada share +1 and read local numbers alike); the region reported is
- * the one most named under the winning code.
- * - clear: the winning code has >= MIN_VOTES votes and >= CLEAR_SHARE of all -> inferred;
- * - conflict: >= CONFLICT_VOTES votes and no code has CLEAR_SHARE -> no region at all: a local
- *   number gets null and an issue rather than a guess;
- * - otherwise (no or too little evidence): the default region, as before.
+ * the one most named under the winning code. Evidence must also cover the file: its votes must be
+ * at least COVERAGE of the rows whose number needs a region (no country code, no country cell),
+ * so two German contacts in a list of a hundred US numbers decide nothing about the hundred.
+ * - clear: the winning code has >= MIN_VOTES votes, >= CLEAR_SHARE of all, and covers -> inferred;
+ * - conflict: two or more codes have >= MIN_VOTES votes each and together they cover -> no region
+ *   at all: a number without a country code gets null and an issue rather than a guess;
+ * - otherwise (no, scattered or too little evidence): the default region, as before.
  */
 export const MIN_VOTES = 2;
 export const CLEAR_SHARE = 0.8;
-export const CONFLICT_VOTES = 3;
+export const COVERAGE = 0.5;
 
 /** Country domains used as generic names (example.io, brand.co, x.ai): no evidence. */
 const GENERIC_CC_TLDS = new Set([
@@ -80,10 +82,18 @@ function emailRegion(email: string | null): string | null {
 /** Collects the evidence of the rows it is shown, then decides. */
 export class RegionEvidenceCollector {
   private readonly byRegion = new Map<string, RegionEvidence>();
+  /** Rows whose phone would be read in the file's region: no country code, no country cell. */
+  private needRegion = 0;
 
   add(fields: MappedFields): void {
-    this.vote(phoneRegion(fields.phone), 'phones');
-    this.vote(regionOfCountry(fields.country), 'countries');
+    const fromPhone = phoneRegion(fields.phone);
+    const fromCountry = regionOfCountry(fields.country);
+    const phone = fields.phone?.trim() ?? '';
+    if (phone !== '' && !/^(\+|00)/.test(phone) && fromCountry === null) {
+      this.needRegion++;
+    }
+    this.vote(fromPhone, 'phones');
+    this.vote(fromCountry, 'countries');
     this.vote(emailRegion(fields.email), 'emails');
   }
 
@@ -107,19 +117,16 @@ export class RegionEvidenceCollector {
       byCode.set(code, [...(byCode.get(code) ?? []), e]);
     }
     const total = evidence.reduce((n, e) => n + votes(e), 0);
-    let best: RegionEvidence[] = [];
-    let bestVotes = 0;
-    for (const group of byCode.values()) {
-      const n = group.reduce((s, e) => s + votes(e), 0);
-      if (n > bestVotes) {
-        best = group;
-        bestVotes = n;
-      }
+    const codeVotes = [...byCode.values()]
+      .map((group) => ({ region: group[0]!.region, n: group.reduce((s, e) => s + votes(e), 0) }))
+      .sort((a, b) => b.n - a.n);
+    const best = codeVotes[0];
+    const covers = (n: number) => n >= COVERAGE * this.needRegion;
+    if (best !== undefined && best.n >= MIN_VOTES && best.n >= CLEAR_SHARE * total && covers(best.n)) {
+      return { status: 'inferred', region: best.region, evidence };
     }
-    if (bestVotes >= MIN_VOTES && bestVotes >= CLEAR_SHARE * total) {
-      return { status: 'inferred', region: best[0]!.region, evidence };
-    }
-    if (total >= CONFLICT_VOTES) {
+    const strong = codeVotes.filter((c) => c.n >= MIN_VOTES);
+    if (strong.length >= 2 && covers(strong.reduce((s, c) => s + c.n, 0))) {
       return { status: 'conflict', region: null, evidence };
     }
     return { status: 'none', region: null, evidence };

@@ -94,7 +94,7 @@ async function* asciiUntilDecision(
       reader.skip(idx);
     }
     await reader.fillTo(ENCODING_SAMPLE_BYTES);
-    return decoderFromSample(reader, lines);
+    return await decoderFromSample(reader, lines);
   }
 }
 
@@ -102,7 +102,7 @@ async function* asciiUntilDecision(
  * UTF-8 when the sample at the first non-ASCII byte is valid UTF-8, else the legacy encoding the
  * detector finds (detectEncoding.ts).
  */
-function decoderFromSample(reader: ByteReader, lines: LineCounter): Decoder {
+async function decoderFromSample(reader: ByteReader, lines: LineCounter): Promise<Decoder> {
   const sample = reader.buf.subarray(0, ENCODING_SAMPLE_BYTES);
   const scan = scanUtf8(sample);
   // An incomplete sequence at the end of the file is invalid, at the sample edge it is not.
@@ -110,7 +110,7 @@ function decoderFromSample(reader: ByteReader, lines: LineCounter): Decoder {
   if (scan.invalidAt < 0 && cutBySample) {
     return strictUtf8Decoder(lines);
   }
-  const guess = detectLegacyEncoding(sample);
+  const guess = await detectLegacyEncoding(sample);
   if (scan.validMultibyte >= MIXED_THRESHOLD && !MULTI_BYTE.has(guess.encoding)) {
     // Plenty of real UTF-8 next to invalid bytes: a mixed file, not a single-byte code page.
     // (East Asian double-byte text forms UTF-8-looking pairs by chance; the detector knows it.)

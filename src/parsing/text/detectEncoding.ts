@@ -1,5 +1,4 @@
 import iconv from 'iconv-lite';
-import { detectAll } from 'jschardet';
 import { ICONV_NAME, SCRIPT_OF, type TextEncoding } from './encodings.js';
 import { cuedScript } from './languageCues.js';
 
@@ -77,7 +76,21 @@ interface Candidate {
   confidence: number;
 }
 
-function candidates(sample: Uint8Array): Candidate[] {
+type Detector = typeof import('jschardet');
+let detector: Promise<Detector> | null = null;
+
+/**
+ * jschardet is loaded on the first legacy file, not with the parser: importing it costs ~60 ms
+ * and ~15 MB, its first detection ~190 ms and ~60 MB more (its models), which a worker that only
+ * ever sees UTF-8 should not pay (measured on the development container, Node 24).
+ */
+function loadDetector(): Promise<Detector> {
+  detector ??= import('jschardet');
+  return detector;
+}
+
+async function candidates(sample: Uint8Array): Promise<Candidate[]> {
+  const { detectAll } = await loadDetector();
   const out: Candidate[] = [];
   for (const r of detectAll(sample, { detectEncodings: ALLOWED, minimumThreshold: 0 })) {
     const encoding = r.encoding === null ? undefined : DETECTOR_NAMES[r.encoding.toLowerCase()];
@@ -110,8 +123,8 @@ function implausible(text: string): number {
 }
 
 /** The legacy encoding of `sample` (bytes that are not valid UTF-8). */
-export function detectLegacyEncoding(sample: Uint8Array): EncodingGuess {
-  const found = candidates(sample);
+export async function detectLegacyEncoding(sample: Uint8Array): Promise<EncodingGuess> {
+  const found = await candidates(sample);
   const best = found[0];
   if (best === undefined) {
     return { encoding: 'windows-1252', confidence: 0, byLanguageCues: false };

@@ -20,19 +20,29 @@ const SIDE_RATIO = 4;
  * break alone are more than this even in Chinese; a single-byte file with a stray NUL is far below.
  */
 const MIN_TEXT_SIDE_SHARE = 0.1;
+/** ... and at least this many (a lone NUL in a short single-byte file is no pattern). */
+const MIN_TEXT_SIDE_NULS = 2;
 
 const isHigh = (u: number) => u >= 0xd800 && u <= 0xdbff;
 const isLow = (u: number) => u >= 0xdc00 && u <= 0xdfff;
 
-/** Whether the code units look like text (see the module comment). A cut pair at the end is fine. */
+/** Code units every contact table has in its first lines: line breaks and delimiters. */
+const TABLE_UNITS = new Set([0x0a, 0x0d, 0x09, 0x2c, 0x3b, 0x7c]);
+
+/**
+ * Whether the code units look like contact text (see the module comment): no forbidden unit, and
+ * at least one line break or delimiter. A surrogate pair cut by the end of the sample is fine.
+ */
 function looksLikeText(sample: Uint8Array, order: Utf16Order): boolean {
   const units = Math.floor(sample.length / 2);
   const unit = (i: number) =>
     order === 'utf-16le'
       ? sample[2 * i]! | (sample[2 * i + 1]! << 8)
       : (sample[2 * i]! << 8) | sample[2 * i + 1]!;
+  let table = false;
   for (let i = 0; i < units; i++) {
     const u = unit(i);
+    table ||= TABLE_UNITS.has(u);
     if (u < 0x20 && u !== 0x09 && u !== 0x0a && u !== 0x0c && u !== 0x0d) {
       return false;
     }
@@ -41,7 +51,7 @@ function looksLikeText(sample: Uint8Array, order: Utf16Order): boolean {
     }
     if (isHigh(u)) {
       if (i + 1 === units) {
-        return true;
+        return table;
       }
       if (!isLow(unit(i + 1))) {
         return false;
@@ -49,7 +59,7 @@ function looksLikeText(sample: Uint8Array, order: Utf16Order): boolean {
       i++;
     }
   }
-  return true;
+  return table;
 }
 
 /** The byte order of BOM-less UTF-16 text in `sample` (the file's first bytes), or null. */
@@ -67,7 +77,7 @@ export function sniffUtf16(head: Uint8Array): Utf16Order | null {
     evenNul += even ? 1 : 0;
     oddNul += odd ? 1 : 0;
   }
-  const enough = Math.max(1, MIN_TEXT_SIDE_SHARE * units);
+  const enough = Math.max(MIN_TEXT_SIDE_NULS, MIN_TEXT_SIDE_SHARE * units);
   const order: Utf16Order | null =
     oddNul >= enough && oddNul >= SIDE_RATIO * evenNul
       ? 'utf-16le'

@@ -67,17 +67,17 @@ describe('legacy encodings, detected', () => {
     }
   });
 
-  it('lets the file’s language cues choose among near ties (one Hungarian row)', () => {
+  it('lets the file’s language cues choose among near ties (one Hungarian row)', async () => {
     // jschardet alone ranks Windows-1257 first for this row ("Lõrinc Gyõri"); the .hu address
     // and +36 number say Central European, and Windows-1250 is among its near ties.
     const row = 'Name,Email,Phone\r\nLőrinc Győri,lorinc@example.hu,+36 30 123 4567\r\n';
-    const guess = detectLegacyEncoding(iconv.encode(row, 'windows-1250'));
+    const guess = await detectLegacyEncoding(iconv.encode(row, 'windows-1250'));
     expect(guess).toMatchObject({ encoding: 'windows-1250', byLanguageCues: true });
   });
 
-  it('prefers the reading without symbols inside words among near ties (Mac Roman "Noël")', () => {
+  it('prefers the reading without symbols inside words among near ties (Mac Roman "Noël")', async () => {
     const text = 'Name,Email\r\nÉmile Zoë,r@example.fr\r\nAnna Noël,a@example.fr\r\n';
-    expect(detectLegacyEncoding(iconv.encode(text, 'macintosh')).encoding).toBe('macintosh');
+    expect((await detectLegacyEncoding(iconv.encode(text, 'macintosh'))).encoding).toBe('macintosh');
   });
 });
 

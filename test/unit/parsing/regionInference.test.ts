@@ -62,6 +62,21 @@ describe('the region a file’s own evidence gives', () => {
     expect(chosen.records[0]!.phone).toBe('+13123456789');
   });
 
+  it('lets a few foreign contacts decide nothing about a long list of local numbers', async () => {
+    // Read in Germany, (415) 555-26xx is a valid-looking +49 415 … number: the US list must stay US.
+    const us = Array.from({ length: 20 }, (_, i) => `P${i},p${i}@example.com,(415) 555-${2600 + i}`);
+    const foreign = [
+      'Jürgen Müller,juergen@example.de,+49 151 23456789',
+      'Anna Schmidt,anna@example.de,+49 170 1234567',
+      'Élodie Martin,elodie@example.fr,+33 6 12 34 56 78',
+      'Paul Durand,paul@example.fr,+33 6 98 76 54 32',
+    ];
+    const r = await parse(['Name,Email,Phone', ...us, ...foreign].join('\n'), 'csv');
+    expect(r.details.regionInference).toMatchObject({ status: 'none', region: null });
+    expect(r.records[0]!.phone).toBe('+14155552600');
+    expect(r.records.every((c) => c.phone !== null)).toBe(true);
+  });
+
   it('takes e-mail domains used as generic names (.io, .co) as no evidence', async () => {
     const csv = 'Name,Email,Phone\nA,a@startup.io,(415) 555-2671\nB,b@brand.co,(415) 555-2672\nC,c@x.io,\n';
     const r = await parse(csv, 'csv');

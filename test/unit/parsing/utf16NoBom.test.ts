@@ -78,6 +78,14 @@ describe('UTF-16 without a byte order mark', () => {
 
   it('still refuses single-byte text with a stray NUL, random bytes and BOM-less UTF-16 vCards', () => {
     expect(inspect('csv', Buffer.from('Name,Email\r\nAda,ada@example.com\r\n\0'), 3)).toBe(BINARY);
+    // One NUL in a short file is no pattern.
+    expect(inspect('txt', Buffer.from('Name\0Email\n'), 1000)).toBe(
+      'content is binary data, not plain text (it contains NUL bytes)',
+    );
+    // NULs on one side that decode (as UTF-16BE "䅂C䑅F") but hold no line break or delimiter.
+    expect(inspect('txt', Buffer.from([0x41, 0x42, 0, 0x43, 0x44, 0x45, 0, 0x46]), 1000)).toBe(
+      'content is binary data, not plain text (it contains NUL bytes)',
+    );
     expect(inspect('csv', fixture('garbage.csv'), 1000)).toBe(BINARY);
     expect(inspect('vcf', iconv.encode('BEGIN:VCARD\r\nFN:Ada\r\nEND:VCARD\r\n', 'utf-16le'), 1000)).toBe(
       'content is binary data, not vCard text (it contains NUL bytes)',

@@ -10,7 +10,7 @@ import { applyChange, newest, type Versioned } from '../versions.js';
 import {
   createUppy,
   keepFileListRole,
-  setMapping,
+  setFileChoices,
   type BatchportUppy,
   type WebConfig,
 } from '../upload/uppy.js';
@@ -73,7 +73,7 @@ function UploadedList({ batches }: { batches: Uploaded[] }) {
 /** The previewed file, asked for again whenever the region or its mapping changes. */
 function usePreview(token: string, uppy: BatchportUppy | null, region: string) {
   const [preview, setPreview] = useState<PreviewState>({ state: 'none' });
-  const [target, setTarget] = useState<{ fileId: string; mapping?: Mapping } | null>(null);
+  const [target, setTarget] = useState<{ fileId: string; mapping?: Mapping; encoding?: string } | null>(null);
   useEffect(() => {
     const file = target && uppy?.getFile(target.fileId);
     if (!file || !target || !(file.data instanceof Blob)) {
@@ -83,7 +83,8 @@ function usePreview(token: string, uppy: BatchportUppy | null, region: string) {
     const controller = new AbortController();
     const { id: fileId, name: fileName = 'file' } = file;
     setPreview({ state: 'loading', fileId, fileName });
-    requestPreview(token, file.data, fileName, region, target.mapping, controller.signal).then(
+    const choices = { mapping: target.mapping, encoding: target.encoding };
+    requestPreview(token, file.data, fileName, region, choices, controller.signal).then(
       (answer) => setPreview({ state: 'ready', fileId, fileName, preview: answer }),
       (error: unknown) =>
         controller.signal.aborted ||
@@ -186,9 +187,15 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
 
   const changeMapping = (fileId: string, mapping: Mapping) => {
     if (uppy) {
-      setMapping(uppy, fileId, JSON.stringify(mapping));
+      setFileChoices(uppy, fileId, { mapping: JSON.stringify(mapping) });
     }
-    setTarget({ fileId, mapping });
+    setTarget((t) => ({ ...(t?.fileId === fileId ? t : {}), fileId, mapping }));
+  };
+  const changeEncoding = (fileId: string, encoding: string) => {
+    if (uppy) {
+      setFileChoices(uppy, fileId, { encoding });
+    }
+    setTarget((t) => ({ ...(t?.fileId === fileId ? t : {}), fileId, encoding }));
   };
 
   return (
@@ -217,6 +224,7 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
             fileName={preview.fileName}
             preview={preview.preview}
             onMappingChange={(mapping) => changeMapping(preview.fileId, mapping)}
+            onEncodingChange={(encoding) => changeEncoding(preview.fileId, encoding)}
           />
         )}
       </section>

@@ -1,3 +1,4 @@
+import { TEXT_ENCODINGS } from '../../../src/parsing/text/encodings.js';
 import type { Mapping, Preview } from './preview.js';
 
 const IGNORE = '';
@@ -81,14 +82,40 @@ function SampleTable({ preview }: { preview: Preview }) {
   );
 }
 
+/**
+ * CSV/TXT: the encoding the file was read with, detected unless chosen here; choosing another
+ * previews the file again in it and sends it with the upload.
+ */
+function EncodingChoice({ preview, onChange }: { preview: Preview; onChange: (encoding: string) => void }) {
+  if ((preview.format !== 'csv' && preview.format !== 'txt') || preview.encoding === null) {
+    return null;
+  }
+  return (
+    <p>
+      <label for="text-encoding">
+        Text encoding ({preview.encodingOverride === null ? 'detected' : 'chosen'})
+      </label>{' '}
+      <select id="text-encoding" value={preview.encoding} onChange={(e) => onChange(e.currentTarget.value)}>
+        {TEXT_ENCODINGS.map((name) => (
+          <option key={name} value={name}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </p>
+  );
+}
+
 export function PreviewPanel({
   fileName,
   preview,
   onMappingChange,
+  onEncodingChange,
 }: {
   fileName: string;
   preview: Preview;
   onMappingChange: (mapping: Mapping) => void;
+  onEncodingChange: (encoding: string) => void;
 }) {
   const details = [
     preview.format,
@@ -101,6 +128,7 @@ export function PreviewPanel({
       <p>
         <strong>{fileName}</strong>: {details.join(', ')}
       </p>
+      <EncodingChoice preview={preview} onChange={onEncodingChange} />
       {preview.unmappedColumns.length > 0 && (
         <p class="hint">Not used: {preview.unmappedColumns.join(', ')}</p>
       )}

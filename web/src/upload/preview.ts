@@ -5,7 +5,9 @@ export type Mapping = Record<string, string | null>;
 /** The answer of `POST /api/batches/preview`: what the upload would do, with nothing stored. */
 export interface Preview {
   format: string;
+  /** The text encoding the file was read with: detected, or `encodingOverride`. */
   encoding: string | null;
+  encodingOverride: string | null;
   delimiter: string | null;
   /** The header cells as read, in file order; null for vCard, which has none. */
   headerRow: string[] | null;
@@ -23,13 +25,16 @@ export async function requestPreview(
   file: Blob,
   fileName: string,
   phoneRegion: string,
-  mapping: Mapping | undefined,
+  choices: { mapping?: Mapping | undefined; encoding?: string | undefined },
   signal: AbortSignal,
 ): Promise<Preview> {
   const form = new FormData();
   form.append('phoneRegion', phoneRegion);
-  if (mapping !== undefined) {
-    form.append('mapping', JSON.stringify(mapping));
+  if (choices.mapping !== undefined) {
+    form.append('mapping', JSON.stringify(choices.mapping));
+  }
+  if (choices.encoding !== undefined) {
+    form.append('encoding', choices.encoding);
   }
   form.append('file', file, fileName);
   const response = await fetch('/api/batches/preview', {

@@ -9,6 +9,7 @@ import '@uppy/dashboard/css/style.min.css';
 export interface UploadMeta extends Meta {
   phoneRegion: string;
   mapping?: string;
+  encoding?: string;
 }
 export type BatchportUppy = Uppy<UploadMeta, UploadAnswer & Body>;
 
@@ -76,15 +77,19 @@ export function createUppy(
   return uppy;
 }
 
-/** Sends the mapping with this file only (Uppy otherwise sends the same meta fields for all). */
-export function setMapping(uppy: BatchportUppy, fileId: string, mapping: string | undefined): void {
-  uppy.setFileMeta(fileId, { ...uppy.getFile(fileId).meta, mapping });
-  uppy.setFileState(fileId, {
-    xhrUpload: {
-      endpoint: UPLOAD_ENDPOINT,
-      allowedMetaFields: mapping === undefined ? ['phoneRegion'] : ['phoneRegion', 'mapping'],
-    },
-  });
+/**
+ * Sends the mapping and the text encoding chosen for this file with this file only (Uppy
+ * otherwise sends the same meta fields for all).
+ */
+export function setFileChoices(
+  uppy: BatchportUppy,
+  fileId: string,
+  choices: { mapping?: string | undefined; encoding?: string | undefined },
+): void {
+  const meta = { ...uppy.getFile(fileId).meta, ...choices };
+  uppy.setFileMeta(fileId, meta);
+  const fields = ['phoneRegion', ...(['mapping', 'encoding'] as const).filter((f) => meta[f] !== undefined)];
+  uppy.setFileState(fileId, { xhrUpload: { endpoint: UPLOAD_ENDPOINT, allowedMetaFields: fields } });
 }
 
 /**
