@@ -3,6 +3,9 @@ import { FileContentError } from '../errors.js';
 import { openContactParser } from '../parsing/openContactParser.js';
 import type { ParsedRow } from '../parsing/types.js';
 import type { FromThread, ParseTask, ToThread } from './parseProtocol.js';
+import { lowerThisThreadPriority } from './threadPriority.js';
+
+lowerThisThreadPriority();
 
 /**
  * Entry of a parse-pool thread (piscina): decodes, parses and normalises one file whose bytes

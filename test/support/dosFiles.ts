@@ -63,3 +63,28 @@ export async function repeatedSheetXlsx(listings = 200, sheetBytes = 4 * 1024 * 
 export function blankLinesCsv(bytes = 200 * 1024, header = 'Name,Email,Phone\n'): Buffer {
   return Buffer.from(header + '\n'.repeat(Math.max(0, bytes - header.length)));
 }
+
+/**
+ * A legacy XLS (BIFF8) of `rows` contacts, as Excel 97-2003 saves it: 35,000 rows are ~9.8 MB,
+ * just under the upload limit. SheetJS reads such a file whole and synchronously.
+ */
+export async function contactsXls(rows = 35_000): Promise<Buffer> {
+  const XLSX = await import('@e965/xlsx');
+  const aoa: string[][] = [
+    ['First Name', 'Last Name', 'E-mail Address', 'Mobile Phone', 'Company', 'Job Title', 'City'],
+  ];
+  for (let i = 1; i <= rows; i++) {
+    aoa.push([
+      `Person${i}`,
+      `Müller-${i % 97}`,
+      `person${i}@example.com`,
+      `+1 415 555 ${String(1000 + (i % 9000))}`,
+      `Company ${i % 50}, Inc.`,
+      'Engineer',
+      'San Francisco',
+    ]);
+  }
+  const wb = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(aoa), 'Contacts');
+  return XLSX.write(wb, { type: 'buffer', bookType: 'biff8' }) as Buffer;
+}

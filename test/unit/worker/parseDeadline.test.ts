@@ -1,9 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileContentError } from '../../../src/errors.js';
 import type { ContactParser, ParsedRow } from '../../../src/parsing/types.js';
 import { ParseClock, parseTimeoutError } from '../../../src/worker/parseClock.js';
 import { createParsePool } from '../../../src/worker/parsePool.js';
+import { PARSE_THREAD_NICE } from '../../../src/worker/threadPriority.js';
 import { blankLinesCsv } from '../../support/dosFiles.js';
 
 /**
@@ -95,6 +98,32 @@ describe('parse pool: a deadline on parse time, and a parse stopped from outside
       expect(rows.map((r) => r.record.fullName)).toEqual(['Ada']);
     } finally {
       await relaxed.close();
+    }
+  }, 60_000);
+});
+
+/** Nice value of every thread of this process (Linux: /proc/self/task/<tid>/stat, field 19). */
+function threadNices(): number[] {
+  return fs.readdirSync('/proc/self/task').map((tid) => {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+describe('parse threads run below the event loops of their process', () => {
+  it(`lowers each parse thread to nice ${PARSE_THREAD_NICE}, not the thread that made the pool`, async () => {
+    const before = threadNices().filter((n) => n >= PARSE_THREAD_NICE).length;
+    const niced = createParsePool(2);
+    try {
+      // Two files at once, so both threads have loaded parseThread.ts.
+      const tiny = () =>
+        drain(niced.open(chunks(Buffer.from('Name\nAda\n')), { ...slowOptions, totalBytes: 9 }));
+      await Promise.all([tiny(), tiny()]);
+      // Both parse threads, and any thread they started after (tsx's own, in tests), inherit it.
+      expect(threadNices().filter((n) => n >= PARSE_THREAD_NICE).length - before).toBeGreaterThanOrEqual(2);
+      expect(os.getPriority(process.pid)).toBe(0);
+    } finally {
+      await niced.close();
     }
   }, 60_000);
 });
