@@ -38,7 +38,7 @@ describe('webhook settings', () => {
     const production = {
       ...BASE,
       NODE_ENV: 'production',
-      JWT_SECRET: 'a-real-production-secret-of-enough-length',
+      JWT_SECRET: BASE.JWT_SECRET,
       JWT_ISSUER: 'i',
       JWT_AUDIENCE: 'a',
     };
