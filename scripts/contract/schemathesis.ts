@@ -40,10 +40,11 @@ export function schemathesisConfig(): string {
     'include-operation-id = "previewBatch"',
     'checks.positive_data_acceptance.expected-statuses = ["2xx", "400"]',
     '',
-    // Reason: the cursor is opaque; only a nextCursor the server issued is valid, which no schema can express.
+    // Reason: records of a batch id the fuzzer made up are a 404. (The cursor's form is declared
+    // exactly since issue #19, so a schema-valid cursor is never a 400.)
     '[[operations]]',
     'include-operation-id = "listRecords"',
-    'checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404"]',
+    'checks.positive_data_acceptance.expected-statuses = ["2xx", "404"]',
     '',
     // Reason: an endless event stream never completes a response, so every call would only time
     // out; test/integration/events and test/unit/http/events.test.ts cover it instead.
