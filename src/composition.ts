@@ -93,6 +93,8 @@ export async function createRecordsRepository(config: Config, pool: PgPool): Pro
     contactPoints: config.records.contactPoints,
     localDataCenter: config.records.localDataCenter,
     consistency: config.records.consistency,
+    ...(config.records.credentials && { credentials: config.records.credentials }),
+    ...(config.records.tls && { tls: config.records.tls }),
   });
   const records = createCassandraRecordsRepository(client, {
     keyspace: config.records.keyspace,

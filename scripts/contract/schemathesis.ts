@@ -40,10 +40,11 @@ export function schemathesisConfig(): string {
     'include-operation-id = "previewBatch"',
     'checks.positive_data_acceptance.expected-statuses = ["2xx", "400"]',
     '',
-    // Reason: the cursor is opaque; only a nextCursor the server issued is valid, which no schema can express.
+    // Reason: records of a batch id the fuzzer made up are a 404. (The cursor's form is declared
+    // exactly since issue #19, so a schema-valid cursor is never a 400.)
     '[[operations]]',
     'include-operation-id = "listRecords"',
-    'checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404"]',
+    'checks.positive_data_acceptance.expected-statuses = ["2xx", "404"]',
     '',
     // Reason: a webhook URL must resolve to a public address (the SSRF guard resolves it) and a
     // user may hold at most 10 endpoints (server state); no schema can express either.

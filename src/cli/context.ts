@@ -1,4 +1,5 @@
 import { createBatchportClient, type BatchportClient } from '../client/index.js';
+import { isLoopbackName } from '../loopbackHost.js';
 import { CliError, EXIT, unreachable, usageError } from './errors.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 
@@ -19,8 +20,25 @@ export interface Context {
 
 export const DEFAULT_URL = 'http://localhost:3000';
 
-/** Flags win over the environment; a missing token or a malformed URL is a usage error (exit 2). */
-export function contextFrom(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Context {
+export interface ContextSources {
+  /** The token came from `--token` on the command line (not BATCHPORT_TOKEN). */
+  tokenOnCommandLine?: boolean;
+  /** Where warnings go; stderr by default. */
+  warn?: (line: string) => void;
+}
+
+/**
+ * Flags win over the environment; a missing token or a malformed URL is a usage error (exit 2).
+ * Risky but legal choices are warned about on stderr: a token in argv (other users of the machine
+ * see it in `ps`, and it lands in shell history) and plain http:// to another machine (the token
+ * and the contact data cross the network unencrypted).
+ */
+export function contextFrom(
+  options: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  sources: ContextSources = {},
+): Context {
+  const warn = sources.warn ?? ((line: string) => process.stderr.write(`batchport: warning: ${line}\n`));
   const baseUrl = options.url ?? env['BATCHPORT_URL'] ?? DEFAULT_URL;
   const token = options.token ?? env['BATCHPORT_TOKEN'];
   if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
@@ -29,6 +47,17 @@ export function contextFrom(options: GlobalOptions, env: NodeJS.ProcessEnv = pro
   if (!token) {
     throw usageError(
       'no token: pass --token or set BATCHPORT_TOKEN (npm run token prints one for development)',
+    );
+  }
+  if (sources.tokenOnCommandLine) {
+    warn(
+      '--token on the command line is visible to other users (ps) and kept in shell history; set BATCHPORT_TOKEN instead',
+    );
+  }
+  const url = new URL(baseUrl);
+  if (url.protocol === 'http:' && !isLoopbackName(url.hostname)) {
+    warn(
+      `${url.host} is reached over plain http: the token and the contact data travel unencrypted; use https://`,
     );
   }
   return {

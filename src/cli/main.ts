@@ -45,7 +45,9 @@ export function buildProgram(): Command {
     <A extends unknown[]>(action: (ctx: Context, ...args: A) => Promise<ExitCode>) =>
     async (...args: unknown[]) => {
       const self = args[args.length - 1] as Command;
-      const ctx = contextFrom(self.optsWithGlobals<GlobalOptions>());
+      const ctx = contextFrom(self.optsWithGlobals<GlobalOptions>(), process.env, {
+        tokenOnCommandLine: self.getOptionValueSourceWithGlobals('token') === 'cli',
+      });
       process.exitCode = await action(ctx, ...(args.slice(0, -1) as A));
     };
 

@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { envSchema, type Env } from './envSchema.js';
 import { isLoopbackName } from '../loopbackHost.js';
@@ -33,9 +34,16 @@ export interface Config {
     host: string;
     port: number;
     password: string | undefined;
+    /** An ACL user; with `password`. */
+    username?: string;
+    /** TLS to Redis and the Sentinels; `caFile` (PEM) replaces the system's CAs. */
+    tls?: { caFile?: string };
     /** Set together: connect through these Sentinels to the primary they call `sentinelName`. */
     sentinels?: Array<{ host: string; port: number }>;
     sentinelName?: string;
+    /** The Sentinels' own credentials. */
+    sentinelUsername?: string;
+    sentinelPassword?: string;
   };
   /** Prefix of every key the API's limiters write in Redis (REDIS_KEY_PREFIX). */
   redisKeyPrefix: string;
@@ -49,6 +57,9 @@ export interface Config {
         keyspace: string;
         replicationFactor: number;
         consistency: Env['CASSANDRA_CONSISTENCY'];
+        credentials?: { username: string; password: string };
+        /** TLS; `caFile` (PEM) replaces the system's CAs. */
+        tls?: { caFile?: string };
       };
   auth: {
     secret: string | undefined;
@@ -190,6 +201,11 @@ function recordsConfig(e: Env, problems: string[]): Config['records'] {
   ) {
     problems.push('CASSANDRA_CONTACT_POINTS must be a comma-separated list of host or host:port');
   }
+  const credentials = pairOrNeither(
+    ['CASSANDRA_USERNAME', e.CASSANDRA_USERNAME],
+    ['CASSANDRA_PASSWORD', e.CASSANDRA_PASSWORD],
+    problems,
+  );
   return {
     kind: 'cassandra',
     contactPoints,
@@ -197,15 +213,78 @@ function recordsConfig(e: Env, problems: string[]): Config['records'] {
     keyspace: e.CASSANDRA_KEYSPACE,
     replicationFactor: e.CASSANDRA_REPLICATION_FACTOR,
     consistency: e.CASSANDRA_CONSISTENCY,
+    ...(credentials && { credentials: { username: credentials[0], password: credentials[1] } }),
+    ...tlsConfig('CASSANDRA', e.CASSANDRA_TLS, e.CASSANDRA_TLS_CA_FILE, problems),
   };
+}
+
+/** Both set, or neither (a username without its password is a mistake, not a choice). */
+function pairOrNeither(
+  [nameA, a]: [string, string | undefined],
+  [nameB, b]: [string, string | undefined],
+  problems: string[],
+): [string, string] | undefined {
+  if (a !== undefined && b !== undefined) {
+    return [a, b];
+  }
+  if (a !== undefined || b !== undefined) {
+    problems.push(`${nameA} and ${nameB} go together: set both or neither`);
+  }
+  return undefined;
+}
+
+/** `{ tls: { caFile? } }` when `<SERVICE>_TLS` is on; a CA file must be readable at start. */
+function tlsConfig(
+  service: 'REDIS' | 'CASSANDRA',
+  on: boolean,
+  caFile: string | undefined,
+  problems: string[],
+): { tls?: { caFile?: string } } {
+  if (caFile !== undefined && !on) {
+    problems.push(`${service}_TLS_CA_FILE is set but ${service}_TLS is not true`);
+  }
+  if (caFile !== undefined && !isReadableFile(caFile)) {
+    problems.push(`${service}_TLS_CA_FILE ${caFile} is not a readable file`);
+  }
+  return on ? { tls: caFile === undefined ? {} : { caFile } } : {};
+}
+
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** A single Redis (REDIS_HOST/PORT), or the primary that REDIS_SENTINELS know by REDIS_SENTINEL_NAME. */
 function redisConfig(e: Env, problems: string[]): Config['redis'] {
-  const single = { host: e.REDIS_HOST, port: e.REDIS_PORT, password: e.REDIS_PASSWORD };
+  if (e.REDIS_USERNAME !== undefined && e.REDIS_PASSWORD === undefined) {
+    problems.push("REDIS_USERNAME needs REDIS_PASSWORD (the ACL user's password)");
+  }
+  const single = {
+    host: e.REDIS_HOST,
+    port: e.REDIS_PORT,
+    password: e.REDIS_PASSWORD,
+    ...(e.REDIS_USERNAME !== undefined && { username: e.REDIS_USERNAME }),
+    ...tlsConfig('REDIS', e.REDIS_TLS, e.REDIS_TLS_CA_FILE, problems),
+  };
   const sentinels = parseSentinels(e.REDIS_SENTINELS, e.REDIS_SENTINEL_NAME, problems);
+  if (!sentinels && (e.REDIS_SENTINEL_USERNAME !== undefined || e.REDIS_SENTINEL_PASSWORD !== undefined)) {
+    problems.push('REDIS_SENTINEL_USERNAME/REDIS_SENTINEL_PASSWORD are set but REDIS_SENTINELS is not');
+  }
+  if (e.REDIS_SENTINEL_USERNAME !== undefined && e.REDIS_SENTINEL_PASSWORD === undefined) {
+    problems.push('REDIS_SENTINEL_USERNAME needs REDIS_SENTINEL_PASSWORD');
+  }
   return sentinels && e.REDIS_SENTINEL_NAME
-    ? { ...single, sentinels, sentinelName: e.REDIS_SENTINEL_NAME }
+    ? {
+        ...single,
+        sentinels,
+        sentinelName: e.REDIS_SENTINEL_NAME,
+        ...(e.REDIS_SENTINEL_USERNAME !== undefined && { sentinelUsername: e.REDIS_SENTINEL_USERNAME }),
+        ...(e.REDIS_SENTINEL_PASSWORD !== undefined && { sentinelPassword: e.REDIS_SENTINEL_PASSWORD }),
+      }
     : single;
 }
 

@@ -141,6 +141,15 @@ export const envSchema = z.object({
   REDIS_HOST: z.string().min(1).default('127.0.0.1'),
   REDIS_PORT: int(1, 65535).default(6379),
   REDIS_PASSWORD: optionalText,
+  // An ACL user (Redis 6+) instead of the default user; needs REDIS_PASSWORD.
+  REDIS_USERNAME: optionalText,
+  // TLS to Redis (and to the Sentinels), checked against REDIS_TLS_CA_FILE when set, else the
+  // system's CAs.
+  REDIS_TLS: bool.default(false),
+  REDIS_TLS_CA_FILE: optionalText,
+  // The Sentinels' own credentials (their requirepass / ACL user), distinct from the data nodes'.
+  REDIS_SENTINEL_USERNAME: optionalText,
+  REDIS_SENTINEL_PASSWORD: optionalText,
   // High availability: the Sentinels to ask for the current primary (REDIS_HOST/PORT are then unused).
   REDIS_SENTINELS: optionalText,
   REDIS_SENTINEL_NAME: optionalText.pipe(
@@ -171,6 +180,12 @@ export const envSchema = z.object({
     .regex(/^[a-z][a-z0-9_]{0,47}$/, { message: 'must be a lowercase CQL identifier' })
     .default('batchport'),
   CASSANDRA_REPLICATION_FACTOR: int(1, 9).default(1),
+  // PasswordAuthenticator credentials (both or neither), and TLS checked against
+  // CASSANDRA_TLS_CA_FILE when set, else the system's CAs.
+  CASSANDRA_USERNAME: optionalText,
+  CASSANDRA_PASSWORD: optionalText,
+  CASSANDRA_TLS: bool.default(false),
+  CASSANDRA_TLS_CA_FILE: optionalText,
   CASSANDRA_CONSISTENCY: z
     .enum(CASSANDRA_CONSISTENCIES, { message: `must be one of ${CASSANDRA_CONSISTENCIES.join(', ')}` })
     .default('LOCAL_QUORUM'),

@@ -1,4 +1,5 @@
 import cassandra from 'cassandra-driver';
+import { readFileSync } from 'node:fs';
 import type { CassandraConsistency } from '../config/config.js';
 
 export type CassandraClient = cassandra.Client;
@@ -13,6 +14,10 @@ export interface CassandraOptions {
   requestTimeoutMs?: number;
   /** Consistency of every read and write; default LOCAL_QUORUM (see CASSANDRA_CONSISTENCY). */
   consistency?: CassandraConsistency;
+  /** PasswordAuthenticator credentials (CASSANDRA_USERNAME/PASSWORD). */
+  credentials?: { username: string; password: string };
+  /** TLS, certificates always verified; `caFile` (PEM) replaces the system's CAs. */
+  tls?: { caFile?: string };
 }
 
 const CONSISTENCY_CODES: Record<CassandraConsistency, number> = {
@@ -115,5 +120,12 @@ export function createCassandraClient(options: CassandraOptions): CassandraClien
     },
     // DSE "insights" reporting is useless against Apache Cassandra.
     monitorReporting: { enabled: false },
+    ...(options.credentials && { credentials: options.credentials }),
+    ...(options.tls && {
+      sslOptions: {
+        rejectUnauthorized: true,
+        ...(options.tls.caFile !== undefined && { ca: [readFileSync(options.tls.caFile)] }),
+      },
+    }),
   });
 }

@@ -7,12 +7,21 @@
 
 import { MAPPABLE_FIELDS } from '../parsing/headers/fields.js';
 import { TEXT_ENCODINGS } from '../parsing/text/encodings.js';
-import { MAX_MAPPING_ENTRIES, MAX_MAPPING_HEADER_CHARS } from '../validators/uploadOptions.js';
+import { RETRY_MS } from '../events/sseStream.js';
+import {
+  MAX_MAPPING_ENTRIES,
+  MAX_MAPPING_HEADER_CHARS,
+  SUPPORTED_PHONE_REGIONS,
+} from '../validators/uploadOptions.js';
+import { SSE_EVENT_SCHEMAS } from './schemas/eventSchemas.js';
 
 interface Operation {
   operationId?: string;
   requestBody?: unknown;
-  responses?: Record<string, { headers?: Record<string, unknown>; links?: Record<string, unknown> }>;
+  responses?: Record<
+    string,
+    { headers?: Record<string, unknown>; links?: Record<string, unknown>; content?: Record<string, unknown> }
+  >;
 }
 
 export interface OpenApiDocument {
@@ -34,19 +43,21 @@ export const UPLOAD_EXAMPLE_CSV = 'Name,Email,Phone\nAda Lovelace,ada@example.co
 const OPTION_PROPERTIES = {
   phoneRegion: {
     type: 'string',
-    pattern: '^[A-Za-z]{2}$',
+    // Exactly the regions with a numbering plan (libphonenumber-js), upper or lower case: a
+    // two-letter code outside the list (AA) is a 400, so the pattern that allowed it was wrong.
+    enum: [...SUPPORTED_PHONE_REGIONS, ...SUPPORTED_PHONE_REGIONS.map((r) => r.toLowerCase())],
     description:
-      'ISO 3166-1 alpha-2 region (any case; stored upper case) for phone numbers written without a ' +
-      'country code, instead of the deployment default. A row whose country column names a region ' +
-      'uses that region. A region without a numbering plan is a 400.',
+      'ISO 3166-1 alpha-2 region with a phone numbering plan (upper or lower case; stored upper ' +
+      'case) for phone numbers written without a country code, instead of the deployment default. ' +
+      'A row whose country column names a region uses that region.',
   },
   mapping: {
     type: 'object',
     maxProperties: MAX_MAPPING_ENTRIES,
-    propertyNames: { minLength: 1, maxLength: MAX_MAPPING_HEADER_CHARS },
     additionalProperties: { enum: [...MAPPABLE_FIELDS, null] },
     description:
-      'JSON object: column header (as the preview lists it in headerRow) -> contact field, or null ' +
+      'JSON object: column header (as the preview lists it in headerRow, ' +
+      `1-${MAX_MAPPING_HEADER_CHARS} characters) -> contact field, or null ` +
       'to ignore the column. Used instead of the header synonyms; headers it does not name are ' +
       'unmapped (kept in `original`). Each field from one header at most. Not for vCard files.',
   },
@@ -89,6 +100,21 @@ const UPLOAD_BODY = {
       example: { file: UPLOAD_EXAMPLE_CSV },
     },
   },
+};
+
+/**
+ * The event stream's body. OpenAPI 3.0 cannot type the frames of a text/event-stream, so the body
+ * is a string whose form is described, and `x-sse-events` gives the JSON schema of each event's
+ * data (inline: a component referenced only from an extension counts as unused).
+ */
+const EVENT_STREAM_SCHEMA = {
+  type: 'string',
+  description:
+    `UTF-8 text/event-stream: first \`retry: ${RETRY_MS}\`, then blocks separated by a blank line: ` +
+    '`: ping` comments, and events of lines `id: <entry id>` (absent on reset), `event: <name>` and ' +
+    '`data: <JSON on one line>`, whose JSON follows the schema `x-sse-events` names for the event.',
+  // JSON round trip: plain schema objects (TypeBox marks its schemas with symbol keys).
+  'x-sse-events': JSON.parse(JSON.stringify(SSE_EVENT_SCHEMAS)) as Record<string, unknown>,
 };
 
 const header = (description: string, schema: Record<string, unknown> = { type: 'string' }) => ({
@@ -142,6 +168,12 @@ function completeOperation(op: Operation): void {
     const links = op.operationId === undefined ? undefined : LINKS[op.operationId]?.[status];
     if (links) {
       response.links = links;
+    }
+  }
+  if (op.operationId === 'streamBatchEvents') {
+    const ok = op.responses?.['200'];
+    if (ok) {
+      ok.content = { 'text/event-stream': { schema: EVENT_STREAM_SCHEMA } };
     }
   }
   if (op.operationId === 'previewBatch') {

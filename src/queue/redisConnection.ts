@@ -1,12 +1,20 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { readFileSync } from 'node:fs';
 
 export interface RedisSettings {
   host: string;
   port: number;
   password: string | undefined;
+  /** An ACL user (with `password`); the default user otherwise. */
+  username?: string;
+  /** TLS to Redis and to the Sentinels; `caFile` (PEM) replaces the system's CAs. */
+  tls?: { caFile?: string };
   /** With `sentinelName`: ask these Sentinels for the current primary instead of host/port. */
   sentinels?: Array<{ host: string; port: number }>;
   sentinelName?: string;
+  /** The Sentinels' own credentials (a Sentinel without them lets anyone name the primary). */
+  sentinelUsername?: string;
+  sentinelPassword?: string;
 }
 
 /**
@@ -30,9 +38,21 @@ export function workerRedisOptions(settings: RedisSettings): RedisOptions {
   return { ...base(settings), maxRetriesPerRequest: null, enableReadyCheck: true };
 }
 
-function base(settings: RedisSettings): RedisOptions {
+/** The TLS options of a connection: certificates always verified, against `caFile` when given. */
+function tlsOptions(tls: RedisSettings['tls']): RedisOptions['tls'] {
+  if (!tls) {
+    return undefined;
+  }
+  return { rejectUnauthorized: true, ...(tls.caFile !== undefined && { ca: readFileSync(tls.caFile) }) };
+}
+
+/** Connection options every Redis client of the process shares (exported for the tests). */
+export function base(settings: RedisSettings): RedisOptions {
+  const tls = tlsOptions(settings.tls);
   const common: RedisOptions = {
     password: settings.password,
+    ...(settings.username !== undefined && { username: settings.username }),
+    ...(tls && { tls }),
     lazyConnect: false,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   };
@@ -43,6 +63,10 @@ function base(settings: RedisSettings): RedisOptions {
     ...common,
     sentinels: settings.sentinels,
     name: settings.sentinelName,
+    ...(settings.sentinelUsername !== undefined && { sentinelUsername: settings.sentinelUsername }),
+    ...(settings.sentinelPassword !== undefined && { sentinelPassword: settings.sentinelPassword }),
+    // The Sentinels speak TLS too when the data nodes do (one REDIS_TLS for the deployment).
+    ...(tls && { enableTLSForSentinelMode: true, sentinelTLS: tls }),
     // No `failoverDetector`: when a primary was SIGKILLed, the detector's +switch-master fired
     // while the client was still asking the Sentinels for a primary, and ioredis (5.x) then
     // ended the connection for good ("Connection is closed." forever: a worker that never took

@@ -1,4 +1,4 @@
-import { isSupportedCountry } from 'libphonenumber-js';
+import { getCountries, isSupportedCountry } from 'libphonenumber-js';
 import { ValidationError } from '../errors.js';
 import { MAPPABLE_FIELDS, isMappableField } from '../parsing/headers/fields.js';
 import { TEXT_ENCODINGS, isTextEncoding, type TextEncoding } from '../parsing/text/encodings.js';
@@ -27,6 +27,9 @@ export const MAX_MAPPING_ENTRIES = 200;
 export const MAX_MAPPING_HEADER_CHARS = 200;
 /** Room for the largest valid mapping, even with every header character JSON-escaped. */
 export const MAX_OPTION_FIELD_BYTES = 256 * 1024;
+
+/** The regions with a numbering plan: what phoneRegion accepts (declared as an enum). */
+export const SUPPORTED_PHONE_REGIONS: readonly string[] = [...getCountries()].sort();
 
 /** "de" -> "DE"; a code libphonenumber has no numbering plan for is refused. */
 export function parsePhoneRegion(text: string): string {

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -6,6 +5,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { RecordFormat } from '../args.js';
 import { dataOf, output, send, type Context } from '../context.js';
 import { EXIT, type ExitCode } from '../errors.js';
+import { openOutputFile } from '../outputFile.js';
 
 /** The largest page the records route serves; fewer round trips for big batches. */
 const PAGE_SIZE = 1000;
@@ -20,7 +20,7 @@ export interface ExportOptions {
  * route, one line per record. Either way one page at most is held in memory.
  */
 export async function recordsCommand(ctx: Context, id: string, options: ExportOptions): Promise<ExitCode> {
-  const target = options.output ? createWriteStream(options.output) : process.stdout;
+  const target = options.output ? openOutputFile(options.output) : process.stdout;
   let count: number | null = null;
   if (options.format === 'jsonl') {
     count = await writeJsonLines(ctx, id, target);
@@ -42,7 +42,7 @@ export async function errorsCommand(
   id: string,
   options: { output?: string },
 ): Promise<ExitCode> {
-  const target = options.output ? createWriteStream(options.output) : process.stdout;
+  const target = options.output ? openOutputFile(options.output) : process.stdout;
   const body = await download(ctx, () =>
     ctx.client.GET('/api/batches/{id}/errors.csv', { params: { path: { id } }, parseAs: 'stream' }),
   );

@@ -83,193 +83,7 @@ export interface paths {
      * All contact records of a batch as CSV (streamed)
      * @description UTF-8 with BOM, CRLF, one column per contact field in schema order. Cells that a spreadsheet could evaluate (a formula start first or after `,` `;` tab or newline) are quoted and prefixed with `'`. Streamed page by page; a failure mid-stream aborts the transfer.
      */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description Batch id (UUID) */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description All contact records of a batch as CSV (streamed) */
-        200: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'text/csv': string;
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/csv': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            /** @description Bearer challenge (RFC 6750) */
-            'WWW-Authenticate'?: string;
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/csv': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/csv': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        429: {
-          headers: {
-            /** @description Seconds to wait before retrying */
-            'Retry-After'?: number;
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/csv': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/csv': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            /** @description Seconds to wait before retrying */
-            'Retry-After'?: number;
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/csv': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-      };
-    };
+    get: operations['getRecordsCsv'];
     put?: never;
     post?: never;
     delete?: never;
@@ -289,193 +103,7 @@ export interface paths {
      * All contact records of a batch as NDJSON (streamed)
      * @description One JSON object per line (the fields of GET /records), in row order, for a consumer that reads a whole batch without paging. Streamed page by page with back-pressure; a failure mid-stream aborts the transfer.
      */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description Batch id (UUID) */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description All contact records of a batch as NDJSON (streamed) */
-        200: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/x-ndjson': string;
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'application/x-ndjson': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            /** @description Bearer challenge (RFC 6750) */
-            'WWW-Authenticate'?: string;
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'application/x-ndjson': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'application/x-ndjson': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        429: {
-          headers: {
-            /** @description Seconds to wait before retrying */
-            'Retry-After'?: number;
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'application/x-ndjson': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'application/x-ndjson': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            /** @description Seconds to wait before retrying */
-            'Retry-After'?: number;
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'application/x-ndjson': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-      };
-    };
+    get: operations['getRecordsNdjson'];
     put?: never;
     post?: never;
     delete?: never;
@@ -495,193 +123,7 @@ export interface paths {
      * All contact records of a batch as vCard 4.0 (streamed)
      * @description One vCard 4.0 card per record (RFC 6350: escaped text, lines folded at 75 octets, CRLF). Streamed page by page; a failure mid-stream aborts the transfer.
      */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description Batch id (UUID) */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description All contact records of a batch as vCard 4.0 (streamed) */
-        200: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'text/vcard': string;
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/vcard': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            /** @description Bearer challenge (RFC 6750) */
-            'WWW-Authenticate'?: string;
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/vcard': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/vcard': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        429: {
-          headers: {
-            /** @description Seconds to wait before retrying */
-            'Retry-After'?: number;
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/vcard': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/vcard': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            /** @description Seconds to wait before retrying */
-            'Retry-After'?: number;
-            /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
-            'X-Request-Id'?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-            'text/vcard': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-              };
-              requestId: string;
-            };
-          };
-        };
-      };
-    };
+    get: operations['getRecordsVcf'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1714,7 +1156,7 @@ export interface operations {
   listRecords: {
     parameters: {
       query?: {
-        /** @description nextCursor of the previous page, as given */
+        /** @description nextCursor of the previous page, as given (6 characters of base64url) */
         cursor?: string;
         limit?: number;
       };
@@ -1864,6 +1306,567 @@ export interface operations {
         };
         content: {
           'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+    };
+  };
+  getRecordsCsv: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Batch id (UUID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description All contact records of a batch as CSV (streamed) */
+      200: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': string;
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/csv': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          /** @description Bearer challenge (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/csv': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/csv': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/csv': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      500: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/csv': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/csv': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+    };
+  };
+  getRecordsNdjson: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Batch id (UUID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description All contact records of a batch as NDJSON (streamed) */
+      200: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/x-ndjson': string;
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'application/x-ndjson': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          /** @description Bearer challenge (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'application/x-ndjson': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'application/x-ndjson': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'application/x-ndjson': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      500: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'application/x-ndjson': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'application/x-ndjson': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+    };
+  };
+  getRecordsVcf: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Batch id (UUID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description All contact records of a batch as vCard 4.0 (streamed) */
+      200: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/vcard': string;
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/vcard': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          /** @description Bearer challenge (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/vcard': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/vcard': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/vcard': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      500: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/vcard': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+          'text/vcard': {
             error: {
               code: string;
               details?: unknown;
@@ -2428,7 +2431,7 @@ export interface operations {
            * @description The contact file. Its format comes from the file name extension (.csv .txt .vcf .xls .xlsx), or, for a name without one, from the part Content-Type.
            */
           file: string;
-          /** @description JSON object: column header (as the preview lists it in headerRow) -> contact field, or null to ignore the column. Used instead of the header synonyms; headers it does not name are unmapped (kept in `original`). Each field from one header at most. Not for vCard files. */
+          /** @description JSON object: column header (as the preview lists it in headerRow, 1-200 characters) -> contact field, or null to ignore the column. Used instead of the header synonyms; headers it does not name are unmapped (kept in `original`). Each field from one header at most. Not for vCard files. */
           mapping?: {
             [key: string]:
               | 'fullName'
@@ -2446,8 +2449,501 @@ export interface operations {
               | 'country'
               | null;
           };
-          /** @description ISO 3166-1 alpha-2 region (any case; stored upper case) for phone numbers written without a country code, instead of the deployment default. A row whose country column names a region uses that region. A region without a numbering plan is a 400. */
-          phoneRegion?: string;
+          /**
+           * @description ISO 3166-1 alpha-2 region with a phone numbering plan (upper or lower case; stored upper case) for phone numbers written without a country code, instead of the deployment default. A row whose country column names a region uses that region.
+           * @enum {string}
+           */
+          phoneRegion?:
+            | 'AC'
+            | 'AD'
+            | 'AE'
+            | 'AF'
+            | 'AG'
+            | 'AI'
+            | 'AL'
+            | 'AM'
+            | 'AO'
+            | 'AR'
+            | 'AS'
+            | 'AT'
+            | 'AU'
+            | 'AW'
+            | 'AX'
+            | 'AZ'
+            | 'BA'
+            | 'BB'
+            | 'BD'
+            | 'BE'
+            | 'BF'
+            | 'BG'
+            | 'BH'
+            | 'BI'
+            | 'BJ'
+            | 'BL'
+            | 'BM'
+            | 'BN'
+            | 'BO'
+            | 'BQ'
+            | 'BR'
+            | 'BS'
+            | 'BT'
+            | 'BW'
+            | 'BY'
+            | 'BZ'
+            | 'CA'
+            | 'CC'
+            | 'CD'
+            | 'CF'
+            | 'CG'
+            | 'CH'
+            | 'CI'
+            | 'CK'
+            | 'CL'
+            | 'CM'
+            | 'CN'
+            | 'CO'
+            | 'CR'
+            | 'CU'
+            | 'CV'
+            | 'CW'
+            | 'CX'
+            | 'CY'
+            | 'CZ'
+            | 'DE'
+            | 'DJ'
+            | 'DK'
+            | 'DM'
+            | 'DO'
+            | 'DZ'
+            | 'EC'
+            | 'EE'
+            | 'EG'
+            | 'EH'
+            | 'ER'
+            | 'ES'
+            | 'ET'
+            | 'FI'
+            | 'FJ'
+            | 'FK'
+            | 'FM'
+            | 'FO'
+            | 'FR'
+            | 'GA'
+            | 'GB'
+            | 'GD'
+            | 'GE'
+            | 'GF'
+            | 'GG'
+            | 'GH'
+            | 'GI'
+            | 'GL'
+            | 'GM'
+            | 'GN'
+            | 'GP'
+            | 'GQ'
+            | 'GR'
+            | 'GT'
+            | 'GU'
+            | 'GW'
+            | 'GY'
+            | 'HK'
+            | 'HN'
+            | 'HR'
+            | 'HT'
+            | 'HU'
+            | 'ID'
+            | 'IE'
+            | 'IL'
+            | 'IM'
+            | 'IN'
+            | 'IO'
+            | 'IQ'
+            | 'IR'
+            | 'IS'
+            | 'IT'
+            | 'JE'
+            | 'JM'
+            | 'JO'
+            | 'JP'
+            | 'KE'
+            | 'KG'
+            | 'KH'
+            | 'KI'
+            | 'KM'
+            | 'KN'
+            | 'KP'
+            | 'KR'
+            | 'KW'
+            | 'KY'
+            | 'KZ'
+            | 'LA'
+            | 'LB'
+            | 'LC'
+            | 'LI'
+            | 'LK'
+            | 'LR'
+            | 'LS'
+            | 'LT'
+            | 'LU'
+            | 'LV'
+            | 'LY'
+            | 'MA'
+            | 'MC'
+            | 'MD'
+            | 'ME'
+            | 'MF'
+            | 'MG'
+            | 'MH'
+            | 'MK'
+            | 'ML'
+            | 'MM'
+            | 'MN'
+            | 'MO'
+            | 'MP'
+            | 'MQ'
+            | 'MR'
+            | 'MS'
+            | 'MT'
+            | 'MU'
+            | 'MV'
+            | 'MW'
+            | 'MX'
+            | 'MY'
+            | 'MZ'
+            | 'NA'
+            | 'NC'
+            | 'NE'
+            | 'NF'
+            | 'NG'
+            | 'NI'
+            | 'NL'
+            | 'NO'
+            | 'NP'
+            | 'NR'
+            | 'NU'
+            | 'NZ'
+            | 'OM'
+            | 'PA'
+            | 'PE'
+            | 'PF'
+            | 'PG'
+            | 'PH'
+            | 'PK'
+            | 'PL'
+            | 'PM'
+            | 'PR'
+            | 'PS'
+            | 'PT'
+            | 'PW'
+            | 'PY'
+            | 'QA'
+            | 'RE'
+            | 'RO'
+            | 'RS'
+            | 'RU'
+            | 'RW'
+            | 'SA'
+            | 'SB'
+            | 'SC'
+            | 'SD'
+            | 'SE'
+            | 'SG'
+            | 'SH'
+            | 'SI'
+            | 'SJ'
+            | 'SK'
+            | 'SL'
+            | 'SM'
+            | 'SN'
+            | 'SO'
+            | 'SR'
+            | 'SS'
+            | 'ST'
+            | 'SV'
+            | 'SX'
+            | 'SY'
+            | 'SZ'
+            | 'TA'
+            | 'TC'
+            | 'TD'
+            | 'TG'
+            | 'TH'
+            | 'TJ'
+            | 'TK'
+            | 'TL'
+            | 'TM'
+            | 'TN'
+            | 'TO'
+            | 'TR'
+            | 'TT'
+            | 'TV'
+            | 'TW'
+            | 'TZ'
+            | 'UA'
+            | 'UG'
+            | 'US'
+            | 'UY'
+            | 'UZ'
+            | 'VA'
+            | 'VC'
+            | 'VE'
+            | 'VG'
+            | 'VI'
+            | 'VN'
+            | 'VU'
+            | 'WF'
+            | 'WS'
+            | 'XK'
+            | 'YE'
+            | 'YT'
+            | 'ZA'
+            | 'ZM'
+            | 'ZW'
+            | 'ac'
+            | 'ad'
+            | 'ae'
+            | 'af'
+            | 'ag'
+            | 'ai'
+            | 'al'
+            | 'am'
+            | 'ao'
+            | 'ar'
+            | 'as'
+            | 'at'
+            | 'au'
+            | 'aw'
+            | 'ax'
+            | 'az'
+            | 'ba'
+            | 'bb'
+            | 'bd'
+            | 'be'
+            | 'bf'
+            | 'bg'
+            | 'bh'
+            | 'bi'
+            | 'bj'
+            | 'bl'
+            | 'bm'
+            | 'bn'
+            | 'bo'
+            | 'bq'
+            | 'br'
+            | 'bs'
+            | 'bt'
+            | 'bw'
+            | 'by'
+            | 'bz'
+            | 'ca'
+            | 'cc'
+            | 'cd'
+            | 'cf'
+            | 'cg'
+            | 'ch'
+            | 'ci'
+            | 'ck'
+            | 'cl'
+            | 'cm'
+            | 'cn'
+            | 'co'
+            | 'cr'
+            | 'cu'
+            | 'cv'
+            | 'cw'
+            | 'cx'
+            | 'cy'
+            | 'cz'
+            | 'de'
+            | 'dj'
+            | 'dk'
+            | 'dm'
+            | 'do'
+            | 'dz'
+            | 'ec'
+            | 'ee'
+            | 'eg'
+            | 'eh'
+            | 'er'
+            | 'es'
+            | 'et'
+            | 'fi'
+            | 'fj'
+            | 'fk'
+            | 'fm'
+            | 'fo'
+            | 'fr'
+            | 'ga'
+            | 'gb'
+            | 'gd'
+            | 'ge'
+            | 'gf'
+            | 'gg'
+            | 'gh'
+            | 'gi'
+            | 'gl'
+            | 'gm'
+            | 'gn'
+            | 'gp'
+            | 'gq'
+            | 'gr'
+            | 'gt'
+            | 'gu'
+            | 'gw'
+            | 'gy'
+            | 'hk'
+            | 'hn'
+            | 'hr'
+            | 'ht'
+            | 'hu'
+            | 'id'
+            | 'ie'
+            | 'il'
+            | 'im'
+            | 'in'
+            | 'io'
+            | 'iq'
+            | 'ir'
+            | 'is'
+            | 'it'
+            | 'je'
+            | 'jm'
+            | 'jo'
+            | 'jp'
+            | 'ke'
+            | 'kg'
+            | 'kh'
+            | 'ki'
+            | 'km'
+            | 'kn'
+            | 'kp'
+            | 'kr'
+            | 'kw'
+            | 'ky'
+            | 'kz'
+            | 'la'
+            | 'lb'
+            | 'lc'
+            | 'li'
+            | 'lk'
+            | 'lr'
+            | 'ls'
+            | 'lt'
+            | 'lu'
+            | 'lv'
+            | 'ly'
+            | 'ma'
+            | 'mc'
+            | 'md'
+            | 'me'
+            | 'mf'
+            | 'mg'
+            | 'mh'
+            | 'mk'
+            | 'ml'
+            | 'mm'
+            | 'mn'
+            | 'mo'
+            | 'mp'
+            | 'mq'
+            | 'mr'
+            | 'ms'
+            | 'mt'
+            | 'mu'
+            | 'mv'
+            | 'mw'
+            | 'mx'
+            | 'my'
+            | 'mz'
+            | 'na'
+            | 'nc'
+            | 'ne'
+            | 'nf'
+            | 'ng'
+            | 'ni'
+            | 'nl'
+            | 'no'
+            | 'np'
+            | 'nr'
+            | 'nu'
+            | 'nz'
+            | 'om'
+            | 'pa'
+            | 'pe'
+            | 'pf'
+            | 'pg'
+            | 'ph'
+            | 'pk'
+            | 'pl'
+            | 'pm'
+            | 'pr'
+            | 'ps'
+            | 'pt'
+            | 'pw'
+            | 'py'
+            | 'qa'
+            | 're'
+            | 'ro'
+            | 'rs'
+            | 'ru'
+            | 'rw'
+            | 'sa'
+            | 'sb'
+            | 'sc'
+            | 'sd'
+            | 'se'
+            | 'sg'
+            | 'sh'
+            | 'si'
+            | 'sj'
+            | 'sk'
+            | 'sl'
+            | 'sm'
+            | 'sn'
+            | 'so'
+            | 'sr'
+            | 'ss'
+            | 'st'
+            | 'sv'
+            | 'sx'
+            | 'sy'
+            | 'sz'
+            | 'ta'
+            | 'tc'
+            | 'td'
+            | 'tg'
+            | 'th'
+            | 'tj'
+            | 'tk'
+            | 'tl'
+            | 'tm'
+            | 'tn'
+            | 'to'
+            | 'tr'
+            | 'tt'
+            | 'tv'
+            | 'tw'
+            | 'tz'
+            | 'ua'
+            | 'ug'
+            | 'us'
+            | 'uy'
+            | 'uz'
+            | 'va'
+            | 'vc'
+            | 've'
+            | 'vg'
+            | 'vi'
+            | 'vn'
+            | 'vu'
+            | 'wf'
+            | 'ws'
+            | 'xk'
+            | 'ye'
+            | 'yt'
+            | 'za'
+            | 'zm'
+            | 'zw';
         };
       };
     };
@@ -3053,7 +3549,7 @@ export interface operations {
            * @description The contact file. Its format comes from the file name extension (.csv .txt .vcf .xls .xlsx), or, for a name without one, from the part Content-Type.
            */
           file: string;
-          /** @description JSON object: column header (as the preview lists it in headerRow) -> contact field, or null to ignore the column. Used instead of the header synonyms; headers it does not name are unmapped (kept in `original`). Each field from one header at most. Not for vCard files. */
+          /** @description JSON object: column header (as the preview lists it in headerRow, 1-200 characters) -> contact field, or null to ignore the column. Used instead of the header synonyms; headers it does not name are unmapped (kept in `original`). Each field from one header at most. Not for vCard files. */
           mapping?: {
             [key: string]:
               | 'fullName'
@@ -3071,8 +3567,501 @@ export interface operations {
               | 'country'
               | null;
           };
-          /** @description ISO 3166-1 alpha-2 region (any case; stored upper case) for phone numbers written without a country code, instead of the deployment default. A row whose country column names a region uses that region. A region without a numbering plan is a 400. */
-          phoneRegion?: string;
+          /**
+           * @description ISO 3166-1 alpha-2 region with a phone numbering plan (upper or lower case; stored upper case) for phone numbers written without a country code, instead of the deployment default. A row whose country column names a region uses that region.
+           * @enum {string}
+           */
+          phoneRegion?:
+            | 'AC'
+            | 'AD'
+            | 'AE'
+            | 'AF'
+            | 'AG'
+            | 'AI'
+            | 'AL'
+            | 'AM'
+            | 'AO'
+            | 'AR'
+            | 'AS'
+            | 'AT'
+            | 'AU'
+            | 'AW'
+            | 'AX'
+            | 'AZ'
+            | 'BA'
+            | 'BB'
+            | 'BD'
+            | 'BE'
+            | 'BF'
+            | 'BG'
+            | 'BH'
+            | 'BI'
+            | 'BJ'
+            | 'BL'
+            | 'BM'
+            | 'BN'
+            | 'BO'
+            | 'BQ'
+            | 'BR'
+            | 'BS'
+            | 'BT'
+            | 'BW'
+            | 'BY'
+            | 'BZ'
+            | 'CA'
+            | 'CC'
+            | 'CD'
+            | 'CF'
+            | 'CG'
+            | 'CH'
+            | 'CI'
+            | 'CK'
+            | 'CL'
+            | 'CM'
+            | 'CN'
+            | 'CO'
+            | 'CR'
+            | 'CU'
+            | 'CV'
+            | 'CW'
+            | 'CX'
+            | 'CY'
+            | 'CZ'
+            | 'DE'
+            | 'DJ'
+            | 'DK'
+            | 'DM'
+            | 'DO'
+            | 'DZ'
+            | 'EC'
+            | 'EE'
+            | 'EG'
+            | 'EH'
+            | 'ER'
+            | 'ES'
+            | 'ET'
+            | 'FI'
+            | 'FJ'
+            | 'FK'
+            | 'FM'
+            | 'FO'
+            | 'FR'
+            | 'GA'
+            | 'GB'
+            | 'GD'
+            | 'GE'
+            | 'GF'
+            | 'GG'
+            | 'GH'
+            | 'GI'
+            | 'GL'
+            | 'GM'
+            | 'GN'
+            | 'GP'
+            | 'GQ'
+            | 'GR'
+            | 'GT'
+            | 'GU'
+            | 'GW'
+            | 'GY'
+            | 'HK'
+            | 'HN'
+            | 'HR'
+            | 'HT'
+            | 'HU'
+            | 'ID'
+            | 'IE'
+            | 'IL'
+            | 'IM'
+            | 'IN'
+            | 'IO'
+            | 'IQ'
+            | 'IR'
+            | 'IS'
+            | 'IT'
+            | 'JE'
+            | 'JM'
+            | 'JO'
+            | 'JP'
+            | 'KE'
+            | 'KG'
+            | 'KH'
+            | 'KI'
+            | 'KM'
+            | 'KN'
+            | 'KP'
+            | 'KR'
+            | 'KW'
+            | 'KY'
+            | 'KZ'
+            | 'LA'
+            | 'LB'
+            | 'LC'
+            | 'LI'
+            | 'LK'
+            | 'LR'
+            | 'LS'
+            | 'LT'
+            | 'LU'
+            | 'LV'
+            | 'LY'
+            | 'MA'
+            | 'MC'
+            | 'MD'
+            | 'ME'
+            | 'MF'
+            | 'MG'
+            | 'MH'
+            | 'MK'
+            | 'ML'
+            | 'MM'
+            | 'MN'
+            | 'MO'
+            | 'MP'
+            | 'MQ'
+            | 'MR'
+            | 'MS'
+            | 'MT'
+            | 'MU'
+            | 'MV'
+            | 'MW'
+            | 'MX'
+            | 'MY'
+            | 'MZ'
+            | 'NA'
+            | 'NC'
+            | 'NE'
+            | 'NF'
+            | 'NG'
+            | 'NI'
+            | 'NL'
+            | 'NO'
+            | 'NP'
+            | 'NR'
+            | 'NU'
+            | 'NZ'
+            | 'OM'
+            | 'PA'
+            | 'PE'
+            | 'PF'
+            | 'PG'
+            | 'PH'
+            | 'PK'
+            | 'PL'
+            | 'PM'
+            | 'PR'
+            | 'PS'
+            | 'PT'
+            | 'PW'
+            | 'PY'
+            | 'QA'
+            | 'RE'
+            | 'RO'
+            | 'RS'
+            | 'RU'
+            | 'RW'
+            | 'SA'
+            | 'SB'
+            | 'SC'
+            | 'SD'
+            | 'SE'
+            | 'SG'
+            | 'SH'
+            | 'SI'
+            | 'SJ'
+            | 'SK'
+            | 'SL'
+            | 'SM'
+            | 'SN'
+            | 'SO'
+            | 'SR'
+            | 'SS'
+            | 'ST'
+            | 'SV'
+            | 'SX'
+            | 'SY'
+            | 'SZ'
+            | 'TA'
+            | 'TC'
+            | 'TD'
+            | 'TG'
+            | 'TH'
+            | 'TJ'
+            | 'TK'
+            | 'TL'
+            | 'TM'
+            | 'TN'
+            | 'TO'
+            | 'TR'
+            | 'TT'
+            | 'TV'
+            | 'TW'
+            | 'TZ'
+            | 'UA'
+            | 'UG'
+            | 'US'
+            | 'UY'
+            | 'UZ'
+            | 'VA'
+            | 'VC'
+            | 'VE'
+            | 'VG'
+            | 'VI'
+            | 'VN'
+            | 'VU'
+            | 'WF'
+            | 'WS'
+            | 'XK'
+            | 'YE'
+            | 'YT'
+            | 'ZA'
+            | 'ZM'
+            | 'ZW'
+            | 'ac'
+            | 'ad'
+            | 'ae'
+            | 'af'
+            | 'ag'
+            | 'ai'
+            | 'al'
+            | 'am'
+            | 'ao'
+            | 'ar'
+            | 'as'
+            | 'at'
+            | 'au'
+            | 'aw'
+            | 'ax'
+            | 'az'
+            | 'ba'
+            | 'bb'
+            | 'bd'
+            | 'be'
+            | 'bf'
+            | 'bg'
+            | 'bh'
+            | 'bi'
+            | 'bj'
+            | 'bl'
+            | 'bm'
+            | 'bn'
+            | 'bo'
+            | 'bq'
+            | 'br'
+            | 'bs'
+            | 'bt'
+            | 'bw'
+            | 'by'
+            | 'bz'
+            | 'ca'
+            | 'cc'
+            | 'cd'
+            | 'cf'
+            | 'cg'
+            | 'ch'
+            | 'ci'
+            | 'ck'
+            | 'cl'
+            | 'cm'
+            | 'cn'
+            | 'co'
+            | 'cr'
+            | 'cu'
+            | 'cv'
+            | 'cw'
+            | 'cx'
+            | 'cy'
+            | 'cz'
+            | 'de'
+            | 'dj'
+            | 'dk'
+            | 'dm'
+            | 'do'
+            | 'dz'
+            | 'ec'
+            | 'ee'
+            | 'eg'
+            | 'eh'
+            | 'er'
+            | 'es'
+            | 'et'
+            | 'fi'
+            | 'fj'
+            | 'fk'
+            | 'fm'
+            | 'fo'
+            | 'fr'
+            | 'ga'
+            | 'gb'
+            | 'gd'
+            | 'ge'
+            | 'gf'
+            | 'gg'
+            | 'gh'
+            | 'gi'
+            | 'gl'
+            | 'gm'
+            | 'gn'
+            | 'gp'
+            | 'gq'
+            | 'gr'
+            | 'gt'
+            | 'gu'
+            | 'gw'
+            | 'gy'
+            | 'hk'
+            | 'hn'
+            | 'hr'
+            | 'ht'
+            | 'hu'
+            | 'id'
+            | 'ie'
+            | 'il'
+            | 'im'
+            | 'in'
+            | 'io'
+            | 'iq'
+            | 'ir'
+            | 'is'
+            | 'it'
+            | 'je'
+            | 'jm'
+            | 'jo'
+            | 'jp'
+            | 'ke'
+            | 'kg'
+            | 'kh'
+            | 'ki'
+            | 'km'
+            | 'kn'
+            | 'kp'
+            | 'kr'
+            | 'kw'
+            | 'ky'
+            | 'kz'
+            | 'la'
+            | 'lb'
+            | 'lc'
+            | 'li'
+            | 'lk'
+            | 'lr'
+            | 'ls'
+            | 'lt'
+            | 'lu'
+            | 'lv'
+            | 'ly'
+            | 'ma'
+            | 'mc'
+            | 'md'
+            | 'me'
+            | 'mf'
+            | 'mg'
+            | 'mh'
+            | 'mk'
+            | 'ml'
+            | 'mm'
+            | 'mn'
+            | 'mo'
+            | 'mp'
+            | 'mq'
+            | 'mr'
+            | 'ms'
+            | 'mt'
+            | 'mu'
+            | 'mv'
+            | 'mw'
+            | 'mx'
+            | 'my'
+            | 'mz'
+            | 'na'
+            | 'nc'
+            | 'ne'
+            | 'nf'
+            | 'ng'
+            | 'ni'
+            | 'nl'
+            | 'no'
+            | 'np'
+            | 'nr'
+            | 'nu'
+            | 'nz'
+            | 'om'
+            | 'pa'
+            | 'pe'
+            | 'pf'
+            | 'pg'
+            | 'ph'
+            | 'pk'
+            | 'pl'
+            | 'pm'
+            | 'pr'
+            | 'ps'
+            | 'pt'
+            | 'pw'
+            | 'py'
+            | 'qa'
+            | 're'
+            | 'ro'
+            | 'rs'
+            | 'ru'
+            | 'rw'
+            | 'sa'
+            | 'sb'
+            | 'sc'
+            | 'sd'
+            | 'se'
+            | 'sg'
+            | 'sh'
+            | 'si'
+            | 'sj'
+            | 'sk'
+            | 'sl'
+            | 'sm'
+            | 'sn'
+            | 'so'
+            | 'sr'
+            | 'ss'
+            | 'st'
+            | 'sv'
+            | 'sx'
+            | 'sy'
+            | 'sz'
+            | 'ta'
+            | 'tc'
+            | 'td'
+            | 'tg'
+            | 'th'
+            | 'tj'
+            | 'tk'
+            | 'tl'
+            | 'tm'
+            | 'tn'
+            | 'to'
+            | 'tr'
+            | 'tt'
+            | 'tv'
+            | 'tw'
+            | 'tz'
+            | 'ua'
+            | 'ug'
+            | 'us'
+            | 'uy'
+            | 'uz'
+            | 'va'
+            | 'vc'
+            | 've'
+            | 'vg'
+            | 'vi'
+            | 'vn'
+            | 'vu'
+            | 'wf'
+            | 'ws'
+            | 'xk'
+            | 'ye'
+            | 'yt'
+            | 'za'
+            | 'zm'
+            | 'zw';
         };
       };
     };

@@ -11,8 +11,12 @@ export interface ExportControllerOptions {
   batchService: BatchService;
 }
 
-const FORMATS: Record<ExportFormat, { contentType: string; summary: string; description: string }> = {
+const FORMATS: Record<
+  ExportFormat,
+  { operationId: string; contentType: string; summary: string; description: string }
+> = {
   csv: {
+    operationId: 'getRecordsCsv',
     contentType: 'text/csv',
     summary: 'All contact records of a batch as CSV (streamed)',
     description:
@@ -21,6 +25,7 @@ const FORMATS: Record<ExportFormat, { contentType: string; summary: string; desc
       "prefixed with `'`. Streamed page by page; a failure mid-stream aborts the transfer.",
   },
   vcf: {
+    operationId: 'getRecordsVcf',
     contentType: 'text/vcard',
     summary: 'All contact records of a batch as vCard 4.0 (streamed)',
     description:
@@ -28,6 +33,7 @@ const FORMATS: Record<ExportFormat, { contentType: string; summary: string; desc
       'Streamed page by page; a failure mid-stream aborts the transfer.',
   },
   ndjson: {
+    operationId: 'getRecordsNdjson',
     contentType: 'application/x-ndjson',
     summary: 'All contact records of a batch as NDJSON (streamed)',
     description:
@@ -49,6 +55,7 @@ export const exportController: FastifyPluginAsyncTypebox<ExportControllerOptions
       `/:id/records.${format}`,
       {
         schema: {
+          operationId: spec.operationId,
           summary: spec.summary,
           description: spec.description,
           tags: ['records'],

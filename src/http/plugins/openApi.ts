@@ -17,7 +17,11 @@ const openApi: FastifyPluginAsync = async (app) => {
         title: 'Batchport API',
         version: '1.0.0',
         description: 'Upload contact files and follow them until they are queryable records.',
+        // The package is private ("private": true, no license granted): say so rather than omit it.
+        license: { name: 'Proprietary (UNLICENSED)' },
       },
+      // Relative: the API answers at the origin that serves this document, wherever deployed.
+      servers: [{ url: '/', description: 'The origin serving this document' }],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },

@@ -1,3 +1,4 @@
+import { CURSOR_PATTERN } from '../../repositories/records/cursor.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FIELD_LIST, type FieldKind, type FieldSpec } from '../../contacts/contactSchema.js';
 import { MAPPABLE_FIELDS, type MappableField } from '../../parsing/headers/fields.js';
@@ -13,7 +14,7 @@ import { TEXT_ENCODINGS, type TextEncoding } from '../../parsing/text/encodings.
  * The pattern as well as the format: Ajv's `uuid` format also accepts `urn:uuid:<uuid>`, which
  * PostgreSQL's uuid type refuses (a 500 on every id route before the pattern).
  */
-const BatchId = Type.String({
+export const BatchId = Type.String({
   format: 'uuid',
   pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
   description: 'Batch id (UUID)',
@@ -88,7 +89,10 @@ export const RecordsQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULTS.recordsLimit })),
     cursor: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page, as given' }),
+      Type.String({
+        pattern: CURSOR_PATTERN,
+        description: 'nextCursor of the previous page, as given (6 characters of base64url)',
+      }),
     ),
   },
   { additionalProperties: false },

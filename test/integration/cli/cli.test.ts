@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,5 +173,32 @@ describe('batchport CLI against the real API and worker', () => {
     });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/cannot reach the API .*ECONNREFUSED/);
+  });
+
+  it('warns about a token given in argv, and never writes -o through an existing file or link', async () => {
+    const inArgv = await cli(['stats', '--token', user.token], { BATCHPORT_URL: stack.baseUrl });
+    expect(inArgv.code).toBe(0);
+    expect(inArgv.stderr).toContain('batchport: warning: --token on the command line is visible');
+    const fromEnv = await as(['stats']);
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.stderr).not.toContain('warning');
+
+    const dir = await mkdtemp(join(tmpdir(), 'batchport-cli-out-'));
+    try {
+      const target = join(dir, 'elsewhere.txt');
+      await writeFile(target, 'keep me');
+      await symlink(target, join(dir, 'records.jsonl'));
+      const refused = await as([
+        'records',
+        '00000000-0000-4000-8000-000000000000',
+        '-o',
+        join(dir, 'records.jsonl'),
+      ]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('already exists (a file or a link)');
+      expect(await readFile(target, 'utf8')).toBe('keep me');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,8 +1,9 @@
 /* eslint-disable @typescript-eslint/require-await -- the doubles keep the adapters' async signatures without doing I/O */
+import { decodeCursor, encodeCursor } from '../../../src/repositories/records/cursor.js';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BATCH_STATUSES, type Batch, type BatchStats } from '../../../src/domain/batch.js';
-import { IdempotencyKeyTakenError, ValidationError } from '../../../src/errors.js';
+import { IdempotencyKeyTakenError } from '../../../src/errors.js';
 import type { ContactRecord, InvalidRow } from '../../../src/parsing/types.js';
 import type { createBatchService } from '../../../src/services/batchService.js';
 import type { createBatchUploadService } from '../../../src/services/batchUploadService.js';
@@ -139,12 +140,10 @@ export function createMemoryStore() {
   const recordsRepository = strictDouble<ServiceDeps['records']>('records', {
     listRecords: async (batchId, { limit, cursor }) => {
       const all = records.get(batchId) ?? [];
-      const start = cursor === undefined ? 0 : Number(cursor);
-      if (!Number.isInteger(start) || start < 0) {
-        throw new ValidationError('invalid cursor');
-      }
+      // The stores' own cursor form (the index of the next record here, not a row number).
+      const start = cursor === undefined ? 0 : decodeCursor(cursor);
       const page = all.slice(start, start + limit);
-      return { records: page, nextCursor: start + limit < all.length ? String(start + limit) : null };
+      return { records: page, nextCursor: start + limit < all.length ? encodeCursor(start + limit) : null };
     },
     streamInvalidRows: async function* (batchId) {
       yield* invalidRows.get(batchId) ?? [];
