@@ -33,7 +33,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   projects: [
-    { name: 'journey', testMatch: /journey\.spec\.ts$/ },
+    { name: 'journey', testMatch: /(journey|webhooks)\.spec\.ts$/ },
     // Opt-in (`npm run test:e2e -- --project measure`): the 10 MB CSV timing for the docs.
     { name: 'measure', testMatch: /measure\.spec\.ts$/ },
   ],

@@ -29,6 +29,8 @@ function appEnv(runId: string): NodeJS.ProcessEnv {
     // Other suites' deliberately bad tokens share the failed-auth counter in Redis.
     AUTH_FAILURE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'info',
+    // The webhooks spec's receiver listens on loopback.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
   };
 }
 

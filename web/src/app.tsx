@@ -7,6 +7,7 @@ import { Recent } from './pages/Recent.js';
 import { SignIn } from './pages/SignIn.js';
 import { Stats } from './pages/Stats.js';
 import { Upload } from './pages/Upload.js';
+import { Webhooks } from './pages/Webhooks.js';
 import { navigate, useRoute, type Route } from './router.js';
 import { clearToken, readToken, saveToken } from './session.js';
 import type { WebConfig } from './upload/uppy.js';
@@ -19,6 +20,7 @@ const TITLES: Record<Route['page'], string> = {
   batch: 'Batch',
   stats: 'Stats',
   recent: 'Recent uploads',
+  webhooks: 'Webhooks',
   notFound: 'Page not found',
 };
 
@@ -27,6 +29,7 @@ const NAV: [string, string, Route['page'][]][] = [
   ['#/batches', 'Batches', ['batches', 'batch']],
   ['#/recent', 'Recent', ['recent']],
   ['#/stats', 'Stats', ['stats']],
+  ['#/webhooks', 'Webhooks', ['webhooks']],
 ];
 
 async function loadConfig(): Promise<WebConfig> {
@@ -58,6 +61,8 @@ function Page({ route, token }: { route: Route; token: string }) {
       return <Stats token={token} />;
     case 'recent':
       return <Recent token={token} />;
+    case 'webhooks':
+      return <Webhooks token={token} />;
     case 'notFound':
       return <Failed message={`There is no page at ${route.path}.`} />;
   }

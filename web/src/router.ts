@@ -11,6 +11,7 @@ export type Route =
   | { page: 'batch'; id: string }
   | { page: 'stats' }
   | { page: 'recent' }
+  | { page: 'webhooks' }
   | { page: 'notFound'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -27,6 +28,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'stats' };
     case 'recent':
       return { page: 'recent' };
+    case 'webhooks':
+      return { page: 'webhooks' };
     case 'batches':
       if (parts[1] !== undefined) {
         return { page: 'batch', id: decodeURIComponent(parts[1]) };
