@@ -20,6 +20,7 @@ import { createMetrics } from '../src/observability/metrics.js';
 import type { AuthService } from '../src/services/authService.js';
 import type { BatchService } from '../src/services/batchService.js';
 import type { BatchUploadService } from '../src/services/batchUploadService.js';
+import type { BatchFixService } from '../src/services/fixes/batchFixService.js';
 import type { PreviewService } from '../src/services/previewService.js';
 
 const CLIENT_DIR = resolve(import.meta.dirname, '../src/client');
@@ -37,6 +38,7 @@ function inertDeps(): { deps: AppDeps; close: () => void } {
     batchService: {} as BatchService,
     batchUploadService: {} as BatchUploadService,
     previewService: {} as PreviewService,
+    batchFixService: {} as BatchFixService,
     rateLimitRedis: redis,
     metrics: createMetrics('api'),
     readiness: {},

@@ -27,6 +27,7 @@ export function apiAppOptions(c: Components): AppDeps {
     batchService: c.batchService,
     batchUploadService: c.batchUploadService,
     previewService: c.previewService,
+    batchFixService: c.batchFixService,
     readiness: readinessChecks(c),
     limits: c.config.limits,
     requestTimeoutMs: c.config.http.requestTimeoutMs,

@@ -7,6 +7,7 @@ import { createPgPool, type PgPool } from './db/postgres.js';
 import { createEventHub, type EventHub } from './events/eventHub.js';
 import { createEventPublisher } from './events/eventPublisher.js';
 import { publishingBatchRepository, publishingDeletionRepository } from './events/publishingRepositories.js';
+import { publishingFixRepository } from './events/publishingFixRepository.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createBatchQueue, type BatchQueue } from './queue/batchQueue.js';
 import { createProducerRedis, waitForRedis, workerRedisOptions } from './queue/redisConnection.js';
@@ -15,6 +16,7 @@ import {
   type BatchDeletionRepository,
 } from './repositories/batchDeletionRepository.js';
 import { createBatchRepository, type BatchRepository } from './repositories/batchRepository.js';
+import { createBatchFixRepository, type BatchFixRepository } from './repositories/batchFixRepository.js';
 import { createCassandraRecordsRepository } from './repositories/records/cassandraRecordsRepository.js';
 import { createPostgresRecordsRepository } from './repositories/records/postgresRecordsRepository.js';
 import type { RecordsRepository } from './repositories/records/recordsRepository.js';
@@ -22,6 +24,7 @@ import { createAuthService, type AuthService } from './services/authService.js';
 import { createBatchCleanupService, type BatchCleanupService } from './services/batchCleanupService.js';
 import { createBatchService, type BatchService } from './services/batchService.js';
 import { createBatchUploadService, type BatchUploadService } from './services/batchUploadService.js';
+import { createBatchFixService, type BatchFixService } from './services/fixes/batchFixService.js';
 import { createPreviewService, type PreviewService } from './services/previewService.js';
 import type { FileStorage } from './storage/fileStorage.js';
 import { createLocalStorage } from './storage/localStorage.js';
@@ -42,6 +45,8 @@ export interface Adapters {
 export interface Repositories {
   batchRepository: BatchRepository;
   batchDeletionRepository: BatchDeletionRepository;
+  /** Fixes of invalid rows (issue #21); its count update is announced like every batch write. */
+  batchFixRepository: BatchFixRepository;
 }
 
 export interface Services {
@@ -50,6 +55,7 @@ export interface Services {
   batchService: BatchService;
   batchUploadService: BatchUploadService;
   previewService: PreviewService;
+  batchFixService: BatchFixService;
 }
 
 /**
@@ -100,7 +106,16 @@ export async function createRecordsRepository(config: Config, pool: PgPool): Pro
 export function createServices(
   parts: Pick<Components, 'config' | 'logger'> & Omit<Adapters, 'pool' | 'redis'> & Repositories,
 ): Services {
-  const { config, logger, batchRepository, batchDeletionRepository, storage, records, queue } = parts;
+  const {
+    config,
+    logger,
+    batchRepository,
+    batchDeletionRepository,
+    batchFixRepository,
+    storage,
+    records,
+    queue,
+  } = parts;
   const cleanup = createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger });
   return {
     authService: createAuthService(config.auth),
@@ -117,6 +132,12 @@ export function createServices(
       maxFileSize: config.limits.maxFileSize,
       maxRowsPerBatch: config.limits.maxRowsPerBatch,
       maxUncompressedBytes: config.limits.maxUncompressedBytes,
+      defaultPhoneRegion: config.worker.defaultPhoneRegion,
+    }),
+    batchFixService: createBatchFixService({
+      batchRepository,
+      fixes: batchFixRepository,
+      records,
       defaultPhoneRegion: config.worker.defaultPhoneRegion,
     }),
   };
@@ -142,8 +163,14 @@ export async function buildComponents(
     const metrics = createMetrics(role);
     // Every batch write, by the API or the worker, is announced to the owner's event stream.
     const publisher = createEventPublisher({ redis: adapters.redis, logger, metrics });
+    const batchRepository = publishingBatchRepository(createBatchRepository(adapters.pool), publisher);
     const repositories: Repositories = {
-      batchRepository: publishingBatchRepository(createBatchRepository(adapters.pool), publisher),
+      batchRepository,
+      batchFixRepository: publishingFixRepository(
+        createBatchFixRepository(adapters.pool),
+        (id) => batchRepository.findById(id),
+        publisher,
+      ),
       batchDeletionRepository: publishingDeletionRepository(
         createBatchDeletionRepository(adapters.pool),
         publisher,

@@ -135,6 +135,9 @@ function completeOperation(op: Operation): void {
       response.links = links;
     }
   }
+  if (op.operationId === 'fixInvalidRows') {
+    addFixesCsvBody(op);
+  }
   if (op.operationId === 'previewBatch') {
     op.requestBody = UPLOAD_BODY;
   }
@@ -145,6 +148,34 @@ function completeOperation(op: Operation): void {
       created.headers = { ...created.headers, ...UPLOAD_CREATED_HEADERS };
     }
   }
+}
+
+/** POST /fixes also takes a corrected errors.csv (the route schema can only validate the JSON form). */
+function addFixesCsvBody(op: Operation): void {
+  const body = (op.requestBody ?? {}) as { content?: Record<string, unknown> };
+  op.requestBody = {
+    ...body,
+    content: {
+      ...body.content,
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          required: ['file'],
+          additionalProperties: false,
+          properties: {
+            file: {
+              type: 'string',
+              format: 'binary',
+              description:
+                'errors.csv of the batch with its cells corrected (row, reason, the columns, other ' +
+                'columns); at most 1,000 rows and 4 MiB',
+            },
+          },
+        },
+        encoding: { file: { contentType: 'text/csv' } },
+      },
+    },
+  };
 }
 
 export function completeDocument<T extends OpenApiDocument>(doc: T): T {

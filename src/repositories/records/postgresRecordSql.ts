@@ -57,6 +57,20 @@ export const SELECT_INVALID = `
    ORDER BY row_number
    LIMIT $3`;
 
+export const SELECT_INVALID_BY_ROW = `
+  SELECT row_number, reason, original FROM batch_invalid_rows
+   WHERE batch_id = $1 AND row_number = ANY($2::int[])`;
+
+/**
+ * A fix in one statement (one transaction): the invalid rows of the fixed row numbers go, the
+ * records come. The row numbers are the last parameter, after UPSERT_RECORDS' own.
+ */
+export const REPLACE_INVALID = `
+  WITH gone AS (
+    DELETE FROM batch_invalid_rows WHERE batch_id = $1::uuid AND row_number = ANY($${FIELD_LIST.length + 2}::int[])
+  )
+  ${UPSERT_RECORDS.trim()}`;
+
 /** A batch_records row as pg returns it (jsonb already parsed). */
 export type RecordRow = Record<string, unknown>;
 
