@@ -1,5 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Batch } from '../../../src/domain/batch.js';
+import { csvLine } from '../../../src/parsing/csvOutput.js';
 import type { InvalidRow } from '../../../src/parsing/types.js';
 import { bearer, build, multipart, tokenFor, type TestApp } from '../../support/buildTestApp.js';
 
@@ -141,6 +142,25 @@ describe('invalid rows and fixes over in-memory adapters', () => {
     ]);
     expect(body.rows[1]!.record).toMatchObject({ phone: '+4915112345678' });
     expect(body.batch).toMatchObject({ invalidRows: 0, recordsLoaded: 5 });
+  });
+
+  it('reads cells of a corrected errors.csv as written: the formula guard of errors.csv is removed', async () => {
+    // Written by the same csvLine as errors.csv: "'=Ann;'+1" in the file.
+    const csv =
+      csvLine(['row', 'reason', 'Name', 'Email']) + csvLine(['4', 'x', '=Ann;+1', 'ann@example.com']);
+    expect(csv).toContain("'=Ann;'+1");
+    const form = multipart([{ name: 'file', filename: 'bad.csv', content: csv }]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/batches/${batch.id}/fixes`,
+      headers: { ...owner, ...form.headers },
+      payload: form.payload,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<FixAnswer>().rows[0]!.record).toMatchObject({
+      fullName: '=Ann;+1',
+      original: { Name: '=Ann;+1', Email: 'ann@example.com' },
+    });
   });
 
   it('a row that is not invalid is refused per row; more than 1,000 rows and repeats are a 400', async () => {
