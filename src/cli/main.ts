@@ -9,6 +9,7 @@ import {
   statusCommand,
   type ListOptions,
 } from './commands/inspect.js';
+import { fixCommand } from './commands/fix.js';
 import { removeCommand, retryCommand } from './commands/manage.js';
 import { uploadCommand, type UploadOptions } from './commands/upload.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
@@ -67,6 +68,11 @@ export function buildProgram(): Command {
     .argument('<id>', 'batch id', batchId)
     .option('-o, --output <file>', 'write to this file')
     .action(act((ctx, id: string, o: { output?: string }) => errorsCommand(ctx, id, o)));
+  command('fix', 'send a corrected errors.csv: fixed rows become records (exit 1 if any is refused)')
+    .argument('<id>', 'batch id', batchId)
+    .argument('<file>', 'errors.csv of the batch with its cells corrected')
+    .option('--dry-run', 'only check the rows; nothing is stored')
+    .action(act((ctx, id: string, file: string, o: { dryRun?: boolean }) => fixCommand(ctx, id, file, o)));
   command('rm', 'delete a batch, its file and its records')
     .argument('<id>', 'batch id', batchId)
     .action(act((ctx, id: string) => removeCommand(ctx, id)));
