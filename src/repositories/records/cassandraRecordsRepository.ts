@@ -4,7 +4,7 @@ import { wrapCassandraError } from '../../db/cassandraErrors.js';
 import { assertKeyspaceName, ensureCassandraSchema } from '../../db/cassandraSchema.js';
 import type { ContactRecord, InvalidRow } from '../../parsing/types.js';
 import { RECORD_COLUMNS, recordParams, toInvalidRow, toRecord } from './cassandraRecordRow.js';
-import { partitionBatches, runBounded, type Statement } from './cassandraWrites.js';
+import { groupByBucket, partitionBatches, runBounded, type Statement } from './cassandraWrites.js';
 import { decodeCursor, toPage } from './cursor.js';
 import {
   assertBatchId,
@@ -202,14 +202,7 @@ export function createCassandraRecordsRepository(
     });
   }
 
-  /** Row numbers grouped by their partition, for the per-partition IN statements. */
-  function byBucket(rowNumbers: readonly number[]): Map<number, number[]> {
-    const groups = new Map<number, number[]>();
-    for (const n of new Set(rowNumbers)) {
-      groups.set(bucketOf(n), [...(groups.get(bucketOf(n)) ?? []), n]);
-    }
-    return groups;
-  }
+  const byBucket = (rowNumbers: readonly number[]) => groupByBucket(rowNumbers, bucketOf);
 
   async function findInvalidRows(batchId: string, rowNumbers: readonly number[]): Promise<InvalidRow[]> {
     const id = assertBatchId(batchId);
