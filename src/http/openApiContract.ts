@@ -116,6 +116,7 @@ const BATCH_LINKS = {
   GetBatchStatus: byId('getBatchStatus', 'Follow processing until loaded or error'),
   ListRecords: byId('listRecords', 'The contact records of the batch'),
   GetErrorsCsv: byId('getErrorsCsv', 'The rows that could not become contacts'),
+  ListInvalidRows: byId('listInvalidRows', 'The rows that could not become contacts, to fix them'),
   RetryBatch: byId('retryBatch', 'Re-queue the batch if it ended in error'),
   DeleteBatch: byId('deleteBatch', 'Delete the batch and everything it produced'),
 };

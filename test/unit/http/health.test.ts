@@ -133,12 +133,14 @@ describe('readiness when every dependency answers, metrics and the OpenAPI docum
       'get /api/batches/stats',
       'get /api/batches/{id}',
       'get /api/batches/{id}/errors.csv',
+      'get /api/batches/{id}/invalid-rows',
       'get /api/batches/{id}/records',
       'get /api/batches/{id}/records.csv',
       'get /api/batches/{id}/records.vcf',
       'get /api/batches/{id}/status',
       'post /api/batches/preview',
       'post /api/batches/upload',
+      'post /api/batches/{id}/fixes',
       'post /api/batches/{id}/retry',
     ]);
     for (const { name, op } of apiOperations) {
