@@ -85,6 +85,7 @@ export function createMemoryStore() {
       }
       return seedBatch(batch);
     },
+    findById: async (id) => batches.get(id) ?? null,
     findForUser: async (id, userId) => {
       const batch = batches.get(id);
       return batch?.userId === userId ? batch : null;

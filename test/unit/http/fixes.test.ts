@@ -188,6 +188,22 @@ describe('invalid rows and fixes over in-memory adapters', () => {
     expect(res.json<{ error: { message: string } }>().error.message).toContain('"parsing"');
   });
 
+  it('a batch deleted while the fix was written: 409, and the records written for it are removed', async () => {
+    const { records } = t.store.adapters;
+    const replace = records.replaceInvalidRows.bind(records);
+    records.replaceInvalidRows = async (batchId, fixed) => {
+      await replace(batchId, fixed);
+      t.store.state.batches.delete(batchId); // the delete commits right after the records were written
+    };
+    try {
+      const res = await fix([{ row: 4, record: { email: 'ann@example.com' } }]);
+      expect(res.statusCode).toBe(409);
+      expect(t.store.state.records.has(batch.id)).toBe(false);
+    } finally {
+      records.replaceInvalidRows = replace;
+    }
+  });
+
   it("another user's batch is a 404", async () => {
     const stranger = bearer(await tokenFor('stranger'));
     const res = await t.app.inject({ url: `/api/batches/${batch.id}/invalid-rows`, headers: stranger });
