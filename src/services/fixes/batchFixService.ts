@@ -10,9 +10,12 @@ import { MAX_FIX_ROWS } from './fixLimits.js';
 export type BatchFixService = ReturnType<typeof createBatchFixService>;
 
 interface Deps {
-  batchRepository: Pick<BatchRepository, 'findForUser'>;
+  batchRepository: Pick<BatchRepository, 'findForUser' | 'findById'>;
   fixes: BatchFixRepository;
-  records: Pick<RecordsRepository, 'listInvalidRows' | 'findInvalidRows' | 'replaceInvalidRows'>;
+  records: Pick<
+    RecordsRepository,
+    'listInvalidRows' | 'findInvalidRows' | 'replaceInvalidRows' | 'deleteBatch'
+  >;
   /** The deployment's region for phones without a country code (the worker's default). */
   defaultPhoneRegion: string;
 }
@@ -64,6 +67,16 @@ export function createBatchFixService({ batchRepository, fixes, records, default
       byRow.set(row.rowNumber, row);
     }
     return byRow;
+  }
+
+  /**
+   * A delete that committed while the fix was written: its clean-up may have run before the
+   * records were, so they are removed here (as the worker does for a batch deleted mid-job).
+   */
+  async function removeIfDeleted(batchId: string): Promise<void> {
+    if (!(await batchRepository.findById(batchId))) {
+      await records.deleteBatch(batchId);
+    }
   }
 
   function read(input: FixInput, base: InvalidRow, settings: FixSettings): FixOutcome {
@@ -142,6 +155,7 @@ export function createBatchFixService({ batchRepository, fixes, records, default
           accepted.map((a) => a.record),
         );
         if (!(await fixes.countFixes(id))) {
+          await removeIfDeleted(id);
           throw new ConflictError(
             'the batch changed while the fixes were stored (re-read or deleted); nothing was counted',
           );
