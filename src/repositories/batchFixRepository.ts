@@ -31,7 +31,7 @@ export function createBatchFixRepository(pool: PgPool) {
       }
       await query(
         `INSERT INTO batch_row_fixes (batch_id, row_number, reason, original)
-         SELECT $1::uuid, u.* FROM unnest($2::int[], $3::text[], $4::jsonb[]) AS u(row_number, reason, original)
+         SELECT $1::uuid, u.* FROM unnest($2::int[], $3::text[], $4::json[]) AS u(row_number, reason, original)
          ON CONFLICT (batch_id, row_number) DO NOTHING`,
         [
           batchId,

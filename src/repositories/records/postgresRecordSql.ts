@@ -42,7 +42,7 @@ export const UPSERT_RECORDS = `
 
 export const UPSERT_INVALID = `
   INSERT INTO batch_invalid_rows (batch_id, row_number, reason, original)
-  SELECT $1::uuid, u.* FROM unnest($2::int[], $3::text[], $4::jsonb[]) AS u(row_number, reason, original)
+  SELECT $1::uuid, u.* FROM unnest($2::int[], $3::text[], $4::json[]) AS u(row_number, reason, original)
   ON CONFLICT (batch_id, row_number) DO UPDATE SET reason = EXCLUDED.reason, original = EXCLUDED.original`;
 
 export const SELECT_RECORDS = `

@@ -121,6 +121,8 @@ describe.each([
     expect(await batch()).toMatchObject({ status: 'loaded', rowsRead: 5, recordsLoaded: 2, invalidRows: 3 });
     const rows = (await get('/invalid-rows')).body.rows as Array<Record<string, any>>;
     expect(rows.map((r) => r['row'])).toEqual([2, 3, 5]);
+    // The cells in file order (Email before City), in both stores.
+    expect(Object.keys(rows[0]!['original'] as object)).toEqual(['Email', 'City']);
     expect(rows[0]).toMatchObject({
       original: { Email: 'ann(at)example.com', City: 'Paris' },
       reasons: ['no name, email or phone', 'email address is not valid: ann(at)example.com'],
