@@ -20,6 +20,7 @@ import { createMetrics } from '../src/observability/metrics.js';
 import type { AuthService } from '../src/services/authService.js';
 import type { BatchService } from '../src/services/batchService.js';
 import type { BatchUploadService } from '../src/services/batchUploadService.js';
+import type { BatchFixService } from '../src/services/fixes/batchFixService.js';
 import type { PreviewService } from '../src/services/previewService.js';
 import type { WebhookService } from '../src/services/webhookService.js';
 
@@ -39,6 +40,7 @@ function inertDeps(): { deps: AppDeps; close: () => void } {
     batchUploadService: {} as BatchUploadService,
     previewService: {} as PreviewService,
     webhookService: {} as WebhookService,
+    batchFixService: {} as BatchFixService,
     rateLimitRedis: redis,
     metrics: createMetrics('api'),
     readiness: {},

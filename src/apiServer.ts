@@ -29,6 +29,7 @@ export function apiAppOptions(c: Components): AppDeps {
     batchUploadService: c.batchUploadService,
     previewService: c.previewService,
     webhookService: c.webhookService,
+    batchFixService: c.batchFixService,
     readiness: readinessChecks(c),
     limits: c.config.limits,
     requestTimeoutMs: c.config.http.requestTimeoutMs,

@@ -7,6 +7,7 @@ import { createPgPool, type PgPool } from './db/postgres.js';
 import { createEventHub, type EventHub } from './events/eventHub.js';
 import { createEventPublisher } from './events/eventPublisher.js';
 import { publishingBatchRepository, publishingDeletionRepository } from './events/publishingRepositories.js';
+import { publishingFixRepository } from './events/publishingFixRepository.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createBatchQueue, type BatchQueue } from './queue/batchQueue.js';
 import { createProducerRedis, waitForRedis, workerRedisOptions } from './queue/redisConnection.js';
@@ -23,6 +24,7 @@ import {
   createWebhookEndpointRepository,
   type WebhookEndpointRepository,
 } from './repositories/webhookEndpointRepository.js';
+import { createBatchFixRepository, type BatchFixRepository } from './repositories/batchFixRepository.js';
 import { createCassandraRecordsRepository } from './repositories/records/cassandraRecordsRepository.js';
 import { createPostgresRecordsRepository } from './repositories/records/postgresRecordsRepository.js';
 import type { RecordsRepository } from './repositories/records/recordsRepository.js';
@@ -33,6 +35,7 @@ import { createBatchUploadService, type BatchUploadService } from './services/ba
 import { createPreviewService, type PreviewParsing, type PreviewService } from './services/previewService.js';
 import { createWebhookService, type WebhookService } from './services/webhookService.js';
 import { createParsePool, type ParsePool, type ParsePoolLimits } from './worker/parsePool.js';
+import { createBatchFixService, type BatchFixService } from './services/fixes/batchFixService.js';
 import type { FileStorage } from './storage/fileStorage.js';
 import { createLocalStorage } from './storage/localStorage.js';
 import { createS3Storage } from './storage/s3Storage.js';
@@ -55,6 +58,8 @@ export interface Repositories {
   batchDeletionRepository: BatchDeletionRepository;
   webhookEndpointRepository: WebhookEndpointRepository;
   webhookDeliveryRepository: WebhookDeliveryRepository;
+  /** Fixes of invalid rows (issue #21); its count update is announced like every batch write. */
+  batchFixRepository: BatchFixRepository;
 }
 
 export interface Services {
@@ -64,6 +69,7 @@ export interface Services {
   batchUploadService: BatchUploadService;
   previewService: PreviewService;
   webhookService: WebhookService;
+  batchFixService: BatchFixService;
 }
 
 /**
@@ -116,7 +122,16 @@ export async function createRecordsRepository(config: Config, pool: PgPool): Pro
 export function createServices(
   parts: Pick<Components, 'config' | 'logger'> & Omit<Adapters, 'pool' | 'redis'> & Repositories,
 ): Services {
-  const { config, logger, batchRepository, batchDeletionRepository, storage, records, queue } = parts;
+  const {
+    config,
+    logger,
+    batchRepository,
+    batchDeletionRepository,
+    batchFixRepository,
+    storage,
+    records,
+    queue,
+  } = parts;
   const cleanup = createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger });
   return {
     authService: createAuthService(config.auth),
@@ -148,6 +163,12 @@ export function createServices(
       policy: { allowPrivate: config.webhooks.allowPrivateTargets, allowHttp: config.webhooks.allowHttp },
       maxEndpointsPerUser: config.webhooks.maxEndpointsPerUser,
       secretOverlapMs: config.webhooks.secretOverlapMs,
+    }),
+    batchFixService: createBatchFixService({
+      batchRepository,
+      fixes: batchFixRepository,
+      records,
+      defaultPhoneRegion: config.worker.defaultPhoneRegion,
     }),
   };
 }
@@ -185,8 +206,14 @@ export async function buildComponents(
     const metrics = createMetrics(role);
     // Every batch write, by the API or the worker, is announced to the owner's event stream.
     const publisher = createEventPublisher({ redis: adapters.redis, logger, metrics });
+    const batchRepository = publishingBatchRepository(createBatchRepository(adapters.pool), publisher);
     const repositories: Repositories = {
-      batchRepository: publishingBatchRepository(createBatchRepository(adapters.pool), publisher),
+      batchRepository,
+      batchFixRepository: publishingFixRepository(
+        createBatchFixRepository(adapters.pool),
+        (id) => batchRepository.findById(id),
+        publisher,
+      ),
       batchDeletionRepository: publishingDeletionRepository(
         createBatchDeletionRepository(adapters.pool),
         publisher,

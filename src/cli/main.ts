@@ -10,6 +10,7 @@ import {
   type ListOptions,
 } from './commands/inspect.js';
 import { listenCommand } from './commands/listen.js';
+import { fixCommand } from './commands/fix.js';
 import { removeCommand, retryCommand } from './commands/manage.js';
 import {
   addWebhookCommand,
@@ -80,6 +81,11 @@ export function buildProgram(): Command {
     .argument('<id>', 'batch id', batchId)
     .option('-o, --output <file>', 'write to this file')
     .action(act((ctx, id: string, o: { output?: string }) => errorsCommand(ctx, id, o)));
+  command('fix', 'send a corrected errors.csv: fixed rows become records (exit 1 if any is refused)')
+    .argument('<id>', 'batch id', batchId)
+    .argument('<file>', 'errors.csv of the batch with its cells corrected')
+    .option('--dry-run', 'only check the rows; nothing is stored')
+    .action(act((ctx, id: string, file: string, o: { dryRun?: boolean }) => fixCommand(ctx, id, file, o)));
   command('rm', 'delete a batch, its file and its records')
     .argument('<id>', 'batch id', batchId)
     .action(act((ctx, id: string) => removeCommand(ctx, id)));

@@ -151,6 +151,7 @@ const BATCH_LINKS = {
   GetBatchStatus: byId('getBatchStatus', 'Follow processing until loaded or error'),
   ListRecords: byId('listRecords', 'The contact records of the batch'),
   GetErrorsCsv: byId('getErrorsCsv', 'The rows that could not become contacts'),
+  ListInvalidRows: byId('listInvalidRows', 'The rows that could not become contacts, to fix them'),
   RetryBatch: byId('retryBatch', 'Re-queue the batch if it ended in error'),
   DeleteBatch: byId('deleteBatch', 'Delete the batch and everything it produced'),
 };
@@ -176,6 +177,9 @@ function completeOperation(op: Operation): void {
       ok.content = { 'text/event-stream': { schema: EVENT_STREAM_SCHEMA } };
     }
   }
+  if (op.operationId === 'fixInvalidRows') {
+    addFixesCsvBody(op);
+  }
   if (op.operationId === 'previewBatch') {
     op.requestBody = UPLOAD_BODY;
   }
@@ -186,6 +190,34 @@ function completeOperation(op: Operation): void {
       created.headers = { ...created.headers, ...UPLOAD_CREATED_HEADERS };
     }
   }
+}
+
+/** POST /fixes also takes a corrected errors.csv (the route schema can only validate the JSON form). */
+function addFixesCsvBody(op: Operation): void {
+  const body = (op.requestBody ?? {}) as { content?: Record<string, unknown> };
+  op.requestBody = {
+    ...body,
+    content: {
+      ...body.content,
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          required: ['file'],
+          additionalProperties: false,
+          properties: {
+            file: {
+              type: 'string',
+              format: 'binary',
+              description:
+                'errors.csv of the batch with its cells corrected (row, reason, the columns, other ' +
+                'columns); at most 1,000 rows and 4 MiB',
+            },
+          },
+        },
+        encoding: { file: { contentType: 'text/csv' } },
+      },
+    },
+  };
 }
 
 export function completeDocument<T extends OpenApiDocument>(doc: T): T {

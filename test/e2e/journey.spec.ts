@@ -158,6 +158,24 @@ test('sign in, preview and map, upload three formats, follow them live, inspect,
   expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(INVALID.map(String));
   expect(lines[1]).toContain('no name, email or phone');
 
+  mark('Fix two invalid rows');
+  // Issue #21: two invalid rows fixed in the page; each is checked as it is typed (dry run), and
+  // the counts move by the live event once they are saved.
+  for (const row of INVALID.slice(0, 2)) {
+    await page.getByLabel(`Row ${row} Email`).fill(`fixed${row}@example.com`);
+    await expect(page.locator(`tr[data-row="${row}"]`).getByTestId('reason')).toHaveText('OK');
+  }
+  await page.getByLabel(`Row ${INVALID[2]} Email`).fill('not an address');
+  await expect(page.locator(`tr[data-row="${INVALID[2]}"]`).getByTestId('reason')).toContainText(
+    'email address is not valid',
+  );
+  await page.getByLabel(`Row ${INVALID[2]} Email`).fill('');
+  await expectAccessible(page, 'the editable invalid rows');
+  await page.getByRole('button', { name: 'Save fixes' }).click();
+  await expect(page.getByTestId('records-loaded')).toHaveText(String(VALID.length + 2));
+  await expect(page.getByTestId('invalid-count')).toHaveText('1');
+  await expect(invalid).toHaveCount(1);
+
   mark('Stats and recent.');
   // Stats and recent.
   await page.getByRole('link', { name: 'Stats' }).click();

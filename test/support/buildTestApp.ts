@@ -6,6 +6,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { createAuthService } from '../../src/services/authService.js';
 import { createBatchService } from '../../src/services/batchService.js';
 import { createBatchUploadService } from '../../src/services/batchUploadService.js';
+import { createBatchFixService } from '../../src/services/fixes/batchFixService.js';
 import { createMemoryEvents } from './doubles/memoryEvents.js';
 import { createPreviewService } from '../../src/services/previewService.js';
 import { createMemoryStore, type MemoryStore } from './doubles/memoryStore.js';
@@ -39,7 +40,8 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
     authFailureLimitPerMinute: 1000,
     ...overrides.limits,
   };
-  const { batchRepository, batchDeletionRepository, records, queue, cleanup, storage } = store.adapters;
+  const { batchRepository, batchDeletionRepository, batchFixRepository, records, queue, cleanup, storage } =
+    store.adapters;
   const options: AppOptions = {
     logger,
     metrics: createMetrics('api'),
@@ -64,6 +66,12 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       maxStreams: 100,
       maxStreamsPerUser: 10,
     },
+    batchFixService: createBatchFixService({
+      batchRepository,
+      fixes: batchFixRepository,
+      records,
+      defaultPhoneRegion: 'US',
+    }),
     previewService: createPreviewService({
       maxFileSize: limits.maxFileSize,
       maxRowsPerBatch: 10_000,

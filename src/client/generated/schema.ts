@@ -55,6 +55,43 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/batches/{id}/fixes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Fix invalid rows of a loaded batch (JSON, or a corrected errors.csv as multipart "file")
+     * @description Each fix is read with the same normaliser and rules as the upload. Valid fixes become records under their row number and the counts move; invalid ones are answered with their reasons and nothing of them is stored. Fixing a row again replaces the first fix. dryRun=true stores nothing.
+     */
+    post: operations['fixInvalidRows'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/batches/{id}/invalid-rows': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Rows that could not become contacts: cells, reasons and the record as far as read */
+    get: operations['listInvalidRows'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/batches/{id}/records': {
     parameters: {
       query?: never;
@@ -1035,6 +1072,429 @@ export interface operations {
         };
         content: {
           'text/csv': string;
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          /** @description Bearer challenge (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      500: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+    };
+  };
+  fixInvalidRows: {
+    parameters: {
+      query?: {
+        /** @description Validate only: nothing is stored, the counts stay */
+        dryRun?: boolean;
+      };
+      header?: never;
+      path: {
+        /** @description Batch id (UUID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          rows: {
+            record: {
+              city?: string | null;
+              company?: string | null;
+              country?: string | null;
+              email?: string | null;
+              firstName?: string | null;
+              fullName?: string | null;
+              lastName?: string | null;
+              phone?: string | null;
+              postalCode?: string | null;
+              region?: string | null;
+              street?: string | null;
+              title?: string | null;
+            };
+            /** @description The row number in the file */
+            row: number;
+          }[];
+        };
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description errors.csv of the batch with its cells corrected (row, reason, the columns, other columns); at most 1,000 rows and 4 MiB
+           */
+          file: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            batch: {
+              id: string;
+              invalidRows: number;
+              recordsLoaded: number;
+              /** @description uploaded -> parsing -> parsed -> loaded, or error */
+              status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
+              version: number;
+            };
+            dryRun: boolean;
+            /** @description Rows stored as records by this request */
+            fixed: number;
+            /** @description Rows refused, with their reasons in `rows` */
+            rejected: number;
+            rows: {
+              reasons: string[];
+              record: {
+                city: string | null;
+                company: string | null;
+                country: string | null;
+                email: string | null;
+                firstName: string | null;
+                fullName: string | null;
+                issues: string[];
+                lastName: string | null;
+                original: {
+                  [key: string]: string;
+                };
+                phone: string | null;
+                postalCode: string | null;
+                region: string | null;
+                rowNumber: number;
+                street: string | null;
+                title: string | null;
+              } | null;
+              /** @description The row number in the file */
+              row: number;
+              /** @description fixed: stored as a record; valid: would be (dry run); invalid: refused, nothing stored */
+              status: 'fixed' | 'valid' | 'invalid';
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          /** @description Bearer challenge (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      413: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      500: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+    };
+  };
+  listInvalidRows: {
+    parameters: {
+      query?: {
+        /** @description nextCursor of the previous page, as given */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        /** @description Batch id (UUID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            nextCursor: string | null;
+            rows: {
+              /** @description The non-empty cells of the row: column header -> text */
+              original: {
+                [key: string]: string;
+              };
+              /** @description Why the row is not a contact, as errors.csv says it */
+              reason: string;
+              reasons: string[];
+              record: {
+                city: string | null;
+                company: string | null;
+                country: string | null;
+                email: string | null;
+                firstName: string | null;
+                fullName: string | null;
+                issues: string[];
+                lastName: string | null;
+                original: {
+                  [key: string]: string;
+                };
+                phone: string | null;
+                postalCode: string | null;
+                region: string | null;
+                rowNumber: number;
+                street: string | null;
+                title: string | null;
+              };
+              /** @description The row number in the file */
+              row: number;
+            }[];
+          };
         };
       };
       /** @description Default Response */

@@ -9,10 +9,12 @@ import type { BatchService } from '../../services/batchService.js';
 import type { BatchUploadService } from '../../services/batchUploadService.js';
 import type { PreviewService } from '../../services/previewService.js';
 import type { WebhookService } from '../../services/webhookService.js';
+import type { BatchFixService } from '../../services/fixes/batchFixService.js';
 import { batchController } from '../controllers/batchController.js';
 import { batchListController } from '../controllers/batchListController.js';
 import { eventsController, type EventStreamSettings } from '../controllers/eventsController.js';
 import { exportController } from '../controllers/exportController.js';
+import { fixesController } from '../controllers/fixesController.js';
 import { previewController } from '../controllers/previewController.js';
 import { recordsController } from '../controllers/recordsController.js';
 import { uploadController } from '../controllers/uploadController.js';
@@ -37,6 +39,8 @@ export interface ApiRoutesOptions {
   batchUploadService: BatchUploadService;
   previewService: PreviewService;
   webhookService: WebhookService;
+  /** Invalid rows and their fixes (issue #21). */
+  batchFixService: BatchFixService;
   /** Shared rate-limit counters across API instances; absent: counted in this process's memory. */
   rateLimitRedis?: Redis | undefined;
   /** Prefix of every Redis key the limiters write (REDIS_KEY_PREFIX); default `batchport:`. */
@@ -106,4 +110,5 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
   await api.register(recordsController, { prefix: '/batches', batchService });
   await api.register(exportController, { prefix: '/batches', batchService });
   await api.register(webhookController, { prefix: '/webhooks', webhookService: opts.webhookService });
+  await api.register(fixesController, { prefix: '/batches', batchFixService: opts.batchFixService });
 };

@@ -2,9 +2,9 @@ import cassandra from 'cassandra-driver';
 import type { CassandraClient } from '../../db/cassandra.js';
 import { wrapCassandraError } from '../../db/cassandraErrors.js';
 import { assertKeyspaceName, ensureCassandraSchema } from '../../db/cassandraSchema.js';
-import type { InvalidRow } from '../../parsing/types.js';
+import type { ContactRecord, InvalidRow } from '../../parsing/types.js';
 import { RECORD_COLUMNS, recordParams, toInvalidRow, toRecord } from './cassandraRecordRow.js';
-import { partitionBatches, runBounded, type Statement } from './cassandraWrites.js';
+import { groupByBucket, partitionBatches, runBounded, type Statement } from './cassandraWrites.js';
 import { decodeCursor, toPage } from './cursor.js';
 import {
   assertBatchId,
@@ -13,7 +13,7 @@ import {
   normalizeInvalidRow,
   normalizeRecord,
 } from './recordRow.js';
-import type { RecordsPage, RecordsRepository, StoredRecord } from './recordsRepository.js';
+import type { InvalidRowsPage, RecordsPage, RecordsRepository, StoredRecord } from './recordsRepository.js';
 
 export interface CassandraRecordsOptions {
   keyspace: string;
@@ -69,6 +69,11 @@ function statements(keyspace: string) {
     selectRecords: `SELECT ${RECORD_COLUMNS.join(', ')} FROM ${records}
                     WHERE batch_id = ? AND bucket = ? AND row_number > ? LIMIT ?`,
     selectInvalid: `SELECT row_number, reason, original FROM ${invalid} WHERE batch_id = ? AND bucket = ?`,
+    selectInvalidAfter: `SELECT row_number, reason, original FROM ${invalid}
+                         WHERE batch_id = ? AND bucket = ? AND row_number > ? LIMIT ?`,
+    selectInvalidIn: `SELECT row_number, reason, original FROM ${invalid}
+                      WHERE batch_id = ? AND bucket = ? AND row_number IN ?`,
+    deleteInvalidIn: `DELETE FROM ${invalid} WHERE batch_id = ? AND bucket = ? AND row_number IN ?`,
     deletePartition: (kind: Kind) => `DELETE FROM ${dataTable[kind]} WHERE batch_id = ? AND bucket = ?`,
     deleteBucket: `DELETE FROM ${buckets} WHERE batch_id = ? AND kind = ? AND bucket = ?`,
   };
@@ -188,6 +193,63 @@ export function createCassandraRecordsRepository(
     }
   }
 
+  async function listInvalidRows(
+    batchId: string,
+    { limit, cursor }: { limit: number; cursor?: string | undefined },
+  ): Promise<InvalidRowsPage> {
+    const id = assertBatchId(batchId);
+    const pageSize = assertPageLimit(limit);
+    const after = cursor === undefined ? -1 : decodeCursor(cursor);
+    return guard('listing invalid rows', async () => {
+      const wanted = pageSize + 1;
+      const rows: InvalidRow[] = [];
+      for (const bucket of await bucketsOf(id, 'invalid', Math.max(0, bucketOf(after)))) {
+        const result = await client.execute(q.selectInvalidAfter, [id, bucket, after, wanted - rows.length], {
+          ...READ_OPTIONS,
+          fetchSize: Math.min(wanted - rows.length, 1_000),
+        });
+        for await (const row of result) {
+          rows.push(toInvalidRow(row));
+        }
+        if (rows.length >= wanted) {
+          break;
+        }
+      }
+      const page = toPage(rows, pageSize);
+      return { rows: page.records, nextCursor: page.nextCursor };
+    });
+  }
+
+  const byBucket = (rowNumbers: readonly number[]) => groupByBucket(rowNumbers, bucketOf);
+
+  async function findInvalidRows(batchId: string, rowNumbers: readonly number[]): Promise<InvalidRow[]> {
+    const id = assertBatchId(batchId);
+    return guard('reading invalid rows', async () => {
+      const found: InvalidRow[] = [];
+      await runBounded([...byBucket(rowNumbers)], concurrency, async ([bucket, numbers]) => {
+        const result = await client.execute(q.selectInvalidIn, [id, bucket, numbers], READ_OPTIONS);
+        found.push(...result.rows.map(toInvalidRow));
+      });
+      return found;
+    });
+  }
+
+  async function replaceInvalidRows(batchId: string, records: readonly ContactRecord[]): Promise<void> {
+    const id = assertBatchId(batchId);
+    const rows = lastPerRowNumber(records.map(normalizeRecord));
+    const params = recordParams(cassandra.types.Uuid.fromString(id));
+    await guard('fixing invalid rows', async () => {
+      // Records first: an interruption leaves a row fixed and still listed, never neither.
+      await writeRows(id, 'record', rows, (r, bucket) => ({
+        query: q.insertRecord,
+        params: params(r, bucket),
+      }));
+      await runBounded([...byBucket(rows.map((r) => r.rowNumber))], concurrency, ([bucket, numbers]) =>
+        client.execute(q.deleteInvalidIn, [id, bucket, numbers], WRITE_OPTIONS),
+      );
+    });
+  }
+
   async function deleteBatch(batchId: string): Promise<void> {
     const id = assertBatchId(batchId);
     await guard('deleting records', async () => {
@@ -233,6 +295,9 @@ export function createCassandraRecordsRepository(
     },
     listRecords,
     streamInvalidRows,
+    listInvalidRows,
+    findInvalidRows,
+    replaceInvalidRows,
     deleteBatch,
     async ping() {
       await guard('checking readiness', () =>

@@ -64,3 +64,15 @@ export function partitionBatches<T extends { rowNumber: number }>(
   }
   return batches;
 }
+
+/** Row numbers grouped by their partition (each once), for per-partition `IN` statements. */
+export function groupByBucket(
+  rowNumbers: readonly number[],
+  bucketOf: (rowNumber: number) => number,
+): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  for (const n of new Set(rowNumbers)) {
+    groups.set(bucketOf(n), [...(groups.get(bucketOf(n)) ?? []), n]);
+  }
+  return groups;
+}

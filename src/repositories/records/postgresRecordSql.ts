@@ -42,7 +42,7 @@ export const UPSERT_RECORDS = `
 
 export const UPSERT_INVALID = `
   INSERT INTO batch_invalid_rows (batch_id, row_number, reason, original)
-  SELECT $1::uuid, u.* FROM unnest($2::int[], $3::text[], $4::jsonb[]) AS u(row_number, reason, original)
+  SELECT $1::uuid, u.* FROM unnest($2::int[], $3::text[], $4::json[]) AS u(row_number, reason, original)
   ON CONFLICT (batch_id, row_number) DO UPDATE SET reason = EXCLUDED.reason, original = EXCLUDED.original`;
 
 export const SELECT_RECORDS = `
@@ -56,6 +56,20 @@ export const SELECT_INVALID = `
    WHERE batch_id = $1 AND row_number > $2
    ORDER BY row_number
    LIMIT $3`;
+
+export const SELECT_INVALID_BY_ROW = `
+  SELECT row_number, reason, original FROM batch_invalid_rows
+   WHERE batch_id = $1 AND row_number = ANY($2::int[])`;
+
+/**
+ * A fix in one statement (one transaction): the invalid rows of the fixed row numbers go, the
+ * records come. The row numbers are the last parameter, after UPSERT_RECORDS' own.
+ */
+export const REPLACE_INVALID = `
+  WITH gone AS (
+    DELETE FROM batch_invalid_rows WHERE batch_id = $1::uuid AND row_number = ANY($${FIELD_LIST.length + 2}::int[])
+  )
+  ${UPSERT_RECORDS.trim()}`;
 
 /** A batch_records row as pg returns it (jsonb already parsed). */
 export type RecordRow = Record<string, unknown>;

@@ -3,7 +3,9 @@ import type { ContactRecord, InvalidRow } from '../../parsing/types.js';
 import { decodeCursor, toPage } from './cursor.js';
 import {
   EXPECTED_RECORD_COLUMN_TYPES,
+  REPLACE_INVALID,
   SELECT_INVALID,
+  SELECT_INVALID_BY_ROW,
   SELECT_RECORDS,
   UPSERT_INVALID,
   UPSERT_RECORDS,
@@ -20,7 +22,7 @@ import {
   normalizeInvalidRow,
   normalizeRecord,
 } from './recordRow.js';
-import type { RecordsPage, RecordsRepository } from './recordsRepository.js';
+import type { InvalidRowsPage, RecordsPage, RecordsRepository } from './recordsRepository.js';
 
 export interface PostgresRecordsOptions {
   /** Rows per INSERT statement (one array parameter per column). */
@@ -123,6 +125,43 @@ export function createPostgresRecordsRepository(
     }
   }
 
+  async function listInvalidRows(
+    batchId: string,
+    { limit, cursor }: { limit: number; cursor?: string | undefined },
+  ): Promise<InvalidRowsPage> {
+    const id = assertBatchId(batchId);
+    const pageSize = assertPageLimit(limit);
+    const after = cursor === undefined ? -1 : decodeCursor(cursor);
+    const rows = await query<InvalidDbRow>('records_invalid_list', SELECT_INVALID, [id, after, pageSize + 1]);
+    const page = toPage(rows.map(toInvalidRow), pageSize);
+    return { rows: page.records, nextCursor: page.nextCursor };
+  }
+
+  async function findInvalidRows(batchId: string, rowNumbers: readonly number[]): Promise<InvalidRow[]> {
+    const id = assertBatchId(batchId);
+    if (rowNumbers.length === 0) {
+      return [];
+    }
+    const rows = await query<InvalidDbRow>('records_invalid_find', SELECT_INVALID_BY_ROW, [
+      id,
+      [...rowNumbers],
+    ]);
+    return rows.map(toInvalidRow);
+  }
+
+  async function replaceInvalidRows(batchId: string, records: readonly ContactRecord[]): Promise<void> {
+    const id = assertBatchId(batchId);
+    const rows = lastPerRowNumber(records.map(normalizeRecord));
+    for (let start = 0; start < rows.length; start += chunkSize) {
+      const chunk = rows.slice(start, start + chunkSize);
+      await query('records_replace_invalid', REPLACE_INVALID, [
+        id,
+        ...recordColumnArrays(chunk),
+        chunk.map((r) => r.rowNumber),
+      ]);
+    }
+  }
+
   async function deleteBatch(batchId: string): Promise<void> {
     const id = assertBatchId(batchId);
     // One statement, one transaction: both tables or neither.
@@ -148,6 +187,9 @@ export function createPostgresRecordsRepository(
     writeInvalidRows,
     listRecords,
     streamInvalidRows,
+    listInvalidRows,
+    findInvalidRows,
+    replaceInvalidRows,
     deleteBatch,
     async ping() {
       await query('records_ping', 'SELECT 1', []);

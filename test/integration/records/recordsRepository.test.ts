@@ -263,6 +263,34 @@ describe.each(['postgres', 'cassandra'])('records store: %s', (name) => {
     await expect(collect(repo().streamInvalidRows(newBatchId()))).resolves.toEqual([]);
   });
 
+  it('pages invalid rows across buckets, finds them by row number, and a fix replaces them by records', async () => {
+    const batchId = newBatchId();
+    const numbers = [23, 1, 2, 9, 14, 15, 22, 100];
+    await repo().writeInvalidRows(batchId, numbers.map(invalidRow));
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 20; i++) {
+      const page = await repo().listInvalidRows(batchId, { limit: 3, cursor });
+      expect(page.rows.length).toBeLessThanOrEqual(3);
+      seen.push(...page.rows.map((r) => r.rowNumber));
+      if (page.nextCursor === null) {
+        break;
+      }
+      cursor = page.nextCursor;
+    }
+    expect(seen).toEqual([...numbers].sort((a, b) => a - b));
+    const found = await repo().findInvalidRows(batchId, [100, 2, 3, 22]);
+    expect(found.sort((a, b) => a.rowNumber - b.rowNumber)).toEqual([2, 22, 100].map(invalidRow));
+
+    // Rows in two buckets fixed at once: they are records now, and no longer invalid rows.
+    await repo().replaceInvalidRows(batchId, [record(2), record(22), record(100)]);
+    expect((await listAll(repo(), batchId, 10)).records.map((r) => r.rowNumber)).toEqual([2, 22, 100]);
+    expect((await collect(repo().streamInvalidRows(batchId))).map((r) => r.rowNumber)).toEqual([
+      1, 9, 14, 15, 23,
+    ]);
+    expect(await repo().findInvalidRows(batchId, [2, 22, 100])).toEqual([]);
+  });
+
   it('deleteBatch removes everything and is idempotent', async () => {
     const batchId = newBatchId();
     const keep = newBatchId();

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { BATCH_STATUSES, type Batch, type BatchStats } from '../../../src/domain/batch.js';
 import { IdempotencyKeyTakenError } from '../../../src/errors.js';
 import type { ContactRecord, InvalidRow } from '../../../src/parsing/types.js';
+import type { BatchFixRepository } from '../../../src/repositories/batchFixRepository.js';
 import type { createBatchService } from '../../../src/services/batchService.js';
 import type { createBatchUploadService } from '../../../src/services/batchUploadService.js';
 import { strictDouble } from './strictDouble.js';
@@ -24,6 +25,8 @@ export function createMemoryStore() {
   const batches = new Map<string, Batch>();
   const records = new Map<string, ContactRecord[]>();
   const invalidRows = new Map<string, InvalidRow[]>();
+  /** batch_row_fixes: batch -> row -> the invalid row fixed, and whether the counts moved for it. */
+  const fixes = new Map<string, Map<number, { row: InvalidRow; counted: boolean }>>();
   const files = new Map<string, Buffer>();
   /** The content type each stored file was put with. */
   const contentTypes = new Map<string, string | undefined>();
@@ -86,6 +89,7 @@ export function createMemoryStore() {
       }
       return seedBatch(batch);
     },
+    findById: async (id) => batches.get(id) ?? null,
     findForUser: async (id, userId) => {
       const batch = batches.get(id);
       return batch?.userId === userId ? batch : null;
@@ -148,9 +152,62 @@ export function createMemoryStore() {
     streamInvalidRows: async function* (batchId) {
       yield* invalidRows.get(batchId) ?? [];
     },
+    listInvalidRows: async (batchId, { limit, cursor }) => {
+      const all = invalidRows.get(batchId) ?? [];
+      const start = cursor === undefined ? 0 : Number(cursor);
+      return {
+        rows: all.slice(start, start + limit),
+        nextCursor: start + limit < all.length ? String(start + limit) : null,
+      };
+    },
+    findInvalidRows: async (batchId, rowNumbers) =>
+      (invalidRows.get(batchId) ?? []).filter((r) => rowNumbers.includes(r.rowNumber)),
+    replaceInvalidRows: async (batchId, fixed) => {
+      const numbers = new Set(fixed.map((r) => r.rowNumber));
+      const kept = (records.get(batchId) ?? []).filter((r) => !numbers.has(r.rowNumber));
+      records.set(
+        batchId,
+        [...kept, ...fixed].sort((a, b) => a.rowNumber - b.rowNumber),
+      );
+      invalidRows.set(
+        batchId,
+        (invalidRows.get(batchId) ?? []).filter((r) => !numbers.has(r.rowNumber)),
+      );
+    },
     deleteBatch: async (batchId) => {
       records.delete(batchId);
       invalidRows.delete(batchId);
+    },
+  });
+
+  const batchFixRepository = strictDouble<BatchFixRepository>('batchFixRepository', {
+    find: async (batchId, rowNumbers) =>
+      [...(fixes.get(batchId)?.values() ?? [])]
+        .map((f) => f.row)
+        .filter((r) => rowNumbers.includes(r.rowNumber)),
+    remember: async (batchId, rows) => {
+      const mine = fixes.get(batchId) ?? new Map<number, { row: InvalidRow; counted: boolean }>();
+      for (const row of rows) {
+        if (!mine.has(row.rowNumber)) {
+          mine.set(row.rowNumber, { row, counted: false });
+        }
+      }
+      fixes.set(batchId, mine);
+    },
+    countFixes: async (batchId) => {
+      const batch = batches.get(batchId);
+      if (batch?.status !== 'loaded') {
+        return false;
+      }
+      const pending = [...(fixes.get(batchId)?.values() ?? [])].filter((f) => !f.counted);
+      pending.forEach((f) => (f.counted = true));
+      batches.set(batchId, {
+        ...batch,
+        invalidRows: batch.invalidRows - pending.length,
+        recordsLoaded: batch.recordsLoaded + pending.length,
+        version: batch.version + 1,
+      });
+      return true;
     },
   });
 
@@ -185,11 +242,12 @@ export function createMemoryStore() {
   });
 
   return {
-    state: { batches, records, invalidRows, files, contentTypes, enqueued },
+    state: { batches, records, invalidRows, fixes, files, contentTypes, enqueued },
     seedBatch,
     adapters: {
       batchRepository,
       batchDeletionRepository,
+      batchFixRepository,
       records: recordsRepository,
       storage,
       queue,

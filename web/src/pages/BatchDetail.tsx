@@ -161,9 +161,16 @@ export function BatchDetail({ token, id }: { token: string; id: string }) {
         <>
           <Summary batch={batch} />
           <Actions token={token} batch={batch} onChanged={reload} />
-          <Records token={token} id={id} version={batch.status} />
+          {/* The counts in the key: a fix (live event) moves them, and both tables read again. */}
+          <Records token={token} id={id} version={`${batch.status} ${batch.recordsLoaded}`} />
           {batch.invalidRows > 0 && (
-            <InvalidRows token={token} id={id} count={batch.invalidRows} version={batch.status} />
+            <InvalidRows
+              token={token}
+              id={id}
+              count={batch.invalidRows}
+              version={`${batch.status} ${batch.invalidRows}`}
+              editable={batch.status === 'loaded'}
+            />
           )}
         </>
       )}

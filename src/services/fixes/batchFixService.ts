@@ -1,0 +1,181 @@
+import type { Batch, User } from '../../domain/batch.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import type { ContactRecord, InvalidRow } from '../../parsing/types.js';
+import type { BatchFixRepository } from '../../repositories/batchFixRepository.js';
+import type { BatchRepository } from '../../repositories/batchRepository.js';
+import type { RecordsRepository } from '../../repositories/records/recordsRepository.js';
+import { readFix, readInvalidRow, type FieldFixes, type FixOutcome, type FixSettings } from './contactFix.js';
+import { MAX_FIX_ROWS } from './fixLimits.js';
+
+export type BatchFixService = ReturnType<typeof createBatchFixService>;
+
+interface Deps {
+  batchRepository: Pick<BatchRepository, 'findForUser' | 'findById'>;
+  fixes: BatchFixRepository;
+  records: Pick<
+    RecordsRepository,
+    'listInvalidRows' | 'findInvalidRows' | 'replaceInvalidRows' | 'deleteBatch'
+  >;
+  /** The deployment's region for phones without a country code (the worker's default). */
+  defaultPhoneRegion: string;
+}
+
+/** A fix as a request carries it: fields over the stored row (JSON), or the row's corrected cells (CSV). */
+export type FixInput =
+  { rowNumber: number; record: FieldFixes } | { rowNumber: number; cells: Record<string, string> };
+
+export interface FixRowResult {
+  row: number;
+  status: 'fixed' | 'valid' | 'invalid';
+  reasons: string[];
+  record: ContactRecord | null;
+}
+
+export interface FixesAnswer {
+  dryRun: boolean;
+  fixed: number;
+  rejected: number;
+  rows: FixRowResult[];
+  batch: Pick<Batch, 'id' | 'status' | 'version' | 'recordsLoaded' | 'invalidRows'>;
+}
+
+/**
+ * Fixing the invalid rows of a loaded batch (issue #21): the rows to fix, and fixes read with the
+ * worker's own normaliser. A valid fix becomes the record of its original row number; an invalid
+ * one is answered with its reasons and nothing of it is stored.
+ */
+export function createBatchFixService({ batchRepository, fixes, records, defaultPhoneRegion }: Deps) {
+  async function owned(user: User, id: string): Promise<Batch> {
+    const batch = await batchRepository.findForUser(id, user.id);
+    if (!batch) {
+      throw new NotFoundError('batch not found');
+    }
+    return batch;
+  }
+
+  const settingsOf = (batch: Batch): FixSettings => ({
+    mapping: batch.mapping,
+    region: batch.phoneRegion ?? defaultPhoneRegion,
+  });
+
+  /** The invalid row each fix starts from: an earlier fix's (it is no longer listed), else the stored one. */
+  async function baseRows(batchId: string, rowNumbers: number[]): Promise<Map<number, InvalidRow>> {
+    const fixed = await fixes.find(batchId, rowNumbers);
+    const byRow = new Map(fixed.map((r) => [r.rowNumber, r]));
+    const rest = rowNumbers.filter((n) => !byRow.has(n));
+    for (const row of await records.findInvalidRows(batchId, rest)) {
+      byRow.set(row.rowNumber, row);
+    }
+    return byRow;
+  }
+
+  /**
+   * A delete that committed while the fix was written: its clean-up may have run before the
+   * records were, so they are removed here (as the worker does for a batch deleted mid-job).
+   */
+  async function removeIfDeleted(batchId: string): Promise<void> {
+    if (!(await batchRepository.findById(batchId))) {
+      await records.deleteBatch(batchId);
+    }
+  }
+
+  function read(input: FixInput, base: InvalidRow, settings: FixSettings): FixOutcome {
+    return 'cells' in input
+      ? readFix(input.rowNumber, input.cells, {}, settings)
+      : readFix(input.rowNumber, base.original, input.record, settings);
+  }
+
+  return {
+    async listInvalidRows(user: User, id: string, options: { limit: number; cursor?: string | undefined }) {
+      const batch = await owned(user, id);
+      const page = await records.listInvalidRows(id, options);
+      const settings = settingsOf(batch);
+      return {
+        rows: page.rows.map((row) => ({
+          row: row.rowNumber,
+          original: row.original,
+          reason: row.reason,
+          ...readInvalidRow(row, settings),
+        })),
+        nextCursor: page.nextCursor,
+      };
+    },
+
+    async applyFixes(user: User, id: string, inputs: FixInput[], dryRun: boolean): Promise<FixesAnswer> {
+      const batch = await owned(user, id);
+      if (batch.status !== 'loaded') {
+        throw new ConflictError(`rows can be fixed only in a loaded batch; this one is "${batch.status}"`);
+      }
+      if (inputs.length === 0 || inputs.length > MAX_FIX_ROWS) {
+        throw new ValidationError(`send between 1 and ${MAX_FIX_ROWS} rows per request`);
+      }
+      const numbers = inputs.map((i) => i.rowNumber);
+      const repeated = numbers.find((n, i) => numbers.indexOf(n) !== i);
+      if (repeated !== undefined) {
+        throw new ValidationError(`row ${repeated} appears more than once in the request`, {
+          details: { row: repeated },
+        });
+      }
+      const bases = await baseRows(id, numbers);
+      const settings = settingsOf(batch);
+      const results: FixRowResult[] = [];
+      const accepted: Array<{ base: InvalidRow; record: ContactRecord }> = [];
+      for (const input of inputs) {
+        const base = bases.get(input.rowNumber);
+        if (!base) {
+          results.push({
+            row: input.rowNumber,
+            status: 'invalid',
+            reasons: [`row ${input.rowNumber} is not an invalid row of this batch`],
+            record: null,
+          });
+          continue;
+        }
+        const outcome = read(input, base, settings);
+        if (outcome.ok) {
+          accepted.push({ base, record: outcome.record });
+        }
+        results.push({
+          row: input.rowNumber,
+          status: outcome.ok ? (dryRun ? 'valid' : 'fixed') : 'invalid',
+          reasons: outcome.ok ? [] : outcome.reasons,
+          record: outcome.record,
+        });
+      }
+      let after = batch;
+      if (!dryRun && accepted.length > 0) {
+        // Three idempotent steps (see BatchFixRepository): sent again after a failure anywhere,
+        // the fix completes and its counts move exactly once.
+        await fixes.remember(
+          id,
+          accepted.map((a) => a.base),
+        );
+        await records.replaceInvalidRows(
+          id,
+          accepted.map((a) => a.record),
+        );
+        if (!(await fixes.countFixes(id))) {
+          await removeIfDeleted(id);
+          throw new ConflictError(
+            'the batch changed while the fixes were stored (re-read or deleted); nothing was counted',
+          );
+        }
+        after = await owned(user, id);
+      }
+      const fixed = dryRun ? 0 : accepted.length;
+      return {
+        dryRun,
+        fixed,
+        rejected: results.length - accepted.length,
+        rows: results,
+        batch: {
+          id: after.id,
+          status: after.status,
+          version: after.version,
+          recordsLoaded: after.recordsLoaded,
+          invalidRows: after.invalidRows,
+        },
+      };
+    },
+  };
+}
