@@ -1,3 +1,4 @@
+import type { RedisSettings } from '../queue/redisConnection.js';
 import type { Env } from './envSchema.js';
 
 /** The validated configuration every part of the process reads (built by ./config.ts). */
@@ -19,21 +20,8 @@ export interface Config {
         region: string;
       };
   postgres: { connectionString: string; poolSize: number };
-  redis: {
-    host: string;
-    port: number;
-    password: string | undefined;
-    /** An ACL user; with `password`. */
-    username?: string;
-    /** TLS to Redis and the Sentinels; `caFile` (PEM) replaces the system's CAs. */
-    tls?: { caFile?: string };
-    /** Set together: connect through these Sentinels to the primary they call `sentinelName`. */
-    sentinels?: Array<{ host: string; port: number }>;
-    sentinelName?: string;
-    /** The Sentinels' own credentials. */
-    sentinelUsername?: string;
-    sentinelPassword?: string;
-  };
+  /** Redis (or the Sentinels in front of it), as the queue's connections take it. */
+  redis: RedisSettings;
   /** Prefix of every key the API's limiters write in Redis (REDIS_KEY_PREFIX). */
   redisKeyPrefix: string;
   queueName: string;

@@ -1,3 +1,4 @@
+import { createUserSlots } from '../concurrency/userSlots.js';
 import { AppError, RateLimitedError } from '../errors.js';
 
 /** The process serves as many event streams as it was configured for; try another or later. */
@@ -22,41 +23,19 @@ export type StreamSlots = ReturnType<typeof createStreamSlots>;
  * taking every slot. A page opens one stream per tab, far below the per-user default.
  */
 export function createStreamSlots(limits: StreamLimits) {
-  const perUser = new Map<string, number>();
-  let total = 0;
-
+  const slots = createUserSlots({
+    total: limits.maxStreams,
+    perUser: limits.maxStreamsPerUser,
+    userFull: () =>
+      new RateLimitedError(
+        `too many open event streams for this user (${limits.maxStreamsPerUser}); close one first`,
+      ),
+    processFull: () =>
+      new EventStreamsFullError('this server has no room for another event stream; retry later'),
+  });
   return {
     /** Takes a slot, or throws 429 (this user has too many) / 503 (the process is full). */
-    acquire(userId: string): () => void {
-      const mine = perUser.get(userId) ?? 0;
-      if (mine >= limits.maxStreamsPerUser) {
-        throw new RateLimitedError(
-          `too many open event streams for this user (${limits.maxStreamsPerUser}); close one first`,
-        );
-      }
-      if (total >= limits.maxStreams) {
-        throw new EventStreamsFullError('this server has no room for another event stream; retry later');
-      }
-      perUser.set(userId, mine + 1);
-      total += 1;
-      let held = true;
-      return () => {
-        if (!held) {
-          return;
-        }
-        held = false;
-        total -= 1;
-        const left = (perUser.get(userId) ?? 1) - 1;
-        if (left === 0) {
-          perUser.delete(userId);
-        } else {
-          perUser.set(userId, left);
-        }
-      };
-    },
-
-    open(): number {
-      return total;
-    },
+    acquire: (userId: string) => slots.acquire(userId),
+    open: () => slots.held(),
   };
 }

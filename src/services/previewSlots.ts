@@ -1,3 +1,4 @@
+import { createUserSlots } from '../concurrency/userSlots.js';
 import { PreviewsBusyError, TooManyPreviewsError } from '../errors.js';
 
 export interface PreviewLimits {
@@ -16,41 +17,19 @@ export type PreviewSlots = ReturnType<typeof createPreviewSlots>;
  * one file at a time per drop.
  */
 export function createPreviewSlots(limits: PreviewLimits) {
-  const perUser = new Map<string, number>();
-  let total = 0;
-
+  const slots = createUserSlots({
+    total: limits.maxConcurrent,
+    perUser: limits.maxPerUser,
+    userFull: () =>
+      new TooManyPreviewsError(
+        `too many previews in progress for this user (${limits.maxPerUser} at a time); wait for one to finish`,
+      ),
+    processFull: () =>
+      new PreviewsBusyError('the server is busy with other previews; retry in a few seconds'),
+  });
   return {
     /** Takes a slot, or throws 429 (this user has too many) / 503 (the process is full). */
-    acquire(userId: string): () => void {
-      const mine = perUser.get(userId) ?? 0;
-      if (mine >= limits.maxPerUser) {
-        throw new TooManyPreviewsError(
-          `too many previews in progress for this user (${limits.maxPerUser} at a time); wait for one to finish`,
-        );
-      }
-      if (total >= limits.maxConcurrent) {
-        throw new PreviewsBusyError('the server is busy with other previews; retry in a few seconds');
-      }
-      perUser.set(userId, mine + 1);
-      total += 1;
-      let held = true;
-      return () => {
-        if (!held) {
-          return;
-        }
-        held = false;
-        total -= 1;
-        const left = (perUser.get(userId) ?? 1) - 1;
-        if (left === 0) {
-          perUser.delete(userId);
-        } else {
-          perUser.set(userId, left);
-        }
-      };
-    },
-
-    inProgress(): number {
-      return total;
-    },
+    acquire: (userId: string) => slots.acquire(userId),
+    inProgress: () => slots.held(),
   };
 }

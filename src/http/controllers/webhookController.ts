@@ -26,12 +26,25 @@ export interface WebhookControllerOptions {
   webhookService: WebhookService;
 }
 
-/** /api/webhooks: the caller's endpoints, secrets, test sends, delivery log and replays. Thin handlers. */
+/** The Fastify instance (TypeBox typed) each route group registers on. */
+type WebhookApp = Parameters<FastifyPluginAsyncTypebox>[0];
+
+const docs = (operationId: string, summary: string) => ({ operationId, summary, tags: ['webhooks'] });
+
+/**
+ * /api/webhooks: the caller's endpoints, secrets, test sends, delivery log and replays. Thin handlers.
+ * The groups register on this plugin's own instance (no nested plugin), in the document's order.
+ */
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract
 export const webhookController: FastifyPluginAsyncTypebox<WebhookControllerOptions> = async (app, opts) => {
   const { webhookService: webhooks } = opts;
-  const docs = (operationId: string, summary: string) => ({ operationId, summary, tags: ['webhooks'] });
+  registerEndpointRoutes(app, webhooks);
+  registerSecretAndTestRoutes(app, webhooks);
+  registerDeliveryRoutes(app, webhooks);
+};
 
+/** Creating, listing, reading, changing and deleting the caller's endpoints. */
+function registerEndpointRoutes(app: WebhookApp, webhooks: WebhookService): void {
   // '' names the paths /api/webhooks exactly (no trailing-slash twin in the document).
   app.post(
     '',
@@ -102,7 +115,10 @@ export const webhookController: FastifyPluginAsyncTypebox<WebhookControllerOptio
       return reply.status(204).send(null);
     },
   );
+}
 
+/** Rotating an endpoint's signing secret, and sending it a test event. */
+function registerSecretAndTestRoutes(app: WebhookApp, webhooks: WebhookService): void {
   app.post(
     '/:id/rotate-secret',
     {
@@ -138,7 +154,10 @@ export const webhookController: FastifyPluginAsyncTypebox<WebhookControllerOptio
       return reply.status(202).send({ deliveryId });
     },
   );
+}
 
+/** An endpoint's delivery log, and sending its deliveries again. */
+function registerDeliveryRoutes(app: WebhookApp, webhooks: WebhookService): void {
   app.get(
     '/:id/deliveries',
     {
@@ -198,4 +217,4 @@ export const webhookController: FastifyPluginAsyncTypebox<WebhookControllerOptio
       return reply.status(202).send({ replayed });
     },
   );
-};
+}

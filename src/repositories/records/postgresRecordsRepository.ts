@@ -1,18 +1,14 @@
 import { guardedQuery, type PgPool } from '../../db/postgres.js';
 import type { ContactRecord, InvalidRow } from '../../parsing/types.js';
 import { decodeCursor, toPage } from './cursor.js';
+import { postgresInvalidRows, type PgQuery } from './postgresInvalidRows.js';
 import {
   EXPECTED_RECORD_COLUMN_TYPES,
-  REPLACE_INVALID,
-  SELECT_INVALID,
-  SELECT_INVALID_BY_ROW,
   SELECT_RECORDS,
   UPSERT_INVALID,
   UPSERT_RECORDS,
   recordColumnArrays,
-  toInvalidRow,
   toRecord,
-  type InvalidDbRow,
   type RecordRow,
 } from './postgresRecordSql.js';
 import {
@@ -22,7 +18,7 @@ import {
   normalizeInvalidRow,
   normalizeRecord,
 } from './recordRow.js';
-import type { InvalidRowsPage, RecordsPage, RecordsRepository } from './recordsRepository.js';
+import type { RecordsPage, RecordsRepository } from './recordsRepository.js';
 
 export interface PostgresRecordsOptions {
   /** Rows per INSERT statement (one array parameter per column). */
@@ -66,9 +62,9 @@ export function createPostgresRecordsRepository(
   const chunkSize = options.chunkSize ?? 1_000;
   const streamPageSize = options.streamPageSize ?? 500;
   const run = guardedQuery(pool, 'records');
-  async function query<R extends object>(name: string, text: string, values: unknown[]): Promise<R[]> {
-    return (await run<R>({ name, text, values })).rows;
-  }
+  const query: PgQuery = async <R extends object>(name: string, text: string, values: unknown[]) =>
+    (await run<R>({ name, text, values })).rows;
+  const invalidRows = postgresInvalidRows({ query, chunkSize, streamPageSize });
 
   async function writeRecords(batchId: string, records: readonly ContactRecord[]): Promise<void> {
     const id = assertBatchId(batchId);
@@ -105,63 +101,6 @@ export function createPostgresRecordsRepository(
     return toPage(rows.map(toRecord), pageSize);
   }
 
-  async function* streamInvalidRows(batchId: string): AsyncIterable<InvalidRow> {
-    const id = assertBatchId(batchId);
-    let after = -1;
-    for (;;) {
-      const rows = await query<InvalidDbRow>('records_invalid_list', SELECT_INVALID, [
-        id,
-        after,
-        streamPageSize,
-      ]);
-      for (const row of rows) {
-        yield toInvalidRow(row);
-      }
-      const last = rows.at(-1);
-      if (rows.length < streamPageSize || !last) {
-        return;
-      }
-      after = last.row_number;
-    }
-  }
-
-  async function listInvalidRows(
-    batchId: string,
-    { limit, cursor }: { limit: number; cursor?: string | undefined },
-  ): Promise<InvalidRowsPage> {
-    const id = assertBatchId(batchId);
-    const pageSize = assertPageLimit(limit);
-    const after = cursor === undefined ? -1 : decodeCursor(cursor);
-    const rows = await query<InvalidDbRow>('records_invalid_list', SELECT_INVALID, [id, after, pageSize + 1]);
-    const page = toPage(rows.map(toInvalidRow), pageSize);
-    return { rows: page.records, nextCursor: page.nextCursor };
-  }
-
-  async function findInvalidRows(batchId: string, rowNumbers: readonly number[]): Promise<InvalidRow[]> {
-    const id = assertBatchId(batchId);
-    if (rowNumbers.length === 0) {
-      return [];
-    }
-    const rows = await query<InvalidDbRow>('records_invalid_find', SELECT_INVALID_BY_ROW, [
-      id,
-      [...rowNumbers],
-    ]);
-    return rows.map(toInvalidRow);
-  }
-
-  async function replaceInvalidRows(batchId: string, records: readonly ContactRecord[]): Promise<void> {
-    const id = assertBatchId(batchId);
-    const rows = lastPerRowNumber(records.map(normalizeRecord));
-    for (let start = 0; start < rows.length; start += chunkSize) {
-      const chunk = rows.slice(start, start + chunkSize);
-      await query('records_replace_invalid', REPLACE_INVALID, [
-        id,
-        ...recordColumnArrays(chunk),
-        chunk.map((r) => r.rowNumber),
-      ]);
-    }
-  }
-
   async function deleteBatch(batchId: string): Promise<void> {
     const id = assertBatchId(batchId);
     // One statement, one transaction: both tables or neither.
@@ -186,10 +125,7 @@ export function createPostgresRecordsRepository(
     writeRecords,
     writeInvalidRows,
     listRecords,
-    streamInvalidRows,
-    listInvalidRows,
-    findInvalidRows,
-    replaceInvalidRows,
+    ...invalidRows,
     deleteBatch,
     async ping() {
       await query('records_ping', 'SELECT 1', []);

@@ -1,11 +1,11 @@
 import type { Batch, User } from '../../domain/batch.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import type { ContactRecord, InvalidRow } from '../../parsing/types.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
+import type { InvalidRow } from '../../parsing/types.js';
 import type { BatchFixRepository } from '../../repositories/batchFixRepository.js';
 import type { BatchRepository } from '../../repositories/batchRepository.js';
 import type { RecordsRepository } from '../../repositories/records/recordsRepository.js';
-import { readFix, readInvalidRow, type FieldFixes, type FixOutcome, type FixSettings } from './contactFix.js';
-import { MAX_FIX_ROWS } from './fixLimits.js';
+import { readInvalidRow, type FixSettings } from './contactFix.js';
+import { batchSummary, checkFixRequest, readFixes, type FixInput, type FixRowResult } from './fixRows.js';
 
 export type BatchFixService = ReturnType<typeof createBatchFixService>;
 
@@ -20,16 +20,7 @@ interface Deps {
   defaultPhoneRegion: string;
 }
 
-/** A fix as a request carries it: fields over the stored row (JSON), or the row's corrected cells (CSV). */
-export type FixInput =
-  { rowNumber: number; record: FieldFixes } | { rowNumber: number; cells: Record<string, string> };
-
-export interface FixRowResult {
-  row: number;
-  status: 'fixed' | 'valid' | 'invalid';
-  reasons: string[];
-  record: ContactRecord | null;
-}
+export type { FixInput, FixRowResult } from './fixRows.js';
 
 export interface FixesAnswer {
   dryRun: boolean;
@@ -79,12 +70,6 @@ export function createBatchFixService({ batchRepository, fixes, records, default
     }
   }
 
-  function read(input: FixInput, base: InvalidRow, settings: FixSettings): FixOutcome {
-    return 'cells' in input
-      ? readFix(input.rowNumber, input.cells, {}, settings)
-      : readFix(input.rowNumber, base.original, input.record, settings);
-  }
-
   return {
     async listInvalidRows(user: User, id: string, options: { limit: number; cursor?: string | undefined }) {
       const batch = await owned(user, id);
@@ -103,45 +88,10 @@ export function createBatchFixService({ batchRepository, fixes, records, default
 
     async applyFixes(user: User, id: string, inputs: FixInput[], dryRun: boolean): Promise<FixesAnswer> {
       const batch = await owned(user, id);
-      if (batch.status !== 'loaded') {
-        throw new ConflictError(`rows can be fixed only in a loaded batch; this one is "${batch.status}"`);
-      }
-      if (inputs.length === 0 || inputs.length > MAX_FIX_ROWS) {
-        throw new ValidationError(`send between 1 and ${MAX_FIX_ROWS} rows per request`);
-      }
-      const numbers = inputs.map((i) => i.rowNumber);
-      const repeated = numbers.find((n, i) => numbers.indexOf(n) !== i);
-      if (repeated !== undefined) {
-        throw new ValidationError(`row ${repeated} appears more than once in the request`, {
-          details: { row: repeated },
-        });
-      }
+      const numbers = checkFixRequest(batch, inputs);
       const bases = await baseRows(id, numbers);
       const settings = settingsOf(batch);
-      const results: FixRowResult[] = [];
-      const accepted: Array<{ base: InvalidRow; record: ContactRecord }> = [];
-      for (const input of inputs) {
-        const base = bases.get(input.rowNumber);
-        if (!base) {
-          results.push({
-            row: input.rowNumber,
-            status: 'invalid',
-            reasons: [`row ${input.rowNumber} is not an invalid row of this batch`],
-            record: null,
-          });
-          continue;
-        }
-        const outcome = read(input, base, settings);
-        if (outcome.ok) {
-          accepted.push({ base, record: outcome.record });
-        }
-        results.push({
-          row: input.rowNumber,
-          status: outcome.ok ? (dryRun ? 'valid' : 'fixed') : 'invalid',
-          reasons: outcome.ok ? [] : outcome.reasons,
-          record: outcome.record,
-        });
-      }
+      const { results, accepted } = readFixes(inputs, bases, settings, dryRun);
       let after = batch;
       if (!dryRun && accepted.length > 0) {
         // Three idempotent steps (see BatchFixRepository): sent again after a failure anywhere,
@@ -168,13 +118,7 @@ export function createBatchFixService({ batchRepository, fixes, records, default
         fixed,
         rejected: results.length - accepted.length,
         rows: results,
-        batch: {
-          id: after.id,
-          status: after.status,
-          version: after.version,
-          recordsLoaded: after.recordsLoaded,
-          invalidRows: after.invalidRows,
-        },
+        batch: batchSummary(after),
       };
     },
   };

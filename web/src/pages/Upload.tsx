@@ -1,12 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { client, isActive, ok, type Batch } from '../api.js';
+
 import { Progress, StatusBadge } from '../components/Batch.js';
 import { Failed, Loading } from '../components/States.js';
-import { useLive } from '../live/LiveContext.js';
 import { PreviewPanel } from '../upload/PreviewPanel.js';
 import { requestPreview, type Mapping, type Preview } from '../upload/preview.js';
 import { defaultRegion, REGIONS, regionName } from '../upload/regions.js';
-import { applyChange, newest, type Versioned } from '../versions.js';
+import { useUploadedBatches, type Uploaded } from '../upload/useUploadedBatches.js';
 import {
   createUppy,
   keepFileListRole,
@@ -20,11 +19,6 @@ type PreviewState =
   | { state: 'loading'; fileId: string; fileName: string }
   | { state: 'failed'; fileId: string; fileName: string; message: string }
   | { state: 'ready'; fileId: string; fileName: string; preview: Preview };
-
-const EARLY_EVENTS_KEPT = 50;
-
-/** A batch this tab uploaded, as far as the page knows: the upload's answer, then its events. */
-type Uploaded = Pick<Batch, 'id' | 'fileName' | 'status' | 'progress' | 'version'>;
 
 interface Refusal {
   fileId: string;
@@ -104,8 +98,7 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
   const dashboard = useRef<HTMLDivElement>(null);
   const [uppy, setUppy] = useState<BatchportUppy | null>(null);
   const [region, setRegion] = useState(defaultRegion);
-  const [uploaded, setUploaded] = useState<Uploaded[]>([]);
-  const early = useRef(new Map<string, Uploaded>());
+  const { uploaded, answered } = useUploadedBatches(token);
   const [refusals, setRefusals] = useState<Refusal[]>([]);
   const { preview, setTarget } = usePreview(token, uppy, region);
 
@@ -130,18 +123,7 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
     instance.on('upload-success', (file, response) => {
       const answer = response.body;
       if (answer) {
-        // A small file may be processed before its upload's answer arrives: start from its last event.
-        const seen = early.current.get(answer.id);
-        early.current.delete(answer.id);
-        const answered = {
-          id: answer.id,
-          status: answer.status,
-          version: answer.version,
-          fileName: file?.name ?? '',
-          progress: 0,
-        };
-        const batch = seen ? newest(answered, seen) : answered;
-        setUploaded((list) => [batch, ...list.filter((b) => b.id !== batch.id)]);
+        answered(answer, file?.name ?? '');
       }
     });
     setUppy(instance);
@@ -150,40 +132,9 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
       stopFixing();
       instance.destroy();
     };
-  }, [token, config, setTarget]);
+  }, [token, config, setTarget, answered]);
 
   useEffect(() => uppy?.setMeta({ phoneRegion: region }), [uppy, region]);
-
-  const merge = (change: Partial<Uploaded> & Versioned) =>
-    setUploaded((list) => list.map((b) => applyChange(b, change)));
-  const remember = (change: Uploaded) => {
-    early.current.delete(change.id);
-    early.current.set(change.id, change);
-    // Only batches whose upload answer is still on its way matter; keep the newest few.
-    if (early.current.size > EARLY_EVENTS_KEPT) {
-      early.current.delete(early.current.keys().next().value ?? '');
-    }
-  };
-  const poll = () =>
-    uploaded
-      .filter((batch) => isActive(batch.status))
-      .forEach((batch) => {
-        ok(client(token).GET('/api/batches/{id}/status', { params: { path: { id: batch.id } } })).then(
-          merge,
-          () => undefined,
-        );
-      });
-  useLive(
-    (event) => {
-      if (event.kind === 'batch') {
-        const { fileName, id, status, progress, version } = event.batch;
-        remember({ fileName, id, status, progress, version });
-        merge({ id, status, progress, version });
-      }
-    },
-    poll,
-    uploaded.some((batch) => isActive(batch.status)),
-  );
 
   const changeMapping = (fileId: string, mapping: Mapping) => {
     if (uppy) {
