@@ -38,12 +38,12 @@ function phoneCell(next: () => number): string {
 }
 
 describe('normalizePhone cache', () => {
-  it('gives exactly the uncached result for 120k generated numbers across regions, through hits and evictions', () => {
+  it('gives exactly the uncached result for 40k generated numbers across regions, through hits and evictions', () => {
     const next = rng(13);
-    // 40k texts under random regions: most texts also occur under other regions, so a cache key
+    // 15k texts (more than the cache holds) under random regions: most also occur under other regions, so a cache key
     // that forgot the region would hand out another region's answer.
-    const texts = Array.from({ length: 40_000 }, () => phoneCell(next));
-    const cells = Array.from({ length: 120_000 }, () => ({
+    const texts = Array.from({ length: 15_000 }, () => phoneCell(next));
+    const cells = Array.from({ length: 40_000 }, () => ({
       raw: texts[Math.floor(next() * texts.length)]!,
       region: REGIONS[Math.floor(next() * REGIONS.length)]!,
     }));
@@ -66,8 +66,8 @@ describe('normalizePhone cache', () => {
     expect(differences).toBe(0);
     // The generated set exercises both outcomes, so equality is not trivially "all invalid".
     const parsed = expected.filter((r) => r.phone !== null).length;
-    expect(parsed).toBeGreaterThan(20_000);
-    expect(expected.length - parsed).toBeGreaterThan(20_000);
+    expect(parsed).toBeGreaterThan(10_000);
+    expect(expected.length - parsed).toBeGreaterThan(10_000);
   }, 300_000);
 
   it('keys on the region: the same national number differs between DE and US', () => {

@@ -63,6 +63,7 @@ describe('the page follows its current token across an expiry', () => {
     close = openStream(() => current, {
       onLive: (on) => live.push(on),
       onEvent: (event) => received.push(event.kind === 'deleted' ? event.id : event.kind),
+      reconnectMs: 200,
     });
     await waitUntil(() => live.includes(true));
     current = renewed; // the tab signed in again while the first stream was open

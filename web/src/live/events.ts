@@ -22,6 +22,8 @@ export type LiveEvent =
 export interface StreamHandlers {
   onEvent: (event: LiveEvent) => void;
   onLive: (live: boolean) => void;
+  /** The pause before reconnecting after a drop (default 5 s; tests shorten it). */
+  reconnectMs?: number;
 }
 
 /** The stream answers 4xx when it cannot work for this caller at all; retrying would not help. */
@@ -91,7 +93,7 @@ export function openStream(currentToken: () => string, handlers: StreamHandlers)
       if (error instanceof Fatal) {
         throw error;
       }
-      return RECONNECT_MS;
+      return handlers.reconnectMs ?? RECONNECT_MS;
     },
   }).catch(() => handlers.onLive(false));
   return () => controller.abort();
