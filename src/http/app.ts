@@ -15,6 +15,7 @@ import webApp, { DEFAULT_WEB_ROOT } from './plugins/webApp.js';
 import { apiRoutes, DEFAULT_REDIS_KEY_PREFIX, type ApiRoutesOptions } from './routes/apiRoutes.js';
 import { healthRoutes, type ReadinessCheck } from './routes/healthRoutes.js';
 import { serverOptions } from './serverOptions.js';
+import { requestValidatorCompiler } from './validation.js';
 
 export interface AppOptions extends ApiRoutesOptions {
   logger: Logger;
@@ -42,6 +43,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify(serverOptions(opts.logger, timeoutMs, opts.trustProxy));
+  app.setValidatorCompiler(requestValidatorCompiler());
   await app.register(slowBodyTimeout, { timeoutMs });
   // A refused upload up to twice the file limit still gets its answer (plugins/lingeringClose.ts).
   const lingerBytes = 2 * (opts.limits.maxFileSize + MULTIPART_OVERHEAD_BYTES);

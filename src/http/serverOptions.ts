@@ -51,8 +51,6 @@ export function serverOptions(
     frameworkErrors: answerRouterError,
     // HEAD is not part of the contract (no client sends it): 405 like any other undeclared method.
     exposeHeadRoutes: false,
-    ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false },
-    },
+    // Request validation: src/http/validation.ts (set by buildApp).
   };
 }

@@ -173,6 +173,10 @@ function openInPool(
   limits: { heapMb: number; timeoutMs: number },
   signal?: AbortSignal,
 ): ContactParser {
+  // The input can fail before the thread first pulls from it (a storage read; the preview's upload
+  // meter refusing a tiny file at its end). With no listener that 'error' is an uncaught exception
+  // that ends the process; the error itself still reaches the parse through the iterator's next().
+  input.on('error', () => undefined);
   let progress = 0;
   let details: ParseDetails = {
     encoding: null,

@@ -115,6 +115,16 @@ describe('invalid rows and fixes over in-memory adapters', () => {
     expect(t.store.state.batches.get(batch.id)).toMatchObject({ invalidRows: 2, recordsLoaded: 3 });
   });
 
+  it('checks a JSON body exactly as declared: a boolean is not a text field (query strings still coerce)', async () => {
+    // Ajv used to coerce bodies too: `false` became "false" and the fix was taken (contract ST201).
+    const res = await fix([{ row: 4, record: { country: false } }], '?dryRun=true');
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: { code: string } }>().error.code).toBe('bad_request');
+    const typed = await fix([{ row: 4, record: { country: 'DE' } }], '?dryRun=true');
+    expect(typed.statusCode).toBe(200);
+    expect(typed.json<FixAnswer>()).toMatchObject({ dryRun: true, fixed: 0 });
+  });
+
   it('fixing a row twice replaces the first fix and counts it once', async () => {
     await fix([{ row: 4, record: { email: 'ann@example.com' } }]);
     const res = await fix([{ row: 4, record: { email: 'ann@example.org' } }]);

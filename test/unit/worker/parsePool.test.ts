@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyUnavailableError, FileContentError } from '../../../src/errors.js';
 import { openContactParser } from '../../../src/parsing/openContactParser.js';
@@ -119,6 +119,19 @@ describe('parse pool', () => {
     }
     const r = await collect(pool.open(Readable.from(failing()), options('csv', buf.length)));
     expect(r.error).toBe(storageDown);
+  });
+
+  it('takes an input that fails before the thread first reads it as the parse error, never as an uncaught error', async () => {
+    // The preview's upload meter fails a tiny file at its end, often before the thread has pulled
+    // a byte; with no listener on the input, its 'error' ended the API process (contract run).
+    const input = new PassThrough();
+    const verdict = new FileContentError('content is not a vCard: a .vcf file must start with BEGIN:VCARD');
+    const parser = pool.open(input, options('vcf', 3));
+    input.destroy(verdict);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the 'error' event has been emitted
+    const r = await collect(parser);
+    expect(r.error).toBe(verdict);
+    expect(r.rows).toEqual([]);
   });
 
   it('stops the thread when the job stops reading, and the pool goes on', async () => {
