@@ -5,6 +5,7 @@ import type { BatchFixService, FixInput } from '../../services/fixes/batchFixSer
 import { readFixesCsv } from '../../services/fixes/fixesCsv.js';
 import { MAX_FIX_CSV_BYTES } from '../../services/fixes/fixLimits.js';
 import { currentUser } from '../plugins/authentication.js';
+import { requireMultipart } from './uploadController.js';
 import { BatchIdParams } from '../schemas/batchSchemas.js';
 import { API_ERRORS, ErrorResponse } from '../schemas/errorSchemas.js';
 import {
@@ -22,6 +23,7 @@ export interface FixesControllerOptions {
 /** The fixes as JSON (validated by the route schema) or as a corrected errors.csv (multipart `file`). */
 async function fixInputs(request: FastifyRequest): Promise<FixInput[]> {
   if (request.isMultipart()) {
+    requireMultipart(request); // a boundary, or 400 (busboy's "Boundary not found" was a 500)
     const part = await request.file({ limits: { fileSize: MAX_FIX_CSV_BYTES + 1, files: 1 } });
     if (part?.fieldname !== 'file') {
       throw new ValidationError('send the corrected errors.csv in the multipart field "file"');

@@ -115,6 +115,16 @@ describe('invalid rows and fixes over in-memory adapters', () => {
     expect(t.store.state.batches.get(batch.id)).toMatchObject({ invalidRows: 2, recordsLoaded: 3 });
   });
 
+  it('answers a multipart body without a boundary with 400, not 500', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/batches/${batch.id}/fixes?dryRun=true`,
+      headers: { ...owner, 'content-type': 'multipart/form-data' },
+      payload: '{"rows": [{"record": {}, "row": 0}]}',
+    });
+    expect(res.statusCode).toBe(400);
+  });
+
   it('checks a JSON body exactly as declared: a boolean is not a text field (query strings still coerce)', async () => {
     // Ajv used to coerce bodies too: `false` became "false" and the fix was taken (contract ST201).
     const res = await fix([{ row: 4, record: { country: false } }], '?dryRun=true');
