@@ -1,3 +1,4 @@
+import type cassandra from 'cassandra-driver';
 import type { CassandraClient } from '../../db/cassandra.js';
 import { partitionBatches, runBounded, type Statement } from './cassandraWrites.js';
 import { READ_OPTIONS, WRITE_OPTIONS, type CassandraStatements, type Kind } from './cassandraStatements.js';
@@ -27,6 +28,33 @@ export function bucketedWrites(
   }
 
   /**
+   * Up to `wanted` rows with row number > `after`, in row order, reading the batch's partitions
+   * of `kind` from the one holding `after` on, each with `query` (batch, bucket, after, limit).
+   */
+  async function rowsAfter<T>(
+    batchId: string,
+    kind: Kind,
+    query: string,
+    { after, wanted }: { after: number; wanted: number },
+    toRow: (row: cassandra.types.Row) => T,
+  ): Promise<T[]> {
+    const rows: T[] = [];
+    for (const bucket of await bucketsOf(batchId, kind, Math.max(0, bucketOf(after)))) {
+      const result = await client.execute(query, [batchId, bucket, after, wanted - rows.length], {
+        ...READ_OPTIONS,
+        fetchSize: Math.min(wanted - rows.length, 1_000),
+      });
+      for await (const row of result) {
+        rows.push(toRow(row));
+      }
+      if (rows.length >= wanted) {
+        break;
+      }
+    }
+    return rows;
+  }
+
+  /**
    * Writes the bucket index first, then the rows: a crash in between leaves an index entry for
    * an empty partition (harmless), never rows that deleteBatch cannot find.
    */
@@ -51,5 +79,5 @@ export function bucketedWrites(
     );
   }
 
-  return { bucketsOf, writeRows };
+  return { bucketsOf, rowsAfter, writeRows };
 }

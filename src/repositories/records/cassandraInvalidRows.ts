@@ -25,6 +25,7 @@ export function cassandraInvalidRows({
   concurrency,
   streamPageSize,
   bucketsOf,
+  rowsAfter,
   writeRows,
 }: InvalidRowsDeps): Pick<
   RecordsRepository,
@@ -58,19 +59,7 @@ export function cassandraInvalidRows({
     const after = cursor === undefined ? -1 : decodeCursor(cursor);
     return guard('listing invalid rows', async () => {
       const wanted = pageSize + 1;
-      const rows: InvalidRow[] = [];
-      for (const bucket of await bucketsOf(id, 'invalid', Math.max(0, bucketOf(after)))) {
-        const result = await client.execute(q.selectInvalidAfter, [id, bucket, after, wanted - rows.length], {
-          ...READ_OPTIONS,
-          fetchSize: Math.min(wanted - rows.length, 1_000),
-        });
-        for await (const row of result) {
-          rows.push(toInvalidRow(row));
-        }
-        if (rows.length >= wanted) {
-          break;
-        }
-      }
+      const rows = await rowsAfter(id, 'invalid', q.selectInvalidAfter, { after, wanted }, toInvalidRow);
       const page = toPage(rows, pageSize);
       return { rows: page.records, nextCursor: page.nextCursor };
     });

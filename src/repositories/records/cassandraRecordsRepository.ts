@@ -14,7 +14,7 @@ import {
   normalizeInvalidRow,
   normalizeRecord,
 } from './recordRow.js';
-import type { RecordsPage, RecordsRepository, StoredRecord } from './recordsRepository.js';
+import type { RecordsPage, RecordsRepository } from './recordsRepository.js';
 
 export interface CassandraRecordsOptions {
   keyspace: string;
@@ -58,7 +58,11 @@ export function createCassandraRecordsRepository(
   const q = statements(keyspace);
   const bucketOf = (rowNumber: number): number => Math.floor(rowNumber / bucketSize);
 
-  const { bucketsOf, writeRows } = bucketedWrites(client, q, { bucketOf, concurrency, maxBatchBytes });
+  const { bucketsOf, rowsAfter, writeRows } = bucketedWrites(client, q, {
+    bucketOf,
+    concurrency,
+    maxBatchBytes,
+  });
   const invalidRows = cassandraInvalidRows({
     client,
     q,
@@ -66,6 +70,7 @@ export function createCassandraRecordsRepository(
     concurrency,
     streamPageSize,
     bucketsOf,
+    rowsAfter,
     writeRows,
   });
 
@@ -77,20 +82,8 @@ export function createCassandraRecordsRepository(
     const pageSize = assertPageLimit(limit);
     const after = cursor === undefined ? -1 : decodeCursor(cursor);
     return guard('listing records', async () => {
-      const wanted = pageSize + 1; // one extra row tells whether a next page exists
-      const rows: StoredRecord[] = [];
-      for (const bucket of await bucketsOf(id, 'record', Math.max(0, bucketOf(after)))) {
-        const result = await client.execute(q.selectRecords, [id, bucket, after, wanted - rows.length], {
-          ...READ_OPTIONS,
-          fetchSize: Math.min(wanted - rows.length, 1_000),
-        });
-        for await (const row of result) {
-          rows.push(toRecord(row));
-        }
-        if (rows.length >= wanted) {
-          break;
-        }
-      }
+      // One extra row tells whether a next page exists.
+      const rows = await rowsAfter(id, 'record', q.selectRecords, { after, wanted: pageSize + 1 }, toRecord);
       return toPage(rows, pageSize);
     });
   }
