@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, newUser, startStack, type TestStack } from '../../support/testStack.js';
+import { runCli } from '../../support/runCli.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const BIN = join(ROOT, 'bin/batchport.js');
 const FIXTURES = join(ROOT, 'test/fixtures/contacts');
 const SUPPORTED = new Set(['.csv', '.txt', '.vcf', '.xls', '.xlsx']);
 // Fixtures that fail by design: the API refuses binary garbage at upload (no batch), and a file with
@@ -18,28 +17,7 @@ const OUTCOME: Record<string, 'rejected' | 'error'> = {
 };
 const escape = (name: string) => name.replaceAll('.', '\\.');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `batchport` executable as a user would, with the stack's URL and a token. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 describe('batchport CLI against the real API and worker', () => {
   let stack: TestStack;
