@@ -42,6 +42,8 @@ import { createS3Storage } from './storage/s3Storage.js';
 import type { BatchProcessorDeps } from './worker/batchProcessor.js';
 import type { WorkerRoleOptions } from './worker/startWorker.js';
 import { createSweeper, type SweeperDeps } from './worker/sweeper.js';
+import { createReleasedReadingRepository } from './repositories/readings/releasedReadingRepository.js';
+import { createReadingReleaseService } from './services/readingReleaseService.js';
 import type { DelivererDeps } from './webhooks/deliverer.js';
 
 /** The adapters: one per external system, each owning its connections. */
@@ -338,5 +340,7 @@ export function processorDeps(c: Components): BatchProcessorDeps {
 
 export function sweeperDeps(c: Components): SweeperDeps {
   const { batchRepository, batchDeletionRepository, storage, queue, cleanup, metrics, logger } = c;
-  return { batchRepository, batchDeletionRepository, storage, queue, cleanup, metrics, logger };
+  const releasedReadings = createReleasedReadingRepository(c.pool);
+  const readings = createReadingReleaseService({ releasedReadings, records: c.records, logger });
+  return { batchRepository, batchDeletionRepository, storage, queue, cleanup, readings, metrics, logger };
 }

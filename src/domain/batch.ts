@@ -38,8 +38,21 @@ export interface Batch {
    * one with the higher version is newer, whatever order they arrive in.
    */
   version: number;
+  /**
+   * Issue #21, re-reads: the records-store key of the reading readers see (the batch id for the
+   * first reading), the key a re-read in progress writes under (null when none), and the
+   * generation of the current reading (0 for the first; page cursors carry it).
+   */
+  recordsKey: string;
+  readingKey: string | null;
+  reading: number;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** Where the worker writes the records of the reading it is making: a re-read's own key, else the current one. */
+export function writeKeyOf(batch: Pick<Batch, 'recordsKey' | 'readingKey'>): string {
+  return batch.readingKey ?? batch.recordsKey;
 }
 
 export interface BatchCounts {

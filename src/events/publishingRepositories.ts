@@ -58,6 +58,11 @@ export function publishingBatchRepository(
       announceById(args[0], await inner.markLoaded(...args)),
     markError: async (...args: Parameters<BatchRepository['markError']>) =>
       announceById(args[0], await inner.markError(...args)),
+    startReading: async (...args: Parameters<BatchRepository['startReading']>) => {
+      const started = await inner.startReading(...args);
+      await announce(started?.batch ?? null);
+      return started;
+    },
   };
 }
 

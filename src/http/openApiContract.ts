@@ -161,6 +161,7 @@ const LINKS: Record<string, Record<string, Record<string, unknown>>> = {
   uploadBatch: { '201': BATCH_LINKS },
   getBatchStatus: { '200': BATCH_LINKS },
   retryBatch: { '200': BATCH_LINKS },
+  reprocessBatch: { '202': BATCH_LINKS },
 };
 
 function completeOperation(op: Operation): void {

@@ -62,7 +62,7 @@ export function createMetrics(role: 'api' | 'worker' | 'all') {
     }),
     sweeperActions: new Counter({
       name: 'batchport_sweeper_actions_total',
-      help: 'Sweeper actions (requeued, orphan_removed, cleanup_finished, temp_removed)',
+      help: 'Sweeper actions (requeued, orphan_removed, cleanup_finished, temp_removed, reading_released)',
       labelNames: ['action'] as const,
       registers: [registry],
     }),

@@ -1,6 +1,7 @@
 import { guardedQuery, withClient, type PgPool } from '../db/postgres.js';
 import { postgresUnavailable } from '../db/postgresErrors.js';
 import type { StoreIdentity } from '../storage/fileStorage.js';
+import { releaseReadingsOf } from './readings/releasedReadingRepository.js';
 import { outboxInsert } from './webhookOutboxSql.js';
 
 export interface PendingDeletion {
@@ -49,7 +50,8 @@ export function createBatchDeletionRepository(pool: PgPool) {
             // The batch.deleted deliveries are written by the same statement (transactional outbox).
             const { rows } = await client.query<DeletionRow>(
               `WITH gone AS (DELETE FROM batches WHERE id = $1 AND user_id = $2 RETURNING *),
-               outbox AS (${outboxInsert('batch.deleted', 'gone')})
+               outbox AS (${outboxInsert('batch.deleted', 'gone')}),
+               readings AS (${releaseReadingsOf('gone')})
                SELECT id AS batch_id, storage_key, storage_backend, storage_store, 0 AS attempts FROM gone`,
               [id, userId],
             );

@@ -1,5 +1,6 @@
 import type { PgPool } from '../db/postgres.js';
 import { batchMaintenance } from './batches/batchMaintenance.js';
+import { batchReadings } from './batches/batchReadings.js';
 import { batchReads } from './batches/batchReads.js';
 import { batchDb } from './batches/batchRow.js';
 import { batchStatusWrites } from './batches/batchStatusWrites.js';
@@ -14,5 +15,5 @@ export type BatchRepository = ReturnType<typeof createBatchRepository>;
  */
 export function createBatchRepository(pool: PgPool) {
   const db = batchDb(pool);
-  return { ...batchReads(db), ...batchStatusWrites(db), ...batchMaintenance(db) };
+  return { ...batchReads(db), ...batchStatusWrites(db), ...batchMaintenance(db), ...batchReadings(db) };
 }

@@ -6,6 +6,8 @@ import type { BatchDeletionRepository } from '../repositories/batchDeletionRepos
 import type { BatchRepository } from '../repositories/batchRepository.js';
 import type { RecordsPage, RecordsRepository } from '../repositories/records/recordsRepository.js';
 import type { BatchCleanupService } from './batchCleanupService.js';
+import { reprocessBatch, type ReprocessAnswer, type ReprocessOptions } from './batchReprocess.js';
+import { readingCursor, storeCursor } from './readingCursor.js';
 
 export type BatchService = ReturnType<typeof createBatchService>;
 
@@ -69,7 +71,7 @@ export function createBatchService({
       }
       // Records of the failed attempt would otherwise mix with the new one's. If the store is
       // down the new attempt still overwrites them row by row, so this is best effort.
-      await records.deleteBatch(id).catch(() => undefined);
+      await records.deleteBatch(reset.recordsKey).catch(() => undefined);
       try {
         await queue.enqueueBatch(reset.id, reset.attempt);
       } catch {
@@ -78,18 +80,29 @@ export function createBatchService({
       return reset;
     },
 
+    /** Re-reads the stored file with other options (issue #21; batchReprocess.ts). */
+    reprocess(user: User, id: string, options: ReprocessOptions): Promise<ReprocessAnswer> {
+      return reprocessBatch({ batchRepository, queue }, user, id, options);
+    },
+
     async listRecords(
       user: User,
       id: string,
       options: { limit: number; cursor?: string | undefined },
     ): Promise<RecordsPage> {
-      await owned(user, id);
-      return records.listRecords(id, options);
+      // The batch row names the reading readers see (issue #21): a re-read in progress writes
+      // elsewhere, and its switch is one update of this row, so a page is always of one set.
+      const batch = await owned(user, id);
+      const page = await records.listRecords(batch.recordsKey, {
+        limit: options.limit,
+        cursor: storeCursor(options.cursor, batch.reading),
+      });
+      return { records: page.records, nextCursor: readingCursor(page.nextCursor, batch.reading) };
     },
 
     async invalidRows(user: User, id: string): Promise<AsyncIterable<InvalidRow>> {
-      await owned(user, id);
-      return records.streamInvalidRows(id);
+      const batch = await owned(user, id);
+      return records.streamInvalidRows(batch.recordsKey);
     },
   };
 }

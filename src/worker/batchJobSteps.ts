@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Readable } from 'node:stream';
-import type { Batch, BatchCounts } from '../domain/batch.js';
+import { writeKeyOf, type Batch, type BatchCounts } from '../domain/batch.js';
 import { BatchSupersededError, FileContentError, NotFoundError } from '../errors.js';
 import type { ContactParser } from '../parsing/types.js';
 import type { ChunkWriter } from './chunkWriter.js';
@@ -144,12 +144,12 @@ export async function stop(
   error: unknown,
 ): Promise<JobOutcome> {
   if (error instanceof BatchSupersededError) {
-    await cleanupIfDeleted(deps, batch.id);
+    await cleanupIfDeleted(deps, batch);
     return 'cancelled';
   }
   if (error instanceof FileContentError) {
     if (!(await deps.batchRepository.markError(batch.id, batch.attempt, error.message, counts))) {
-      await cleanupIfDeleted(deps, batch.id);
+      await cleanupIfDeleted(deps, batch);
       return 'cancelled';
     }
     throw new UnrecoverableError(error.message);
@@ -157,10 +157,11 @@ export async function stop(
   throw error;
 }
 
-async function cleanupIfDeleted(deps: BatchProcessorDeps, batchId: string): Promise<void> {
-  if (await deps.batchRepository.findById(batchId)) {
-    return; // superseded by a retry: its job owns the records
+async function cleanupIfDeleted(deps: BatchProcessorDeps, batch: Batch): Promise<void> {
+  if (await deps.batchRepository.findById(batch.id)) {
+    return; // superseded by a retry or a re-read: its job owns the records
   }
-  await deps.records.deleteBatch(batchId);
-  deps.logger.info({ batchId }, 'batch deleted during processing; records removed');
+  // The set this job wrote (a re-read's own key): the delete's clean-up may have run before its last writes.
+  await deps.records.deleteBatch(writeKeyOf(batch));
+  deps.logger.info({ batchId: batch.id }, 'batch deleted during processing; records removed');
 }

@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { BatchCounts } from '../domain/batch.js';
+import { writeKeyOf, type BatchCounts } from '../domain/batch.js';
 import { loadContactParser } from '../parsing/loadContactParser.js';
 import { textEncodingOrNull } from '../parsing/text/encodings.js';
 import type { ProcessBatchJobData } from '../queue/batchQueue.js';
@@ -83,7 +83,8 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
       totalBytes: batch.fileSize,
     });
     const counts: BatchCounts = { rowsRead: 0, recordsLoaded: 0, invalidRows: 0 };
-    const writer = createChunkWriter(deps.records, batchId, counts, writes);
+    // A re-read writes its own set (issue #21); readers keep the current one until it ends.
+    const writer = createChunkWriter(deps.records, writeKeyOf(batch), counts, writes);
     try {
       const checkpoint = progressReporter(deps, batch, parser, counts, progressIntervalMs);
       const firstInvalid = await readRows(parser, writer, counts, checkpoint);

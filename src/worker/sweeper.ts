@@ -4,6 +4,7 @@ import type { BatchQueue } from '../queue/batchQueue.js';
 import type { BatchDeletionRepository } from '../repositories/batchDeletionRepository.js';
 import type { BatchRepository } from '../repositories/batchRepository.js';
 import type { BatchCleanupService } from '../services/batchCleanupService.js';
+import type { ReadingReleaseService } from '../services/readingReleaseService.js';
 import { STORAGE_ROOT_PREFIX } from '../storage/storageKey.js';
 import type { FileStorage } from '../storage/fileStorage.js';
 
@@ -14,6 +15,8 @@ export interface SweeperDeps {
   storage: Pick<FileStorage, 'list' | 'delete' | 'removeStaleTemp' | 'identity'>;
   queue: Pick<BatchQueue, 'hasLiveJob' | 'enqueueBatch' | 'depth'>;
   cleanup: BatchCleanupService;
+  /** Old readings of re-read or deleted batches (issue #21); absent, none are removed here. */
+  readings?: Pick<ReadingReleaseService, 'releaseDue'>;
   metrics: Metrics;
   logger: Logger;
 }
@@ -158,6 +161,8 @@ export function createSweeper(deps: SweeperDeps, settings: SweeperSettings) {
       const parts: Array<[string, () => Promise<void>]> = [
         ['requeue', async () => void (report.requeued = await requeueStranded())],
         ['deletions', async () => void (report.cleanupsFinished = await finishDeletions())],
+        // Not scoped by keyPrefix: a released reading is unreachable by any reader, whoever owns it.
+        ['readings', () => releaseReadings(deps)],
         ['orphans', async () => void (report.orphansRemoved = await removeOrphans())],
         ['temp files', async () => void (report.tempFilesRemoved = await removeStaleTemp())],
         ['queue depth', sampleQueueDepth],
@@ -172,6 +177,14 @@ export function createSweeper(deps: SweeperDeps, settings: SweeperSettings) {
       return report;
     },
   };
+}
+
+/** Old readings of re-read or deleted batches whose delay has passed (issue #21). */
+async function releaseReadings({ readings, metrics }: SweeperDeps): Promise<void> {
+  const released = (await readings?.releaseDue(BATCH_LIMIT)) ?? 0;
+  if (released > 0) {
+    metrics.sweeperActions.inc({ action: 'reading_released' }, released);
+  }
 }
 
 export type Sweeper = ReturnType<typeof createSweeper>;

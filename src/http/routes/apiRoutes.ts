@@ -17,6 +17,7 @@ import { exportController } from '../controllers/exportController.js';
 import { fixesController } from '../controllers/fixesController.js';
 import { previewController } from '../controllers/previewController.js';
 import { recordsController } from '../controllers/recordsController.js';
+import { reprocessController } from '../controllers/reprocessController.js';
 import { uploadController } from '../controllers/uploadController.js';
 import { webhookController } from '../controllers/webhookController.js';
 import authentication from '../plugins/authentication.js';
@@ -111,4 +112,5 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
   await api.register(exportController, { prefix: '/batches', batchService });
   await api.register(webhookController, { prefix: '/webhooks', webhookService: opts.webhookService });
   await api.register(fixesController, { prefix: '/batches', batchFixService: opts.batchFixService });
+  await api.register(reprocessController, { prefix: '/batches', batchService });
 };

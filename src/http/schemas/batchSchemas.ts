@@ -1,4 +1,4 @@
-import { CURSOR_PATTERN } from '../../repositories/records/cursor.js';
+import { READING_CURSOR_PATTERN } from '../../services/readingCursor.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FIELD_LIST, type FieldKind, type FieldSpec } from '../../contacts/contactSchema.js';
 import { MAPPABLE_FIELDS, type MappableField } from '../../parsing/headers/fields.js';
@@ -90,8 +90,10 @@ export const RecordsQuery = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULTS.recordsLimit })),
     cursor: Type.Optional(
       Type.String({
-        pattern: CURSOR_PATTERN,
-        description: 'nextCursor of the previous page, as given (6 characters of base64url)',
+        pattern: READING_CURSOR_PATTERN,
+        description:
+          'nextCursor of the previous page, as given (6 characters of base64url, then `.N` once the ' +
+          'batch was re-read); a cursor from before a re-read is a 409: start again from the first page',
       }),
     ),
   },

@@ -48,6 +48,9 @@ export interface BatchRow {
   invalid_rows: number;
   attempt: number;
   version: string;
+  records_key: string | null;
+  reading_key: string | null;
+  reading: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -80,6 +83,9 @@ export function toBatch(row: BatchRow): Batch {
     invalidRows: row.invalid_rows,
     attempt: row.attempt,
     version: Number(row.version),
+    recordsKey: row.records_key ?? row.id,
+    readingKey: row.reading_key,
+    reading: row.reading,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -1,6 +1,7 @@
 import type { Batch, BatchCounts } from '../../domain/batch.js';
 import { outboxInsert } from '../webhookOutboxSql.js';
 import type { BatchDb } from './batchRow.js';
+import { readingBefore, releaseOldReading, SWITCH_READING_SET } from './readingSwitchSql.js';
 
 /**
  * Status transitions: the API's retry and the worker's steps. Every worker write is fenced by
@@ -84,11 +85,14 @@ export function batchStatusWrites(db: BatchDb) {
     async markLoaded(id: string, attempt: number, counts: BatchCounts): Promise<boolean> {
       // The batch.loaded deliveries are written by the same statement (transactional outbox).
       const result = await db.query(
-        `WITH changed AS (
+        // A re-read's records become the batch's in this same statement (readingSwitchSql.ts).
+        `WITH before AS (${readingBefore(`id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')`)}),
+         changed AS (
            UPDATE batches SET status = 'loaded', progress = 100, rows_read = $3, invalid_rows = $4,
-                  records_loaded = $5, error_message = NULL, updated_at = now()
-           WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed') RETURNING *
-         ), outbox AS (${outboxInsert('batch.loaded', 'changed')})
+                  records_loaded = $5, error_message = NULL, updated_at = now(), ${SWITCH_READING_SET}
+           WHERE id IN (SELECT id FROM before) RETURNING *
+         ), outbox AS (${outboxInsert('batch.loaded', 'changed')}),
+         ${releaseOldReading('before', 'changed')}
          SELECT id FROM changed`,
         [id, attempt, counts.rowsRead, counts.invalidRows, counts.recordsLoaded],
       );
@@ -98,12 +102,16 @@ export function batchStatusWrites(db: BatchDb) {
     async markError(id: string, attempt: number, message: string, counts?: BatchCounts): Promise<boolean> {
       // The batch.failed deliveries are written by the same statement (transactional outbox).
       const result = await db.query(
-        `WITH changed AS (
+        // A failed re-read also switches: the batch shows what the failed reading got, with its
+        // counts, as a failed upload does (readingSwitchSql.ts); the file is kept for another try.
+        `WITH before AS (${readingBefore(`id = $1 AND attempt = $2 AND status IN ('uploaded', 'parsing', 'parsed')`)}),
+         changed AS (
            UPDATE batches SET status = 'error', error_message = $3, updated_at = now(),
                   rows_read = COALESCE($4, rows_read), invalid_rows = COALESCE($5, invalid_rows),
-                  records_loaded = COALESCE($6, records_loaded)
-           WHERE id = $1 AND attempt = $2 AND status IN ('uploaded', 'parsing', 'parsed') RETURNING *
-         ), outbox AS (${outboxInsert('batch.failed', 'changed')})
+                  records_loaded = COALESCE($6, records_loaded), ${SWITCH_READING_SET}
+           WHERE id IN (SELECT id FROM before) RETURNING *
+         ), outbox AS (${outboxInsert('batch.failed', 'changed')}),
+         ${releaseOldReading('before', 'changed')}
          SELECT id FROM changed`,
         [id, attempt, message.slice(0, 2000), counts?.rowsRead, counts?.invalidRows, counts?.recordsLoaded],
       );

@@ -4,6 +4,7 @@ import type { InvalidRow } from '../../parsing/types.js';
 import type { BatchFixRepository } from '../../repositories/batchFixRepository.js';
 import type { BatchRepository } from '../../repositories/batchRepository.js';
 import type { RecordsRepository } from '../../repositories/records/recordsRepository.js';
+import { readingCursor, storeCursor } from '../readingCursor.js';
 import { readInvalidRow, type FixSettings } from './contactFix.js';
 import { batchSummary, checkFixRequest, readFixes, type FixInput, type FixRowResult } from './fixRows.js';
 
@@ -50,11 +51,11 @@ export function createBatchFixService({ batchRepository, fixes, records, default
   });
 
   /** The invalid row each fix starts from: an earlier fix's (it is no longer listed), else the stored one. */
-  async function baseRows(batchId: string, rowNumbers: number[]): Promise<Map<number, InvalidRow>> {
-    const fixed = await fixes.find(batchId, rowNumbers);
+  async function baseRows(batch: Batch, rowNumbers: number[]): Promise<Map<number, InvalidRow>> {
+    const fixed = await fixes.find(batch.id, rowNumbers);
     const byRow = new Map(fixed.map((r) => [r.rowNumber, r]));
     const rest = rowNumbers.filter((n) => !byRow.has(n));
-    for (const row of await records.findInvalidRows(batchId, rest)) {
+    for (const row of await records.findInvalidRows(batch.recordsKey, rest)) {
       byRow.set(row.rowNumber, row);
     }
     return byRow;
@@ -64,16 +65,20 @@ export function createBatchFixService({ batchRepository, fixes, records, default
    * A delete that committed while the fix was written: its clean-up may have run before the
    * records were, so they are removed here (as the worker does for a batch deleted mid-job).
    */
-  async function removeIfDeleted(batchId: string): Promise<void> {
-    if (!(await batchRepository.findById(batchId))) {
-      await records.deleteBatch(batchId);
+  async function removeIfDeleted(batch: Batch): Promise<void> {
+    if (!(await batchRepository.findById(batch.id))) {
+      await records.deleteBatch(batch.recordsKey);
     }
   }
 
   return {
     async listInvalidRows(user: User, id: string, options: { limit: number; cursor?: string | undefined }) {
       const batch = await owned(user, id);
-      const page = await records.listInvalidRows(id, options);
+      // The reading readers see (issue #21); a cursor of an earlier reading is a 409.
+      const page = await records.listInvalidRows(batch.recordsKey, {
+        limit: options.limit,
+        cursor: storeCursor(options.cursor, batch.reading),
+      });
       const settings = settingsOf(batch);
       return {
         rows: page.rows.map((row) => ({
@@ -82,14 +87,14 @@ export function createBatchFixService({ batchRepository, fixes, records, default
           reason: row.reason,
           ...readInvalidRow(row, settings),
         })),
-        nextCursor: page.nextCursor,
+        nextCursor: readingCursor(page.nextCursor, batch.reading),
       };
     },
 
     async applyFixes(user: User, id: string, inputs: FixInput[], dryRun: boolean): Promise<FixesAnswer> {
       const batch = await owned(user, id);
       const numbers = checkFixRequest(batch, inputs);
-      const bases = await baseRows(id, numbers);
+      const bases = await baseRows(batch, numbers);
       const settings = settingsOf(batch);
       const { results, accepted } = readFixes(inputs, bases, settings, dryRun);
       let after = batch;
@@ -101,11 +106,11 @@ export function createBatchFixService({ batchRepository, fixes, records, default
           accepted.map((a) => a.base),
         );
         await records.replaceInvalidRows(
-          id,
+          batch.recordsKey,
           accepted.map((a) => a.record),
         );
         if (!(await fixes.countFixes(id))) {
-          await removeIfDeleted(id);
+          await removeIfDeleted(batch);
           throw new ConflictError(
             'the batch changed while the fixes were stored (re-read or deleted); nothing was counted',
           );

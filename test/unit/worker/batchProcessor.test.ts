@@ -47,6 +47,9 @@ function fakes(
     invalidRows: 0,
     attempt: 1,
     version: 1,
+    recordsKey: '11111111-1111-4111-8111-111111111111',
+    readingKey: null,
+    reading: 0,
     createdAt: new Date(),
     updatedAt: new Date(),
   };
