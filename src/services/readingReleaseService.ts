@@ -33,7 +33,9 @@ export function createReadingReleaseService({ releasedReadings, records, logger 
       return true;
     } catch (error) {
       logger.warn({ err: error, ...reading }, 'removing an old reading failed; the sweeper will try again');
-      await releasedReadings.recordFailure(reading.recordsKey, (error as Error).message).catch(() => undefined);
+      await releasedReadings
+        .recordFailure(reading.recordsKey, (error as Error).message)
+        .catch(() => undefined);
       return false;
     }
   }

@@ -26,7 +26,8 @@ export const ReprocessResponse = Type.Composite([
   Type.Object({
     droppedFixes: Type.Integer({
       minimum: 0,
-      description: 'Fixes made to the reading being replaced: they are dropped when the new reading takes over',
+      description:
+        'Fixes made to the reading being replaced: they are dropped when the new reading takes over',
     }),
   }),
 ]);

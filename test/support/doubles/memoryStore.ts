@@ -112,6 +112,7 @@ export function createMemoryStore() {
       }
       return stats;
     },
+    startReading: (...args) => startReading(...args),
     resetForRetry: async (id, userId) => {
       const batch = batches.get(id);
       if (batch?.userId !== userId || batch.status !== 'error') {
@@ -129,6 +130,29 @@ export function createMemoryStore() {
       return reset;
     },
   });
+
+  /** Like batchReadings.startReading: loaded/error only, a fresh attempt and reading key. */
+  const startReading: BatchRepo['startReading'] = async (id, userId, options) => {
+    const batch = batches.get(id);
+    if (batch?.userId !== userId || (batch.status !== 'loaded' && batch.status !== 'error')) {
+      return null;
+    }
+    const started: Batch = {
+      ...batch,
+      ...options,
+      status: 'uploaded',
+      errorMessage: null,
+      rowsRead: 0,
+      recordsLoaded: 0,
+      invalidRows: 0,
+      textEncoding: null,
+      attempt: batch.attempt + 1,
+      readingKey: randomUUID(),
+      version: batch.version + 1,
+    };
+    batches.set(id, started);
+    return { batch: started, droppedFixes: fixes.get(id)?.size ?? 0 };
+  };
 
   const batchDeletionRepository = strictDouble<ServiceDeps['batchDeletionRepository']>(
     'batchDeletionRepository',
