@@ -12,6 +12,7 @@ import {
 import { listenCommand } from './commands/listen.js';
 import { fixCommand } from './commands/fix.js';
 import { removeCommand, retryCommand } from './commands/manage.js';
+import { reprocessCommand } from './commands/reprocess.js';
 import {
   addWebhookCommand,
   deliveriesCommand,
@@ -92,6 +93,14 @@ export function buildProgram(): Command {
   command('retry', 're-queue a batch that ended in error')
     .argument('<id>', 'batch id', batchId)
     .action(act((ctx, id: string) => retryCommand(ctx, id)));
+  command(
+    'reprocess',
+    'read the stored file of a loaded or failed batch again, with another mapping or region',
+  )
+    .argument('<id>', 'batch id', batchId)
+    .option('--mapping <file>', "JSON file: column header -> contact field (or null); default: the batch's")
+    .option('--region <code>', "phone region (ISO 3166-1 alpha-2, e.g. DE); default: the batch's")
+    .action(act((ctx, id: string, o: { mapping?: string; region?: string }) => reprocessCommand(ctx, id, o)));
   addWebhookCommands(program, act);
   program
     .command('listen')

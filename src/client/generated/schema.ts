@@ -169,6 +169,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/batches/{id}/reprocess': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Read the stored file of a loaded or failed batch again, with another mapping or region
+     * @description The batch goes back to `uploaded` and the worker reads its stored file again with the options given (absent ones keep the batch's). Its records and invalid rows stay those of the current reading until the new one has ended; then the batch switches to the new set in one step (a page cursor from before the switch is then a 409) and the old set is removed in the background. Fixes made to the current reading are dropped with it; the answer says how many. Only `loaded` and `error` batches (409 otherwise).
+     */
+    post: operations['reprocessBatch'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/batches/{id}/retry': {
     parameters: {
       query?: never;
@@ -1554,6 +1574,24 @@ export interface operations {
         };
       };
       /** @description Default Response */
+      409: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
       429: {
         headers: {
           /** @description Seconds to wait before retrying */
@@ -1616,7 +1654,7 @@ export interface operations {
   listRecords: {
     parameters: {
       query?: {
-        /** @description nextCursor of the previous page, as given (6 characters of base64url) */
+        /** @description nextCursor of the previous page, as given (6 characters of base64url, then `.N` once the batch was re-read); a cursor from before a re-read is a 409: start again from the first page */
         cursor?: string;
         limit?: number;
       };
@@ -1701,6 +1739,24 @@ export interface operations {
       };
       /** @description Default Response */
       404: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
         headers: {
           /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
           'X-Request-Id'?: string;
@@ -2327,6 +2383,203 @@ export interface operations {
             requestId: string;
           };
           'text/vcard': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+    };
+  };
+  reprocessBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Batch id (UUID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Column header -> contact field for the new reading; null: the header synonyms; absent: the batch's current mapping */
+          mapping?:
+            | {
+                [key: string]:
+                  | 'fullName'
+                  | 'firstName'
+                  | 'middleName'
+                  | 'lastName'
+                  | 'email'
+                  | 'phone'
+                  | 'company'
+                  | 'title'
+                  | 'street'
+                  | 'city'
+                  | 'region'
+                  | 'postalCode'
+                  | 'country'
+                  | null;
+              }
+            | (never | null);
+          /** @description Region for phones without a country code; null: the deployment's; absent: the batch's */
+          phoneRegion?: string | (never | null);
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Fixes made to the reading being replaced: they are dropped when the new reading takes over */
+            droppedFixes: number;
+            /**
+             * Format: uuid
+             * @description Batch id (UUID)
+             */
+            id: string;
+            message: string;
+            /** @description uploaded -> parsing -> parsed -> loaded, or error */
+            status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
+            /** @description Bumped by every change of the batch: of two answers or live events about one batch, the one with the higher version is newer, whatever order they arrived in */
+            version: number;
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          /** @description Bearer challenge (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      500: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
             error: {
               code: string;
               details?: unknown;

@@ -52,7 +52,8 @@ export const fixesController: FastifyPluginAsyncTypebox<FixesControllerOptions> 
         tags: ['records'],
         params: BatchIdParams,
         querystring: InvalidRowsQuery,
-        response: { 200: InvalidRowsResponse, ...API_ERRORS },
+        // 409: a cursor of a reading the batch no longer shows (re-read).
+        response: { 200: InvalidRowsResponse, 409: ErrorResponse, ...API_ERRORS },
       },
     },
     async (request) => {

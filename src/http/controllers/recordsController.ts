@@ -6,7 +6,7 @@ import type { BatchService } from '../../services/batchService.js';
 import { errorsCsv } from '../../services/errorsCsvService.js';
 import { currentUser } from '../plugins/authentication.js';
 import { BatchIdParams, DEFAULTS, RecordsQuery, RecordsResponse } from '../schemas/batchSchemas.js';
-import { API_ERRORS } from '../schemas/errorSchemas.js';
+import { API_ERRORS, ErrorResponse } from '../schemas/errorSchemas.js';
 
 export interface RecordsControllerOptions {
   batchService: BatchService;
@@ -26,7 +26,8 @@ export const recordsController: FastifyPluginAsyncTypebox<RecordsControllerOptio
         tags: ['records'],
         params: BatchIdParams,
         querystring: RecordsQuery,
-        response: { 200: RecordsResponse, ...API_ERRORS },
+        // 409: a cursor of a reading the batch no longer shows (re-read, issue #21).
+        response: { 200: RecordsResponse, 409: ErrorResponse, ...API_ERRORS },
       },
     },
     async (request) => {

@@ -148,6 +148,9 @@ describe.each([
       const shapes = [...new Set(set.map(shapeOf))];
       const rowsOk = set.every((r, i) => r.rowNumber === i + 1);
       seen.push({ whileReading: before.status !== 'loaded', shapes, count: set.length, rowsOk });
+      // Every read is one whole set, old or new, rows 1..n in order (checked at once: a mix fails here).
+      expect(seen.at(-1)).toMatchObject({ count: ROWS, rowsOk: true });
+      expect([['old'], ['new']]).toContainEqual(shapes);
       if (before.status === 'loaded' && shapes.join() === 'new') {
         break;
       }
@@ -156,11 +159,6 @@ describe.each([
     console.log(
       `[reprocess ${store}] ${seen.length} whole reads (${seen.filter((s) => s.whileReading).length} during the re-read), ${restarts.count} restarts after a 409`,
     );
-    // Every read was one whole set, old or new, rows 1..n in order.
-    for (const read of seen) {
-      expect(read).toMatchObject({ count: ROWS, rowsOk: true });
-      expect([['old'], ['new']]).toContainEqual(read.shapes);
-    }
     // The reader did poll while the new reading was being written, and saw the old set then.
     expect(seen.filter((s) => s.whileReading && s.shapes.join() === 'old').length).toBeGreaterThan(0);
 
