@@ -6,6 +6,7 @@ import type { BatchDeletionRepository } from '../repositories/batchDeletionRepos
 import type { BatchRepository } from '../repositories/batchRepository.js';
 import type { RecordsPage, RecordsRepository } from '../repositories/records/recordsRepository.js';
 import type { BatchCleanupService } from './batchCleanupService.js';
+import type { KnownContactsService, RecordWithSeenIn } from '../contactIndex/knownContactsService.js';
 
 export type BatchService = ReturnType<typeof createBatchService>;
 
@@ -15,6 +16,8 @@ interface Deps {
   records: RecordsRepository;
   queue: BatchQueue;
   cleanup: BatchCleanupService;
+  /** Duplicates across batches (issue #21); absent (unit doubles): every seenIn is null. */
+  knownContacts?: KnownContactsService;
 }
 
 /** Everything on a batch after upload: status, lists, stats, delete, retry, records. */
@@ -24,6 +27,7 @@ export function createBatchService({
   records,
   queue,
   cleanup,
+  knownContacts,
 }: Deps) {
   async function owned(user: User, id: string): Promise<Batch> {
     // Someone else's batch is "not found": never reveal that it exists.
@@ -81,10 +85,14 @@ export function createBatchService({
     async listRecords(
       user: User,
       id: string,
-      options: { limit: number; cursor?: string | undefined },
-    ): Promise<RecordsPage> {
-      await owned(user, id);
-      return records.listRecords(id, options);
+      options: { limit: number; cursor?: string | undefined; known?: boolean | undefined },
+    ): Promise<Omit<RecordsPage, 'records'> & { records: RecordWithSeenIn[] }> {
+      const batch = await owned(user, id);
+      if (knownContacts) {
+        return knownContacts.listRecords(batch, options);
+      }
+      const page = await records.listRecords(id, { limit: options.limit, cursor: options.cursor });
+      return { ...page, records: page.records.map((r) => ({ ...r, seenIn: null })) };
     },
 
     async invalidRows(user: User, id: string): Promise<AsyncIterable<InvalidRow>> {

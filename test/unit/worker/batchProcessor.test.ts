@@ -45,6 +45,8 @@ function fakes(
     rowsRead: 0,
     recordsLoaded: 0,
     invalidRows: 0,
+    knownContacts: 0,
+    contactIndexSeq: null,
     attempt: 1,
     version: 1,
     createdAt: new Date(),
