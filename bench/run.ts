@@ -220,7 +220,7 @@ async function main(): Promise<number> {
   await section('known_contacts', () =>
     runKnownContacts(
       quick ? { csv: contactsCsv(2 * MB, 7), warmup: contactsCsv(MB / 4, 5) } : files(),
-      settings.rounds,
+      Number(process.env['BENCH_KNOWN_CONTACTS_ROUNDS'] ?? settings.rounds),
       results,
     ),
   );
