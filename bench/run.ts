@@ -3,7 +3,7 @@
  *
  *   npm run bench                 # full run; exits non-zero on any problem (see below)
  *   npm run bench -- --quick      # fewer rounds, shorter loads
- *   npm run bench -- --only=ingest,reads   # sections: ingest upload reads rss parse_threads webhooks (+ rss_capped workers)
+ *   npm run bench -- --only=ingest,reads   # sections: ingest upload reads rss parse_threads webhooks known_contacts (+ rss_capped workers)
  *   npm run bench -- --no-fail    # exploration: report problems, exit 0
  *
  * `npm run bench` starts all four services (scripts/withStack.ts --all) and exports their env.
@@ -27,6 +27,7 @@ import { log, round } from './lib/util.js';
 import { computeRatios, exitCode, GOALS, judge, type Results } from './lib/verdict.js';
 import { runParseThreads } from './micro/parseThreads.js';
 import { runIngest } from './sections/ingest.js';
+import { runKnownContacts } from './sections/knownContacts.js';
 import { runReads } from './sections/reads.js';
 import { runUpload } from './sections/upload.js';
 import { runWebhooks } from './sections/webhooks.js';
@@ -40,7 +41,7 @@ const only = args
   ?.slice('--only='.length)
   .split(',');
 /** What a full run measures; rss_capped and workers are studies, run only when named. */
-const DEFAULT_SECTIONS = ['ingest', 'upload', 'reads', 'rss', 'parse_threads', 'webhooks'];
+const DEFAULT_SECTIONS = ['ingest', 'upload', 'reads', 'rss', 'parse_threads', 'webhooks', 'known_contacts'];
 const sections = new Set(only ?? DEFAULT_SECTIONS);
 const enabled = (section: string) => sections.has(section);
 const MB = 1_000_000;
@@ -215,6 +216,14 @@ async function main(): Promise<number> {
   );
   await section('parse_threads', () => runParseThreads(files().csv, results));
   await section('webhooks', () => runWebhooks({ events: 1_000 }, results));
+  // Quick: a 2 MB CSV (~20k rows) instead of the 10 MB one, so a targeted run stays short.
+  await section('known_contacts', () =>
+    runKnownContacts(
+      quick ? { csv: contactsCsv(2 * MB, 7), warmup: contactsCsv(MB / 4, 5) } : files(),
+      Number(process.env['BENCH_KNOWN_CONTACTS_ROUNDS'] ?? settings.rounds),
+      results,
+    ),
+  );
   await section('workers', () =>
     runWorkerScaling(contactsCsv(settings.scaleFileBytes, 3), settings.scaleFiles, results),
   );

@@ -45,6 +45,7 @@ import { createSweeper, type SweeperDeps } from './worker/sweeper.js';
 import { createReleasedReadingRepository } from './repositories/readings/releasedReadingRepository.js';
 import { createReadingReleaseService } from './services/readingReleaseService.js';
 import type { DelivererDeps } from './webhooks/deliverer.js';
+import { connectKnownContacts, type KnownContactsService } from './contactIndex/contactIndexComposition.js';
 
 /** The adapters: one per external system, each owning its connections. */
 export interface Adapters {
@@ -53,6 +54,8 @@ export interface Adapters {
   storage: FileStorage;
   records: RecordsRepository;
   queue: BatchQueue;
+  /** Duplicates across batches (issue #21): the contact index of the records store, and its uses. */
+  knownContacts: KnownContactsService;
 }
 
 export interface Repositories {
@@ -138,7 +141,7 @@ export function createServices(
   return {
     authService: createAuthService(config.auth),
     cleanup,
-    batchService: createBatchService({ batchRepository, batchDeletionRepository, records, queue, cleanup }),
+    batchService: createBatchService({ ...parts, cleanup }),
     batchUploadService: createBatchUploadService({
       batchRepository,
       storage,
@@ -259,6 +262,10 @@ async function connectAdapters(config: Config, closers: Array<() => Promise<unkn
     createRecordsRepository(config, pool),
   );
   closers.push(() => records.close());
+  // Issue #21: the contact index; `indexed.records` releases a batch's entries before deleting it.
+  const indexed = await step(`contact index (${config.records.kind})`, () =>
+    connectKnownContacts(config, pool, records, closers),
+  );
   const queue = createBatchQueue(redis, {
     queueName: config.queueName,
     attempts: config.worker.attempts,
@@ -270,7 +277,7 @@ async function connectAdapters(config: Config, closers: Array<() => Promise<unkn
   // here, before app building can hold the event loop past the 2 s command timeout
   // (test/integration/roles/separateProcesses.test.ts).
   await step('Redis (job queue)', () => queue.ready());
-  return { pool, redis, storage, records, queue };
+  return { pool, redis, storage, queue, ...indexed };
 }
 
 /** CLIENT LIST shows each API process's one event reader under this name. */
@@ -334,8 +341,8 @@ export function delivererDeps(c: Components): DelivererDeps {
 }
 
 export function processorDeps(c: Components): BatchProcessorDeps {
-  const { batchRepository, storage, records, metrics, logger } = c;
-  return { batchRepository, storage, records, metrics, logger };
+  const { batchRepository, storage, records, metrics, logger, knownContacts } = c;
+  return { batchRepository, storage, records, metrics, logger, contactIndex: knownContacts };
 }
 
 export function sweeperDeps(c: Components): SweeperDeps {

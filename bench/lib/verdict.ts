@@ -47,6 +47,10 @@ export const KEY_SECTION: Readonly<Record<string, string>> = {
   raw_parse_2_threads_rows_per_s: 'parse_threads',
   webhook_deliveries_per_s: 'webhooks',
   webhook_latency_p99_ms: 'webhooks',
+  // Issue 21: ingest with the contact index on and off, interleaved (bench/sections/knownContacts.ts).
+  known_contacts_on_rows_per_s: 'known_contacts',
+  known_contacts_off_rows_per_s: 'known_contacts',
+  known_contacts_cost_ratio: 'known_contacts',
 };
 
 export interface Ratio {
@@ -103,6 +107,8 @@ export const GOALS: readonly Goal[] = [
   // Issue 20: 1,000 batch.loaded to a loopback receiver.
   { key: 'webhook_deliveries_per_s', op: '>=', target: 500 },
   { key: 'webhook_latency_p99_ms', op: '<=', target: 1_000 },
+  // Issue 21: duplicate tracking across batches takes at most 10% of ingest rows/s.
+  { key: 'known_contacts_cost_ratio', op: '<=', target: 0.1 },
 ];
 
 export interface Spread {

@@ -31,6 +31,13 @@ export interface Batch {
   rowsRead: number;
   recordsLoaded: number;
   invalidRows: number;
+  /**
+   * Records whose e-mail or phone was already loaded in an earlier batch of the same user
+   * (issue #21, migration 014); set just before the batch becomes `loaded`.
+   */
+  knownContacts: number;
+  /** The batch's place in its user's order for the contact index; null until it starts loading. */
+  contactIndexSeq: number | null;
   /** Bumped by every retry; a worker only writes to the attempt it was queued for. */
   attempt: number;
   /**

@@ -8,6 +8,7 @@ import type { RecordsPage, RecordsRepository } from '../repositories/records/rec
 import type { BatchCleanupService } from './batchCleanupService.js';
 import { reprocessBatch, type ReprocessAnswer, type ReprocessOptions } from './batchReprocess.js';
 import { readingCursor, storeCursor } from './readingCursor.js';
+import type { KnownContactsService, RecordWithSeenIn } from '../contactIndex/knownContactsService.js';
 
 export type BatchService = ReturnType<typeof createBatchService>;
 
@@ -17,6 +18,8 @@ interface Deps {
   records: RecordsRepository;
   queue: BatchQueue;
   cleanup: BatchCleanupService;
+  /** Duplicates across batches (issue #21); absent (unit doubles): every seenIn is null. */
+  knownContacts?: KnownContactsService;
 }
 
 /** Everything on a batch after upload: status, lists, stats, delete, retry, records. */
@@ -26,6 +29,7 @@ export function createBatchService({
   records,
   queue,
   cleanup,
+  knownContacts,
 }: Deps) {
   async function owned(user: User, id: string): Promise<Batch> {
     // Someone else's batch is "not found": never reveal that it exists.
@@ -88,16 +92,19 @@ export function createBatchService({
     async listRecords(
       user: User,
       id: string,
-      options: { limit: number; cursor?: string | undefined },
-    ): Promise<RecordsPage> {
+      options: { limit: number; cursor?: string | undefined; known?: boolean | undefined },
+    ): Promise<Omit<RecordsPage, 'records'> & { records: RecordWithSeenIn[] }> {
       // The batch row names the reading readers see (issue #21): a re-read in progress writes
       // elsewhere, and its switch is one update of this row, so a page is always of one set.
       const batch = await owned(user, id);
-      const page = await records.listRecords(batch.recordsKey, {
-        limit: options.limit,
-        cursor: storeCursor(options.cursor, batch.reading),
-      });
-      return { records: page.records, nextCursor: readingCursor(page.nextCursor, batch.reading) };
+      const cursor = storeCursor(options.cursor, batch.reading);
+      const page = knownContacts
+        ? await knownContacts.listRecords(batch, { ...options, cursor })
+        : await records.listRecords(batch.recordsKey, { limit: options.limit, cursor });
+      return {
+        records: page.records.map((r) => ({ seenIn: null, ...r })),
+        nextCursor: readingCursor(page.nextCursor, batch.reading),
+      };
     },
 
     async invalidRows(user: User, id: string): Promise<AsyncIterable<InvalidRow>> {

@@ -113,7 +113,12 @@ export async function finish(
   batch: Batch,
   writer: ChunkWriter,
   counts: BatchCounts,
-  read: { firstInvalid: string | null; textEncoding: string | null },
+  read: {
+    firstInvalid: string | null;
+    textEncoding: string | null;
+    /** Runs after the last write and before `loaded` (issue #21: the batch's knownContacts). */
+    beforeLoaded?: (() => Promise<void>) | undefined;
+  },
 ): Promise<void> {
   const { batchRepository, metrics } = deps;
   const { firstInvalid, textEncoding } = read;
@@ -129,6 +134,7 @@ export async function finish(
     throw superseded();
   }
   await writer.flush(true);
+  await read.beforeLoaded?.();
   if (!(await batchRepository.markLoaded(batch.id, batch.attempt, counts))) {
     throw superseded();
   }

@@ -83,12 +83,23 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
       totalBytes: batch.fileSize,
     });
     const counts: BatchCounts = { rowsRead: 0, recordsLoaded: 0, invalidRows: 0 };
-    // A re-read writes its own set (issue #21); readers keep the current one until it ends.
-    const writer = createChunkWriter(deps.records, writeKeyOf(batch), counts, writes);
+    // Issue #21: the contact index is written alongside each chunk of records (indexingRun.ts),
+    // and a re-read writes its own set; readers keep the current one until it ends.
+    const indexing = await deps.contactIndex?.begin(batch, logger);
+    const writer = createChunkWriter(
+      indexing?.records(deps.records) ?? deps.records,
+      writeKeyOf(batch),
+      counts,
+      writes,
+    );
     try {
       const checkpoint = progressReporter(deps, batch, parser, counts, progressIntervalMs);
       const firstInvalid = await readRows(parser, writer, counts, checkpoint);
-      await finish(deps, batch, writer, counts, { firstInvalid, textEncoding: parser.details().encoding });
+      await finish(deps, batch, writer, counts, {
+        firstInvalid,
+        textEncoding: parser.details().encoding,
+        beforeLoaded: indexing && (() => indexing.beforeLoaded()),
+      });
       return 'loaded';
     } catch (error) {
       await writer.settle(); // let in-flight writes land before deciding what to clean up

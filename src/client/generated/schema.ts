@@ -578,6 +578,8 @@ export interface operations {
               errorMessage?: string;
               fileFormat: string;
               invalidRows: number;
+              /** @description Records whose e-mail or phone was already loaded in an earlier batch of the same user (their seenIn is set); counted when the batch becomes loaded */
+              knownContacts: number;
               /** @description Column header (as the preview lists it) -> contact field, or null: not a contact field (its values are kept in `original`) */
               mapping: {
                 [key: string]:
@@ -791,6 +793,8 @@ export interface operations {
             errorMessage?: string;
             fileFormat: string;
             invalidRows: number;
+            /** @description Records whose e-mail or phone was already loaded in an earlier batch of the same user (their seenIn is set); counted when the batch becomes loaded */
+            knownContacts: number;
             /** @description Column header (as the preview lists it) -> contact field, or null: not a contact field (its values are kept in `original`) */
             mapping: {
               [key: string]:
@@ -1656,6 +1660,8 @@ export interface operations {
       query?: {
         /** @description nextCursor of the previous page, as given (6 characters of base64url, then `.N` once the batch was re-read); a cursor from before a re-read is a 409: start again from the first page */
         cursor?: string;
+        /** @description false: only contacts never loaded in an earlier batch of the user; true: only those that were. A filtered page may hold fewer than limit records (even none) while nextCursor is not null: follow nextCursor until it is null */
+        known?: boolean;
         limit?: number;
       };
       header?: never;
@@ -1693,6 +1699,15 @@ export interface operations {
               postalCode: string | null;
               region: string | null;
               rowNumber: number;
+              /** @description The earlier batch and row where this e-mail or phone was first loaded; null: never before */
+              seenIn: {
+                /**
+                 * Format: uuid
+                 * @description Batch id (UUID)
+                 */
+                batchId: string;
+                row: number;
+              } | null;
               street: string | null;
               title: string | null;
             }[];
@@ -2787,6 +2802,8 @@ export interface operations {
              */
             id: string;
             invalidRows: number;
+            /** @description Records whose e-mail or phone was already loaded in an earlier batch of the same user (their seenIn is set); counted when the batch becomes loaded */
+            knownContacts: number;
             progress: number;
             recordsLoaded: number;
             rowsRead: number;

@@ -31,8 +31,8 @@ export const recordsController: FastifyPluginAsyncTypebox<RecordsControllerOptio
       },
     },
     async (request) => {
-      const { limit = DEFAULTS.recordsLimit, cursor } = request.query;
-      return batchService.listRecords(currentUser(request), request.params.id, { limit, cursor });
+      const { limit = DEFAULTS.recordsLimit, cursor, known } = request.query;
+      return batchService.listRecords(currentUser(request), request.params.id, { limit, cursor, known });
     },
   );
 

@@ -21,6 +21,7 @@ function progressOf(batch: Batch) {
     rowsRead: batch.rowsRead,
     recordsLoaded: batch.recordsLoaded,
     invalidRows: batch.invalidRows,
+    knownContacts: batch.knownContacts,
   };
 }
 

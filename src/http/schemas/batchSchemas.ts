@@ -96,6 +96,14 @@ export const RecordsQuery = Type.Object(
           'batch was re-read); a cursor from before a re-read is a 409: start again from the first page',
       }),
     ),
+    known: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: only contacts never loaded in an earlier batch of the user; true: only those that ' +
+          'were. A filtered page may hold fewer than limit records (even none) while nextCursor is ' +
+          'not null: follow nextCursor until it is null',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -120,6 +128,12 @@ const progressFields = {
   rowsRead: Type.Integer(),
   recordsLoaded: Type.Integer(),
   invalidRows: Type.Integer(),
+  knownContacts: Type.Integer({
+    minimum: 0,
+    description:
+      'Records whose e-mail or phone was already loaded in an earlier batch of the same user ' +
+      '(their seenIn is set); counted when the batch becomes loaded',
+  }),
 };
 
 export const StatusResponse = Type.Object({
@@ -188,7 +202,18 @@ export const ContactRecordSchema = Type.Object(
   Object.fromEntries(FIELD_LIST.map(({ name, spec }) => [name, KIND_SCHEMAS[spec.kind](spec)])),
 );
 
+/** Where a record's contact was first loaded in an earlier batch of the same user (issue #21). */
+const SeenInSchema = Nullable(
+  Type.Object(
+    { batchId: BatchId, row: Type.Integer({ minimum: 0 }) },
+    {
+      description:
+        'The earlier batch and row where this e-mail or phone was first loaded; null: never before',
+    },
+  ),
+);
+
 export const RecordsResponse = Type.Object({
-  records: Type.Array(ContactRecordSchema),
+  records: Type.Array(Type.Object({ ...ContactRecordSchema.properties, seenIn: SeenInSchema })),
   nextCursor: Nullable(Type.String()),
 });

@@ -46,6 +46,8 @@ export interface BatchRow {
   rows_read: number;
   records_loaded: number;
   invalid_rows: number;
+  known_contacts: number;
+  contact_index_seq: string | null;
   attempt: number;
   version: string;
   records_key: string | null;
@@ -81,6 +83,8 @@ export function toBatch(row: BatchRow): Batch {
     rowsRead: row.rows_read,
     recordsLoaded: row.records_loaded,
     invalidRows: row.invalid_rows,
+    knownContacts: row.known_contacts,
+    contactIndexSeq: row.contact_index_seq === null ? null : Number(row.contact_index_seq),
     attempt: row.attempt,
     version: Number(row.version),
     recordsKey: row.records_key ?? row.id,

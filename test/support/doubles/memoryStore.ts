@@ -60,6 +60,8 @@ export function createMemoryStore() {
       rowsRead: 0,
       recordsLoaded: 0,
       invalidRows: 0,
+      knownContacts: 0,
+      contactIndexSeq: null,
       attempt: 1,
       version: 1,
       readingKey: null,

@@ -149,6 +149,7 @@ describe('batch routes over in-memory adapters', () => {
         rowsRead: 3,
         recordsLoaded: 2,
         invalidRows: 1,
+        knownContacts: 1,
       });
       const details = (await t.app.inject({ url: `/api/batches/${batch.id}`, headers: owner })).json<
         Record<string, unknown>
@@ -171,6 +172,7 @@ describe('batch routes over in-memory adapters', () => {
         rowsRead: 3,
         recordsLoaded: 2,
         invalidRows: 1,
+        knownContacts: 1,
       });
       const status = (await t.app.inject({ url: `/api/batches/${batch.id}/status`, headers: owner })).json();
       expect(status).toEqual({
@@ -181,6 +183,7 @@ describe('batch routes over in-memory adapters', () => {
         rowsRead: 3,
         recordsLoaded: 2,
         invalidRows: 1,
+        knownContacts: 1,
       });
     });
   });

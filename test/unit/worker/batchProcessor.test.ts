@@ -45,6 +45,8 @@ function fakes(
     rowsRead: 0,
     recordsLoaded: 0,
     invalidRows: 0,
+    knownContacts: 0,
+    contactIndexSeq: null,
     attempt: 1,
     version: 1,
     recordsKey: '11111111-1111-4111-8111-111111111111',

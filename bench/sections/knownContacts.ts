@@ -1,0 +1,97 @@
+/**
+ * Issue #21: what duplicate tracking across batches (the contact index) costs ingest. The same
+ * 10 MB CSV is loaded end to end (upload -> `loaded`, S3 + Cassandra, in-process worker) with
+ * the index on and off, interleaved within each round and in alternating order (on/off, off/on,
+ * ...), so machine noise hits both alike. "Off" is the worker without its contact-index hook
+ * (the processor's optional `contactIndex` dependency answers with a no-op run), everything
+ * else identical. Each run's batch is deleted and its clean-up (records and index release)
+ * finished before the next run starts, so no run pays for another's removal.
+ *
+ * known_contacts_cost_ratio = 1 - on/off per round (the share of ingest rows/s the index
+ * takes), median and spread over the rounds; goal <= 0.10.
+ */
+import type { GeneratedFile } from '../lib/data.js';
+import { startBenchStack, tokenFor, upload, waitDone, type BenchStack } from '../lib/stack.js';
+import { elapsedMs, log } from '../lib/util.js';
+import { recordSamples, type Results } from '../lib/verdict.js';
+
+async function loadOnce(stack: BenchStack, token: string, file: Buffer, name: string) {
+  const started = process.hrtime.bigint();
+  const up = await upload(stack, token, file, name);
+  if (up.status !== 201) {
+    throw new Error(`upload of ${name} failed: ${up.status} ${up.text}`);
+  }
+  const done = await waitDone(stack, token, up.id);
+  const ms = elapsedMs(started);
+  if (done.status !== 'loaded') {
+    throw new Error(`${name} ended ${done.status}: ${done.errorMessage ?? ''}`);
+  }
+  const res = await fetch(`${stack.baseUrl}/api/batches/${up.id}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const { knownContacts } = (await res.json()) as { knownContacts: number };
+  const del = await fetch(`${stack.baseUrl}/api/batches/${up.id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (del.status !== 204) {
+    throw new Error(`delete of ${up.id} failed: ${del.status}`);
+  }
+  await stack.deps.cleanup.drain();
+  return { rowsPerS: (done.rowsRead / ms) * 1000, records: done.recordsLoaded, knownContacts };
+}
+
+export async function runKnownContacts(
+  inputs: { csv: GeneratedFile; warmup: GeneratedFile },
+  rounds: number,
+  results: Results,
+): Promise<void> {
+  // The parse clock also runs while writes hold the parser back: on a loaded machine 120 s is not
+  // enough for 100k rows, and a run cut short would measure nothing.
+  const stack = await startBenchStack({ worker: true, env: { WORKER_PARSE_TIMEOUT_MS: '900000' } });
+  results['known_contacts_file_rows'] = inputs.csv.rows;
+  const service = stack.deps.knownContacts;
+  const indexedBegin = service.begin;
+  // The worker's processor holds this very object: swapping `begin` switches the hook per run.
+  const setIndex = (on: boolean) => {
+    service.begin = on
+      ? indexedBegin
+      : () => Promise.resolve({ records: (inner) => inner, beforeLoaded: () => Promise.resolve() });
+  };
+  try {
+    const token = await tokenFor(`bench-known-${Date.now()}`);
+    for (const on of [true, false]) {
+      setIndex(on);
+      await loadOnce(stack, token, inputs.warmup.bytes, 'warmup.csv');
+    }
+    const samples: Record<'on' | 'off' | 'cost', number[]> = { on: [], off: [], cost: [] };
+    for (let round = 1; round <= rounds; round++) {
+      const order = round % 2 === 1 ? [true, false] : [false, true];
+      const rate: Partial<Record<'on' | 'off', number>> = {};
+      for (const on of order) {
+        setIndex(on);
+        const run = await loadOnce(stack, token, inputs.csv.bytes, 'contacts.csv');
+        rate[on ? 'on' : 'off'] = run.rowsPerS;
+        results['known_contacts_records'] = run.records;
+        if (on) {
+          // Every contact is new to this user (earlier runs were deleted and released).
+          results['known_contacts_counted'] = run.knownContacts;
+        }
+      }
+      samples.on.push(rate.on!);
+      samples.off.push(rate.off!);
+      samples.cost.push(1 - rate.on! / rate.off!);
+      recordSamples(results, 'known_contacts_on_rows_per_s', samples.on);
+      recordSamples(results, 'known_contacts_off_rows_per_s', samples.off);
+      recordSamples(results, 'known_contacts_cost_ratio', samples.cost, 3);
+      log(
+        `known contacts round ${round}: on ${Math.round(rate.on!)}, off ${Math.round(rate.off!)} rows/s, ` +
+          `cost ${(samples.cost.at(-1)! * 100).toFixed(1)}%`,
+      );
+    }
+    results['known_contacts_rounds'] = rounds;
+  } finally {
+    setIndex(true);
+    await stack.close();
+  }
+}

@@ -1,0 +1,176 @@
+import cassandra from 'cassandra-driver';
+import type { CassandraClient } from '../db/cassandra.js';
+import { assertKeyspaceName } from '../db/cassandraSchema.js';
+import { READ_OPTIONS, WRITE_OPTIONS, guard } from '../repositories/records/cassandraStatements.js';
+import { runBounded, type Statement } from '../repositories/records/cassandraWrites.js';
+import { contactKeys, shardOf, sightingsOf } from './contactKeys.js';
+import type { ContactIndexStore, Sighting } from './contactIndexStore.js';
+
+export interface CassandraContactIndexOptions {
+  keyspace: string;
+  /** Partitions per user. Part of the data layout: never change it for existing data. */
+  shards?: number;
+  /** Requests in flight per call. */
+  concurrency?: number;
+  /** Rows per UNLOGGED single-partition batch (index rows are ~70 bytes: 60 stay under 5 KiB). */
+  rowsPerBatch?: number;
+  /** Keys per read (an IN over one partition's clustering prefix). */
+  keysPerRead?: number;
+}
+
+/**
+ * DDL. `contact_sightings`: partition (user, shard of the key), clustering (key, seq, batch, row),
+ * so a chunk's sightings fall into a few partitions written as single-partition UNLOGGED batches,
+ * the first sighting of many keys is ONE read per partition (`key IN … GROUP BY key` returns each
+ * key's first row, i.e. the smallest (seq, batch, row)), and a batch's entries are removed by
+ * (key, seq, batch) prefix. `contact_index_batches`: the owner and seq of each indexed batch,
+ * because release runs after the batch row is gone from PostgreSQL.
+ */
+export function contactIndexSchemaStatements(keyspace: string): string[] {
+  assertKeyspaceName(keyspace);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.contact_sightings (
+       user_id text, shard int, contact_key text, seq bigint, batch_id uuid, row_number int,
+       PRIMARY KEY ((user_id, shard), contact_key, seq, batch_id, row_number))`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.contact_index_batches (
+       batch_id uuid PRIMARY KEY, user_id text, seq bigint)`,
+  ];
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const k = keyOf(item);
+    const group = groups.get(k);
+    if (group) {
+      group.push(item);
+    } else {
+      groups.set(k, [item]);
+    }
+  }
+  return groups;
+}
+
+function slices<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+/** The contact index in Cassandra, in the records keyspace (created by the records store's init). */
+export function createCassandraContactIndex(
+  client: CassandraClient,
+  options: CassandraContactIndexOptions,
+): ContactIndexStore {
+  const { keyspace } = options;
+  // Measured with bench/micro/contactIndexCost.ts (20k records, 22k sightings, one loaded node):
+  // 64 shards x 40 rows x 100 keys and 16 x 100 x 400 cost the same within the noise of a shared
+  // box; fewer shards means fewer statements (less driver work on the worker's cores), while
+  // 16 partitions per user keep each one small (1M contacts of a user: ~60k rows of ~70 B).
+  const shards = options.shards ?? 16;
+  const concurrency = options.concurrency ?? 32;
+  const rowsPerBatch = options.rowsPerBatch ?? 60;
+  const keysPerRead = options.keysPerRead ?? 250;
+  const t = `${keyspace}.contact_sightings`;
+  const meta = `${keyspace}.contact_index_batches`;
+  const q = {
+    insert: `INSERT INTO ${t} (user_id, shard, contact_key, seq, batch_id, row_number) VALUES (?, ?, ?, ?, ?, ?)`,
+    first: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
+            WHERE user_id = ? AND shard = ? AND contact_key IN ? GROUP BY contact_key`,
+    deleteBatchKey: `DELETE FROM ${t} WHERE user_id = ? AND shard = ? AND contact_key = ? AND seq = ? AND batch_id = ?`,
+    register: `INSERT INTO ${meta} (batch_id, user_id, seq) VALUES (?, ?, ?)`,
+    owner: `SELECT user_id, seq FROM ${meta} WHERE batch_id = ?`,
+    forget: `DELETE FROM ${meta} WHERE batch_id = ?`,
+  };
+  const uuid = (id: string) => cassandra.types.Uuid.fromString(id);
+  const long = (n: number) => cassandra.types.Long.fromNumber(n);
+
+  /** Statements grouped into single-partition UNLOGGED batches and run with bounded concurrency. */
+  async function runPerShard(items: { key: string; statement: Statement }[]): Promise<void> {
+    const batches = [...groupBy(items, (i) => shardOf(i.key, shards)).values()].flatMap((group) =>
+      slices(
+        group.map((i) => i.statement),
+        rowsPerBatch,
+      ),
+    );
+    await runBounded(batches, concurrency, (batch) =>
+      batch.length === 1
+        ? client.execute(batch[0]!.query, batch[0]!.params, WRITE_OPTIONS)
+        : client.batch(batch, { ...WRITE_OPTIONS, logged: false }),
+    );
+  }
+
+  return {
+    kind: 'cassandra',
+    async init() {
+      await guard('creating the contact index', async () => {
+        for (const statement of contactIndexSchemaStatements(keyspace)) {
+          await client.execute(statement, [], { prepare: false });
+        }
+      });
+    },
+    async register(owner) {
+      await guard('registering a batch in the contact index', () =>
+        client.execute(q.register, [uuid(owner.batchId), owner.userId, long(owner.seq)], WRITE_OPTIONS),
+      );
+    },
+    async write(owner, records) {
+      const id = uuid(owner.batchId);
+      const seq = long(owner.seq);
+      const items = sightingsOf(records).map(({ key, row }) => ({
+        key,
+        statement: { query: q.insert, params: [owner.userId, shardOf(key, shards), key, seq, id, row] },
+      }));
+      await guard('writing the contact index', () => runPerShard(items));
+    },
+    async firstSightings(userId, keys) {
+      const first = new Map<string, Sighting>();
+      const reads = [...groupBy([...new Set(keys)], (k) => shardOf(k, shards))].flatMap(([shard, group]) =>
+        slices(group, keysPerRead).map((slice) => ({ shard, slice })),
+      );
+      await guard('reading the contact index', () =>
+        runBounded(reads, concurrency, async ({ shard, slice }) => {
+          const result = await client.execute(q.first, [userId, shard, slice], {
+            ...READ_OPTIONS,
+            fetchSize: keysPerRead,
+          });
+          for await (const row of result) {
+            first.set(row['contact_key'] as string, {
+              seq: (row['seq'] as cassandra.types.Long).toNumber(),
+              batchId: (row['batch_id'] as cassandra.types.Uuid).toString(),
+              row: row['row_number'] as number,
+            });
+          }
+        }),
+      );
+      return first;
+    },
+    async release(batchId, recordsOf) {
+      const id = uuid(batchId);
+      await guard('releasing a batch from the contact index', async () => {
+        const owner = (await client.execute(q.owner, [id], READ_OPTIONS)).first();
+        if (!owner) {
+          return; // never indexed, or already released
+        }
+        const userId = owner['user_id'] as string;
+        const seq = owner['seq'] as cassandra.types.Long;
+        for await (const page of recordsOf()) {
+          const keys = [...new Set(page.flatMap((r) => contactKeys(r)))];
+          await runPerShard(
+            keys.map((key) => ({
+              key,
+              statement: { query: q.deleteBatchKey, params: [userId, shardOf(key, shards), key, seq, id] },
+            })),
+          );
+        }
+        // Last: while it exists, a retried release still finds the entries.
+        await client.execute(q.forget, [id], WRITE_OPTIONS);
+      });
+    },
+    async close() {
+      await client.shutdown();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { ContactRecord } from '../contacts/contactSchema.js';
+
+/** Where a contact was seen: a batch's place in its user's order (`seq`), the batch, the row. */
+export interface Sighting {
+  seq: number;
+  batchId: string;
+  row: number;
+}
+
+/** The batch writing to (or reading from) the index: its owner and its place in the order. */
+export interface IndexOwner {
+  userId: string;
+  batchId: string;
+  seq: number;
+}
+
+/**
+ * The cross-batch contact index (issue #21), one per records store (RECORDS_STORE picks it like
+ * the records repository). Per user and contact key it holds every sighting, ordered by
+ * (seq, batch, row): the first sighting of a key is the smallest, which every reader agrees on
+ * without a lightweight transaction. Writes are plain idempotent upserts, batched per partition.
+ */
+export interface ContactIndexStore {
+  readonly kind: 'postgres' | 'cassandra';
+  /** Creates what the store needs (Cassandra tables); idempotent. */
+  init(): Promise<void>;
+  /** Records that `owner` is a batch of its user in the index (what release needs later). */
+  register(owner: IndexOwner): Promise<void>;
+  /** Upserts a sighting per key of each record. Writing the same records twice changes nothing. */
+  write(owner: IndexOwner, records: readonly ContactRecord[]): Promise<void>;
+  /** The first sighting of each key that has one (keys may repeat; order does not matter). */
+  firstSightings(userId: string, keys: readonly string[]): Promise<Map<string, Sighting>>;
+  /**
+   * Removes every sighting of the batch. `recordsOf` pages through the batch's stored records
+   * (Cassandra finds its entries through their keys); call it before the records are deleted.
+   * Idempotent; a no-op for a batch never indexed.
+   */
+  release(batchId: string, recordsOf: () => AsyncIterable<readonly ContactRecord[]>): Promise<void>;
+  close(): Promise<void>;
+}

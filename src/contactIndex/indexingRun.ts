@@ -1,0 +1,109 @@
+import type { Logger } from 'pino';
+import type { Batch } from '../domain/batch.js';
+import { BatchSupersededError } from '../errors.js';
+import type { RecordsRepository } from '../repositories/records/recordsRepository.js';
+import type { ContactIndexBatches } from './contactIndexBatches.js';
+import type { ContactIndexStore, IndexOwner } from './contactIndexStore.js';
+import { recordPages } from './recordPages.js';
+import { keysOfRecords, seenInOf } from './seenIn.js';
+
+export interface IndexingSettings {
+  /** How long a batch waits, before `loaded`, for its user's earlier batches still loading. */
+  waitForEarlierMs: number;
+  /** How often it looks while waiting. */
+  pollMs: number;
+}
+
+export interface IndexingDeps {
+  store: ContactIndexStore;
+  batches: ContactIndexBatches;
+  records: Pick<RecordsRepository, 'listRecords'>;
+  logger: Logger;
+}
+
+type ChunkRecords = Pick<RecordsRepository, 'writeRecords' | 'writeInvalidRows'>;
+
+/** What the worker's batch job does with the index: the hook in batchProcessor.ts. */
+export interface IndexingRun {
+  /** `records` whose writeRecords also writes the chunk's sightings and counts its known contacts. */
+  records(inner: ChunkRecords): ChunkRecords;
+  /** After the last chunk, before `loaded`: settles and stores the batch's knownContacts. */
+  beforeLoaded(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The batch's known contacts, counted from its stored records (a bounded page at a time). */
+export async function countKnown(deps: Pick<IndexingDeps, 'store' | 'records'>, owner: IndexOwner) {
+  let known = 0;
+  for await (const page of recordPages(deps.records, owner.batchId)) {
+    const first = await deps.store.firstSightings(owner.userId, keysOfRecords(page));
+    known += page.filter((r) => seenInOf(r, owner, first) !== null).length;
+  }
+  return known;
+}
+
+/**
+ * One attempt's indexing. Hot path: each chunk's sightings are written and the first sightings of
+ * its keys read in ONE batched read per index partition, both alongside the chunk's records write
+ * (neither waits for the other: "earlier" is decided by seq, not by what is written yet), so
+ * knownContacts needs no pass over the records at the end. The one case that needs more: an
+ * earlier batch of the same user loading at the same time may still write a key after this batch
+ * read it. So before `loaded` the batch waits for those (bounded) and, if there were any at start
+ * or at the end, counts again from its stored records. Without the wait, two concurrent batches
+ * could both count a shared contact as new.
+ */
+export async function beginIndexing(
+  deps: IndexingDeps,
+  settings: IndexingSettings,
+  batch: Batch,
+): Promise<IndexingRun> {
+  const seq = await deps.batches.beginAttempt(batch.id, batch.attempt);
+  if (seq === null) {
+    throw new BatchSupersededError('the batch was deleted or retried while this job ran');
+  }
+  const owner: IndexOwner = { userId: batch.userId, batchId: batch.id, seq };
+  await deps.store.register(owner);
+  let overlapped = (await deps.batches.earlierInFlight(owner)) > 0;
+  let known = 0;
+
+  async function waitForEarlier(): Promise<void> {
+    const deadline = Date.now() + settings.waitForEarlierMs;
+    while ((await deps.batches.earlierInFlight(owner)) > 0) {
+      overlapped = true;
+      if (Date.now() >= deadline) {
+        deps.logger.warn(
+          { batchId: batch.id, waitedMs: settings.waitForEarlierMs },
+          'an earlier batch of the user is still loading; knownContacts counted without its rest',
+        );
+        return;
+      }
+      await sleep(settings.pollMs);
+    }
+  }
+
+  return {
+    records(inner) {
+      return {
+        writeInvalidRows: (batchId, rows) => inner.writeInvalidRows(batchId, rows),
+        async writeRecords(batchId, chunk) {
+          const [, , first] = await Promise.all([
+            inner.writeRecords(batchId, chunk),
+            deps.store.write(owner, chunk),
+            deps.store.firstSightings(owner.userId, keysOfRecords(chunk)),
+          ]);
+          known += chunk.filter((r) => seenInOf(r, owner, first) !== null).length;
+        },
+      };
+    },
+    async beforeLoaded() {
+      await waitForEarlier();
+      if (overlapped) {
+        known = await countKnown(deps, owner);
+      }
+      if (!(await deps.batches.setKnownContacts(batch.id, known, batch.attempt))) {
+        throw new BatchSupersededError('the batch was deleted or retried while this job ran');
+      }
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type { Logger } from 'pino';
+import type { Batch } from '../domain/batch.js';
+import { NotFoundError } from '../errors.js';
+import { encodeCursor } from '../repositories/records/cursor.js';
+import type { RecordsRepository, StoredRecord } from '../repositories/records/recordsRepository.js';
+import type { ContactIndexBatches } from './contactIndexBatches.js';
+import type { ContactIndexStore, IndexOwner } from './contactIndexStore.js';
+import { beginIndexing, countKnown, type IndexingSettings } from './indexingRun.js';
+import { recordPages } from './recordPages.js';
+import { keysOfRecords, seenInOf, type SeenIn } from './seenIn.js';
+
+export type KnownContactsService = ReturnType<typeof createKnownContactsService>;
+
+export type RecordWithSeenIn = StoredRecord & { seenIn: SeenIn | null };
+
+/** Pages read at most per request when `known` filters, so one request stays bounded. */
+export const MAX_SCANNED_PAGES = 20;
+
+interface Deps {
+  store: ContactIndexStore;
+  batches: ContactIndexBatches;
+  /** The records store: its pages are what is indexed, released and counted. */
+  records: RecordsRepository;
+  settings?: Partial<IndexingSettings>;
+}
+
+/**
+ * Duplicates across batches (issue #21): the worker's indexing (`begin`), the records API's
+ * `seenIn` and `known` filter, and the two calls a re-read needs (`releaseBatchContacts`,
+ * `reindexBatch`).
+ */
+export function createKnownContactsService(deps: Deps) {
+  const { store, batches, records } = deps;
+  const settings: IndexingSettings = { waitForEarlierMs: 120_000, pollMs: 200, ...deps.settings };
+
+  function ownerOf(batch: Batch): IndexOwner | null {
+    return batch.contactIndexSeq === null
+      ? null
+      : { userId: batch.userId, batchId: batch.id, seq: batch.contactIndexSeq };
+  }
+
+  /** `seenIn` of each record, from one batched read of the index. */
+  async function withSeenIn(batch: Batch, page: readonly StoredRecord[]): Promise<RecordWithSeenIn[]> {
+    const owner = ownerOf(batch);
+    if (owner === null || page.length === 0) {
+      return page.map((r) => ({ ...r, seenIn: null })); // never indexed: nothing earlier known
+    }
+    const first = await store.firstSightings(owner.userId, keysOfRecords(page));
+    return page.map((r) => ({ ...r, seenIn: seenInOf(r, owner, first) }));
+  }
+
+  return {
+    /** The worker's hook for one attempt of `batch` (logging to the job's `logger`). */
+    begin: (batch: Batch, logger: Logger) =>
+      beginIndexing({ store, batches, records, logger }, settings, batch),
+
+    /**
+     * A page of records with `seenIn`. With `known` set, only records that are (true) or are not
+     * (false) known: pages of the store are read until `limit` match or MAX_SCANNED_PAGES were
+     * read, so a page may be short, even empty, while `nextCursor` is not null. The cursor is the
+     * same kind as without the filter (the last row number looked at).
+     */
+    async listRecords(
+      batch: Batch,
+      options: { limit: number; cursor?: string | undefined; known?: boolean | undefined },
+    ): Promise<{ records: RecordWithSeenIn[]; nextCursor: string | null }> {
+      const { limit, known } = options;
+      if (known === undefined) {
+        const page = await records.listRecords(batch.recordsKey, options);
+        return { records: await withSeenIn(batch, page.records), nextCursor: page.nextCursor };
+      }
+      const matched: RecordWithSeenIn[] = [];
+      let cursor = options.cursor;
+      for (let scanned = 0; scanned < MAX_SCANNED_PAGES; scanned++) {
+        const page = await records.listRecords(batch.recordsKey, { limit, cursor });
+        const annotated = await withSeenIn(batch, page.records);
+        for (const [i, record] of annotated.entries()) {
+          if ((record.seenIn !== null) !== known) {
+            continue;
+          }
+          matched.push(record);
+          if (matched.length === limit) {
+            const more = i < annotated.length - 1 || page.nextCursor !== null;
+            return { records: matched, nextCursor: more ? encodeCursor(record.rowNumber) : null };
+          }
+        }
+        if (page.nextCursor === null) {
+          return { records: matched, nextCursor: null };
+        }
+        cursor = page.nextCursor;
+      }
+      return { records: matched, nextCursor: cursor ?? null };
+    },
+
+    /** Removes the batch's entries from the index (its records must still be stored). */
+    async releaseBatchContacts(batchId: string): Promise<void> {
+      await store.release(batchId, () => recordPages(records, batchId));
+    },
+
+    /**
+     * Indexes the batch's stored records again (after a re-read, or for a batch loaded before the
+     * index existed) and recounts its knownContacts: release, write every page, count. Keeps the
+     * batch's place in its user's order.
+     */
+    async reindexBatch(batchId: string): Promise<{ knownContacts: number }> {
+      const batch = await batches.indexOwner(batchId);
+      if (!batch) {
+        throw new NotFoundError('batch not found');
+      }
+      await store.release(batchId, () => recordPages(records, batchId));
+      const seq = batch.seq ?? (await batches.placeOf(batchId));
+      if (seq === null) {
+        throw new NotFoundError('batch not found');
+      }
+      const owner: IndexOwner = { userId: batch.userId, batchId, seq };
+      await store.register(owner);
+      for await (const page of recordPages(records, batchId)) {
+        await store.write(owner, page);
+      }
+      const knownContacts = await countKnown({ store, records }, owner);
+      await batches.setKnownContacts(batchId, knownContacts);
+      return { knownContacts };
+    },
+  };
+}

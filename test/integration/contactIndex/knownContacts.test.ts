@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContactRecord } from '../../../src/parsing/types.js';
+import {
+  api,
+  newUser,
+  startStack,
+  uploadForm,
+  waitForStatus,
+  type TestStack,
+} from '../../support/testStack.js';
+
+/** Batch A: Ada by e-mail, Bo by phone, Cy. */
+const FILE_A = [
+  'Name,Email,Phone',
+  'Ada Lovelace,ada@example.com,',
+  'Bo Li,,+1 415 555 0101',
+  'Cy Young,cy@example.com,',
+].join('\n');
+
+/** Batch B: Ada again (e-mail in other case), Bo again (same number written otherwise), someone new. */
+const FILE_B = [
+  'Name,Email,Phone',
+  'New Person,new@example.com,',
+  'Ada L.,ADA@Example.com,',
+  'Bo Li,,(415) 555-0101',
+].join('\n');
+
+type Seen = { batchId: string; row: number } | null;
+type ApiRecord = ContactRecord & { seenIn: Seen };
+
+/**
+ * Issue #21, duplicates across batches, on the real stack and both records stores: a contact
+ * loaded in batch A is flagged `seenIn` A in a later batch B of the same user (by e-mail and by
+ * phone) and counted in B's knownContacts; `?known=` filters with cursor paging; another user's
+ * batch is never "earlier"; after A is deleted and B re-indexed, B no longer points at A; and of
+ * two batches of one user loading at the same time with the same contact, exactly one is first.
+ */
+describe.each([
+  { storage: 'local' as const, records: 'postgres' as const },
+  { storage: 's3' as const, records: 'cassandra' as const },
+])('known contacts on $storage storage + $records records', ({ storage, records: store }) => {
+  let stack: TestStack;
+  let user: { id: string; token: string };
+  let a: string;
+  let b: string;
+
+  async function upload(token: string, csv: string, name: string): Promise<string> {
+    const up = await api(stack, '/api/batches/upload', {
+      method: 'POST',
+      token,
+      headers: { 'idempotency-key': randomUUID() },
+      body: uploadForm(csv, name),
+    });
+    expect(up.status, up.text).toBe(201);
+    const status = await waitForStatus(stack, token, up.body.id as string);
+    expect(status.status).toBe('loaded');
+    return up.body.id as string;
+  }
+
+  async function records(id: string, query = '', token = user.token) {
+    const res = await api(stack, `/api/batches/${id}/records${query}`, { token });
+    expect(res.status, res.text).toBe(200);
+    return res.body as { records: ApiRecord[]; nextCursor: string | null };
+  }
+
+  const seenByRow = (page: { records: ApiRecord[] }) => page.records.map((r) => [r.rowNumber, r.seenIn]);
+
+  beforeAll(async () => {
+    stack = await startStack({ storage, records: store, worker: true, env: { DEFAULT_PHONE_REGION: 'US' } });
+    user = await newUser('known');
+    a = await upload(user.token, FILE_A, 'a.csv');
+    b = await upload(user.token, FILE_B, 'b.csv');
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('flags the contacts of B first loaded in A, by e-mail and by phone, and counts them', async () => {
+    expect(seenByRow(await records(b))).toEqual([
+      [1, null],
+      [2, { batchId: a, row: 1 }],
+      [3, { batchId: a, row: 2 }],
+    ]);
+    expect(seenByRow(await records(a))).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+    ]);
+    const statusB = await api(stack, `/api/batches/${b}/status`, { token: user.token });
+    expect(statusB.body).toMatchObject({ status: 'loaded', recordsLoaded: 3, knownContacts: 2 });
+    const detailsA = await api(stack, `/api/batches/${a}`, { token: user.token });
+    expect(detailsA.body).toMatchObject({ recordsLoaded: 3, knownContacts: 0 });
+    const list = await api(stack, '/api/batches?limit=10', { token: user.token });
+    expect(
+      list.body.batches.map((x: { id: string; knownContacts: number }) => [x.id, x.knownContacts]),
+    ).toEqual([
+      [b, 2],
+      [a, 0],
+    ]);
+  });
+
+  it('filters on known, paging with the cursor', async () => {
+    expect((await records(b, '?known=false')).records.map((r) => r.fullName)).toEqual(['New Person']);
+    const first = await records(b, '?known=true&limit=1');
+    expect(seenByRow(first)).toEqual([[2, { batchId: a, row: 1 }]]);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await records(b, `?known=true&limit=1&cursor=${first.nextCursor}`);
+    expect(seenByRow(second)).toEqual([[3, { batchId: a, row: 2 }]]);
+    expect(second.nextCursor).toBeNull();
+    const newOnly = await records(b, '?known=false&limit=1');
+    expect(newOnly.records.map((r) => r.rowNumber)).toEqual([1]);
+    const rest = await records(b, `?known=false&limit=1&cursor=${newOnly.nextCursor}`);
+    expect(rest).toEqual({ records: [], nextCursor: null });
+    expect((await api(stack, `/api/batches/${b}/records?known=maybe`, { token: user.token })).status).toBe(
+      400,
+    );
+  });
+
+  it("never counts another user's batch as earlier", async () => {
+    const other = await newUser('known-other');
+    const id = await upload(other.token, FILE_B, 'b.csv');
+    expect(seenByRow(await records(id, '', other.token))).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+    ]);
+    expect((await api(stack, `/api/batches/${id}/status`, { token: other.token })).body.knownContacts).toBe(
+      0,
+    );
+  });
+
+  it('after A is deleted and B re-indexed, B no longer points at A', async () => {
+    const c = await upload(user.token, FILE_B, 'c.csv'); // B's contacts again: C's first sightings are in A and B
+    expect(seenByRow(await records(c))).toEqual([
+      [1, { batchId: b, row: 1 }],
+      [2, { batchId: a, row: 1 }],
+      [3, { batchId: a, row: 2 }],
+    ]);
+    expect((await api(stack, `/api/batches/${a}`, { method: 'DELETE', token: user.token })).status).toBe(204);
+    await stack.deps.cleanup.drain();
+    expect(await stack.deps.knownContacts.reindexBatch(b)).toEqual({ knownContacts: 0 });
+    expect(seenByRow(await records(b))).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+    ]);
+    expect((await api(stack, `/api/batches/${b}/status`, { token: user.token })).body.knownContacts).toBe(0);
+    // C's contacts now point at B, the earliest batch that still has them.
+    expect(seenByRow(await records(c))).toEqual([
+      [1, { batchId: b, row: 1 }],
+      [2, { batchId: b, row: 2 }],
+      [3, { batchId: b, row: 3 }],
+    ]);
+    expect((await stack.deps.knownContacts.reindexBatch(c)).knownContacts).toBe(3);
+  });
+
+  it('of two batches of one user loading at the same time with one contact, exactly one is first', async () => {
+    const owner = await newUser('known-race');
+    const { batchRepository, knownContacts } = stack.deps;
+    const make = async () => {
+      const id = randomUUID();
+      await batchRepository.insert({
+        id,
+        userId: owner.id,
+        userEmail: owner.email,
+        fileName: 'x.csv',
+        fileSize: 1,
+        fileFormat: 'csv',
+        mimeType: 'text/csv',
+        storageKey: `uploads/${id}`,
+        sha256: '0'.repeat(64),
+        idempotencyKey: null,
+        store: stack.deps.storage.identity(),
+      });
+      const claimed = await batchRepository.markParsing(id, 1);
+      expect(claimed?.status).toBe('parsing');
+      return claimed!;
+    };
+    const contact = (rowNumber: number, fullName: string): ContactRecord => ({
+      rowNumber,
+      fullName,
+      firstName: null,
+      lastName: null,
+      email: 'race@example.com',
+      phone: null,
+      company: null,
+      title: null,
+      street: null,
+      city: null,
+      region: null,
+      postalCode: null,
+      country: null,
+      original: {},
+      issues: [],
+    });
+    const early = await make();
+    const late = await make();
+    const log = pino({ level: 'silent' });
+    const earlyRun = await knownContacts.begin(early, log);
+    const lateRun = await knownContacts.begin(late, log);
+    const counts = { rowsRead: 1, recordsLoaded: 1, invalidRows: 0 };
+    // The later batch writes the contact and finishes first, before the earlier one wrote it.
+    await lateRun.records(stack.deps.records).writeRecords(late.id, [contact(1, 'Late')]);
+    const lateDone = (async () => {
+      await lateRun.beforeLoaded();
+      await batchRepository.markParsed(late.id, 1, counts, 95);
+      await batchRepository.markLoaded(late.id, 1, counts);
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await earlyRun.records(stack.deps.records).writeRecords(early.id, [contact(7, 'Early')]);
+    await earlyRun.beforeLoaded();
+    await batchRepository.markParsed(early.id, 1, counts, 95);
+    await batchRepository.markLoaded(early.id, 1, counts);
+    await lateDone;
+
+    const firstOf = async (id: string) => (await records(id, '', owner.token)).records.map((r) => r.seenIn);
+    expect(await firstOf(early.id)).toEqual([null]);
+    expect(await firstOf(late.id)).toEqual([{ batchId: early.id, row: 7 }]);
+    const known = async (id: string) =>
+      (await api(stack, `/api/batches/${id}/status`, { token: owner.token })).body.knownContacts;
+    expect([await known(early.id), await known(late.id)]).toEqual([0, 1]);
+  });
+});
