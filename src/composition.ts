@@ -210,7 +210,8 @@ export async function buildComponents(
     const adapters = await connectAdapters(config, closers);
     const metrics = createMetrics(role);
     // Every batch write, by the API or the worker, is announced to the owner's event stream.
-    const publisher = createEventPublisher({ redis: adapters.redis, logger, metrics });
+    const eventDeps = { logger, keyPrefix: config.redisKeyPrefix }; // streams under REDIS_KEY_PREFIX
+    const publisher = createEventPublisher({ redis: adapters.redis, metrics, ...eventDeps });
     const batchRepository = publishingBatchRepository(createBatchRepository(adapters.pool), publisher);
     const repositories: Repositories = {
       batchRepository,
@@ -227,7 +228,11 @@ export async function buildComponents(
       webhookDeliveryRepository: createWebhookDeliveryRepository(adapters.pool),
     };
     const services = createServices({ config, logger, ...adapters, ...repositories });
-    const eventHub = createEventHub({ reader: eventReaderRedis(config), control: adapters.redis, logger });
+    const eventHub = createEventHub({
+      reader: eventReaderRedis(config),
+      control: adapters.redis,
+      ...eventDeps,
+    });
     closers.push(() => eventHub.close());
     closers.push(() => services.previewService.close());
     // Closed first (closers run in reverse): background clean-ups finish before the pools go.

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { aptInstall, log, REPO_ROOT, runOk, ServiceError, which } from '../services/common.js';
 import { cassandra as singleCassandra } from '../services/cassandra.js';
-import { redis as singleRedis, REDIS_PASSWORD } from '../services/redis.js';
-import { seaweedfs as singleSeaweedfs, S3_ACCESS_KEY, S3_SECRET_KEY } from '../services/seaweedfs.js';
+import { redis as singleRedis } from '../services/redis.js';
+import { seaweedfs as singleSeaweedfs } from '../services/seaweedfs.js';
 import { apiProcs, haproxyProc, workerProcs } from './apps.js';
-import { cassandraContactPoints, cassandraProcs } from './cassandra.js';
+import { cassandraContactPoints, cassandraProcs, setupCassandraRoles } from './cassandra.js';
 import { type ClusterProc, killProc, procStatus, startProc, stopProc, type ProcStatus } from './procs.js';
 import { redisDataProcs, sentinelList, sentinelProcs } from './redis.js';
 import {
@@ -22,8 +22,8 @@ import {
   weedVolumeProcs,
 } from './seaweedfs.js';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
-import cassandraDriver from 'cassandra-driver';
 import { CASSANDRA_DC } from '../services/cassandra.js';
+import { clusterSecrets } from './secrets.js';
 import { CASSANDRA_RF, clusterDir, LB_PORT, POSTGRES_PORT_OFFSET, SENTINEL_NAME } from './topology.js';
 
 export { clusterDir } from './topology.js';
@@ -73,6 +73,7 @@ function jwtSecret(): string {
 // Environment of the API and worker processes (and of clients/tests: `npm run cluster -- env`).
 
 export async function clusterEnv(): Promise<Record<string, string>> {
+  const secrets = clusterSecrets();
   return {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -80,17 +81,21 @@ export async function clusterEnv(): Promise<Record<string, string>> {
     DATABASE_URL: await databaseUrl(),
     REDIS_SENTINELS: sentinelList(),
     REDIS_SENTINEL_NAME: SENTINEL_NAME,
-    REDIS_PASSWORD,
+    REDIS_PASSWORD: secrets.redisPassword,
+    REDIS_SENTINEL_PASSWORD: secrets.sentinelPassword,
     USE_LOCAL_STORAGE: 'false',
     SEAWEEDFS_ENDPOINT: S3_ENDPOINT,
-    SEAWEEDFS_ACCESS_KEY: S3_ACCESS_KEY,
-    SEAWEEDFS_SECRET_KEY: S3_SECRET_KEY,
+    SEAWEEDFS_ACCESS_KEY: secrets.s3.accessKey,
+    SEAWEEDFS_SECRET_KEY: secrets.s3.secretKey,
     SEAWEEDFS_BUCKET: S3_BUCKET,
     RECORDS_STORE: 'cassandra',
     CASSANDRA_CONTACT_POINTS: cassandraContactPoints(),
     CASSANDRA_LOCAL_DC: CASSANDRA_DC,
     CASSANDRA_REPLICATION_FACTOR: String(CASSANDRA_RF),
     CASSANDRA_CONSISTENCY: 'LOCAL_QUORUM',
+    // The app's own role (no superuser; rights on its keyspace only), made by setupCassandraRoles.
+    CASSANDRA_USERNAME: secrets.cassandraApp.username,
+    CASSANDRA_PASSWORD: secrets.cassandraApp.password,
     JWT_SECRET: jwtSecret(),
     // NODE_ENV=production requires both; test tokens are minted with the same values.
     JWT_ISSUER: CLUSTER_JWT_ISSUER,
@@ -168,20 +173,6 @@ async function inOrder(procs: readonly ClusterProc[]): Promise<void> {
   }
 }
 
-async function createKeyspace(): Promise<void> {
-  const client = new cassandraDriver.Client({
-    contactPoints: cassandraContactPoints().split(','),
-    localDataCenter: CASSANDRA_DC,
-  });
-  try {
-    await client.execute(
-      `CREATE KEYSPACE IF NOT EXISTS batchport WITH replication = {'class': 'SimpleStrategy', 'replication_factor': ${CASSANDRA_RF}}`,
-    );
-  } finally {
-    await client.shutdown();
-  }
-}
-
 async function createBucket(): Promise<void> {
   const s3 = s3Client();
   try {
@@ -198,13 +189,14 @@ async function createBucket(): Promise<void> {
 
 /** Starts everything that is not running; idempotent. Cassandra nodes join one at a time. */
 export async function up(): Promise<void> {
+  clusterSecrets(); // made (or checked) before any process folder exists
   await install();
   const c = cluster(() => ({}));
   await Promise.all([
     servicesCli(['up', 'postgres']),
     inOrder([...c.redisData, ...c.sentinels]),
     inOrder([c.weedMaster, ...c.weedVolumes, ...c.weedFront]).then(createBucket),
-    inOrder(c.cassandra).then(createKeyspace),
+    inOrder(c.cassandra).then(setupCassandraRoles),
   ]);
   // The roles need DATABASE_URL, known once PostgreSQL runs.
   const env = await clusterEnv();

@@ -47,6 +47,9 @@ export function live(p: ClusterProc): PidInfo | undefined {
 /** Starts the process unless ours already runs, and waits until it answers. */
 export async function startProc(p: ClusterProc): Promise<'started' | 'already-running'> {
   ensureDir(procDir(p.name));
+  // Owner only: configs here hold secrets, and some are rewritten by their process with its own
+  // file mode (Sentinel's CONFIG REWRITE leaves sentinel.conf 644).
+  fs.chmodSync(procDir(p.name), 0o700);
   const running = live(p);
   if (running) {
     await waitReady(p.name, () => p.probe(), {

@@ -41,7 +41,7 @@ const dir = (): string => serviceDir('cassandra');
 const logFile = (): string => path.join(dir(), 'cassandra.log');
 
 /** From Cassandra 5.0 conf/jvm17-server.options, plus the extras zipkin/cassandra-unit add. */
-const JDK17_MODULE_FLAGS = [
+export const JDK17_MODULE_FLAGS = [
   '-Djdk.attach.allowAttachSelf=true',
   '--add-exports',
   'java.base/jdk.internal.misc=ALL-UNNAMED',
@@ -134,6 +134,11 @@ export interface CassandraNodeYaml {
   initialToken: string;
   storagePort: number;
   cqlPort: number;
+  /**
+   * PasswordAuthenticator + CassandraAuthorizer (the cluster, issue #19); the single dev node
+   * runs without, like the rest of `npm run services`.
+   */
+  auth?: boolean;
 }
 
 export function cassandraYaml(n: CassandraNodeYaml): string {
@@ -152,7 +157,14 @@ rpc_address: ${n.address}
 storage_port: ${n.storagePort}
 native_transport_port: ${n.cqlPort}
 start_native_transport: true
-# batch: a write is acknowledged only once its commit log entry is on disk (concurrent writes
+${
+  n.auth === true
+    ? `authenticator: PasswordAuthenticator
+authorizer: CassandraAuthorizer
+role_manager: CassandraRoleManager
+`
+    : ''
+}# batch: a write is acknowledged only once its commit log entry is on disk (concurrent writes
 # share one sync). In periodic mode (sync every 10 s) a SIGKILLed node came back without the
 # writes of its last seconds: 4 batches already \`loaded\` had no records (hardKill.test.ts).
 commitlog_sync: batch
@@ -329,6 +341,11 @@ export function prepareCassandraNode(o: {
    * gossip restored it.
    */
   unsafeSystem: boolean;
+  /**
+   * JMX (still on loopback only) with authentication: JDK password and access files, mode 600.
+   * Without it, any local process could run nodetool against the node.
+   */
+  jmxAuth?: { passwordFile: string; accessFile: string };
 }): string[] {
   const conf = path.join(o.dir, 'conf');
   for (const d of [conf, path.join(o.dir, 'data'), path.join(o.dir, 'logs'), path.join(o.dir, 'triggers')]) {
@@ -352,6 +369,13 @@ export function prepareCassandraNode(o: {
     `-Dcassandra.jmx.local.port=${o.jmxPort}`,
     `-Dcom.sun.management.jmxremote.rmi.port=${o.jmxPort}`, // else RMI picks a random port
     '-Djava.rmi.server.hostname=127.0.0.1',
+    ...(o.jmxAuth
+      ? [
+          '-Dcom.sun.management.jmxremote.authenticate=true',
+          `-Dcom.sun.management.jmxremote.password.file=${o.jmxAuth.passwordFile}`,
+          `-Dcom.sun.management.jmxremote.access.file=${o.jmxAuth.accessFile}`,
+        ]
+      : []),
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
     '-Dcassandra.ring_delay_ms=1000',
     '-Dcassandra.load_ring_state=false',

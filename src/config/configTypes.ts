@@ -22,7 +22,7 @@ export interface Config {
   postgres: { connectionString: string; poolSize: number };
   /** Redis (or the Sentinels in front of it), as the queue's connections take it. */
   redis: RedisSettings;
-  /** Prefix of every key the API's limiters write in Redis (REDIS_KEY_PREFIX). */
+  /** Prefix of the limiters' keys and the event streams in Redis (REDIS_KEY_PREFIX). */
   redisKeyPrefix: string;
   queueName: string;
   records:

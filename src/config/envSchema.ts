@@ -159,7 +159,9 @@ export const envSchema = z.object({
       .optional(),
   ),
   // Prefix of the keys the API's limiters write (`<prefix>authfail:…`, `<prefix>ratelimit:…`,
-  // `<prefix>devtoken:…`), so deployments sharing one Redis never share counters.
+  // `<prefix>devtoken:…`) and of the users' event streams (`<prefix>events:<user>`), so
+  // deployments sharing one Redis never share counters or see each other's events. BullMQ's
+  // keys are `bull:<QUEUE_NAME>:…` (give each deployment its own QUEUE_NAME).
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._:-]{1,64}$/, {

@@ -59,6 +59,27 @@ export function cassandraUnavailable(error: unknown, action: string): Dependency
   });
 }
 
+/**
+ * Cassandra refused the credentials (a wrong CASSANDRA_USERNAME/CASSANDRA_PASSWORD, or none where
+ * PasswordAuthenticator is on): the driver reports it as "no host available", which reads like
+ * an outage, although retrying cannot help. Returns an error that says so, or undefined.
+ */
+export function cassandraCredentialsRefused(error: unknown): Error | undefined {
+  const tried: unknown[] =
+    error instanceof errors.NoHostAvailableError
+      ? Object.values(error.innerErrors as Record<string, unknown>)
+      : [error];
+  const refused = tried.find((e): e is Error => e instanceof errors.AuthenticationError);
+  if (refused === undefined) {
+    return undefined;
+  }
+  return new Error(
+    `Cassandra refused to authenticate this process (${refused.message}): check CASSANDRA_USERNAME ` +
+      'and CASSANDRA_PASSWORD against the role created for the app (see docs/deployment.md)',
+    { cause: error },
+  );
+}
+
 /** Maps availability errors to DependencyUnavailableError; returns anything else unchanged. */
 export function wrapCassandraError(error: unknown, action: string): unknown {
   return cassandraUnavailable(error, action) ?? error;

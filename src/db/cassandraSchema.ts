@@ -1,7 +1,7 @@
 import { FIELD_LIST, KIND_COLUMN_TYPES } from '../contacts/contactSchema.js';
 import { DependencyUnavailableError } from '../errors.js';
 import type { CassandraClient } from './cassandra.js';
-import { isColumnAlreadyAdded, wrapCassandraError } from './cassandraErrors.js';
+import { cassandraCredentialsRefused, isColumnAlreadyAdded, wrapCassandraError } from './cassandraErrors.js';
 
 export interface CassandraSchemaOptions {
   /** SimpleStrategy replication factor, default 1 (single local node). */
@@ -121,8 +121,16 @@ export async function ensureCassandraSchema(
   keyspace: string,
   options: CassandraSchemaOptions = {},
 ): Promise<void> {
-  const statements = recordsSchemaStatements(keyspace, options.replicationFactor ?? 1);
+  const [createKeyspace, ...createTables] = recordsSchemaStatements(keyspace, options.replicationFactor ?? 1);
   try {
+    // Cassandra checks CREATE on ALL KEYSPACES even for CREATE KEYSPACE IF NOT EXISTS: a role with
+    // rights on its own keyspace only (the production set-up, docs/deployment.md) must skip it.
+    const existing = await client.execute(
+      'SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?',
+      [keyspace],
+      { prepare: true },
+    );
+    const statements = existing.rowLength > 0 ? createTables : [createKeyspace!, ...createTables];
     for (const statement of statements) {
       await client.execute(statement, [], { prepare: false });
     }
@@ -138,6 +146,7 @@ export async function ensureCassandraSchema(
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   } catch (error) {
-    throw wrapCassandraError(error, 'creating the Cassandra schema');
+    // The first statement is the process's first contact: refused credentials surface here.
+    throw cassandraCredentialsRefused(error) ?? wrapCassandraError(error, 'creating the Cassandra schema');
   }
 }

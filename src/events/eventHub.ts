@@ -40,6 +40,8 @@ export interface EventHubDeps {
   /** A fail-fast connection for the short commands (start positions, waking the reader). */
   control: Pick<Redis, 'xrange' | 'xrevrange' | 'client'>;
   logger: Logger;
+  /** REDIS_KEY_PREFIX: only this deployment's streams are read (eventStreamKeys.ts). */
+  keyPrefix: string;
 }
 
 /** Longest a read blocks; also the worst-case delay for a stream that joins mid-read (see wake). */
@@ -65,7 +67,7 @@ interface Reader {
  * A new reader interrupts the blocked read (CLIENT UNBLOCK) so its replay and its user's events
  * start at once instead of after the block timeout.
  */
-export function createEventHub({ reader, control, logger }: EventHubDeps): EventHub {
+export function createEventHub({ reader, control, logger, keyPrefix }: EventHubDeps): EventHub {
   const users = new Map<string, Set<Reader>>();
   let closed = false;
   let loop: Promise<void> | null = null;
@@ -96,7 +98,7 @@ export function createEventHub({ reader, control, logger }: EventHubDeps): Event
     for (const [userId, readers] of users) {
       const positions = [...readers].map((r) => r.position);
       const oldest = positions.reduce((a, b) => (compareStreamIds(a, b) <= 0 ? a : b));
-      const key = streamKey(userId);
+      const key = streamKey(keyPrefix, userId);
       keys.push(key);
       ids.push(oldest);
       userOf.set(key, userId);
@@ -160,7 +162,7 @@ export function createEventHub({ reader, control, logger }: EventHubDeps): Event
       if (closed) {
         throw new Error('the event hub is closed');
       }
-      const start = await startPosition(control, userId, lastEventId);
+      const start = await startPosition(control, keyPrefix, userId, lastEventId);
       listener.start(start.reset);
       const entry: Reader = { position: start.position, listener };
       const readers = users.get(userId) ?? new Set<Reader>();

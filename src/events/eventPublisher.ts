@@ -16,6 +16,8 @@ export interface EventPublisherDeps {
   redis: Pick<Redis, 'multi'>;
   logger: Logger;
   metrics: Pick<Metrics, 'eventPublishFailures'>;
+  /** REDIS_KEY_PREFIX: the streams are this deployment's (eventStreamKeys.ts). */
+  keyPrefix: string;
 }
 
 /**
@@ -24,7 +26,12 @@ export interface EventPublisherDeps {
  * a convenience on top of the batch row, which stays the truth: losing one must never fail the
  * upload or the job that caused it, so errors end here.
  */
-export function createEventPublisher({ redis, logger, metrics }: EventPublisherDeps): EventPublisher {
+export function createEventPublisher({
+  redis,
+  logger,
+  metrics,
+  keyPrefix,
+}: EventPublisherDeps): EventPublisher {
   function failed(error: unknown, batchId: string): void {
     metrics.eventPublishFailures.inc();
     logger.warn({ err: error, batchId }, 'batch event not published');
@@ -33,7 +40,7 @@ export function createEventPublisher({ redis, logger, metrics }: EventPublisherD
   return {
     failed,
     async publish(userId, event) {
-      const key = streamKey(userId);
+      const key = streamKey(keyPrefix, userId);
       try {
         const results = await redis
           .multi()

@@ -2,7 +2,6 @@
  * Where a user's batch events live in Redis: one stream per user, so a reader only ever touches
  * its own user's entries and `Last-Event-ID` is an id of that stream.
  */
-const KEY_PREFIX = 'batchport-events:';
 
 /** Entries kept per user (approximate trim: Redis trims whole nodes, so a few more may stay). */
 export const STREAM_MAX_LENGTH = 500;
@@ -13,8 +12,13 @@ export const STREAM_MAX_LENGTH = 500;
  */
 export const STREAM_TTL_SECONDS = 24 * 3600;
 
-export function streamKey(userId: string): string {
-  return `${KEY_PREFIX}${userId}`;
+/**
+ * `<REDIS_KEY_PREFIX>events:<userId>`: under the deployment's prefix like the limiters' keys, so
+ * two deployments sharing one Redis (and one identity provider, hence the same user ids) never
+ * read each other's events. (Before issue #19 every deployment wrote `batchport-events:<userId>`.)
+ */
+export function streamKey(keyPrefix: string, userId: string): string {
+  return `${keyPrefix}events:${userId}`;
 }
 
 /** A Redis stream id, `<ms>-<seq>`, as numbers that compare exactly. */

@@ -21,10 +21,11 @@ export const STREAM_START = '0-0';
  */
 export async function startPosition(
   redis: Pick<Redis, 'xrange' | 'xrevrange'>,
+  keyPrefix: string,
   userId: string,
   lastEventId: string | undefined,
 ): Promise<StartPosition> {
-  const key = streamKey(userId);
+  const key = streamKey(keyPrefix, userId);
   const [first, last] = await Promise.all([
     redis.xrange(key, '-', '+', 'COUNT', 1),
     redis.xrevrange(key, '+', '-', 'COUNT', 1),

@@ -163,13 +163,18 @@ describe('live batch events across API instances and the worker', () => {
       redis: a.deps.redis,
       logger: pino({ level: 'silent' }),
       metrics: a.deps.metrics,
+      keyPrefix: a.config.redisKeyPrefix,
     });
     await publisher.publish(user.id, batchDeleted('00000000-0000-4000-8000-000000000001'));
-    const oldest = (await a.deps.redis.xrange(streamKey(user.id), '-', '+', 'COUNT', 1))[0]![0];
+    const oldest = (
+      await a.deps.redis.xrange(streamKey(a.config.redisKeyPrefix, user.id), '-', '+', 'COUNT', 1)
+    )[0]![0];
     for (let i = 0; i < STREAM_MAX_LENGTH * 2; i++) {
       await publisher.publish(user.id, batchDeleted('00000000-0000-4000-8000-000000000002'));
     }
-    expect(await a.deps.redis.xlen(streamKey(user.id))).toBeLessThan(STREAM_MAX_LENGTH * 2);
+    expect(await a.deps.redis.xlen(streamKey(a.config.redisKeyPrefix, user.id))).toBeLessThan(
+      STREAM_MAX_LENGTH * 2,
+    );
 
     for (const lastEventId of [oldest, 'not-an-id', '99999999999999-0']) {
       const stream = await openEventStream(eventsUrl(a), user.token, lastEventId);
@@ -283,7 +288,12 @@ describe('live batch events across API instances and the worker', () => {
     });
     const deadRedis = createProducerRedis({ host: '127.0.0.1', port: 1, password: undefined });
     const metrics = createMetrics('worker');
-    const publisher = createEventPublisher({ redis: deadRedis, logger: pino({ level: 'silent' }), metrics });
+    const publisher = createEventPublisher({
+      redis: deadRedis,
+      logger: pino({ level: 'silent' }),
+      metrics,
+      keyPrefix: a.config.redisKeyPrefix,
+    });
     const processor = createBatchProcessor(
       {
         ...processorDeps(a.deps),

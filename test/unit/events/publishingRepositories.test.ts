@@ -52,7 +52,12 @@ function redisDouble(fail: boolean): { redis: Pick<Redis, 'multi'>; published: P
 function publisherOver(fail: boolean) {
   const metrics = createMetrics('api');
   const { redis, published } = redisDouble(fail);
-  const publisher = createEventPublisher({ redis, logger: pino({ level: 'silent' }), metrics });
+  const publisher = createEventPublisher({
+    redis,
+    logger: pino({ level: 'silent' }),
+    metrics,
+    keyPrefix: 'batchport:',
+  });
   const failures = async () => (await metrics.eventPublishFailures.get()).values[0]?.value;
   return { publisher, published, failures };
 }
