@@ -81,7 +81,9 @@ export function createParsePool(threads: number, limits: ParsePoolLimits = {}): 
   const timeoutMs = limits.parseTimeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
   const pool = new Piscina<ParseTask, void>({
     ...threadEntry(),
-    minThreads: threads,
+    // One thread waits ready; the others start when files are parsed at once and end after
+    // idleTimeout. A worker that reads one file at a time holds one parse heap, not `threads`.
+    minThreads: Math.min(threads, 1),
     maxThreads: threads,
     idleTimeout: 60_000,
     // Tasks are asynchronous (they wait on their port); threads must not sleep between messages.
