@@ -1,9 +1,11 @@
 /**
  * The whole parser next to its parts (issue #23 item 1), on the bench's 10 MB CSV, in one run:
  *
- * - whole: the file through a parse pool of one thread exactly as the worker opens it
- *   (src/worker/parsePool.ts: 64 KiB storage chunks in, decode, sniff, csv-parse, header
- *   mapping, normalise incl. phone, duplicate check, batches of rows back to this thread);
+ * - whole: openContactParser over the file in 64 KiB chunks as storage streams it (decode,
+ *   encoding and delimiter sniffing, csv-parse, header mapping, normalise incl. phone, duplicate
+ *   check), in this thread. Not through the parse pool: its threads run at a lowered priority
+ *   (threadPriority.ts), so on a loaded machine a pool figure measures the scheduler, not the
+ *   parser; the pool's own cost shows in the parse_threads section;
  * - parts: the same work as bare steps, each timed alone on the previous step's output, in this
  *   thread: UTF-8 decode, csv-parse (sync, the parser's own options), TableContactBuilder.build
  *   (map), normalizeContact (normalise incl. phone). Their times add up to `parts`.
@@ -19,29 +21,16 @@ import { parse } from 'csv-parse/sync';
 import type { RawContact } from '../../src/parsing/normalizeContact.js';
 import { normalizeContact } from '../../src/parsing/normalizeContact.js';
 import { TableContactBuilder } from '../../src/parsing/tabular.js';
-import { createParsePool, type ParsePool } from '../../src/worker/parsePool.js';
 import { contactsCsv, type GeneratedFile } from '../lib/data.js';
-import { storageChunks } from '../lib/parse.js';
+import { parseInMemory } from '../lib/parse.js';
 import { log, round } from '../lib/util.js';
 import { recordSamples, type Results } from '../lib/verdict.js';
 
 const elapsed = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
-/** Rows per second of the whole parser (pool of one thread) over `bytes`. */
-async function wholeOnce(pool: ParsePool, bytes: Buffer, expectedRows: number): Promise<number> {
-  const started = process.hrtime.bigint();
-  let rows = 0;
-  const parser = pool.open(storageChunks(bytes), {
-    format: 'csv',
-    maxRows: 1_000_000,
-    maxUncompressedBytes: 64 * 1024 * 1024,
-    defaultRegion: 'US',
-    totalBytes: bytes.length,
-  });
-  for await (const _ of parser.rows) {
-    rows++;
-  }
-  const ms = elapsed(started);
+/** Rows per second of the whole parser (openContactParser, this thread) over `bytes`. */
+async function wholeOnce(bytes: Buffer, expectedRows: number): Promise<number> {
+  const { rows, ms } = await parseInMemory(bytes, 'csv', { keep: false });
   if (rows !== expectedRows) {
     throw new Error(`the parser read ${rows} rows of a ${expectedRows}-row file`);
   }
@@ -108,45 +97,40 @@ export async function runParserVsParts(
   options: { rounds?: number } = {},
 ): Promise<void> {
   const rounds = options.rounds ?? 3;
-  const pool = createParsePool(1);
-  try {
-    // Warm-up: the thread loads the parser and phone metadata; this thread JITs the parts.
-    const head = csv.bytes.subarray(0, csv.bytes.indexOf(10, 1_000_000) + 1);
-    const headRows = head.toString('utf8').split('\n').length - 2;
-    await wholeOnce(pool, head, headRows);
-    partsOnce(head, headRows);
-    const whole: number[] = [];
-    const parts: number[] = [];
-    const ratios: number[] = [];
-    const steps: PartTimes[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const w = await wholeOnce(pool, csv.bytes, csv.rows);
-      const p = partsOnce(csv.bytes, csv.rows);
-      const partsRate = (csv.rows / (p.decodeMs + p.csvMs + p.mapMs + p.normaliseMs)) * 1000;
-      whole.push(w);
-      parts.push(partsRate);
-      ratios.push(w / partsRate);
-      steps.push(p);
-      log(
-        `parser: round ${r + 1}: whole ${Math.round(w)} rows/s, parts ${Math.round(partsRate)} rows/s ` +
-          `(decode ${p.decodeMs.toFixed(0)} ms, csv ${p.csvMs.toFixed(0)} ms, map ${p.mapMs.toFixed(0)} ms, ` +
-          `normalise ${p.normaliseMs.toFixed(0)} ms)`,
-      );
-    }
-    recordSamples(results, 'parser_rows_per_s', whole);
-    recordSamples(results, 'parser_parts_rows_per_s', parts);
-    // The ratio of each round (both halves saw the same minute's load), median and spread.
-    recordSamples(results, 'parser_vs_parts', ratios, 2);
-    results['parser_parts_ms'] = Object.fromEntries(
-      (['decodeMs', 'csvMs', 'mapMs', 'normaliseMs'] as const).map((k) => [
-        k.replace(/Ms$/, ''),
-        round(steps.map((s) => s[k]).sort((a, b) => a - b)[Math.floor(steps.length / 2)]!, 0),
-      ]),
+  // Warm-up: loads the parser and the phone metadata, JITs both paths.
+  const head = csv.bytes.subarray(0, csv.bytes.indexOf(10, 1_000_000) + 1);
+  const headRows = head.toString('utf8').split('\n').length - 2;
+  await wholeOnce(head, headRows);
+  partsOnce(head, headRows);
+  const whole: number[] = [];
+  const parts: number[] = [];
+  const ratios: number[] = [];
+  const steps: PartTimes[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const w = await wholeOnce(csv.bytes, csv.rows);
+    const p = partsOnce(csv.bytes, csv.rows);
+    const partsRate = (csv.rows / (p.decodeMs + p.csvMs + p.mapMs + p.normaliseMs)) * 1000;
+    whole.push(w);
+    parts.push(partsRate);
+    ratios.push(w / partsRate);
+    steps.push(p);
+    log(
+      `parser: round ${r + 1}: whole ${Math.round(w)} rows/s, parts ${Math.round(partsRate)} rows/s ` +
+        `(decode ${p.decodeMs.toFixed(0)} ms, csv ${p.csvMs.toFixed(0)} ms, map ${p.mapMs.toFixed(0)} ms, ` +
+        `normalise ${p.normaliseMs.toFixed(0)} ms)`,
     );
-    results['parser_rows_per_file'] = csv.rows;
-  } finally {
-    await pool.close();
   }
+  recordSamples(results, 'parser_rows_per_s', whole);
+  recordSamples(results, 'parser_parts_rows_per_s', parts);
+  // The ratio of each round (both halves saw the same minute's load), median and spread.
+  recordSamples(results, 'parser_vs_parts', ratios, 2);
+  results['parser_parts_ms'] = Object.fromEntries(
+    (['decodeMs', 'csvMs', 'mapMs', 'normaliseMs'] as const).map((k) => [
+      k.replace(/Ms$/, ''),
+      round(steps.map((s) => s[k]).sort((a, b) => a - b)[Math.floor(steps.length / 2)]!, 0),
+    ]),
+  );
+  results['parser_rows_per_file'] = csv.rows;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
