@@ -3,7 +3,7 @@
  *
  *   npm run bench                 # full run; exits non-zero on any problem (see below)
  *   npm run bench -- --quick      # fewer rounds, shorter loads
- *   npm run bench -- --only=ingest,reads   # sections: ingest upload reads rss parse_threads webhooks known_contacts (+ rss_capped workers)
+ *   npm run bench -- --only=ingest,reads   # sections: ingest upload reads rss parse_threads parser webhooks known_contacts (+ rss_capped workers)
  *   npm run bench -- --no-fail    # exploration: report problems, exit 0
  *
  * `npm run bench` starts all four services (scripts/withStack.ts --all) and exports their env.
@@ -26,6 +26,7 @@ import { pollRetries } from './lib/stack.js';
 import { log, round } from './lib/util.js';
 import { computeRatios, exitCode, GOALS, judge, type Results } from './lib/verdict.js';
 import { runParseThreads } from './micro/parseThreads.js';
+import { runParserVsParts } from './micro/parserVsParts.js';
 import { runIngest } from './sections/ingest.js';
 import { runKnownContacts } from './sections/knownContacts.js';
 import { runReads } from './sections/reads.js';
@@ -41,7 +42,7 @@ const only = args
   ?.slice('--only='.length)
   .split(',');
 /** What a full run measures; rss_capped and workers are studies, run only when named. */
-const DEFAULT_SECTIONS = ['ingest', 'upload', 'reads', 'rss', 'parse_threads', 'webhooks', 'known_contacts'];
+const DEFAULT_SECTIONS = ['ingest', 'upload', 'reads', 'rss', 'parse_threads', 'parser', 'webhooks', 'known_contacts'];
 const sections = new Set(only ?? DEFAULT_SECTIONS);
 const enabled = (section: string) => sections.has(section);
 const MB = 1_000_000;
@@ -215,6 +216,8 @@ async function main(): Promise<number> {
     }),
   );
   await section('parse_threads', () => runParseThreads(files().csv, results));
+  // Issue #23: the whole parser (one pool thread) next to its parts alone, same rounds.
+  await section('parser', () => runParserVsParts(files().csv, results, { rounds: settings.rounds }));
   await section('webhooks', () => runWebhooks({ events: 1_000 }, results));
   // Quick: a 2 MB CSV (~20k rows) instead of the 10 MB one, so a targeted run stays short.
   await section('known_contacts', () =>

@@ -23,6 +23,10 @@ export const HEADLINE_KEYS = [
   'list_rps',
   'baseline_rps',
   'worker_peak_rss_mib',
+  // Issue #23 (parser section).
+  'parser_rows_per_s',
+  'parser_parts_rows_per_s',
+  'parser_vs_parts',
 ] as const;
 
 /** Which section measures a key: a ratio is judged whenever a section it needs was run. */
@@ -45,6 +49,10 @@ export const KEY_SECTION: Readonly<Record<string, string>> = {
   // Measured by the parse-pool bench (bench/micro, issue #13 item 3) and merged into the results.
   raw_parse_1_thread_rows_per_s: 'parse_threads',
   raw_parse_2_threads_rows_per_s: 'parse_threads',
+  // Issue #23: bench/micro/parserVsParts.ts.
+  parser_rows_per_s: 'parser',
+  parser_parts_rows_per_s: 'parser',
+  parser_vs_parts: 'parser',
   webhook_deliveries_per_s: 'webhooks',
   webhook_latency_p99_ms: 'webhooks',
   // Issue 21: ingest with the contact index on and off, interleaved (bench/sections/knownContacts.ts).
@@ -104,6 +112,8 @@ export const GOALS: readonly Goal[] = [
   { key: 'ratio_status_vs_baseline_auth', op: '>=', target: 0.8 },
   { key: 'ratio_list_vs_baseline_auth', op: '>=', target: 0.5 },
   { key: 'ratio_raw_parse_2_vs_1_threads', op: '>=', target: 1.7 },
+  // Issue 23: the whole parser at least half as fast as its parts measured alone (same rounds).
+  { key: 'parser_vs_parts', op: '>=', target: 0.5 },
   // Issue 20: 1,000 batch.loaded to a loopback receiver.
   { key: 'webhook_deliveries_per_s', op: '>=', target: 500 },
   { key: 'webhook_latency_p99_ms', op: '<=', target: 1_000 },

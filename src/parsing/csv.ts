@@ -9,10 +9,13 @@ import type { RawContact } from './normalizeContact.js';
 export { detectDelimiter } from './csv/delimiter.js';
 
 /**
- * Reads CSV/TXT bytes and yields raw contacts (see docs/formats.md):
+ * Reads CSV/TXT bytes and yields raw contacts, one array per decoded chunk (see docs/formats.md):
  * decode (encoding sniffed) -> sniff the delimiter -> records -> header + contact rows.
  */
-export async function* parseCsv(input: AsyncIterable<Buffer>, opts: RowOptions): AsyncGenerator<RawContact> {
+export async function* parseCsv(
+  input: AsyncIterable<Buffer>,
+  opts: RowOptions,
+): AsyncGenerator<RawContact[]> {
   const text = decodeText(input, (encoding) => (opts.details.encoding = encoding), opts.encoding);
   try {
     const sniffed = await sniffDelimiter(text);
@@ -25,26 +28,44 @@ export async function* parseCsv(input: AsyncIterable<Buffer>, opts: RowOptions):
 
 /**
  * The first non-blank record is the header; every later record is a data row (blank ones keep
- * their row number). Every record, blank or not, counts against the file's RowBudget.
+ * their row number). Every record, blank or not, counts against the file's RowBudget. A chunk's
+ * records are handled in one synchronous pass; rows built before a limit is hit still come out
+ * before its error.
  */
-async function* contactRows(records: AsyncIterable<string[]>, opts: RowOptions): AsyncGenerator<RawContact> {
+async function* contactRows(
+  chunks: AsyncIterable<string[][]>,
+  opts: RowOptions,
+): AsyncGenerator<RawContact[]> {
   let builder: TableContactBuilder | null = null;
   let dataRow = 0;
   const budget = new RowBudget(opts.maxRows);
-  for await (const record of records) {
-    if (builder === null) {
-      if (!isBlankRow(record)) {
-        builder = new TableContactBuilder(record, opts);
+  for await (const records of chunks) {
+    const rows: RawContact[] = [];
+    try {
+      for (const record of records) {
+        if (builder === null) {
+          if (!isBlankRow(record)) {
+            builder = new TableContactBuilder(record, opts);
+          }
+          budget.take();
+          continue;
+        }
+        dataRow++;
+        // Built first, so a file over both limits is told about its contacts, the plainer reason.
+        const row = builder.build(record, dataRow);
+        budget.take();
+        if (row) {
+          rows.push(row);
+        }
       }
-      budget.take();
-      continue;
+    } catch (error) {
+      if (rows.length > 0) {
+        yield rows; // the rows before a limit's error
+      }
+      throw error;
     }
-    dataRow++;
-    // Built first, so a file over both limits is told about its contacts, the plainer reason.
-    const row = builder.build(record, dataRow);
-    budget.take();
-    if (row) {
-      yield row;
+    if (rows.length > 0) {
+      yield rows;
     }
   }
   if (builder === null) {

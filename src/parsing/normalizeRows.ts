@@ -21,22 +21,30 @@ export interface RowRegionOptions {
 }
 
 /**
- * Normalises raw contacts in file order. Without a phoneRegion the first REGION_SAMPLE_ROWS rows
- * are held back and their evidence decides the region (regionInference.ts): the inferred region,
- * no region at all when the evidence conflicts, or the default. A row's own country cell still
- * wins over all of them. A parse error while rows are held back still yields those rows first.
+ * Normalises raw contacts in file order, a batch at a time (one array in, one array out: no
+ * await per row). Without a phoneRegion the first REGION_SAMPLE_ROWS rows are held back and
+ * their evidence decides the region (regionInference.ts): the inferred region, no region at all
+ * when the evidence conflicts, or the default. A row's own country cell still wins over all of
+ * them. A parse error while rows are held back still yields those rows first.
  */
 export async function* normalizeRows(
-  raws: AsyncIterable<RawContact>,
+  raws: AsyncIterable<RawContact[]>,
   opts: RowRegionOptions,
-): AsyncGenerator<ParsedRow> {
+): AsyncGenerator<ParsedRow[]> {
+  const normalise = (batch: readonly RawContact[], region: string): ParsedRow[] => {
+    const out = new Array<ParsedRow>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      out[i] = normalizeContact(batch[i]!, region);
+    }
+    return out;
+  };
   if (opts.phoneRegion !== null) {
-    for await (const raw of raws) {
-      yield normalizeContact(raw, opts.phoneRegion);
+    for await (const batch of raws) {
+      yield normalise(batch, opts.phoneRegion);
     }
     return;
   }
-  const held: RawContact[] = [];
+  let held: RawContact[] = [];
   const evidence = new RegionEvidenceCollector();
   let region: string | null = null;
   const decide = (): string => {
@@ -49,23 +57,31 @@ export async function* normalizeRows(
         : opts.defaultRegion;
   };
   try {
-    for await (const raw of raws) {
+    for await (const batch of raws) {
       if (region !== null) {
-        yield normalizeContact(raw, region);
+        yield normalise(batch, region);
         continue;
       }
-      held.push(raw);
-      evidence.add(raw.fields);
+      for (const raw of batch) {
+        held.push(raw);
+        if (held.length <= REGION_SAMPLE_ROWS) {
+          evidence.add(raw.fields);
+        }
+      }
       if (held.length >= REGION_SAMPLE_ROWS) {
         region = decide();
-        yield* held.splice(0).map((r) => normalizeContact(r, region!));
+        const taken = held;
+        held = [];
+        yield normalise(taken, region);
       }
     }
   } finally {
     if (region === null && held.length > 0) {
       region = decide();
       // Rows read before the input ended (or failed) come out before its end (or error).
-      yield* held.splice(0).map((r) => normalizeContact(r, region!));
+      const taken = held;
+      held = [];
+      yield normalise(taken, region);
     }
   }
 }

@@ -2,10 +2,11 @@ import type { Readable } from 'node:stream';
 import { parseCsv } from './csv.js';
 import { createDuplicateDetector } from './duplicateDetector.js';
 import type { RawContact } from './normalizeContact.js';
+import { flatten } from './flatten.js';
 import { normalizeRows } from './normalizeRows.js';
-import { parseSpreadsheet } from './spreadsheet.js';
+import type { SpreadsheetOptions } from './spreadsheet.js';
 import type { RowOptions } from './tabular.js';
-import type { ContactParser, ParseDetails, ParseOptions, ParsedRow } from './types.js';
+import type { BatchedContactParser, ParseDetails, ParseOptions, ParsedRow } from './types.js';
 import { parseVcard } from './vcard.js';
 
 /** Progress reporting shared by the format parsers; never decreases, 1 only when done. */
@@ -53,13 +54,54 @@ async function* countingChunks(
   }
 }
 
+/** Rows per batch handed on by formats that produce one row at a time (vCard, spreadsheets). */
+const SOURCE_BATCH_ROWS = 256;
+
+/**
+ * Gathers single rows into batches, so the layers above await once per batch. Rows read before
+ * the source fails still come out (as a batch) before its error.
+ */
+async function* inBatches<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  try {
+    for await (const item of source) {
+      batch.push(item);
+      if (batch.length >= size) {
+        const full = batch;
+        batch = [];
+        yield full;
+      }
+    }
+  } catch (error) {
+    if (batch.length > 0) {
+      yield batch;
+    }
+    throw error;
+  }
+  if (batch.length > 0) {
+    yield batch;
+  }
+}
+
+/**
+ * Spreadsheets, with SheetJS (and its code pages) imported only when a workbook arrives: a
+ * worker or parse thread that only ever reads CSV and vCard files never holds them in memory.
+ */
+async function* spreadsheetRows(
+  chunks: AsyncIterable<Buffer>,
+  opts: SpreadsheetOptions,
+): AsyncGenerator<RawContact> {
+  const { parseSpreadsheet } = await import('./spreadsheet.js');
+  yield* parseSpreadsheet(chunks, opts);
+}
+
 /**
  * Opens a streaming contact parser for one uploaded file. Rows are produced lazily, in file
  * order, when `rows` is iterated (once). Unusable content ends the iteration with a
  * FileContentError whose message can be shown to the user; errors of the input stream itself
  * (storage failures) are passed through unchanged.
  */
-export function openContactParser(input: Readable, opts: ParseOptions): ContactParser {
+export function openContactParser(input: Readable, opts: ParseOptions): BatchedContactParser {
   const progress = new ProgressTracker();
   // Spreadsheets report rows done / total rows instead of bytes read.
   const spreadsheet = opts.format === 'xls' || opts.format === 'xlsx';
@@ -79,23 +121,27 @@ export function openContactParser(input: Readable, opts: ParseOptions): ContactP
     details,
   };
 
-  let source: AsyncGenerator<RawContact>;
+  // Every source yields arrays of rows: CSV one per decoded chunk, the others SOURCE_BATCH_ROWS.
+  let source: AsyncGenerator<RawContact[]>;
   switch (opts.format) {
     case 'csv':
     case 'txt':
       source = parseCsv(chunks, common);
       break;
     case 'vcf':
-      source = parseVcard(chunks, common);
+      source = inBatches(parseVcard(chunks, common), SOURCE_BATCH_ROWS);
       break;
     case 'xls':
     case 'xlsx':
-      source = parseSpreadsheet(chunks, {
-        ...common,
-        format: opts.format,
-        maxUncompressedBytes: opts.maxUncompressedBytes,
-        onProgress: (f) => progress.set(f),
-      });
+      source = inBatches(
+        spreadsheetRows(chunks, {
+          ...common,
+          format: opts.format,
+          maxUncompressedBytes: opts.maxUncompressedBytes,
+          onProgress: (f) => progress.set(f),
+        }),
+        SOURCE_BATCH_ROWS,
+      );
       break;
   }
 
@@ -107,13 +153,15 @@ export function openContactParser(input: Readable, opts: ParseOptions): ContactP
     onInference: (inference) => (details.regionInference = inference),
   });
 
-  async function* rows(): AsyncGenerator<ParsedRow> {
+  async function* batches(): AsyncGenerator<ParsedRow[]> {
     try {
-      for await (const row of normalised) {
-        if (row.kind === 'record') {
-          duplicates.inspect(row.record);
+      for await (const batch of normalised) {
+        for (const row of batch) {
+          if (row.kind === 'record') {
+            duplicates.inspect(row.record);
+          }
         }
-        yield row;
+        yield batch;
       }
       progress.set(1);
     } finally {
@@ -123,8 +171,10 @@ export function openContactParser(input: Readable, opts: ParseOptions): ContactP
     }
   }
 
+  const batched = batches();
   return {
-    rows: rows(),
+    rows: flatten(batched),
+    batches: batched,
     progress: () => progress.get(),
     details: () => ({
       ...details,

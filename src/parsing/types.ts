@@ -73,8 +73,18 @@ export interface ParseDetails {
 export interface ContactParser {
   /** Rows in file order. Throws FileContentError (from src/errors.ts) on unusable content. */
   rows: AsyncIterable<ParsedRow>;
+  /**
+   * The same rows in the batches the parser produced them in (one await per batch instead of
+   * one per row). Iterate `rows` or `batches`, never both: they share one pass over the file.
+   */
+  batches?: AsyncIterable<ParsedRow[]>;
   /** Fraction 0..1 of the input consumed so far; never decreases. */
   progress(): number;
   /** A copy of what was found so far (see ParseDetails). */
   details(): ParseDetails;
+}
+
+/** A parser that always offers its batches (openContactParser, the parse pool). */
+export interface BatchedContactParser extends ContactParser {
+  batches: AsyncIterable<ParsedRow[]>;
 }

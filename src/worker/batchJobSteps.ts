@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Readable } from 'node:stream';
 import { writeKeyOf, type Batch, type BatchCounts } from '../domain/batch.js';
 import { BatchSupersededError, FileContentError, NotFoundError } from '../errors.js';
-import type { ContactParser } from '../parsing/types.js';
+import type { ContactParser, ParsedRow } from '../parsing/types.js';
 import type { ChunkWriter } from './chunkWriter.js';
 import { POISON_FILE_MESSAGE } from './poisonFile.js';
 import type { BatchProcessorDeps } from './processorDeps.js';
@@ -84,7 +84,11 @@ export function progressReporter(
   };
 }
 
-/** Step 3: every row into the writer; returns the first invalid row's reason, for the message. */
+/**
+ * Step 3: every row into the writer; returns the first invalid row's reason, for the message.
+ * Rows are taken a parser batch at a time: the writer is awaited only when a chunk is full (a
+ * write to start, room to wait for) and the checkpoint once per batch, not once per row.
+ */
 export async function readRows(
   parser: ContactParser,
   writer: ChunkWriter,
@@ -92,19 +96,31 @@ export async function readRows(
   checkpoint: () => Promise<void>,
 ): Promise<string | null> {
   let firstInvalidReason: string | null = null;
-  for await (const row of parser.rows) {
-    counts.rowsRead += 1;
-    if (row.kind === 'record') {
-      writer.addRecord(row.record);
-    } else {
-      counts.invalidRows += 1;
-      firstInvalidReason ??= `row ${row.row.rowNumber}: ${row.row.reason}`;
-      writer.addInvalid(row.row);
+  for await (const rows of parser.batches ?? singleRows(parser.rows)) {
+    for (const row of rows) {
+      counts.rowsRead += 1;
+      if (row.kind === 'record') {
+        writer.addRecord(row.record);
+      } else {
+        counts.invalidRows += 1;
+        firstInvalidReason ??= `row ${row.row.rowNumber}: ${row.row.reason}`;
+        writer.addInvalid(row.row);
+      }
+      if (writer.chunkFull()) {
+        await writer.flush(false);
+      }
     }
-    await writer.flush(false);
+    await writer.flush(false); // a failed write stops the job at the next batch at the latest
     await checkpoint();
   }
   return firstInvalidReason;
+}
+
+/** A parser without batches (a test's stand-in) read as batches of one row. */
+async function* singleRows(rows: AsyncIterable<ParsedRow>): AsyncGenerator<ParsedRow[]> {
+  for await (const row of rows) {
+    yield [row];
+  }
 }
 
 /** Step 4: no contacts is a content error; otherwise parsed, last writes, loaded. */

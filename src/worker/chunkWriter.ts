@@ -50,6 +50,11 @@ export function createChunkWriter(
       pendingInvalid.push(row);
     },
 
+    /** True when `flush(false)` would start a write: a chunk of records or invalid rows is full. */
+    chunkFull(): boolean {
+      return pendingRecords.length >= settings.chunkSize || pendingInvalid.length >= settings.chunkSize;
+    },
+
     /** Starts a write when a chunk is full (or always, when `force`), then waits for room. */
     async flush(force: boolean): Promise<void> {
       const size = settings.chunkSize;

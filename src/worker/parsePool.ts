@@ -3,7 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { FileContentError } from '../errors.js';
-import type { ContactParser, ParseDetails, ParseOptions, ParsedRow } from '../parsing/types.js';
+import { flatten } from '../parsing/flatten.js';
+import type {
+  BatchedContactParser,
+  ContactParser,
+  ParseDetails,
+  ParseOptions,
+  ParsedRow,
+} from '../parsing/types.js';
 import { ParseClock, parseTimeoutError } from './parseClock.js';
 import type { FromThread, ParseTask, ToThread } from './parseProtocol.js';
 
@@ -74,7 +81,9 @@ export function createParsePool(threads: number, limits: ParsePoolLimits = {}): 
   const timeoutMs = limits.parseTimeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
   const pool = new Piscina<ParseTask, void>({
     ...threadEntry(),
-    minThreads: threads,
+    // One thread waits ready; the others start when files are parsed at once and end after
+    // idleTimeout. A worker that reads one file at a time holds one parse heap, not `threads`.
+    minThreads: Math.min(threads, 1),
     maxThreads: threads,
     idleTimeout: 60_000,
     // Tasks are asynchronous (they wait on their port); threads must not sleep between messages.
@@ -172,7 +181,7 @@ function openInPool(
   options: ParseOptions,
   limits: { heapMb: number; timeoutMs: number },
   signal?: AbortSignal,
-): ContactParser {
+): BatchedContactParser {
   // The input can fail before the thread first pulls from it (a storage read; the preview's upload
   // meter refusing a tiny file at its end). With no listener that 'error' is an uncaught exception
   // that ends the process; the error itself still reaches the parse through the iterator's next().
@@ -186,7 +195,7 @@ function openInPool(
     regionInference: null,
   };
 
-  async function* rows(): AsyncGenerator<ParsedRow> {
+  async function* batches(): AsyncGenerator<ParsedRow[]> {
     const { port1, port2 } = new MessageChannel();
     const batches: ParsedRow[][] = [];
     let finished = false;
@@ -250,7 +259,7 @@ function openInPool(
         if (batch) {
           port1.postMessage({ type: 'credit' } satisfies ToThread);
           state.creditGranted();
-          yield* batch;
+          yield batch;
         } else if (failure.error !== null) {
           throw failure.error;
         } else if (finished) {
@@ -277,5 +286,6 @@ function openInPool(
     }
   }
 
-  return { rows: rows(), progress: () => progress, details: () => details };
+  const batched = batches();
+  return { rows: flatten(batched), batches: batched, progress: () => progress, details: () => details };
 }

@@ -8,6 +8,21 @@ import { lowerThisThreadPriority } from './threadPriority.js';
 lowerThisThreadPriority();
 
 /**
+ * A FileContentError, also one from a second copy of errors.ts: run from source (tsx), this
+ * thread's static imports are loaded as CommonJS and a module imported later (SheetJS's parser,
+ * see openContactParser's spreadsheetRows) as ESM, each with its own FileContentError class.
+ */
+function isContentError(error: unknown): boolean {
+  return (
+    error instanceof FileContentError ||
+    (error instanceof Error &&
+      error.constructor.name === FileContentError.name &&
+      'code' in error &&
+      error.code === new FileContentError('').code)
+  );
+}
+
+/**
  * Entry of a parse-pool thread (piscina): decodes, parses and normalises one file whose bytes
  * arrive over `port`, and sends the rows back in batches. Storage is read by the job, so storage
  * errors never happen here; a content error is sent with its user message.
@@ -45,10 +60,16 @@ export default async function parseInThread({ port, options, batchRows }: ParseT
     }
   };
   try {
-    for await (const row of parser.rows) {
-      batch.push(row);
-      if (batch.length >= batchRows) {
-        await send();
+    // A batch of the parser's at a time: rows are moved synchronously, one await per message.
+    for await (const rows of parser.batches) {
+      for (const row of rows) {
+        batch.push(row);
+        if (batch.length >= batchRows) {
+          await send();
+          if (stopped) {
+            return;
+          }
+        }
       }
       if (stopped) {
         return;
@@ -60,7 +81,7 @@ export default async function parseInThread({ port, options, batchRows }: ParseT
     post({ type: 'done', details: parser.details() });
   } catch (error) {
     if (!stopped) {
-      const content = error instanceof FileContentError;
+      const content = isContentError(error);
       post({ type: 'error', content, message: error instanceof Error ? error.message : String(error) });
     }
   } finally {

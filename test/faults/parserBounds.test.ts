@@ -3,7 +3,7 @@
  * wall-clock or RSS assertion is a flake on a loaded machine, not a finding). The messages
  * themselves are checked in test/unit/parsing (spreadsheet, csv and vcard tests).
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   SHEET_HEAD,
   SHEET_TAIL,
@@ -24,6 +24,12 @@ async function bounded(bomb: Buffer): Promise<{ message: string | null; ms: numb
 }
 
 describe('hostile files cost little time and memory', () => {
+  // SheetJS and the spreadsheet readers are imported on a process's first workbook (issue #23):
+  // a one-time cost of the process (seconds on a loaded machine), not of the file under test.
+  beforeAll(async () => {
+    await import('../../src/parsing/spreadsheet.js');
+  });
+
   it('one declaring its real size is refused within 2 s and 100 MB', async () => {
     const deflated = await deflateRepeated(SHEET_HEAD, ROW, 4_000_000, SHEET_TAIL);
     const result = await bounded(buildXlsx({ deflated }));

@@ -82,11 +82,15 @@ export class RecordQueue {
     });
   }
 
-  /** Writes one piece of text, yields the records it completed, then any parse error. */
-  *write(chunk: string): Generator<string[]> {
+  /**
+   * Writes one piece of text and returns the records it completed (then throws any parse error).
+   * An array, not a generator: the caller handles a chunk's records in one synchronous pass.
+   */
+  write(chunk: string): string[][] {
     this.parser.write(chunk);
-    yield* this.drain();
+    const records = this.take();
     this.throwIfFailed();
+    return records;
   }
 
   /** Ends the input and yields the remaining records until csv-parse has finished. */
@@ -107,14 +111,22 @@ export class RecordQueue {
   }
 
   private *drain(): Generator<string[]> {
-    while (this.queue.length > 0) {
-      const taken = this.queue;
-      this.queue = [];
-      for (const { record, info } of taken) {
-        this.lastLine = info.lines;
-        yield record;
-      }
+    yield* this.take();
+  }
+
+  /** Every record not yet handed out, in order; the queue is swapped out whole (no shift). */
+  private take(): string[][] {
+    const taken = this.queue;
+    if (taken.length === 0) {
+      return [];
     }
+    this.queue = [];
+    const records = new Array<string[]>(taken.length);
+    for (let i = 0; i < taken.length; i++) {
+      records[i] = taken[i]!.record;
+    }
+    this.lastLine = taken[taken.length - 1]!.info.lines;
+    return records;
   }
 
   private throwIfFailed(): void {
@@ -133,22 +145,53 @@ export function sliceEnd(text: string, start: number, size: number): number {
   return end < text.length && last >= 0xd800 && last <= 0xdbff ? end + 1 : end;
 }
 
-/** Writes one piece of decoded text in slices, giving the event loop a turn between them. */
+/**
+ * Records handed on at once, at most: a chunk of blank lines is tens of thousands of records,
+ * and the row budget above must see them before they pile up.
+ */
+export const MAX_RECORDS_PER_YIELD = 1024;
+
+/**
+ * Writes one piece of decoded text in slices, giving the event loop a turn between them, and
+ * yields its records in arrays (one per piece, or per MAX_RECORDS_PER_YIELD records). Records
+ * completed before a parse error still come out before it.
+ */
 async function* writeSliced(
   records: RecordQueue,
   text: string,
   pause: () => Promise<void>,
-): AsyncGenerator<string[]> {
-  for (let start = 0; start < text.length;) {
-    const end = sliceEnd(text, start, WRITE_SLICE_CHARS);
-    yield* records.write(text.slice(start, end));
-    start = end;
-    await pause();
+): AsyncGenerator<string[][]> {
+  let out: string[][] = [];
+  try {
+    for (let start = 0; start < text.length;) {
+      const end = sliceEnd(text, start, WRITE_SLICE_CHARS);
+      for (const record of records.write(text.slice(start, end))) {
+        out.push(record);
+      }
+      start = end;
+      if (out.length >= MAX_RECORDS_PER_YIELD) {
+        const full = out;
+        out = [];
+        yield full;
+      }
+      await pause();
+    }
+  } catch (error) {
+    if (out.length > 0) {
+      yield out;
+    }
+    throw error;
+  }
+  if (out.length > 0) {
+    yield out;
   }
 }
 
-/** Yields the CSV records of the sniffed sample followed by the rest of the text. */
-export async function* csvRecords(sniffed: Sniffed, text: AsyncIterator<string>): AsyncGenerator<string[]> {
+/**
+ * The CSV records of the sniffed sample followed by the rest of the text, in arrays of a decoded
+ * chunk's records (never empty): the layers above handle them synchronously, not one await each.
+ */
+export async function* csvRecords(sniffed: Sniffed, text: AsyncIterator<string>): AsyncGenerator<string[][]> {
   const records = new RecordQueue(createParser(sniffed.delimiter));
   const pause = createLoopYielder();
   yield* writeSliced(records, sniffed.sample, pause);
@@ -157,5 +200,18 @@ export async function* csvRecords(sniffed: Sniffed, text: AsyncIterator<string>)
       yield* writeSliced(records, r.value, pause);
     }
   }
-  yield* records.end();
+  const rest: string[][] = [];
+  try {
+    for await (const record of records.end()) {
+      rest.push(record);
+    }
+  } catch (error) {
+    if (rest.length > 0) {
+      yield rest; // the records before the end's parse error
+    }
+    throw error;
+  }
+  if (rest.length > 0) {
+    yield rest;
+  }
 }

@@ -58,3 +58,34 @@ describe('CSV: blank lines count against the row budget', () => {
     expect(r.records.at(-1)!.fullName).toBe('\u{1F600}');
   });
 });
+
+describe('CSV: rows read before a limit is hit come out before its error (issue #23 batches)', () => {
+  it('hands out the contacts within the limit, then fails', async () => {
+    const { openContactParser } = await import('../../../src/parsing/openContactParser.js');
+    const { Readable } = await import('node:stream');
+    const rows = Array.from({ length: 8 }, (_, i) => `P${i + 1},p${i + 1}@example.com`).join('\n');
+    const input = Readable.from([Buffer.from(`Name,Email\n${rows}\n`)]);
+    const parser = openContactParser(input, {
+      format: 'csv',
+      maxRows: 5,
+      maxUncompressedBytes: 1_000_000,
+      defaultRegion: 'US',
+      totalBytes: 0,
+    });
+    const seen: number[] = [];
+    let error: unknown = null;
+    try {
+      for await (const row of parser.rows) {
+        seen.push(row.record.rowNumber);
+      }
+    } catch (e) {
+      error = e;
+    }
+    // All eight rows arrive in one chunk, one batch: the five within the limit still come out.
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(error).toBeInstanceOf(FileContentError);
+    expect((error as Error).message).toBe(
+      'file has more than 5 contact rows, the limit per file; split it into smaller files',
+    );
+  });
+});

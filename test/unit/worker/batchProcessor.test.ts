@@ -122,8 +122,13 @@ function fakes(
       return Promise.resolve(true);
     },
   } as unknown as BatchRepository;
+  // In 4 KiB pieces, as a store streams a file: the parser hands rows on a piece at a time.
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
+  const pieces = Array.from({ length: Math.ceil(bytes.length / 4096) }, (_, i) =>
+    bytes.subarray(i * 4096, (i + 1) * 4096),
+  );
   const storage = {
-    get: () => Promise.resolve(Readable.from([Buffer.isBuffer(content) ? content : Buffer.from(content)])),
+    get: () => Promise.resolve(Readable.from(pieces)),
     identity: () => ({ backend: 'local', store: 'unit' }),
   } as unknown as FileStorage;
   const records = {
