@@ -4747,7 +4747,9 @@ export interface operations {
               /** @description Why the service disabled the endpoint */
               disabledReason: string | null;
               enabled: boolean;
-              events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+              events: (
+                'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test'
+              )[];
               /**
                * Format: uuid
                * @description Webhook endpoint id
@@ -4888,7 +4890,7 @@ export interface operations {
         'application/json': {
           description?: string;
           /** @description The events sent to this endpoint */
-          events?: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+          events?: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test')[];
           /**
            * Format: uri
            * @description Where events are POSTed (https in production)
@@ -4913,7 +4915,7 @@ export interface operations {
             /** @description Why the service disabled the endpoint */
             disabledReason: string | null;
             enabled: boolean;
-            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test')[];
             /**
              * Format: uuid
              * @description Webhook endpoint id
@@ -5088,7 +5090,7 @@ export interface operations {
             /** @description Why the service disabled the endpoint */
             disabledReason: string | null;
             enabled: boolean;
-            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test')[];
             /**
              * Format: uuid
              * @description Webhook endpoint id
@@ -5371,7 +5373,7 @@ export interface operations {
           /** @description true re-enables an endpoint the service disabled */
           enabled?: boolean;
           /** @description The events sent to this endpoint */
-          events?: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+          events?: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test')[];
           /**
            * Format: uri
            * @description Where events are POSTed (https in production)
@@ -5396,7 +5398,7 @@ export interface operations {
             /** @description Why the service disabled the endpoint */
             disabledReason: string | null;
             enabled: boolean;
-            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test')[];
             /**
              * Format: uuid
              * @description Webhook endpoint id
@@ -5573,8 +5575,8 @@ export interface operations {
               createdAt: string;
               /** Format: date-time */
               deliveredAt: string | null;
-              /** @description batch.loaded, batch.failed (the batch ended in error), batch.deleted, webhook.test */
-              eventType: 'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test';
+              /** @description batch.loaded, batch.failed (the batch ended in error), batch.deleted, batch.updated (a stored fix of invalid rows changed a loaded batch), webhook.test */
+              eventType: 'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test';
               /**
                * Format: uuid
                * @description The `webhook-id` of every attempt and replay
@@ -5751,8 +5753,8 @@ export interface operations {
             createdAt: string;
             /** Format: date-time */
             deliveredAt: string | null;
-            /** @description batch.loaded, batch.failed (the batch ended in error), batch.deleted, webhook.test */
-            eventType: 'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test';
+            /** @description batch.loaded, batch.failed (the batch ended in error), batch.deleted, batch.updated (a stored fix of invalid rows changed a loaded batch), webhook.test */
+            eventType: 'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test';
             /**
              * Format: uuid
              * @description The `webhook-id` of every attempt and replay
