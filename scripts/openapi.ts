@@ -23,6 +23,7 @@ import type { BatchUploadService } from '../src/services/batchUploadService.js';
 import type { BatchFixService } from '../src/services/fixes/batchFixService.js';
 import type { PreviewService } from '../src/services/previewService.js';
 import type { WebhookService } from '../src/services/webhookService.js';
+import type { SavedMappingService } from '../src/services/savedMappingService.js';
 
 const CLIENT_DIR = resolve(import.meta.dirname, '../src/client/generated');
 const FILES = ['openapi.json', 'schema.ts'] as const;
@@ -41,6 +42,7 @@ function inertDeps(): { deps: AppDeps; close: () => void } {
     previewService: {} as PreviewService,
     webhookService: {} as WebhookService,
     batchFixService: {} as BatchFixService,
+    savedMappingService: {} as SavedMappingService,
     rateLimitRedis: redis,
     metrics: createMetrics('api'),
     readiness: {},

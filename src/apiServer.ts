@@ -30,6 +30,7 @@ export function apiAppOptions(c: Components): AppDeps {
     previewService: c.previewService,
     webhookService: c.webhookService,
     batchFixService: c.batchFixService,
+    savedMappingService: c.savedMappingService,
     readiness: readinessChecks(c),
     limits: c.config.limits,
     requestTimeoutMs: c.config.http.requestTimeoutMs,

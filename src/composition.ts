@@ -25,6 +25,12 @@ import {
   type WebhookEndpointRepository,
 } from './repositories/webhookEndpointRepository.js';
 import { createBatchFixRepository, type BatchFixRepository } from './repositories/batchFixRepository.js';
+import {
+  createSavedMappingRepository,
+  type SavedMappingRepository,
+} from './repositories/savedMappingRepository.js';
+import type { SavedMappingService } from './services/savedMappingService.js';
+import { createPreviewServices } from './previewComposition.js';
 import { createCassandraRecordsRepository } from './repositories/records/cassandraRecordsRepository.js';
 import { createPostgresRecordsRepository } from './repositories/records/postgresRecordsRepository.js';
 import type { RecordsRepository } from './repositories/records/recordsRepository.js';
@@ -32,9 +38,8 @@ import { createAuthService, type AuthService } from './services/authService.js';
 import { createBatchCleanupService, type BatchCleanupService } from './services/batchCleanupService.js';
 import { createBatchService, type BatchService } from './services/batchService.js';
 import { createBatchUploadService, type BatchUploadService } from './services/batchUploadService.js';
-import { createPreviewService, type PreviewParsing, type PreviewService } from './services/previewService.js';
+import type { PreviewService } from './services/previewService.js';
 import { createWebhookService, type WebhookService } from './services/webhookService.js';
-import { createParsePool, type ParsePool, type ParsePoolLimits } from './worker/parsePool.js';
 import { createBatchFixService, type BatchFixService } from './services/fixes/batchFixService.js';
 import type { FileStorage } from './storage/fileStorage.js';
 import { createLocalStorage } from './storage/localStorage.js';
@@ -65,6 +70,8 @@ export interface Repositories {
   webhookDeliveryRepository: WebhookDeliveryRepository;
   /** Fixes of invalid rows (issue #21); its count update is announced like every batch write. */
   batchFixRepository: BatchFixRepository;
+  /** Remembered mappings (issue #21). */
+  savedMappingRepository: SavedMappingRepository;
 }
 
 export interface Services {
@@ -75,6 +82,7 @@ export interface Services {
   previewService: PreviewService;
   webhookService: WebhookService;
   batchFixService: BatchFixService;
+  savedMappingService: SavedMappingService;
 }
 
 /**
@@ -138,7 +146,10 @@ export function createServices(
     queue,
   } = parts;
   const cleanup = createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger });
+  // One parse pool in the API: previews, and the upload's read of a header row (issue #21).
+  const { previewService, savedMappingService } = createPreviewServices(config, parts);
   return {
+    savedMappingService,
     authService: createAuthService(config.auth),
     cleanup,
     batchService: createBatchService({ ...parts, cleanup }),
@@ -148,20 +159,9 @@ export function createServices(
       queue,
       logger,
       maxFileSize: config.limits.maxFileSize,
+      mappings: savedMappingService,
     }),
-    previewService: createPreviewService(
-      {
-        maxFileSize: config.limits.maxFileSize,
-        maxRowsPerBatch: config.limits.maxRowsPerBatch,
-        maxUncompressedBytes: config.limits.maxUncompressedBytes,
-        defaultPhoneRegion: config.worker.defaultPhoneRegion,
-        limits: { maxConcurrent: config.preview.maxConcurrent, maxPerUser: config.preview.maxPerUser },
-      },
-      lazyParsePool(config.preview.parseThreads, {
-        heapMb: config.worker.parseThreadHeapMb,
-        parseTimeoutMs: config.preview.timeoutMs,
-      }),
-    ),
+    previewService,
     webhookService: createWebhookService({
       endpoints: parts.webhookEndpointRepository,
       deliveries: parts.webhookDeliveryRepository,
@@ -175,19 +175,6 @@ export function createServices(
       records,
       defaultPhoneRegion: config.worker.defaultPhoneRegion,
     }),
-  };
-}
-
-/**
- * The API's preview pool, started by the first preview: a worker-only process (or a test that
- * never previews) starts no threads for it.
- */
-function lazyParsePool(threads: number, limits: ParsePoolLimits): PreviewParsing {
-  let pool: ParsePool | undefined;
-  return {
-    open: (input, options, signal) =>
-      (pool ??= createParsePool(threads, limits)).open(input, options, signal),
-    close: async () => pool?.close(),
   };
 }
 
@@ -226,6 +213,7 @@ export async function buildComponents(
       ),
       webhookEndpointRepository: createWebhookEndpointRepository(adapters.pool),
       webhookDeliveryRepository: createWebhookDeliveryRepository(adapters.pool),
+      savedMappingRepository: createSavedMappingRepository(adapters.pool),
     };
     const services = createServices({ config, logger, ...adapters, ...repositories });
     const eventHub = createEventHub({

@@ -116,7 +116,13 @@ export function buildProgram(): Command {
   return program;
 }
 
-const WEBHOOK_EVENTS = ['batch.loaded', 'batch.failed', 'batch.deleted', 'webhook.test'] as const;
+const WEBHOOK_EVENTS = [
+  'batch.loaded',
+  'batch.failed',
+  'batch.deleted',
+  'batch.updated',
+  'webhook.test',
+] as const;
 
 function webhookSecret(value: string): string {
   if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(value)) {

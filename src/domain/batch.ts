@@ -1,3 +1,4 @@
+import type { MappingSource } from '../parsing/headers/savedMappings.js';
 import type { ColumnMapping, FileFormat } from '../parsing/types.js';
 import type { StoreIdentity } from '../storage/fileStorage.js';
 
@@ -19,6 +20,12 @@ export interface Batch {
   idempotencyKey: string | null;
   /** The uploader's header -> field mapping, used instead of the synonyms; null: synonyms. */
   mapping: ColumnMapping | null;
+  /**
+   * Where `mapping` came from, decided at upload (issue #21): sent, a saved mapping (copied into
+   * `mapping`), or none (synonyms). Null/absent for vCards and batches made before migration 013;
+   * `mappingSourceOf` derives it then.
+   */
+  mappingSource?: MappingSource | null;
   /** ISO 3166-1 alpha-2 (upper case) for phones without a country code; null: the deployment's. */
   phoneRegion: string | null;
   /** The CSV/TXT encoding the uploader chose; null: detected. */
@@ -74,4 +81,15 @@ export type BatchStats = Record<'total' | BatchStatus, number>;
 export interface User {
   id: string;
   email: string;
+}
+
+/** The batch's mapping source; for a batch without a stored one, what its mapping says. */
+export function mappingSourceOf(batch: Batch): MappingSource | null {
+  if (batch.mappingSource) {
+    return batch.mappingSource;
+  }
+  if (batch.fileFormat === 'vcf') {
+    return null;
+  }
+  return batch.mapping ? 'request' : 'synonyms';
 }

@@ -1,5 +1,12 @@
 /** The events a webhook endpoint can subscribe to (docs/hand-off.md). */
-export const WEBHOOK_EVENT_TYPES = ['batch.loaded', 'batch.failed', 'batch.deleted', 'webhook.test'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'batch.loaded',
+  'batch.failed',
+  'batch.deleted',
+  // A stored fix of invalid rows changed a loaded batch's records and counts (issue #21).
+  'batch.updated',
+  'webhook.test',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The events written by batch transitions (the outbox); `webhook.test` is sent on request only. */

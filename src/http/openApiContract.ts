@@ -69,12 +69,20 @@ const OPTION_PROPERTIES = {
       'The preview shows the encoding detected; send this when it is wrong. Not for vCard, XLS or ' +
       'XLSX files (400). See docs/formats.md for what each encoding is and when it is detected.',
   },
+  rememberMapping: {
+    type: 'string',
+    enum: ['true', 'false'],
+    description:
+      'Whether the `mapping` sent is remembered for later files with the same header row (the ' +
+      'same set of column names, any order, case and spacing ignored): GET /api/mappings. ' +
+      'Default: "true" for an upload, "false" for a preview (a preview stores nothing unless asked).',
+  },
 };
 
 const UPLOAD_BODY = {
   required: true,
   description:
-    'multipart/form-data: the optional fields phoneRegion, mapping and encoding FIRST, then the file. The file ' +
+    'multipart/form-data: the optional fields phoneRegion, mapping, encoding and rememberMapping FIRST, then the file. The file ' +
     'is read while it arrives, so a field after it is a 400.',
   content: {
     'multipart/form-data': {

@@ -111,12 +111,15 @@ export function openContactParser(input: Readable, opts: ParseOptions): BatchedC
     delimiter: null,
     headerRow: null,
     mapping: null,
+    mappingSource: null,
+    savedMappingId: null,
     regionInference: null,
   };
   const common: RowOptions = {
     maxRows: opts.maxRows,
     // A vCard's properties have fixed meanings: a mapping applies to tables only.
     mapping: opts.format === 'vcf' ? null : (opts.mapping ?? null),
+    savedMappings: opts.format === 'vcf' ? [] : (opts.savedMappings ?? []),
     encoding: opts.encoding ?? null,
     details,
   };

@@ -65,7 +65,7 @@ function checkXlsContainer(buf: Buffer): void {
 /** The sheet with the contacts; refuses a sheet longer than SheetJS was allowed to read. */
 function contactSheet(wb: XLSX.WorkBook, opts: SpreadsheetOptions, sheetRows: number): ChosenSheet {
   const { maxRows } = opts;
-  const chosen = chooseSheet(wb, opts.mapping);
+  const chosen = chooseSheet(wb, opts.mapping, opts.savedMappings);
   if (!chosen) {
     throw new FileContentError(
       `no contacts found: no column looks like a name, email or phone (checked the first ` +

@@ -1,5 +1,6 @@
 import { FileContentError } from '../errors.js';
 import { describeMapping, headerMapping } from './headers/columnMapping.js';
+import { chooseMapping, type SavedMappingCandidate } from './headers/savedMappings.js';
 import { pickFields, type HeaderMapping } from './headerSynonyms.js';
 import { MAX_CELL_CHARS, MAX_COLUMNS } from './limits.js';
 import type { RawContact } from './normalizeContact.js';
@@ -19,6 +20,8 @@ export interface RowOptions {
   maxRows: number;
   /** The uploader's header -> field mapping (tables only), else null: synonyms. */
   mapping: ColumnMapping | null;
+  /** Remembered mappings, used when `mapping` is null and one matches the header row. */
+  savedMappings?: readonly SavedMappingCandidate[];
   /** CSV/TXT: the text encoding the uploader chose (no detection), else null. */
   encoding: TextEncoding | null;
   /** Filled in as the file is read. */
@@ -67,11 +70,14 @@ export class TableContactBuilder {
     private readonly opts: RowOptions,
   ) {
     this.names = columnNames(header);
-    this.mapping = headerMapping(this.names, opts.mapping);
+    const choice = chooseMapping(this.names, opts.mapping, opts.savedMappings ?? []);
+    this.mapping = headerMapping(this.names, choice.override);
     opts.details.headerRow = this.names;
     opts.details.mapping = describeMapping(this.names, this.mapping);
+    opts.details.mappingSource = choice.source;
+    opts.details.savedMappingId = choice.savedMappingId;
     if (!this.mapping.recognised) {
-      throw new FileContentError(opts.mapping ? NO_MAPPED_HEADER_MESSAGE : NO_HEADER_MESSAGE);
+      throw new FileContentError(choice.override ? NO_MAPPED_HEADER_MESSAGE : NO_HEADER_MESSAGE);
     }
   }
 

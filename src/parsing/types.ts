@@ -1,5 +1,6 @@
 import type { ContactRecord } from '../contacts/contactSchema.js';
 import type { MappableField } from './headers/fields.js';
+import type { MappingSource, SavedMappingCandidate } from './headers/savedMappings.js';
 import type { RegionInference } from './regionInference.js';
 import type { TextEncoding } from './text/encodings.js';
 
@@ -44,6 +45,12 @@ export interface ParseOptions {
    * it does not name are unmapped). Plain data: it is cloned to parser threads as is.
    */
   mapping?: ColumnMapping | null | undefined;
+  /**
+   * The user's remembered mappings (headers/savedMappings.ts), consulted only when no `mapping`
+   * was sent: the one whose fingerprint is the header row's is used. The worker never passes
+   * any: the upload took that decision and stored the mapping on the batch row.
+   */
+  savedMappings?: readonly SavedMappingCandidate[] | null | undefined;
   /** CSV/TXT: the text encoding chosen by the uploader, used instead of detection. */
   encoding?: TextEncoding | null | undefined;
   /** Size of the input in bytes, used to report progress. */
@@ -63,6 +70,13 @@ export interface ParseDetails {
   headerRow: string[] | null;
   /** Column name -> field, in column order, as the rows are read; null for vCard. */
   mapping: ColumnMapping | null;
+  /**
+   * Where `mapping` came from (the sent mapping, a saved one, the synonyms); null or absent for
+   * vCard and before the header row was read.
+   */
+  mappingSource?: MappingSource | null;
+  /** The saved mapping used when mappingSource is "saved", else null or absent. */
+  savedMappingId?: string | null;
   /**
    * The file's own region for phone numbers without a country code, inferred from its first rows
    * when no phoneRegion was given (regionInference.ts); null when one was, or before any row.

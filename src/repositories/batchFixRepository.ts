@@ -1,5 +1,6 @@
 import { guardedQuery, type PgPool } from '../db/postgres.js';
 import type { InvalidRow } from '../parsing/types.js';
+import { outboxInsert } from './webhookOutboxSql.js';
 
 /**
  * PostgreSQL access for `batch_row_fixes` (migration 011): which invalid rows of a batch were
@@ -48,13 +49,18 @@ export function createBatchFixRepository(pool: PgPool) {
      * False when the batch is not `loaded` (nothing is marked then).
      */
     async countFixes(batchId: string): Promise<boolean> {
+      // The batch.updated deliveries are written by the same statement (transactional outbox),
+      // so a stored fix and its webhook event are kept or lost together.
       const { rowCount } = await query(
         `WITH b AS (SELECT id FROM batches WHERE id = $1 AND status = 'loaded' FOR UPDATE),
               c AS (UPDATE batch_row_fixes f SET counted = true FROM b
-                     WHERE f.batch_id = b.id AND NOT f.counted RETURNING 1)
-         UPDATE batches SET invalid_rows = invalid_rows - (SELECT count(*) FROM c),
-                records_loaded = records_loaded + (SELECT count(*) FROM c), updated_at = now()
-          WHERE id IN (SELECT id FROM b)`,
+                     WHERE f.batch_id = b.id AND NOT f.counted RETURNING 1),
+              changed AS (
+                UPDATE batches SET invalid_rows = invalid_rows - (SELECT count(*) FROM c),
+                       records_loaded = records_loaded + (SELECT count(*) FROM c), updated_at = now()
+                 WHERE id IN (SELECT id FROM b) RETURNING *
+              ), outbox AS (${outboxInsert('batch.updated', 'changed')})
+         SELECT id FROM changed`,
         [batchId],
       );
       return rowCount === 1;

@@ -10,6 +10,7 @@ import type { FileStorage } from '../storage/fileStorage.js';
 import { buildStorageKey } from '../storage/storageKey.js';
 import { formatFromFilename } from '../validators/uploadValidators.js';
 import { contentTypeOf } from '../parsing/content/contentTypes.js';
+import type { MappingDecision, SavedMappingService } from './savedMappingService.js';
 import { createUploadMeter } from './uploadMeter.js';
 import { readUploadForm, refuseRemaining, type FilePart, type UploadPart } from './uploadForm.js';
 
@@ -40,6 +41,11 @@ interface Deps {
   queue: BatchQueue;
   logger: Logger;
   maxFileSize: number;
+  /**
+   * Remembered mappings (issue #21): decides the batch's mapping before its row is written.
+   * Without it (tests of the HTTP layer) the sent mapping or the synonyms, as before.
+   */
+  mappings?: Pick<SavedMappingService, 'decideForUpload'> | undefined;
 }
 
 /**
@@ -48,7 +54,14 @@ interface Deps {
  * hash checked on the way) -> make sure no other part follows -> commit the row -> enqueue. A failure before the commit removes the stored file; a
  * failure to enqueue leaves the batch `uploaded` for the sweeper.
  */
-export function createBatchUploadService({ batchRepository, storage, queue, logger, maxFileSize }: Deps) {
+export function createBatchUploadService({
+  batchRepository,
+  storage,
+  queue,
+  logger,
+  maxFileSize,
+  mappings,
+}: Deps) {
   /** Hashes a replayed upload without storing it, to tell a true retry from a key reused for another file. */
   async function hashOnly(stream: Readable, filename: string): Promise<string> {
     const meter = createUploadMeter(formatFromFilename(filename), maxFileSize);
@@ -120,6 +133,10 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
       let batch: Batch;
       try {
         await refuseRemaining(rest);
+        // Decided once, here, and stored on the row: the worker reads the mapping from the row.
+        const chosen: MappingDecision = mappings
+          ? await mappings.decideForUpload(user.id, stored, options)
+          : { mapping: options.mapping, source: options.mapping ? 'request' : null };
         batch = await batchRepository.insert({
           id: batchId,
           userId: user.id,
@@ -131,7 +148,8 @@ export function createBatchUploadService({ batchRepository, storage, queue, logg
           storageKey: stored.storageKey,
           sha256: stored.sha256,
           idempotencyKey,
-          mapping: options.mapping,
+          mapping: chosen.mapping,
+          mappingSource: chosen.source,
           phoneRegion: options.phoneRegion,
           encodingOverride: options.encoding,
           store: storage.identity(),

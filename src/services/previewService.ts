@@ -11,9 +11,11 @@ import type { UploadOptions } from '../validators/uploadOptions.js';
 import type { ParserFactory } from '../worker/parsePool.js';
 import { cutOffError } from './batchUploadService.js';
 import { createPreviewSlots, type PreviewLimits } from './previewSlots.js';
+import type { SavedMappingService } from './savedMappingService.js';
 import { readUploadForm, refuseRemaining, type FilePart, type UploadPart } from './uploadForm.js';
 import { createUploadMeter, type UploadMeter } from './uploadMeter.js';
 import type { RegionInference } from '../parsing/regionInference.js';
+import type { MappingSource } from '../parsing/headers/savedMappings.js';
 import type { TextEncoding } from '../parsing/text/encodings.js';
 
 /** Rows a preview shows: enough to check a mapping, few enough to answer at once. */
@@ -53,6 +55,10 @@ export interface Preview {
   delimiter: string | null;
   headerRow: string[] | null;
   mapping: ColumnMapping | null;
+  /** Where `mapping` came from (issue #21); null for vCards. */
+  mappingSource: MappingSource | null;
+  /** The saved mapping used (source "saved"), or the one this preview saved (rememberMapping=true). */
+  savedMappingId: string | null;
   unmappedColumns: string[];
   fields: MappableField[];
   phoneRegion: string;
@@ -114,10 +120,36 @@ function previewRow(row: ParsedRow): PreviewRow {
 }
 
 /**
+ * A preview that used a saved mapping marks it used; one asked to remember its sent mapping
+ * (rememberMapping=true) saves it and answers its id.
+ */
+async function withSavedMapping(
+  userId: string,
+  preview: Preview,
+  parser: ContactParser,
+  options: UploadOptions,
+  mappings: Pick<SavedMappingService, 'rememberFromPreview' | 'touch'>,
+): Promise<Preview> {
+  if (preview.mappingSource === 'saved' && preview.savedMappingId !== null) {
+    await mappings.touch(userId, preview.savedMappingId);
+    return preview;
+  }
+  if (options.rememberMapping === true) {
+    return { ...preview, savedMappingId: await mappings.rememberFromPreview(userId, parser.details()) };
+  }
+  return preview;
+}
+
+/**
  * POST /api/batches/preview: the same form as an upload, read by the worker's own parser, which
  * is stopped after PREVIEW_ROWS rows. Nothing is stored, no batch is made, no job is queued.
  */
-export function createPreviewService(settings: PreviewSettings, parsing?: PreviewParsing) {
+export function createPreviewService(
+  settings: PreviewSettings,
+  parsing?: PreviewParsing,
+  /** Remembered mappings (issue #21); without them (HTTP-layer tests) the sent mapping or the synonyms. */
+  mappings?: Pick<SavedMappingService, 'candidatesFor' | 'rememberFromPreview' | 'touch'>,
+) {
   const slots = createPreviewSlots(settings.limits);
 
   function answer(
@@ -135,6 +167,8 @@ export function createPreviewService(settings: PreviewSettings, parsing?: Previe
       delimiter: details.delimiter,
       headerRow: details.headerRow,
       mapping,
+      mappingSource: details.mappingSource ?? null,
+      savedMappingId: details.savedMappingId ?? null,
       unmappedColumns: mapping ? Object.keys(mapping).filter((h) => mapping[h] === null) : [],
       fields: [...MAPPABLE_FIELDS],
       phoneRegion: options.phoneRegion ?? settings.defaultPhoneRegion.toUpperCase(),
@@ -143,8 +177,13 @@ export function createPreviewService(settings: PreviewSettings, parsing?: Previe
     };
   }
 
-  async function run(parts: AsyncIterable<UploadPart>, signal: AbortSignal | undefined): Promise<Preview> {
+  async function run(
+    userId: string,
+    parts: AsyncIterable<UploadPart>,
+    signal: AbortSignal | undefined,
+  ): Promise<Preview> {
     const { options, file, rest } = await readUploadForm(parts);
+    const savedMappings = (await mappings?.candidatesFor(userId, options)) ?? [];
     const openContactParser = parsing?.open ?? (await loadContactParser());
     const format = formatFromFilename(file.filename);
     const meter = createUploadMeter(format, settings.maxFileSize);
@@ -156,6 +195,7 @@ export function createPreviewService(settings: PreviewSettings, parsing?: Previe
       defaultRegion: settings.defaultPhoneRegion,
       phoneRegion: options.phoneRegion,
       mapping: options.mapping,
+      savedMappings,
       encoding: options.encoding,
       totalBytes: 0,
     };
@@ -176,7 +216,8 @@ export function createPreviewService(settings: PreviewSettings, parsing?: Previe
       throw parseError;
     }
     await refuseRemaining(rest);
-    return answer(format, parser, options, rows);
+    const preview = answer(format, parser, options, rows);
+    return mappings ? withSavedMapping(userId, preview, parser, options, mappings) : preview;
   }
 
   return {
@@ -188,7 +229,7 @@ export function createPreviewService(settings: PreviewSettings, parsing?: Previe
     async preview(userId: string, parts: AsyncIterable<UploadPart>, signal?: AbortSignal): Promise<Preview> {
       const release = slots.acquire(userId);
       try {
-        return await run(parts, signal);
+        return await run(userId, parts, signal);
       } finally {
         release();
       }

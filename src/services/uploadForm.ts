@@ -9,6 +9,7 @@ import {
   parseEncoding,
   parseMapping,
   parsePhoneRegion,
+  parseRememberMapping,
   type UploadOptions,
 } from '../validators/uploadOptions.js';
 import { formatFromFilename } from '../validators/uploadValidators.js';
@@ -47,6 +48,8 @@ function readOption(part: Extract<UploadPart, { type: 'field' }>, options: Uploa
     options.mapping = parseMapping(part.value);
   } else if (name === 'encoding') {
     options.encoding = parseEncoding(part.value);
+  } else if (name === 'rememberMapping') {
+    options.rememberMapping = parseRememberMapping(part.value);
   } else {
     options.phoneRegion = parsePhoneRegion(part.value);
   }

@@ -12,11 +12,22 @@ export interface UploadOptions {
   phoneRegion: string | null;
   /** CSV/TXT text encoding chosen by the uploader (one of TEXT_ENCODINGS); null: detected. */
   encoding: TextEncoding | null;
+  /**
+   * Whether a sent `mapping` is remembered for later files with the same headers (issue #21);
+   * null: not sent (an upload remembers, a preview does not). Optional in the type so code that
+   * builds options without it keeps compiling.
+   */
+  rememberMapping?: boolean | null;
 }
 
-export const NO_UPLOAD_OPTIONS: UploadOptions = { mapping: null, phoneRegion: null, encoding: null };
+export const NO_UPLOAD_OPTIONS: UploadOptions = {
+  mapping: null,
+  phoneRegion: null,
+  encoding: null,
+  rememberMapping: null,
+};
 
-export const OPTION_FIELDS = ['phoneRegion', 'mapping', 'encoding'] as const;
+export const OPTION_FIELDS = ['phoneRegion', 'mapping', 'encoding', 'rememberMapping'] as const;
 export type OptionField = (typeof OPTION_FIELDS)[number];
 
 export function isOptionField(name: string): name is OptionField {
@@ -40,6 +51,15 @@ export function parsePhoneRegion(text: string): string {
     );
   }
   return code;
+}
+
+/** `rememberMapping`: "true" or "false" (any case); anything else is a 400. */
+export function parseRememberMapping(text: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (value !== 'true' && value !== 'false') {
+    throw new ValidationError(`rememberMapping must be "true" or "false", not "${text.slice(0, 20)}"`);
+  }
+  return value === 'true';
 }
 
 /** "Windows-1250" -> "windows-1250"; only the encodings the parser knows (TEXT_ENCODINGS). */

@@ -192,6 +192,8 @@ function openInPool(
     delimiter: null,
     headerRow: null,
     mapping: null,
+    mappingSource: null,
+    savedMappingId: null,
     regionInference: null,
   };
 

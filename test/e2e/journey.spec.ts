@@ -97,6 +97,12 @@ test('sign in, preview and map, upload three formats, follow them live, inspect,
   }
   // Every status change arrived through the event stream: the page never had to ask.
   expect(seen.statusPolls).toEqual([]);
+  // The mapping chosen for mapping.csv was remembered ("Remember" is on by default); forget it.
+  const remembered = page.getByTestId('saved-mappings');
+  await expect(remembered.locator('li')).toHaveCount(1);
+  await expect(remembered).toContainText('Notes → company');
+  await remembered.getByRole('button', { name: 'Forget' }).click();
+  await expect(page.getByText('No mapping remembered yet')).toBeVisible();
 
   mark('A file the API refuses');
   // A file the API refuses shows the API's message on its card; one the worker rejects ends in error.

@@ -11,12 +11,16 @@ import { createMemoryEvents } from './doubles/memoryEvents.js';
 import { createPreviewService } from '../../src/services/previewService.js';
 import { createMemoryStore, type MemoryStore } from './doubles/memoryStore.js';
 import { createMemoryWebhooks } from './doubles/memoryWebhooks.js';
+import { createMemorySavedMappings } from './doubles/memorySavedMappings.js';
+import { createSavedMappingService } from '../../src/services/savedMappingService.js';
+import { openContactParser } from '../../src/parsing/openContactParser.js';
 
 export const TEST_JWT_SECRET = 'unit-test-secret-that-is-long-enough-for-hs256';
 
 export interface TestApp {
   app: FastifyInstance;
   store: MemoryStore;
+  savedMappings: ReturnType<typeof createMemorySavedMappings>;
   webhooks: ReturnType<typeof createMemoryWebhooks>;
   options: AppOptions;
 }
@@ -42,7 +46,17 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
   };
   const { batchRepository, batchDeletionRepository, batchFixRepository, records, queue, cleanup, storage } =
     store.adapters;
+  const savedMappings = createMemorySavedMappings();
+  const savedMappingService = createSavedMappingService({
+    repository: savedMappings,
+    storage,
+    // In this thread: the HTTP-layer tests run no parse pool.
+    open: (input, parseOptions) => openContactParser(input, parseOptions),
+    parse: { maxRowsPerBatch: 10_000, maxUncompressedBytes: 50 * 1024 * 1024, defaultPhoneRegion: 'US' },
+    logger,
+  });
   const options: AppOptions = {
+    savedMappingService,
     logger,
     metrics: createMetrics('api'),
     readiness: {},
@@ -59,6 +73,7 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       queue,
       logger,
       maxFileSize: limits.maxFileSize,
+      mappings: savedMappingService,
     }),
     events: {
       source: createMemoryEvents().source,
@@ -72,20 +87,24 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       records,
       defaultPhoneRegion: 'US',
     }),
-    previewService: createPreviewService({
-      maxFileSize: limits.maxFileSize,
-      maxRowsPerBatch: 10_000,
-      maxUncompressedBytes: 50 * 1024 * 1024,
-      defaultPhoneRegion: 'US',
-      limits: { maxConcurrent: 100, maxPerUser: 100 },
-    }),
+    previewService: createPreviewService(
+      {
+        maxFileSize: limits.maxFileSize,
+        maxRowsPerBatch: 10_000,
+        maxUncompressedBytes: 50 * 1024 * 1024,
+        defaultPhoneRegion: 'US',
+        limits: { maxConcurrent: 100, maxPerUser: 100 },
+      },
+      undefined,
+      savedMappingService,
+    ),
     webhookService: webhooks.service,
     ...overrides,
     limits,
   };
   const app = await buildApp(options);
   await app.ready();
-  return { app, store, webhooks, options };
+  return { app, store, savedMappings, webhooks, options };
 }
 
 /** A valid HS256 token for `sub` (email `<sub>@example.com`); `tweak` changes what is signed. */

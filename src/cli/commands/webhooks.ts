@@ -11,7 +11,9 @@ export async function addWebhookCommand(
   const body = {
     url,
     ...(o.events && {
-      events: o.events as Array<'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test'>,
+      events: o.events as Array<
+        'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test'
+      >,
     }),
     ...(o.description !== undefined && { description: o.description }),
   };

@@ -324,6 +324,43 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/mappings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List your remembered mappings, newest first
+     * @description A mapping sent with an upload (unless rememberMapping=false) or a preview with rememberMapping=true is remembered under its header row; a later upload or preview whose header row matches is read with it (mappingSource "saved"). At most 50 per user: saving another removes the least recently used.
+     */
+    get: operations['listSavedMappings'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/mappings/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Forget a remembered mapping (later files with its headers are read by the synonyms) */
+    delete: operations['deleteSavedMapping'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/webhooks': {
     parameters: {
       query?: never;
@@ -598,6 +635,7 @@ export interface operations {
                   | 'country'
                   | null;
               } | null;
+              mappingSource: ('request' | 'saved' | 'synonyms') | (never | null);
               /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
               phoneRegion: string | null;
               progress: number;
@@ -813,6 +851,7 @@ export interface operations {
                 | 'country'
                 | null;
             } | null;
+            mappingSource: ('request' | 'saved' | 'synonyms') | (never | null);
             /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
             phoneRegion: string | null;
             progress: number;
@@ -3124,7 +3163,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description multipart/form-data: the optional fields phoneRegion, mapping and encoding FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
+    /** @description multipart/form-data: the optional fields phoneRegion, mapping, encoding and rememberMapping FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
     requestBody: {
       content: {
         /**
@@ -3674,6 +3713,11 @@ export interface operations {
             | 'za'
             | 'zm'
             | 'zw';
+          /**
+           * @description Whether the `mapping` sent is remembered for later files with the same header row (the same set of column names, any order, case and spacing ignored): GET /api/mappings. Default: "true" for an upload, "false" for a preview (a preview stores nothing unless asked).
+           * @enum {string}
+           */
+          rememberMapping?: 'true' | 'false';
         };
       };
     };
@@ -3752,6 +3796,7 @@ export interface operations {
                 | 'country'
                 | null;
             } | null;
+            mappingSource: ('request' | 'saved' | 'synonyms') | (never | null);
             /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
             phoneRegion: string;
             records: {
@@ -3796,6 +3841,11 @@ export interface operations {
               /** @description inferred: numbers without a country code are read in `region`; conflict: the evidence names several countries, so such numbers get no phone and an issue; none: too little evidence, the phoneRegion above (the deployment default) is used */
               status: 'inferred' | 'conflict' | 'none';
             } | null;
+            /**
+             * Format: uuid
+             * @description The saved mapping used (mappingSource "saved"), or the one this preview saved (rememberMapping=true); null otherwise
+             */
+            savedMappingId: string | null;
             /** @description Headers mapped to no field: their values are kept in `original` */
             unmappedColumns: string[];
           };
@@ -4242,7 +4292,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description multipart/form-data: the optional fields phoneRegion, mapping and encoding FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
+    /** @description multipart/form-data: the optional fields phoneRegion, mapping, encoding and rememberMapping FIRST, then the file. The file is read while it arrives, so a field after it is a 400. */
     requestBody: {
       content: {
         /**
@@ -4792,6 +4842,11 @@ export interface operations {
             | 'za'
             | 'zm'
             | 'zw';
+          /**
+           * @description Whether the `mapping` sent is remembered for later files with the same header row (the same set of column names, any order, case and spacing ignored): GET /api/mappings. Default: "true" for an upload, "false" for a preview (a preview stores nothing unless asked).
+           * @enum {string}
+           */
+          rememberMapping?: 'true' | 'false';
         };
       };
     };
@@ -4814,6 +4869,7 @@ export interface operations {
              * @description Batch id (UUID)
              */
             id: string;
+            mappingSource: ('request' | 'saved' | 'synonyms') | (never | null);
             message: string;
             /** @description uploaded -> parsing -> parsed -> loaded, or error */
             status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';
@@ -4992,6 +5048,317 @@ export interface operations {
       };
     };
   };
+  listSavedMappings: {
+    parameters: {
+      query?: {
+        /** @description nextCursor of the previous page, as given */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            mappings: {
+              /** Format: date-time */
+              createdAt: string;
+              /** @description The header row it was saved from, in that file’s order. A file whose header row has the same set of names (any order; case, Unicode form and runs of spaces ignored) is read with it */
+              headers: string[];
+              /** Format: uuid */
+              id: string;
+              /**
+               * Format: date-time
+               * @description Saved or applied last
+               */
+              lastUsedAt: string;
+              /** @description Column header (as the preview lists it) -> contact field, or null: not a contact field (its values are kept in `original`) */
+              mapping: {
+                [key: string]:
+                  | 'fullName'
+                  | 'firstName'
+                  | 'middleName'
+                  | 'lastName'
+                  | 'email'
+                  | 'phone'
+                  | 'company'
+                  | 'title'
+                  | 'street'
+                  | 'city'
+                  | 'region'
+                  | 'postalCode'
+                  | 'country'
+                  | null;
+              };
+            }[];
+            /** @description null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          /** @description Bearer challenge (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      500: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+    };
+  };
+  deleteSavedMapping: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Saved mapping id (UUID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          /** @description Bearer challenge (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      500: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+    };
+  };
   listWebhooks: {
     parameters: {
       query?: never;
@@ -5017,7 +5384,9 @@ export interface operations {
               /** @description Why the service disabled the endpoint */
               disabledReason: string | null;
               enabled: boolean;
-              events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+              events: (
+                'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test'
+              )[];
               /**
                * Format: uuid
                * @description Webhook endpoint id
@@ -5158,7 +5527,7 @@ export interface operations {
         'application/json': {
           description?: string;
           /** @description The events sent to this endpoint */
-          events?: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+          events?: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test')[];
           /**
            * Format: uri
            * @description Where events are POSTed (https in production)
@@ -5183,7 +5552,7 @@ export interface operations {
             /** @description Why the service disabled the endpoint */
             disabledReason: string | null;
             enabled: boolean;
-            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test')[];
             /**
              * Format: uuid
              * @description Webhook endpoint id
@@ -5358,7 +5727,7 @@ export interface operations {
             /** @description Why the service disabled the endpoint */
             disabledReason: string | null;
             enabled: boolean;
-            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test')[];
             /**
              * Format: uuid
              * @description Webhook endpoint id
@@ -5641,7 +6010,7 @@ export interface operations {
           /** @description true re-enables an endpoint the service disabled */
           enabled?: boolean;
           /** @description The events sent to this endpoint */
-          events?: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+          events?: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test')[];
           /**
            * Format: uri
            * @description Where events are POSTed (https in production)
@@ -5666,7 +6035,7 @@ export interface operations {
             /** @description Why the service disabled the endpoint */
             disabledReason: string | null;
             enabled: boolean;
-            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test')[];
+            events: ('batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test')[];
             /**
              * Format: uuid
              * @description Webhook endpoint id
@@ -5843,8 +6212,8 @@ export interface operations {
               createdAt: string;
               /** Format: date-time */
               deliveredAt: string | null;
-              /** @description batch.loaded, batch.failed (the batch ended in error), batch.deleted, webhook.test */
-              eventType: 'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test';
+              /** @description batch.loaded, batch.failed (the batch ended in error), batch.deleted, batch.updated (a stored fix of invalid rows changed a loaded batch), webhook.test */
+              eventType: 'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test';
               /**
                * Format: uuid
                * @description The `webhook-id` of every attempt and replay
@@ -6021,8 +6390,8 @@ export interface operations {
             createdAt: string;
             /** Format: date-time */
             deliveredAt: string | null;
-            /** @description batch.loaded, batch.failed (the batch ended in error), batch.deleted, webhook.test */
-            eventType: 'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'webhook.test';
+            /** @description batch.loaded, batch.failed (the batch ended in error), batch.deleted, batch.updated (a stored fix of invalid rows changed a loaded batch), webhook.test */
+            eventType: 'batch.loaded' | 'batch.failed' | 'batch.deleted' | 'batch.updated' | 'webhook.test';
             /**
              * Format: uuid
              * @description The `webhook-id` of every attempt and replay

@@ -1,3 +1,4 @@
+import { mappingSourceOf } from '../../domain/batch.js';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -12,7 +13,7 @@ import {
 } from '../../validators/uploadValidators.js';
 import { MAX_OPTION_FIELD_BYTES } from '../../validators/uploadOptions.js';
 import { currentUser } from '../plugins/authentication.js';
-import { UploadResponse } from '../schemas/batchSchemas.js';
+import { MappingSourceSchema, UploadResponse } from '../schemas/batchSchemas.js';
 import { API_ERRORS, ErrorResponse } from '../schemas/errorSchemas.js';
 
 export interface UploadControllerOptions {
@@ -101,7 +102,10 @@ export const uploadController: FastifyPluginAsyncTypebox<UploadControllerOptions
         // The body (multipart, field "file") is declared in openApiContract.ts: a body schema here
         // would make Fastify validate a body the multipart parser never sets.
         response: {
-          201: Type.Object(UploadResponse.properties, { description: 'The batch, created or replayed' }),
+          201: Type.Object(
+            { ...UploadResponse.properties, mappingSource: Type.Union([MappingSourceSchema, Type.Null()]) },
+            { description: 'The batch, created or replayed' },
+          ),
           409: ErrorResponse,
           413: ErrorResponse,
           ...API_ERRORS,
@@ -128,7 +132,13 @@ export const uploadController: FastifyPluginAsyncTypebox<UploadControllerOptions
       return reply
         .status(201)
         .header('location', `/api/batches/${batch.id}`)
-        .send({ id: batch.id, status: batch.status, version: batch.version, message });
+        .send({
+          id: batch.id,
+          status: batch.status,
+          version: batch.version,
+          message,
+          mappingSource: mappingSourceOf(batch),
+        });
     },
   );
 };

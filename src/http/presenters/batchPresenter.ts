@@ -1,4 +1,4 @@
-import type { Batch } from '../../domain/batch.js';
+import { mappingSourceOf, type Batch } from '../../domain/batch.js';
 import { textEncodingOrNull } from '../../parsing/text/encodings.js';
 
 /** How a batch is shown to its owner: the HTTP views of the domain object, one per schema. */
@@ -31,6 +31,7 @@ export function batchDetails(batch: Batch) {
     fileFormat: batch.fileFormat,
     sha256: batch.sha256,
     mapping: batch.mapping,
+    mappingSource: mappingSourceOf(batch),
     phoneRegion: batch.phoneRegion,
     encoding: batch.textEncoding,
     encodingOverride: textEncodingOrNull(batch.encodingOverride),

@@ -15,6 +15,7 @@ import { batchListController } from '../controllers/batchListController.js';
 import { eventsController, type EventStreamSettings } from '../controllers/eventsController.js';
 import { exportController } from '../controllers/exportController.js';
 import { fixesController } from '../controllers/fixesController.js';
+import { mappingsController, type MappingsControllerOptions } from '../controllers/mappingsController.js';
 import { previewController } from '../controllers/previewController.js';
 import { recordsController } from '../controllers/recordsController.js';
 import { reprocessController } from '../controllers/reprocessController.js';
@@ -42,6 +43,8 @@ export interface ApiRoutesOptions {
   webhookService: WebhookService;
   /** Invalid rows and their fixes (issue #21). */
   batchFixService: BatchFixService;
+  /** Remembered mappings (issue #21): GET/DELETE /api/mappings. */
+  savedMappingService: MappingsControllerOptions['savedMappingService'];
   /** Shared rate-limit counters across API instances; absent: counted in this process's memory. */
   rateLimitRedis?: Redis | undefined;
   /** Prefix of every Redis key the limiters write (REDIS_KEY_PREFIX); default `batchport:`. */
@@ -84,8 +87,10 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
       // One byte over the limit lets the upload meter tell "exactly the limit" from "over".
       fileSize: limits.maxFileSize + 1,
       files: 2,
-      fields: 4,
-      parts: 6,
+      // The option fields (phoneRegion, mapping, encoding, rememberMapping) and the file, with
+      // room for one more of each, which the form reader refuses with a message.
+      fields: 5,
+      parts: 7,
       fieldSize: MAX_OPTION_FIELD_BYTES,
       fieldNameSize: 100,
       headerPairs: 50,
@@ -113,4 +118,8 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
   await api.register(webhookController, { prefix: '/webhooks', webhookService: opts.webhookService });
   await api.register(fixesController, { prefix: '/batches', batchFixService: opts.batchFixService });
   await api.register(reprocessController, { prefix: '/batches', batchService });
+  await api.register(mappingsController, {
+    prefix: '/mappings',
+    savedMappingService: opts.savedMappingService,
+  });
 };

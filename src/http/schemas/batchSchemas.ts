@@ -115,6 +115,16 @@ const BatchVersion = Type.Integer({
     'with the higher version is newer, whatever order they arrived in',
 });
 
+/** Where the mapping a batch (or a preview) is read with came from (issue #21). */
+export const MappingSourceSchema = Type.Union(
+  [Type.Literal('request'), Type.Literal('saved'), Type.Literal('synonyms')],
+  {
+    description:
+      'request: the `mapping` sent; saved: a remembered mapping whose header row matched (GET ' +
+      '/api/mappings); synonyms: the header synonyms. Null for vCards',
+  },
+);
+
 export const UploadResponse = Type.Object({
   id: BatchId,
   status: BatchStatusSchema,
@@ -163,6 +173,7 @@ export const BatchDetails = Type.Intersect([
     progress: Type.Integer(),
     sha256: Type.String(),
     mapping: Nullable(ColumnMappingSchema),
+    mappingSource: Nullable(MappingSourceSchema),
     phoneRegion: Nullable(PhoneRegionSchema),
     encoding: Nullable(
       Type.String({

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import {
   ColumnMappingSchema,
+  MappingSourceSchema,
   ContactRecordSchema,
   MappableFieldSchema,
   PhoneRegionSchema,
@@ -69,6 +70,15 @@ export const PreviewResponse = Type.Object(
       }),
     ),
     mapping: Nullable(ColumnMappingSchema),
+    mappingSource: Nullable(MappingSourceSchema),
+    savedMappingId: Nullable(
+      Type.String({
+        format: 'uuid',
+        description:
+          'The saved mapping used (mappingSource "saved"), or the one this preview saved ' +
+          '(rememberMapping=true); null otherwise',
+      }),
+    ),
     unmappedColumns: Type.Array(Type.String(), {
       description: 'Headers mapped to no field: their values are kept in `original`',
     }),

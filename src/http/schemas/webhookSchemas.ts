@@ -25,9 +25,13 @@ export const EventTypeSchema = Type.Union(
     Type.Literal('batch.loaded'),
     Type.Literal('batch.failed'),
     Type.Literal('batch.deleted'),
+    Type.Literal('batch.updated'),
     Type.Literal('webhook.test'),
   ],
-  { description: 'batch.loaded, batch.failed (the batch ended in error), batch.deleted, webhook.test' },
+  {
+    description:
+      'batch.loaded, batch.failed (the batch ended in error), batch.deleted, batch.updated (a stored fix of invalid rows changed a loaded batch), webhook.test',
+  },
 );
 export const DeliveryStateSchema = Type.Union(
   [Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')],

@@ -1,5 +1,6 @@
 import * as XLSX from '@e965/xlsx';
 import { headerMapping } from '../headers/columnMapping.js';
+import { chooseMapping, type SavedMappingCandidate } from '../headers/savedMappings.js';
 import { HEADER_SEARCH_ROWS } from '../limits.js';
 import { columnNames, isBlankRow } from '../tabular.js';
 import type { ColumnMapping } from '../types.js';
@@ -59,7 +60,11 @@ export interface ChosenSheet {
  * mapped by the uploader's mapping when there is one (its headers may mean nothing to the
  * synonyms), else by the synonyms.
  */
-export function chooseSheet(wb: XLSX.WorkBook, override: ColumnMapping | null = null): ChosenSheet | null {
+export function chooseSheet(
+  wb: XLSX.WorkBook,
+  override: ColumnMapping | null = null,
+  saved: readonly SavedMappingCandidate[] = [],
+): ChosenSheet | null {
   for (const name of wb.SheetNames) {
     const ws = wb.Sheets[name];
     const ref = ws?.['!ref'];
@@ -74,7 +79,8 @@ export function chooseSheet(wb: XLSX.WorkBook, override: ColumnMapping | null = 
       if (isBlankRow(cells)) {
         continue;
       }
-      const mapping = headerMapping(columnNames(cells), override);
+      const names = columnNames(cells);
+      const mapping = headerMapping(names, chooseMapping(names, override, saved).override);
       if (!mapping.recognised) {
         continue;
       }

@@ -1,5 +1,6 @@
 import { FileContentError } from '../../errors.js';
 import { headerMapping } from '../headers/columnMapping.js';
+import { chooseMapping } from '../headers/savedMappings.js';
 import { HEADER_SEARCH_ROWS, MAX_SHEETS } from '../limits.js';
 import { RowBudget } from '../rowBudget.js';
 import { TableContactBuilder, columnNames, isBlankRow, type RowOptions } from '../tabular.js';
@@ -40,6 +41,7 @@ async function findHeader(
   rows: AsyncIterator<SheetRow>,
   sheet: SheetRef,
   override: RowOptions['mapping'],
+  saved: RowOptions['savedMappings'],
 ): Promise<HeaderSearch> {
   let first = -1;
   let best: { row: SheetRow; mapped: number } | null = null;
@@ -58,7 +60,8 @@ async function findHeader(
       continue;
     }
     // The uploader's mapping, when given, also decides which row is the header (as for SheetJS).
-    const mapping = headerMapping(columnNames(row.cells), override);
+    const names = columnNames(row.cells);
+    const mapping = headerMapping(names, chooseMapping(names, override, saved ?? []).override);
     const mapped = mapping.columns.filter((c) => c !== null).length;
     if (mapping.recognised && (!best || mapped > best.mapped)) {
       best = { row, mapped };
@@ -176,7 +179,7 @@ export async function* streamXlsx(buf: Buffer, opts: XlsxStreamOptions): AsyncGe
       const onProgress = (f: number) => contactSheet && opts.onProgress(Math.min(f, 0.99));
       const rows = rowsOf(parts, sheet, ctx, budget, onProgress);
       try {
-        const { header, after } = await findHeader(rows, sheet, opts.mapping);
+        const { header, after } = await findHeader(rows, sheet, opts.mapping, opts.savedMappings);
         if (header) {
           contactSheet = true;
           yield* contactRows(header, after, rows, opts);

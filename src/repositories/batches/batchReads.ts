@@ -10,8 +10,8 @@ export function batchReads(db: BatchDb) {
         const row = await db.one(
           `INSERT INTO batches (id, user_id, user_email, file_name, file_size, file_format, mime_type,
                                 storage_key, sha256, idempotency_key, column_mapping, phone_region,
-                                storage_backend, storage_store, encoding_override)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
+                                storage_backend, storage_store, encoding_override, mapping_source)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *`,
           [
             batch.id,
             batch.userId,
@@ -28,6 +28,7 @@ export function batchReads(db: BatchDb) {
             batch.store.backend,
             batch.store.store,
             batch.encodingOverride ?? null,
+            batch.mappingSource ?? null,
           ],
         );
         if (!row) {

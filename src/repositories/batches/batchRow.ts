@@ -1,6 +1,7 @@
 /** The `batches` row as PostgreSQL returns it, its mapping to the domain, and the query helpers. */
 import type { Batch, BatchStatus } from '../../domain/batch.js';
 import { guardedQuery, type PgPool } from '../../db/postgres.js';
+import type { MappingSource } from '../../parsing/headers/savedMappings.js';
 import type { ColumnMapping, FileFormat } from '../../parsing/types.js';
 import type { StoreIdentity } from '../../storage/fileStorage.js';
 
@@ -18,6 +19,7 @@ export type NewBatch = Pick<
 > & {
   idempotencyKey: string | null;
   mapping?: ColumnMapping | null;
+  mappingSource?: MappingSource | null;
   phoneRegion?: string | null;
   encodingOverride?: string | null;
   store: StoreIdentity;
@@ -37,6 +39,8 @@ export interface BatchRow {
   sha256: string;
   idempotency_key: string | null;
   column_mapping: ColumnMapping | null;
+  /** Migration 013; absent in rows read before it ran. */
+  mapping_source?: MappingSource | null;
   phone_region: string | null;
   encoding_override: string | null;
   text_encoding: string | null;
@@ -74,6 +78,7 @@ export function toBatch(row: BatchRow): Batch {
     sha256: row.sha256,
     idempotencyKey: row.idempotency_key,
     mapping: row.column_mapping,
+    mappingSource: row.mapping_source ?? null,
     phoneRegion: row.phone_region,
     encodingOverride: row.encoding_override,
     textEncoding: row.text_encoding,

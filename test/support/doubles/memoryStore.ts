@@ -1,17 +1,20 @@
 /* eslint-disable @typescript-eslint/require-await -- the doubles keep the adapters' async signatures without doing I/O */
 import { decodeCursor, encodeCursor } from '../../../src/repositories/records/cursor.js';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { BATCH_STATUSES, type Batch, type BatchStats } from '../../../src/domain/batch.js';
 import { IdempotencyKeyTakenError } from '../../../src/errors.js';
 import type { ContactRecord, InvalidRow } from '../../../src/parsing/types.js';
 import type { BatchFixRepository } from '../../../src/repositories/batchFixRepository.js';
 import type { createBatchService } from '../../../src/services/batchService.js';
 import type { createBatchUploadService } from '../../../src/services/batchUploadService.js';
+import type { FileStorage } from '../../../src/storage/fileStorage.js';
 import { strictDouble } from './strictDouble.js';
 
 type ServiceDeps = Parameters<typeof createBatchService>[0];
-type UploadDeps = Parameters<typeof createBatchUploadService>[0];
+type UploadDeps = Parameters<typeof createBatchUploadService>[0] & {
+  storage: Pick<FileStorage, 'get'>;
+};
 /** The upload service takes the same repository type as the batch service. */
 type BatchRepo = ServiceDeps['batchRepository'];
 type NewBatch = Parameters<BatchRepo['insert']>[0];
@@ -250,6 +253,8 @@ export function createMemoryStore() {
       files.set(key, Buffer.concat(chunks));
     },
     delete: async (key: string) => void files.delete(key),
+    // Remembered mappings read the stored file's header row at upload.
+    get: async (key: string) => Readable.from([files.get(key) ?? Buffer.alloc(0)]),
     identity: () => ({ backend: 'local' as const, store: 'memory' }),
   });
 

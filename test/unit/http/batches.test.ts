@@ -166,6 +166,7 @@ describe('batch routes over in-memory adapters', () => {
         progress: 100,
         sha256: batch.sha256,
         mapping: null,
+        mappingSource: 'synonyms',
         phoneRegion: null,
         encoding: null,
         encodingOverride: null,

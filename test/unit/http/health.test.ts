@@ -155,6 +155,8 @@ describe('readiness when every dependency answers, metrics and the OpenAPI docum
         'get /api/webhooks/{id}/deliveries',
         'post /api/webhooks/{id}/deliveries/{deliveryId}/replay',
         'post /api/webhooks/{id}/replay',
+        'get /api/mappings',
+        'delete /api/mappings/{id}',
       ].sort(),
     );
     for (const { name, op } of apiOperations) {

@@ -79,6 +79,8 @@ describe('POST /api/batches/preview', () => {
       delimiter: ',',
       headerRow: ['Name', 'Email', 'Phone'],
       mapping: { Name: 'fullName', Email: 'email', Phone: 'phone' },
+      mappingSource: 'synonyms',
+      savedMappingId: null,
       unmappedColumns: [],
       fields: [...MAPPABLE_FIELDS],
       phoneRegion: 'US',

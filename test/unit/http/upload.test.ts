@@ -63,6 +63,7 @@ describe('POST /api/batches/upload', () => {
       status: 'uploaded',
       version: 1,
       message: 'File uploaded and queued for processing',
+      mappingSource: 'synonyms',
     });
     expect(res.headers.location).toBe(`/api/batches/${created.id}`);
     const batch = store.state.batches.get(created.id);

@@ -44,6 +44,8 @@ describe('POST /api/batches/upload with phoneRegion and mapping', () => {
     const res = await upload([
       { name: 'phoneRegion', content: 'de' },
       { name: 'mapping', content: JSON.stringify(mapping) },
+      // Not remembered: the next test uploads the same headers and expects the synonyms.
+      { name: 'rememberMapping', content: 'false' },
       file,
     ]);
     expect(res.statusCode).toBe(201);
@@ -128,7 +130,7 @@ describe('POST /api/batches/upload with phoneRegion and mapping', () => {
     [
       'an unknown field',
       [{ name: 'region', content: 'DE' }],
-      /unexpected form field "region"; the form takes "phoneRegion", "mapping", "encoding" and then one file in "file"/,
+      /unexpected form field "region"; the form takes "phoneRegion", "mapping", "encoding", "rememberMapping" and then one file in "file"/,
     ],
   ])('refuses %s with a 400 naming it, storing nothing', async (_name, fields, message) => {
     const res = await upload([...fields, file]);

@@ -49,7 +49,7 @@ describe('webhook routes over in-memory repositories', () => {
     expect(body).toEqual({
       id: expect.any(String),
       url: 'https://cards.example.com/hook',
-      events: ['batch.loaded', 'batch.failed', 'batch.deleted', 'webhook.test'],
+      events: ['batch.loaded', 'batch.failed', 'batch.deleted', 'batch.updated', 'webhook.test'],
       enabled: true,
       disabledReason: null,
       description: 'card generator',

@@ -20,6 +20,8 @@ describe('the mapping a table is read with', () => {
       delimiter: ',',
       headerRow: ['Name', 'Email', 'Phone', 'Notes'],
       mapping: { Name: 'fullName', Email: 'email', Phone: 'phone', Notes: null },
+      mappingSource: 'synonyms',
+      savedMappingId: null,
       regionInference: expect.objectContaining({ status: expect.any(String) }) as unknown,
     });
   });

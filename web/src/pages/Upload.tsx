@@ -5,6 +5,7 @@ import { Failed, Loading } from '../components/States.js';
 import { PreviewPanel } from '../upload/PreviewPanel.js';
 import { requestPreview, type Mapping, type Preview } from '../upload/preview.js';
 import { defaultRegion, REGIONS, regionName } from '../upload/regions.js';
+import { SavedMappings } from '../upload/SavedMappings.js';
 import { useUploadedBatches, type Uploaded } from '../upload/useUploadedBatches.js';
 import {
   createUppy,
@@ -101,6 +102,7 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
   const { uploaded, answered } = useUploadedBatches(token);
   const [refusals, setRefusals] = useState<Refusal[]>([]);
   const { preview, setTarget } = usePreview(token, uppy, region);
+  const [remember, setRemember] = useState(true);
 
   useEffect(() => {
     if (!dashboard.current) {
@@ -135,6 +137,7 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
   }, [token, config, setTarget, answered]);
 
   useEffect(() => uppy?.setMeta({ phoneRegion: region }), [uppy, region]);
+  useEffect(() => uppy?.setMeta({ rememberMapping: String(remember) }), [uppy, remember]);
 
   const changeMapping = (fileId: string, mapping: Mapping) => {
     if (uppy) {
@@ -161,6 +164,15 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
           ))}
         </select>
       </div>
+      <div class="toolbar">
+        <input
+          id="remember-mapping"
+          type="checkbox"
+          checked={remember}
+          onChange={(e) => setRemember(e.currentTarget.checked)}
+        />
+        <label for="remember-mapping">Remember the mapping I choose for files with the same columns</label>
+      </div>
       <div ref={dashboard} class="dashboard" />
       <Refusals refusals={refusals} />
       <section aria-labelledby="preview-title">
@@ -180,6 +192,7 @@ export function Upload({ token, config }: { token: string; config: WebConfig }) 
         )}
       </section>
       <UploadedList batches={uploaded} />
+      <SavedMappings token={token} version={uploaded.length} />
     </>
   );
 }

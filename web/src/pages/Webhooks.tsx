@@ -11,7 +11,13 @@ type Delivery =
   paths['/api/webhooks/{id}/deliveries']['get']['responses'][200]['content']['application/json']['deliveries'][number];
 type EventType = Endpoint['events'][number];
 
-const EVENTS: readonly EventType[] = ['batch.loaded', 'batch.failed', 'batch.deleted', 'webhook.test'];
+const EVENTS: readonly EventType[] = [
+  'batch.loaded',
+  'batch.failed',
+  'batch.deleted',
+  'batch.updated',
+  'webhook.test',
+];
 
 /** Runs an action, showing the API's message when it fails; `done` refreshes what it changed. */
 function useAction(done: () => void): [string | null, (run: () => Promise<unknown>) => void] {

@@ -129,6 +129,11 @@ export function PreviewPanel({
         <strong>{fileName}</strong>: {details.join(', ')}
       </p>
       <EncodingChoice preview={preview} onChange={onEncodingChange} />
+      {preview.mappingSource === 'saved' && (
+        <p class="hint" data-testid="saved-mapping-used">
+          Read with a mapping you saved for files with these columns.
+        </p>
+      )}
       {preview.unmappedColumns.length > 0 && (
         <p class="hint">Not used: {preview.unmappedColumns.join(', ')}</p>
       )}

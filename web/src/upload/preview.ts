@@ -13,6 +13,8 @@ export interface Preview {
   headerRow: string[] | null;
   /** Header → field; null for vCard, whose properties name their fields. */
   mapping: Mapping | null;
+  /** Where the mapping came from: sent, a remembered one whose columns match, or the synonyms. */
+  mappingSource: 'request' | 'saved' | 'synonyms' | null;
   unmappedColumns: string[];
   fields: string[];
   phoneRegion: string;

@@ -10,6 +10,8 @@ export interface UploadMeta extends Meta {
   phoneRegion: string;
   mapping?: string;
   encoding?: string;
+  /** "true"/"false": whether the API remembers this file's mapping (sent with a mapping only). */
+  rememberMapping?: string;
 }
 export type BatchportUppy = Uppy<UploadMeta, UploadAnswer & Body>;
 
@@ -88,7 +90,10 @@ export function setFileChoices(
 ): void {
   const meta = { ...uppy.getFile(fileId).meta, ...choices };
   uppy.setFileMeta(fileId, meta);
-  const fields = ['phoneRegion', ...(['mapping', 'encoding'] as const).filter((f) => meta[f] !== undefined)];
+  const chosen = (['mapping', 'encoding'] as const).filter((f) => meta[f] !== undefined);
+  // rememberMapping goes with a mapping only: without one there is nothing to remember.
+  const remember = meta.mapping !== undefined ? ['rememberMapping'] : [];
+  const fields = ['phoneRegion', ...chosen, ...remember];
   uppy.setFileState(fileId, { xhrUpload: { endpoint: UPLOAD_ENDPOINT, allowedMetaFields: fields } });
 }
 
