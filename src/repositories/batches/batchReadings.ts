@@ -26,7 +26,11 @@ export function batchReadings(db: BatchDb) {
         `WITH changed AS (
            UPDATE batches SET status = 'uploaded', progress = 0, error_message = NULL, rows_read = 0,
                   records_loaded = 0, invalid_rows = 0, text_encoding = NULL, attempt = attempt + 1,
-                  column_mapping = $3::jsonb, phone_region = $4, reading_key = gen_random_uuid(),
+                  column_mapping = $3::jsonb, phone_region = $4,
+                  -- The same mapping keeps its source; another one was sent; none: the synonyms
+                  -- (NULL: mappingSourceOf derives it, as for batches older than migration 013).
+                  mapping_source = CASE WHEN column_mapping IS NOT DISTINCT FROM $3::jsonb THEN mapping_source
+                                        WHEN $3::jsonb IS NULL THEN NULL ELSE 'request' END, reading_key = gen_random_uuid(),
                   updated_at = now()
            WHERE id = $1 AND user_id = $2 AND status IN ('loaded', 'error') RETURNING *
          )

@@ -164,6 +164,8 @@ describe.each([
 
     const batch = (await api(stack, `/api/batches/${id}`, { token: user.token })).body;
     expect(batch).toMatchObject({ status: 'loaded', rowsRead: ROWS, recordsLoaded: ROWS, invalidRows: 0 });
+    // The re-read was told its mapping, whatever the upload's source was.
+    expect(batch.mappingSource).toBe('request');
     const loaded = await events.waitFor(
       (f) => f.data !== undefined && JSON.parse(f.data).version === batch.version,
       10_000,
