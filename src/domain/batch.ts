@@ -42,6 +42,24 @@ export interface Batch {
   updatedAt: Date;
 }
 
+/** What a status answer shows (GET /api/batches/{id}/status): read alone, 8 columns of 23. */
+export type BatchStatusView = Pick<
+  Batch,
+  'id' | 'status' | 'version' | 'progress' | 'errorMessage' | 'rowsRead' | 'recordsLoaded' | 'invalidRows'
+>;
+
+/** What a list of recent batches shows. */
+export type BatchSummaryView = Pick<
+  Batch,
+  'id' | 'fileName' | 'fileSize' | 'status' | 'version' | 'createdAt' | 'updatedAt'
+>;
+
+/** What a page of the batch list shows: the details without the storage and ownership internals. */
+export type BatchListItem = Omit<
+  Batch,
+  'userId' | 'userEmail' | 'mimeType' | 'storageKey' | 'store' | 'idempotencyKey' | 'attempt'
+>;
+
 export interface BatchCounts {
   rowsRead: number;
   recordsLoaded: number;

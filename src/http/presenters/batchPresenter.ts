@@ -1,8 +1,8 @@
-import type { Batch } from '../../domain/batch.js';
+import type { BatchListItem, BatchStatusView, BatchSummaryView } from '../../domain/batch.js';
 import { textEncodingOrNull } from '../../parsing/text/encodings.js';
 
 /** How a batch is shown to its owner: the HTTP views of the domain object, one per schema. */
-export function batchSummary(batch: Batch) {
+export function batchSummary(batch: BatchSummaryView) {
   return {
     id: batch.id,
     fileName: batch.fileName,
@@ -14,7 +14,7 @@ export function batchSummary(batch: Batch) {
   };
 }
 
-function progressOf(batch: Batch) {
+function progressOf(batch: BatchStatusView) {
   return {
     progress: batch.progress,
     ...(batch.errorMessage !== null && { errorMessage: batch.errorMessage }),
@@ -24,7 +24,7 @@ function progressOf(batch: Batch) {
   };
 }
 
-export function batchDetails(batch: Batch) {
+export function batchDetails(batch: BatchListItem) {
   return {
     ...batchSummary(batch),
     fileFormat: batch.fileFormat,
@@ -37,6 +37,6 @@ export function batchDetails(batch: Batch) {
   };
 }
 
-export function batchStatus(batch: Batch) {
+export function batchStatus(batch: BatchStatusView) {
   return { id: batch.id, status: batch.status, version: batch.version, ...progressOf(batch) };
 }

@@ -94,6 +94,10 @@ export function createMemoryStore() {
       const batch = batches.get(id);
       return batch?.userId === userId ? batch : null;
     },
+    statusForUser: async (id, userId) => {
+      const batch = batches.get(id);
+      return batch?.userId === userId ? batch : null;
+    },
     findByIdempotencyKey: async (userId, key) =>
       newestFirst(userId).find((b) => b.idempotencyKey === key) ?? null,
     list: async (userId, { status, page, limit }) => {
