@@ -88,6 +88,26 @@ async function bufferUpTo(body: Readable, limit: number): Promise<Buffer | Reada
   }
 }
 
+/**
+ * Signs the request with the payload hash the caller already computed. SigV4 signs the body's
+ * SHA-256, sent as `x-amz-content-sha256`; @smithy/signature-v4 (getPayloadHash) takes a header
+ * already present as it is and only hashes the body when there is none. The upload meter has
+ * hashed every byte on the way in, so hashing the 10 MB buffer again was pure cost. (AWS S3
+ * checks the body against this header; SeaweedFS only checks the signature, which covers it.)
+ */
+function withPayloadHash(command: PutObjectCommand, sha256Hex: string): void {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) {
+        request.headers['x-amz-content-sha256'] = sha256Hex;
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'batchportPayloadHash' },
+  );
+}
+
 /** At most `max` holders at once; the others wait in order. */
 function semaphore(max: number): () => Promise<() => void> {
   let active = 0;
@@ -123,18 +143,25 @@ export function createS3Storage(options: S3StorageOptions): FileStorage {
   const singlePutMaxBytes = options.singlePutMaxBytes ?? 16 * 1024 * 1024;
   const putSlot = semaphore(options.maxConcurrentPuts ?? 16);
 
-  async function store(key: string, body: Readable, contentType: string | undefined): Promise<void> {
+  async function store(
+    key: string,
+    body: Readable,
+    contentType: string | undefined,
+    sha256: (() => string) | undefined,
+  ): Promise<void> {
     const content = await bufferUpTo(body, singlePutMaxBytes);
     if (Buffer.isBuffer(content)) {
-      await client.send(
-        new PutObjectCommand({
-          Bucket,
-          Key: key,
-          Body: content,
-          ContentLength: content.length,
-          ContentType: contentType,
-        }),
-      );
+      const put = new PutObjectCommand({
+        Bucket,
+        Key: key,
+        Body: content,
+        ContentLength: content.length,
+        ContentType: contentType,
+      });
+      if (sha256) {
+        withPayloadHash(put, sha256());
+      }
+      await client.send(put);
       return;
     }
     const upload = new Upload({
@@ -156,7 +183,7 @@ export function createS3Storage(options: S3StorageOptions): FileStorage {
       assertSafeKey(key);
       const release = await putSlot();
       try {
-        await store(key, body, putOptions?.contentType);
+        await store(key, body, putOptions?.contentType, putOptions?.sha256);
       } catch (error) {
         // A body that fails while buffered stores nothing; a failed multipart upload is aborted
         // by lib-storage; a failed single PUT stores nothing. Delete anyway in case the failure

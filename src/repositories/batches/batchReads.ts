@@ -9,6 +9,9 @@ import type {
 import { IdempotencyKeyTakenError } from '../../errors.js';
 import {
   BATCH_COLUMNS,
+  GENERATED_COLUMNS,
+  insertedBatch,
+  type GeneratedColumns,
   LIST_COLUMNS,
   prepared,
   STATUS_COLUMNS,
@@ -26,11 +29,14 @@ export function batchReads(db: BatchDb) {
   return {
     async insert(batch: NewBatch): Promise<Batch> {
       try {
-        const row = await db.one(
+        // Only what the database decides comes back (defaults, version, timestamps); the rest of
+        // the Batch is what was just sent, not read back column by column.
+        const { rows } = await db.query<GeneratedColumns>(
           `INSERT INTO batches (id, user_id, user_email, file_name, file_size, file_format, mime_type,
                                 storage_key, sha256, idempotency_key, column_mapping, phone_region,
                                 storage_backend, storage_store, encoding_override)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+           RETURNING ${GENERATED_COLUMNS}`,
           [
             batch.id,
             batch.userId,
@@ -49,10 +55,11 @@ export function batchReads(db: BatchDb) {
             batch.encodingOverride ?? null,
           ],
         );
+        const row = rows[0];
         if (!row) {
           throw new Error('insert returned no row');
         }
-        return row;
+        return insertedBatch(batch, row);
       } catch (error) {
         if ((error as { code?: string }).code === '23505' && batch.idempotencyKey !== null) {
           throw new IdempotencyKeyTakenError('idempotency key already used', { cause: error });

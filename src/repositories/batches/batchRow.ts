@@ -102,6 +102,55 @@ export const BATCH_COLUMNS = `id, user_id, user_email, file_name, file_size, fil
   text_encoding, status, progress, error_message, rows_read, records_loaded, invalid_rows, attempt, version,
   created_at, updated_at`;
 
+/** The columns of a new row the database fills in (defaults, the version, the timestamps). */
+export const GENERATED_COLUMNS = `text_encoding, status, progress, error_message, rows_read, records_loaded, invalid_rows,
+  attempt, version, created_at, updated_at`;
+export type GeneratedColumns = Pick<
+  BatchRow,
+  | 'text_encoding'
+  | 'status'
+  | 'progress'
+  | 'error_message'
+  | 'rows_read'
+  | 'records_loaded'
+  | 'invalid_rows'
+  | 'attempt'
+  | 'version'
+  | 'created_at'
+  | 'updated_at'
+>;
+
+/** A just-inserted batch: what was sent, plus the columns the database filled in. */
+export function insertedBatch(batch: NewBatch, row: GeneratedColumns): Batch {
+  return {
+    id: batch.id,
+    userId: batch.userId,
+    userEmail: batch.userEmail,
+    fileName: batch.fileName,
+    fileSize: batch.fileSize,
+    fileFormat: batch.fileFormat,
+    mimeType: batch.mimeType,
+    storageKey: batch.storageKey,
+    store: batch.store,
+    sha256: batch.sha256,
+    idempotencyKey: batch.idempotencyKey,
+    mapping: batch.mapping ?? null,
+    phoneRegion: batch.phoneRegion ?? null,
+    encodingOverride: batch.encodingOverride ?? null,
+    textEncoding: row.text_encoding,
+    status: row.status,
+    progress: row.progress,
+    errorMessage: row.error_message,
+    rowsRead: row.rows_read,
+    recordsLoaded: row.records_loaded,
+    invalidRows: row.invalid_rows,
+    attempt: row.attempt,
+    version: Number(row.version),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
 /** The columns of a status answer, and their mapping. */
 export const STATUS_COLUMNS =
   'id, status, version, progress, error_message, rows_read, records_loaded, invalid_rows';

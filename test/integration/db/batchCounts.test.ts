@@ -178,6 +178,20 @@ describe('batch counts kept by the database', () => {
     expect(all.loaded).toBeGreaterThan(0);
   });
 
+  it('insert answers the batch as a read of its row would (only the generated columns come back)', async () => {
+    const repo = createBatchRepository(pool);
+    const inserted = await repo.insert({
+      ...newBatch(`ins-${randomUUID()}`),
+      idempotencyKey: 'key-1',
+      mapping: { Name: 'fullName', Junk: null },
+      phoneRegion: 'DE',
+      encodingOverride: 'windows-1252',
+    });
+    expect(inserted).toEqual(await repo.findById(inserted.id));
+    const plain = await repo.insert(newBatch(`ins-${randomUUID()}`));
+    expect(plain).toEqual(await repo.findById(plain.id));
+  });
+
   it('a rolled-back write moves no count', async () => {
     const repo = createBatchRepository(pool);
     const user = `rb-${randomUUID()}`;

@@ -230,6 +230,7 @@ export function createMemoryStore() {
 
   const queue = strictDouble<ServiceDeps['queue']>('queue', {
     enqueueBatch: async (batchId, attempt) => void enqueued.push({ batchId, attempt }),
+    enqueueNewBatch: async (batchId) => void enqueued.push({ batchId, attempt: 1 }),
   });
 
   const removeOwned = ({ batchId, storageKey }: { batchId: string; storageKey: string }) => {
