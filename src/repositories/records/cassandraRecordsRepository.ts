@@ -22,8 +22,9 @@ export interface CassandraRecordsOptions {
   bucketSize?: number;
   /**
    * Requests in flight per write call. The worker has 2 calls in flight (batchProcessor's
-   * maxInFlightWrites), so 16 here keeps ~32 batches in flight: Cassandra's concurrent_writes
-   * (16 in scripts/services/cassandra.ts) busy with one request queued behind each.
+   * maxInFlightWrites), so 8 here keeps 16 batches in flight: Cassandra's concurrent_writes (16
+   * in scripts/services/cassandra.ts). 32 in flight was no faster and doubled the work queued
+   * on the node, which on a loaded box ran into the server's 2 s write timeout.
    */
   concurrency?: number;
   /** Rows per single-partition UNLOGGED batch (see partitionBatches). */
