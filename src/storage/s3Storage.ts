@@ -46,6 +46,11 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     // SeaweedFS does not implement the newer default CRC checksums on every operation.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // The S3 client sends `Expect: 100-continue` for bodies of 2 MiB and more and holds the body
+    // until the server answers 100: one more round trip per upload of 2-10 MB, for a body that
+    // is already buffered, of known length, going to our own store. Measured on SeaweedFS (3 MiB
+    // PUTs, one at a time): 180-215 ms with the handshake, 55-62 ms without.
+    expectContinueHeader: false,
     maxAttempts: 2,
     requestHandler: { requestTimeout: options.requestTimeoutMs ?? 15_000, connectionTimeout: 3_000 },
   });

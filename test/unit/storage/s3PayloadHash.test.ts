@@ -47,6 +47,14 @@ describe('S3 PutObject payload hash', () => {
     expect(seen[0]!.headers['authorization']).toContain('x-amz-content-sha256');
   });
 
+  it('sends a large body at once, without waiting for 100 Continue', async () => {
+    seen.length = 0;
+    const large = Buffer.alloc(3 * 1024 * 1024, 0x61); // the SDK's threshold is 2 MiB
+    await storage().put(buildStorageKey('a@example.com', randomUUID(), 'large.csv'), Readable.from([large]));
+    expect(seen[0]!.body.length).toBe(large.length);
+    expect(seen[0]!.headers['expect']).toBeUndefined();
+  });
+
   it('without a given hash the SDK hashes the body itself', async () => {
     seen.length = 0;
     await storage().put(buildStorageKey('a@example.com', randomUUID(), 'plain.csv'), Readable.from([body]));
