@@ -45,7 +45,7 @@ export interface CassandraRecordsOptions {
  */
 export const DEFAULT_WRITE = {
   bucketSize: 10_000,
-  concurrency: 16,
+  concurrency: 8,
   maxBatchRows: 100,
   maxBatchBytes: 1 << 20,
 } as const;
