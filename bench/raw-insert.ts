@@ -35,6 +35,7 @@ import type { RecordsRepository } from '../src/repositories/records/recordsRepos
 import { countRecords } from '../test/support/recordsCount.js';
 import {
   bucketOf,
+  deletePartitions,
   insertStatement,
   repositoryBatches,
   REPOSITORY_WRITE,
@@ -125,7 +126,8 @@ async function main(): Promise<void> {
     statementTimeoutMs: 120_000,
   });
   await runMigrations(pool);
-  for (const chunkSize of [500, 1_000, 2_000]) {
+  // RAW_INSERT_PG=0 / RAW_INSERT_SINGLE=0 / RAW_INSERT_REPOSITORY=0 skip those parts (a targeted run).
+  for (const chunkSize of process.env['RAW_INSERT_PG'] === '0' ? [] : [500, 1_000, 2_000]) {
     const repo = createPostgresRecordsRepository(pool, { chunkSize });
     await throughRepository(repo, records, 5_000);
     if (chunkSize === 1_000) {
@@ -161,40 +163,47 @@ async function main(): Promise<void> {
       { concurrencyLevel: 64 },
     );
 
-    for (const concurrencyLevel of [32, 64, 128, 256]) {
+    for (const concurrencyLevel of process.env['RAW_INSERT_SINGLE'] === '0' ? [] : [32, 64, 128, 256]) {
       const batchId = randomUUID();
       const all = records.map((r) => params(batchId, r));
       await time(`raw executeConcurrent, single-row INSERT, concurrency ${concurrencyLevel}`, ROWS, () =>
         cassandra.concurrent.executeConcurrent(client, insert, all, { concurrencyLevel }),
       );
     }
-    // The repository's batches (same size cut, same concurrency) by the bare driver: the
-    // ceiling the pipeline's ingest is compared with in `npm run bench`.
+    // Batch size sweep (issue #23): single-partition UNLOGGED batches of N rows, M in flight,
+    // by the bare driver, rounds interleaved so machine noise hits every size alike.
+    const sizes = (process.env['RAW_INSERT_ROWS'] ?? '1,6,50,100,200,350,500').split(',').map(Number);
+    const inFlights = (process.env['RAW_INSERT_IN_FLIGHT'] ?? '16,32,64').split(',').map(Number);
+    const rounds = Number(process.env['RAW_INSERT_ROUNDS'] ?? 2);
+    for (let round = 1; round <= rounds; round++) {
+      for (const maxRows of sizes) {
+        for (const inFlight of inFlights) {
+          const batchId = randomUUID();
+          const batches = repositoryBatches(table, batchId, records, { maxRows, maxBytes: 1 << 20 });
+          await time(
+            `[round ${round}] raw UNLOGGED batches of ${maxRows} rows, ${inFlight} in flight`,
+            ROWS,
+            () => writeBatches(client, batches, inFlight),
+          );
+          await deletePartitions(client, table, batchId, ROWS);
+        }
+      }
+    }
     for (let round = 1; round <= 2; round++) {
       const batchId = randomUUID();
       const batches = repositoryBatches(table, batchId, records);
       await time(
-        `raw UNLOGGED batches as the repository cuts them (${REPOSITORY_WRITE.maxBatchBytes} B, c=${REPOSITORY_WRITE.concurrency})`,
+        `raw UNLOGGED batches as the repository cuts them (${REPOSITORY_WRITE.maxBatchRows} rows, ${REPOSITORY_WRITE.inFlight} in flight)`,
         ROWS,
         () => writeBatches(client, batches),
       );
+      await deletePartitions(client, table, batchId, ROWS);
     }
-
-    const variants = [
-      { concurrency: 64, maxBatchBytes: 4_096 },
-      { concurrency: 128, maxBatchBytes: 4_096 },
-      { concurrency: 32, maxBatchBytes: 16_384 },
-      { concurrency: 64, maxBatchBytes: 16_384 },
-    ] as const;
-    for (const round of [1, 2]) {
-      for (const v of variants) {
-        const repo = createCassandraRecordsRepository(client, { keyspace, ...v, closeClient: false });
-        process.stdout.write(`[round ${round}: ${JSON.stringify(v)}] `);
+    if (process.env['RAW_INSERT_REPOSITORY'] !== '0') {
+      for (const round of [1, 2]) {
+        const repo = createCassandraRecordsRepository(client, { keyspace, closeClient: false });
+        process.stdout.write(`[round ${round}: repository defaults] `);
         await throughRepository(repo, records, 5_000);
-        if (round === 1 && v.concurrency === 64) {
-          process.stdout.write(`[round ${round}: ${JSON.stringify(v)}] `);
-          await throughRepository(repo, records, ROWS);
-        }
       }
     }
     // Read side, for reference: page through 100k rows 1000 at a time.

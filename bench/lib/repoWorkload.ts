@@ -11,14 +11,26 @@ import type { CassandraClient } from '../../src/db/cassandra.js';
 import { RECORD_TABLE_COLUMNS } from '../../src/db/cassandraSchema.js';
 import type { ContactRecord } from '../../src/parsing/types.js';
 import { RECORD_COLUMNS, recordParams } from '../../src/repositories/records/cassandraRecordRow.js';
+import { DEFAULT_WRITE } from '../../src/repositories/records/cassandraRecordsRepository.js';
 import {
   partitionBatches,
   runBounded,
   type Statement,
 } from '../../src/repositories/records/cassandraWrites.js';
 
-/** The repository's defaults (createCassandraRecordsRepository). */
-export const REPOSITORY_WRITE = { bucketSize: 10_000, concurrency: 64, maxBatchBytes: 4_096 } as const;
+/** Write calls the worker keeps in flight (batchProcessor's maxInFlightWrites default). */
+const WORKER_WRITE_CALLS_IN_FLIGHT = 2;
+
+/**
+ * The repository's defaults (createCassandraRecordsRepository), taken from it so the reference
+ * can never drift from the strategy it is the ceiling of. The worker runs 2 write calls at once
+ * (batchProcessor's maxInFlightWrites), each with `concurrency` batches in flight: the reference
+ * keeps as many in flight over the whole file.
+ */
+export const REPOSITORY_WRITE = {
+  ...DEFAULT_WRITE,
+  inFlight: DEFAULT_WRITE.concurrency * WORKER_WRITE_CALLS_IN_FLIGHT,
+} as const;
 
 export function insertStatement(table: string): string {
   return `INSERT INTO ${table} (batch_id, bucket, ${RECORD_COLUMNS.join(', ')})
@@ -39,6 +51,10 @@ export function repositoryBatches(
   table: string,
   batchId: string,
   records: readonly ContactRecord[],
+  cut: { maxRows: number; maxBytes: number } = {
+    maxRows: REPOSITORY_WRITE.maxBatchRows,
+    maxBytes: REPOSITORY_WRITE.maxBatchBytes,
+  },
 ): Statement[][] {
   const query = insertStatement(table);
   const params = recordParams(cassandra.types.Uuid.fromString(batchId));
@@ -46,14 +62,18 @@ export function repositoryBatches(
     records,
     bucketOf,
     (record, bucket) => ({ query, params: params(record, bucket) }),
-    REPOSITORY_WRITE.maxBatchBytes,
+    cut,
   );
 }
 
 /** Writes the batches the way the repository does (single statements alone, others batched). */
-export async function writeBatches(client: CassandraClient, batches: readonly Statement[][]): Promise<void> {
+export async function writeBatches(
+  client: CassandraClient,
+  batches: readonly Statement[][],
+  inFlight: number = REPOSITORY_WRITE.inFlight,
+): Promise<void> {
   const options = { prepare: true, isIdempotent: true } as const;
-  await runBounded(batches, REPOSITORY_WRITE.concurrency, (batch) =>
+  await runBounded(batches, inFlight, (batch) =>
     batch.length === 1
       ? client.execute(batch[0]!.query, batch[0]!.params, options)
       : client.batch(batch, { ...options, logged: false }),

@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { commitlogModeKey } from '../lib/commitlog.js';
 import type { GeneratedFile } from '../lib/data.js';
 import { parseInMemory } from '../lib/parse.js';
 import { deleteBatch, startBenchStack, tokenFor, upload, waitDone, type BenchStack } from '../lib/stack.js';
@@ -63,6 +64,8 @@ export async function runIngest(inputs: IngestInputs, rounds: number, results: R
   const insertRef = await openInsertReference(keyspace);
   const cqlsh = await openCqlshReference(keyspace, dir);
   results['cqlsh_version'] = cqlsh.version;
+  // The node's commit log sync mode, with the last A/B of bench/commitlogAb.ts (issue #23).
+  results['commitlog_mode'] = await commitlogModeKey(insertRef.client);
   try {
     const token = await tokenFor(`bench-ingest-${Date.now()}`);
     // Warm-up of every path: JIT, prepared statements, connection pools, memtables.

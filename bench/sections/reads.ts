@@ -8,6 +8,7 @@
  * The rows live in the bench's own PostgreSQL schema (bench/lib/isolation.ts) and are all in a
  * terminal status (`loaded` or `error`), so no sweeper, the bench's or anyone's, re-queues them.
  */
+import { LIST_COLUMNS, STATUS_COLUMNS } from '../../src/repositories/batches/batchRow.js';
 import { randomUUID } from 'node:crypto';
 import type { PgPool } from '../../src/db/postgres.js';
 import { runLoad, type LoadRequest, type LoadResult } from '../lib/load.js';
@@ -40,11 +41,12 @@ async function explain(pool: PgPool, userId: string, id: string): Promise<Record
     (await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`, params)).rows
       .map((r) => r['QUERY PLAN'])
       .join('\n');
+  // The statements batchReads sends (narrow columns; the list total from batch_counts).
   return {
-    status: await plan('SELECT * FROM batches WHERE id = $1 AND user_id = $2', [id, userId]),
+    status: await plan(`SELECT ${STATUS_COLUMNS} FROM batches WHERE id = $1 AND user_id = $2`, [id, userId]),
     list: await plan(
-      `SELECT t.total, b.* FROM (SELECT count(*) AS total FROM batches WHERE user_id = $1) t
-       LEFT JOIN LATERAL (SELECT * FROM batches WHERE user_id = $1
+      `SELECT t.total, b.* FROM (SELECT COALESCE(sum(n), 0) AS total FROM batch_counts WHERE user_id = $1) t
+       LEFT JOIN LATERAL (SELECT ${LIST_COLUMNS} FROM batches WHERE user_id = $1
          ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET 0) b ON true`,
       [userId],
     ),

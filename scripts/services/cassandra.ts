@@ -124,6 +124,28 @@ const JVM_TUNING = [
   '-da:net.openhft...',
 ];
 
+/**
+ * How the commit log is synced; both modes are durable (a write is acknowledged only after its
+ * commit log entry is on disk). `batch`: each sync starts as soon as the previous one ends, with
+ * every write that arrived meanwhile. `group:<window>`: syncs at most once per window, every
+ * write of the window waiting for it (fewer, larger syncs; each write waits up to the window).
+ * BATCHPORT_CASSANDRA_COMMITLOG picks one for an A/B (bench/commitlogAb.ts); the default, batch,
+ * is the one measured faster (docs/performance.md, "Commit log sync": 7.2k vs 5.6k rows/s for
+ * group with a 10 ms window, interleaved, same run).
+ */
+export const CASSANDRA_COMMITLOG = process.env.BATCHPORT_CASSANDRA_COMMITLOG ?? 'batch';
+
+function commitlogYaml(mode: string): string {
+  if (mode === 'batch') {
+    return 'commitlog_sync: batch';
+  }
+  const group = /^group:(\d+)ms$/.exec(mode);
+  if (!group) {
+    throw new ServiceError(`BATCHPORT_CASSANDRA_COMMITLOG must be "batch" or "group:<N>ms", not "${mode}"`);
+  }
+  return `commitlog_sync: group\ncommitlog_sync_group_window: ${group[1]}ms`;
+}
+
 /** What differs between the single dev node and the nodes of `npm run cluster`. */
 export interface CassandraNodeYaml {
   clusterName: string;
@@ -139,6 +161,8 @@ export interface CassandraNodeYaml {
    * runs without, like the rest of `npm run services`.
    */
   auth?: boolean;
+  /** Commit log sync mode (see CASSANDRA_COMMITLOG); default CASSANDRA_COMMITLOG. */
+  commitlog?: string;
 }
 
 export function cassandraYaml(n: CassandraNodeYaml): string {
@@ -164,10 +188,10 @@ authorizer: CassandraAuthorizer
 role_manager: CassandraRoleManager
 `
     : ''
-}# batch: a write is acknowledged only once its commit log entry is on disk (concurrent writes
-# share one sync). In periodic mode (sync every 10 s) a SIGKILLed node came back without the
-# writes of its last seconds: 4 batches already \`loaded\` had no records (hardKill.test.ts).
-commitlog_sync: batch
+}# batch or group: a write is acknowledged only once its commit log entry is on disk (concurrent
+# writes share one sync). In periodic mode (sync every 10 s) a SIGKILLed node came back without
+# the writes of its last seconds: 4 batches already \`loaded\` had no records (hardKill.test.ts).
+${commitlogYaml(n.commitlog ?? CASSANDRA_COMMITLOG)}
 auto_snapshot: false
 snapshot_before_compaction: false
 # sized for a 2-core dev/test box

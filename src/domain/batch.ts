@@ -69,6 +69,42 @@ export function writeKeyOf(batch: Pick<Batch, 'recordsKey' | 'readingKey'>): str
   return batch.readingKey ?? batch.recordsKey;
 }
 
+/** What a status answer shows (GET /api/batches/{id}/status): read alone, 8 columns of 23. */
+export type BatchStatusView = Pick<
+  Batch,
+  | 'id'
+  | 'status'
+  | 'version'
+  | 'progress'
+  | 'errorMessage'
+  | 'rowsRead'
+  | 'recordsLoaded'
+  | 'invalidRows'
+  | 'knownContacts'
+>;
+
+/** What a list of recent batches shows. */
+export type BatchSummaryView = Pick<
+  Batch,
+  'id' | 'fileName' | 'fileSize' | 'status' | 'version' | 'createdAt' | 'updatedAt'
+>;
+
+/** What a page of the batch list shows: the details without the storage and ownership internals. */
+export type BatchListItem = Omit<
+  Batch,
+  | 'userId'
+  | 'userEmail'
+  | 'mimeType'
+  | 'storageKey'
+  | 'store'
+  | 'idempotencyKey'
+  | 'attempt'
+  | 'contactIndexSeq'
+  | 'recordsKey'
+  | 'readingKey'
+  | 'reading'
+>;
+
 export interface BatchCounts {
   rowsRead: number;
   recordsLoaded: number;
@@ -84,7 +120,9 @@ export interface User {
 }
 
 /** The batch's mapping source; for a batch without a stored one, what its mapping says. */
-export function mappingSourceOf(batch: Batch): MappingSource | null {
+export function mappingSourceOf(
+  batch: Pick<Batch, 'mappingSource' | 'fileFormat' | 'mapping'>,
+): MappingSource | null {
   if (batch.mappingSource) {
     return batch.mappingSource;
   }

@@ -43,7 +43,11 @@ export function publishingBatchRepository(
     ...inner,
     insert: async (...args: Parameters<BatchRepository['insert']>) => {
       const batch = await inner.insert(...args);
-      await announce(batch);
+      // Not awaited: the upload answers without waiting for Redis. Nothing is lost in order:
+      // the XADD is handed to the connection now (ioredis sends a connection's commands in call
+      // order), publish never rejects (a failure is logged and counted), and a page that sees
+      // this event after a later one keeps the newer by batches.version (issue #18).
+      void announce(batch);
       return batch;
     },
     resetForRetry: async (...args: Parameters<BatchRepository['resetForRetry']>) =>

@@ -80,6 +80,18 @@ export function createBatchQueue(connection: Redis, options: QueueOptions) {
       });
     },
 
+    /**
+     * Enqueues the first attempt of a batch just created with a fresh random id: no job of an
+     * earlier attempt can exist to replace, so the getJob/getState round trips of enqueueBatch
+     * are skipped. Should one exist all the same (the sweeper re-queued the batch meanwhile),
+     * BullMQ's add with an existing job id adds nothing: still one job.
+     */
+    enqueueNewBatch(batchId: string): Promise<void> {
+      return guard('enqueueing a job', async () => {
+        await queue.add(PROCESS_BATCH_JOB, { batchId, attempt: 1 }, { jobId: batchId });
+      });
+    },
+
     /** Removes a waiting/delayed job. An active job is left to notice the deletion itself. */
     removeBatchJob(batchId: string): Promise<void> {
       return guard('removing a job', async () => {

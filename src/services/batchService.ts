@@ -1,4 +1,11 @@
-import type { Batch, BatchStats, BatchStatus, User } from '../domain/batch.js';
+import type {
+  Batch,
+  BatchStats,
+  BatchStatus,
+  BatchStatusView,
+  BatchSummaryView,
+  User,
+} from '../domain/batch.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { InvalidRow } from '../parsing/types.js';
 import type { BatchQueue } from '../queue/batchQueue.js';
@@ -43,11 +50,20 @@ export function createBatchService({
   return {
     get: owned,
 
+    /** The status answer alone (a narrow read); someone else's batch is "not found". */
+    async status(user: User, id: string): Promise<BatchStatusView> {
+      const status = await batchRepository.statusForUser(id, user.id);
+      if (!status) {
+        throw new NotFoundError('batch not found');
+      }
+      return status;
+    },
+
     list(user: User, query: { status?: BatchStatus | undefined; page: number; limit: number }) {
       return batchRepository.list(user.id, query);
     },
 
-    recent(user: User, limit: number): Promise<Batch[]> {
+    recent(user: User, limit: number): Promise<BatchSummaryView[]> {
       return batchRepository.recent(user.id, limit);
     },
 

@@ -92,7 +92,11 @@ export function createBatchUploadService({
     part.stream.pipe(meter.stream);
     try {
       // The client's Content-Type is never trusted: the stored type follows the checked format.
-      await storage.put(storageKey, meter.stream, { contentType: contentTypeOf(format) });
+      await storage.put(storageKey, meter.stream, {
+        contentType: contentTypeOf(format),
+        // Known once the body has ended: the S3 adapter signs with it instead of hashing again.
+        sha256: () => meter.result().sha256,
+      });
     } catch (error) {
       part.stream.unpipe(meter.stream);
       part.stream.resume();
@@ -173,7 +177,7 @@ export function createBatchUploadService({
       }
 
       try {
-        await queue.enqueueBatch(batch.id, batch.attempt);
+        await queue.enqueueNewBatch(batch.id); // a fresh id: attempt 1, no earlier job to replace
       } catch (error) {
         // The upload is safe (file + row); the sweeper re-queues batches left `uploaded`.
         logger.warn({ err: error, batchId: batch.id }, 'enqueue failed; batch left for the sweeper');

@@ -31,8 +31,12 @@ export interface FileStorage {
   readonly kind: 'local' | 's3';
   /** This store's identity (read or created on first use for local storage). */
   identity(): StoreIdentity;
-  /** Streams `body` to `key`. Resolves only when the object is durable; on failure nothing is left. */
-  put(key: string, body: Readable, options?: { contentType?: string }): Promise<void>;
+  /**
+   * Streams `body` to `key`. Resolves only when the object is durable; on failure nothing is left.
+   * `sha256`: the body's SHA-256 (hex), which the caller computed while the body streamed; an
+   * adapter may call it once the body has ended, so the bytes are not hashed a second time.
+   */
+  put(key: string, body: Readable, options?: { contentType?: string; sha256?: () => string }): Promise<void>;
   /** Opens the object for reading; NotFoundError when it does not exist. */
   get(key: string): Promise<Readable>;
   /** Idempotent: deleting a missing key succeeds. */

@@ -9,7 +9,7 @@
  * docs/reliability.md. Runs on a private stack only: it kills services.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kill, up, type ServiceName } from '../../scripts/services/index.js';
+import { down, kill, up, type ServiceName } from '../../scripts/services/index.js';
 import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import { createSweeper } from '../../src/worker/sweeper.js';
 import { sweeperDeps } from '../../src/composition.js';
@@ -70,6 +70,13 @@ describe('services SIGKILLed mid-traffic and restarted', () => {
       env: { JOB_BACKOFF_MS: '500', WORKER_LOCK_DURATION_MS: '5000' },
     });
     worker = startWorkerProcess(stack, {}, 'hardKill');
+    // The dev node runs with -Dcassandra.unsafesystem=true (schema changes are not synced), and
+    // this stack has just created its keyspace and tables: a SIGKILL now would take their schema
+    // with it, and the restarted node would skip every acknowledged write to them while replaying
+    // its commit log ("Skipped N mutations from unknown CF"). A graceful stop drains (flushes) the
+    // schema first; the API and the worker reconnect, which the warm-up below proves.
+    await down(['cassandra']);
+    await up(['cassandra']);
     const user = await newUser('kill-warmup');
     const res = await api(stack, '/api/batches/upload', {
       method: 'POST',

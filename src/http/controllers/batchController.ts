@@ -37,7 +37,7 @@ export const batchController: FastifyPluginAsyncTypebox<BatchControllerOptions> 
         response: { 200: StatusResponse, ...API_ERRORS },
       },
     },
-    async (request) => batchStatus(await batchService.get(currentUser(request), request.params.id)),
+    async (request) => batchStatus(await batchService.status(currentUser(request), request.params.id)),
   );
 
   app.delete(

@@ -1,8 +1,13 @@
-import { mappingSourceOf, type Batch } from '../../domain/batch.js';
+import {
+  mappingSourceOf,
+  type BatchListItem,
+  type BatchStatusView,
+  type BatchSummaryView,
+} from '../../domain/batch.js';
 import { textEncodingOrNull } from '../../parsing/text/encodings.js';
 
 /** How a batch is shown to its owner: the HTTP views of the domain object, one per schema. */
-export function batchSummary(batch: Batch) {
+export function batchSummary(batch: BatchSummaryView) {
   return {
     id: batch.id,
     fileName: batch.fileName,
@@ -14,7 +19,7 @@ export function batchSummary(batch: Batch) {
   };
 }
 
-function progressOf(batch: Batch) {
+function progressOf(batch: BatchStatusView) {
   return {
     progress: batch.progress,
     ...(batch.errorMessage !== null && { errorMessage: batch.errorMessage }),
@@ -25,7 +30,7 @@ function progressOf(batch: Batch) {
   };
 }
 
-export function batchDetails(batch: Batch) {
+export function batchDetails(batch: BatchListItem) {
   return {
     ...batchSummary(batch),
     fileFormat: batch.fileFormat,
@@ -39,6 +44,6 @@ export function batchDetails(batch: Batch) {
   };
 }
 
-export function batchStatus(batch: Batch) {
+export function batchStatus(batch: BatchStatusView) {
   return { id: batch.id, status: batch.status, version: batch.version, ...progressOf(batch) };
 }

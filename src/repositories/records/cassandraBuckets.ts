@@ -1,6 +1,6 @@
 import type cassandra from 'cassandra-driver';
 import type { CassandraClient } from '../../db/cassandra.js';
-import { partitionBatches, runBounded, type Statement } from './cassandraWrites.js';
+import { partitionBatches, runBounded, type BatchCut, type Statement } from './cassandraWrites.js';
 import { READ_OPTIONS, WRITE_OPTIONS, type CassandraStatements, type Kind } from './cassandraStatements.js';
 
 export type BucketedWrites = ReturnType<typeof bucketedWrites>;
@@ -15,8 +15,8 @@ export function bucketedWrites(
   {
     bucketOf,
     concurrency,
-    maxBatchBytes,
-  }: { bucketOf: (rowNumber: number) => number; concurrency: number; maxBatchBytes: number },
+    batchCut,
+  }: { bucketOf: (rowNumber: number) => number; concurrency: number; batchCut: BatchCut },
 ) {
   async function bucketsOf(batchId: string, kind: Kind, fromBucket = 0): Promise<number[]> {
     const result = await client.execute(q.selectBuckets, [batchId, kind, fromBucket], READ_OPTIONS);
@@ -71,7 +71,7 @@ export function bucketedWrites(
     await runBounded(buckets, concurrency, (bucket) =>
       client.execute(q.insertBucket, [batchId, kind, bucket], WRITE_OPTIONS),
     );
-    const batches = partitionBatches(rows, bucketOf, toStatement, maxBatchBytes);
+    const batches = partitionBatches(rows, bucketOf, toStatement, batchCut);
     await runBounded(batches, concurrency, (batch) =>
       batch.length === 1
         ? client.execute(batch[0]!.query, batch[0]!.params, WRITE_OPTIONS)

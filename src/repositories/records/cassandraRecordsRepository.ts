@@ -20,9 +20,16 @@ export interface CassandraRecordsOptions {
   keyspace: string;
   /** Row numbers per partition. Part of the data layout: never change it for existing data. */
   bucketSize?: number;
-  /** Requests in flight per write call. */
+  /**
+   * Requests in flight per write call. The worker has 2 calls in flight (batchProcessor's
+   * maxInFlightWrites), so 8 here keeps 16 batches in flight: Cassandra's concurrent_writes (16
+   * in scripts/services/cassandra.ts). 32 in flight was no faster and doubled the work queued
+   * on the node, which on a loaded box ran into the server's 2 s write timeout.
+   */
   concurrency?: number;
-  /** Estimated mutation bytes per UNLOGGED batch; the server warns at 5 KiB. */
+  /** Rows per single-partition UNLOGGED batch (see partitionBatches). */
+  maxBatchRows?: number;
+  /** Estimated mutation bytes per UNLOGGED batch, the bound for unusually large rows. */
   maxBatchBytes?: number;
   /** Used by init() when creating the keyspace. */
   replicationFactor?: number;
@@ -32,16 +39,28 @@ export interface CassandraRecordsOptions {
   closeClient?: boolean;
 }
 
+/**
+ * The write strategy's defaults, measured with bench/raw-insert.ts (docs/performance.md,
+ * "Records store writes"); the bench's raw-insert reference uses the same values.
+ */
+export const DEFAULT_WRITE = {
+  bucketSize: 10_000,
+  concurrency: 8,
+  maxBatchRows: 100,
+  maxBatchBytes: 1 << 20,
+} as const;
+
 function checkedOptions(options: CassandraRecordsOptions) {
   assertKeyspaceName(options.keyspace);
   const settings = {
     keyspace: options.keyspace,
-    bucketSize: options.bucketSize ?? 10_000,
-    concurrency: options.concurrency ?? 64,
-    maxBatchBytes: options.maxBatchBytes ?? 4_096,
+    bucketSize: options.bucketSize ?? DEFAULT_WRITE.bucketSize,
+    concurrency: options.concurrency ?? DEFAULT_WRITE.concurrency,
+    maxBatchRows: options.maxBatchRows ?? DEFAULT_WRITE.maxBatchRows,
+    maxBatchBytes: options.maxBatchBytes ?? DEFAULT_WRITE.maxBatchBytes,
     streamPageSize: options.streamPageSize ?? 500,
   };
-  for (const name of ['bucketSize', 'concurrency'] as const) {
+  for (const name of ['bucketSize', 'concurrency', 'maxBatchRows', 'maxBatchBytes'] as const) {
     if (!Number.isInteger(settings[name]) || settings[name] < 1) {
       throw new TypeError(`${name} must be a positive integer`);
     }
@@ -54,14 +73,15 @@ export function createCassandraRecordsRepository(
   client: CassandraClient,
   options: CassandraRecordsOptions,
 ): RecordsRepository {
-  const { keyspace, bucketSize, concurrency, maxBatchBytes, streamPageSize } = checkedOptions(options);
+  const { keyspace, bucketSize, concurrency, maxBatchRows, maxBatchBytes, streamPageSize } =
+    checkedOptions(options);
   const q = statements(keyspace);
   const bucketOf = (rowNumber: number): number => Math.floor(rowNumber / bucketSize);
 
   const { bucketsOf, rowsAfter, writeRows } = bucketedWrites(client, q, {
     bucketOf,
     concurrency,
-    maxBatchBytes,
+    batchCut: { maxRows: maxBatchRows, maxBytes: maxBatchBytes },
   });
   const invalidRows = cassandraInvalidRows({
     client,

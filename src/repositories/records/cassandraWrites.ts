@@ -28,19 +28,32 @@ export interface Statement {
   params: unknown[];
 }
 
+/** How rows are cut into single-partition UNLOGGED batches. */
+export interface BatchCut {
+  /** Rows per batch. */
+  maxRows: number;
+  /**
+   * Estimated mutation bytes per batch: a bound for rows far larger than usual (long `original`
+   * cells), kept well under Cassandra's max_mutation_size (half a 32 MiB commit log segment).
+   */
+  maxBytes: number;
+}
+
 /**
- * Rows grouped into single-partition UNLOGGED batches (one bucket each), cut by estimated
- * mutation size. Measured with bench/raw-insert.ts (100k contact rows ~650 B each, one local
- * Cassandra 5.0.9 node, 2 vCPUs shared with the client): batches kept under ~4 KiB wrote
- * 45-62k rows/s through the repository, one prepared INSERT per row 21-38k rows/s. Batches never
- * span partitions, and the driver routes a batch by its first statement's partition key, so on a
- * cluster it still goes to a replica.
+ * Rows grouped into single-partition UNLOGGED batches (one bucket each), cut by row count with
+ * a byte bound. A single-partition batch is ONE mutation: one commit log entry and one sync,
+ * however many rows, and Cassandra skips its batch size warn/fail check for it (it only guards
+ * batches spanning partitions). The former cut at ~4 KiB (~6 rows) made 100k rows ~16.5k
+ * mutations, each waiting for its own commit log sync. Sizes measured with bench/raw-insert.ts
+ * (see docs/performance.md, "Records store writes"). Batches never span partitions, and the
+ * driver routes a batch by its first statement's partition key, so on a cluster it still goes
+ * to a replica.
  */
 export function partitionBatches<T extends { rowNumber: number }>(
   rows: readonly T[],
   bucketOf: (rowNumber: number) => number,
   toStatement: (row: T, bucket: number) => Statement,
-  maxBatchBytes: number,
+  cut: BatchCut,
 ): Statement[][] {
   const batches: Statement[][] = [];
   let current: Statement[] = [];
@@ -50,7 +63,10 @@ export function partitionBatches<T extends { rowNumber: number }>(
     const bucket = bucketOf(row.rowNumber);
     const statement = toStatement(row, bucket);
     const bytes = mutationBytes(statement.params);
-    if (current.length > 0 && (bucket !== currentBucket || currentBytes + bytes > maxBatchBytes)) {
+    if (
+      current.length > 0 &&
+      (bucket !== currentBucket || current.length >= cut.maxRows || currentBytes + bytes > cut.maxBytes)
+    ) {
       batches.push(current);
       current = [];
       currentBytes = 0;

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,24 @@ const chunked = (data: Buffer, size = 65_536) =>
   Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size));
 
 describe('S3 storage writes', () => {
+  it('stores a body signed with the SHA-256 the caller computed, asking for it once', async () => {
+    const s = storage();
+    const data = Buffer.from('Name,Email\nAda,ada@example.com\n');
+    const right = createHash('sha256').update(data).digest('hex');
+    const k = key('hashed.csv');
+    let asked = 0;
+    await s.put(k, Readable.from([data]), {
+      contentType: 'text/csv',
+      sha256: () => {
+        asked++;
+        return right;
+      },
+    });
+    expect(asked).toBe(1);
+    expect((await buffer(await s.get(k))).equals(data)).toBe(true);
+    await s.delete(k);
+  });
+
   it('stores a body past singlePutMaxBytes through the multipart upload, byte for byte', async () => {
     const s = storage({ singlePutMaxBytes: 1024 * 1024 });
     const data = randomBytes(6 * 1024 * 1024 + 77); // more than one 5 MiB part

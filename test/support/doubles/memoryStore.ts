@@ -102,6 +102,10 @@ export function createMemoryStore() {
       const batch = batches.get(id);
       return batch?.userId === userId ? batch : null;
     },
+    statusForUser: async (id, userId) => {
+      const batch = batches.get(id);
+      return batch?.userId === userId ? batch : null;
+    },
     findByIdempotencyKey: async (userId, key) =>
       newestFirst(userId).find((b) => b.idempotencyKey === key) ?? null,
     list: async (userId, { status, page, limit }) => {
@@ -260,6 +264,7 @@ export function createMemoryStore() {
 
   const queue = strictDouble<ServiceDeps['queue']>('queue', {
     enqueueBatch: async (batchId, attempt) => void enqueued.push({ batchId, attempt }),
+    enqueueNewBatch: async (batchId) => void enqueued.push({ batchId, attempt: 1 }),
   });
 
   const removeOwned = ({ batchId, storageKey }: { batchId: string; storageKey: string }) => {

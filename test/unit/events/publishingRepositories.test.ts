@@ -92,6 +92,43 @@ const csv = multipart([
 ]);
 
 describe('publishing repositories', () => {
+  it('the upload answers without waiting for its event to be published, and the event is still sent', async () => {
+    const store = createMemoryStore();
+    const sent: string[] = [];
+    // A Redis that takes the command and never answers: the upload must not hang on it.
+    const stuck = {
+      publish: (_userId: string, event: { data: { id: string } }) => {
+        sent.push(event.data.id);
+        return new Promise<void>(() => undefined);
+      },
+      failed: () => undefined,
+    };
+    const batchRepository = publishingBatchRepository(store.adapters.batchRepository, stuck);
+    const t = await build({
+      batchUploadService: createBatchUploadService({
+        batchRepository,
+        storage: store.adapters.storage,
+        queue: store.adapters.queue,
+        logger: pino({ level: 'silent' }),
+        maxFileSize: 64 * 1024,
+      }),
+    });
+    const answer = t.app.inject({
+      method: 'POST',
+      url: '/api/batches/upload',
+      headers: { ...bearer(await tokenFor('owner')), ...csv.headers },
+      payload: csv.payload,
+    });
+    const res = await Promise.race([
+      answer,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 5_000)),
+    ]);
+    expect(res?.statusCode).toBe(201);
+    expect(sent).toEqual([res?.json<{ id: string }>().id]);
+    expect(store.state.enqueued.map((j) => j.batchId)).toEqual(sent);
+    await t.app.close();
+  });
+
   it('announce upload, retry and delete to the owner’s stream, trimmed and expiring', async () => {
     const t = await appWithPublisher(false);
     const headers = { ...bearer(await tokenFor('owner')), ...csv.headers };
