@@ -85,7 +85,7 @@ describe('services SIGKILLed mid-traffic and restarted', () => {
     });
     expect(res.status).toBe(201);
     expect((await waitForStatus(stack, user.token, res.body.id, undefined, 60_000)).status).toBe('loaded');
-  });
+  }, 300_000); // a Cassandra restart on a loaded 2-core box takes up to ~70 s
   afterAll(async () => {
     await up(ORDER);
     await worker?.kill();
