@@ -635,7 +635,11 @@ export interface operations {
                   | 'country'
                   | null;
               } | null;
-              mappingSource: ('request' | 'saved' | 'synonyms') | (never | null);
+              /**
+               * @description request: the `mapping` sent; saved: a remembered mapping whose header row matched (GET /api/mappings); synonyms: the header synonyms. Null for vCards
+               * @enum {string|null}
+               */
+              mappingSource: 'request' | 'saved' | 'synonyms' | null;
               /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
               phoneRegion: string | null;
               progress: number;
@@ -851,7 +855,11 @@ export interface operations {
                 | 'country'
                 | null;
             } | null;
-            mappingSource: ('request' | 'saved' | 'synonyms') | (never | null);
+            /**
+             * @description request: the `mapping` sent; saved: a remembered mapping whose header row matched (GET /api/mappings); synonyms: the header synonyms. Null for vCards
+             * @enum {string|null}
+             */
+            mappingSource: 'request' | 'saved' | 'synonyms' | null;
             /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
             phoneRegion: string | null;
             progress: number;
@@ -2462,27 +2470,25 @@ export interface operations {
       content: {
         'application/json': {
           /** @description Column header -> contact field for the new reading; null: the header synonyms; absent: the batch's current mapping */
-          mapping?:
-            | {
-                [key: string]:
-                  | 'fullName'
-                  | 'firstName'
-                  | 'middleName'
-                  | 'lastName'
-                  | 'email'
-                  | 'phone'
-                  | 'company'
-                  | 'title'
-                  | 'street'
-                  | 'city'
-                  | 'region'
-                  | 'postalCode'
-                  | 'country'
-                  | null;
-              }
-            | (never | null);
+          mapping?: {
+            [key: string]:
+              | 'fullName'
+              | 'firstName'
+              | 'middleName'
+              | 'lastName'
+              | 'email'
+              | 'phone'
+              | 'company'
+              | 'title'
+              | 'street'
+              | 'city'
+              | 'region'
+              | 'postalCode'
+              | 'country'
+              | null;
+          } | null;
           /** @description Region for phones without a country code; null: the deployment's; absent: the batch's */
-          phoneRegion?: string | (never | null);
+          phoneRegion?: string | null;
         };
       };
     };
@@ -3796,7 +3802,11 @@ export interface operations {
                 | 'country'
                 | null;
             } | null;
-            mappingSource: ('request' | 'saved' | 'synonyms') | (never | null);
+            /**
+             * @description request: the `mapping` sent; saved: a remembered mapping whose header row matched (GET /api/mappings); synonyms: the header synonyms. Null for vCards
+             * @enum {string|null}
+             */
+            mappingSource: 'request' | 'saved' | 'synonyms' | null;
             /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
             phoneRegion: string;
             records: {
@@ -4869,7 +4879,11 @@ export interface operations {
              * @description Batch id (UUID)
              */
             id: string;
-            mappingSource: ('request' | 'saved' | 'synonyms') | (never | null);
+            /**
+             * @description request: the `mapping` sent; saved: a remembered mapping whose header row matched (GET /api/mappings); synonyms: the header synonyms. Null for vCards
+             * @enum {string|null}
+             */
+            mappingSource: 'request' | 'saved' | 'synonyms' | null;
             message: string;
             /** @description uploaded -> parsing -> parsed -> loaded, or error */
             status: 'uploaded' | 'parsing' | 'parsed' | 'loaded' | 'error';

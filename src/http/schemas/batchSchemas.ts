@@ -115,14 +115,18 @@ const BatchVersion = Type.Integer({
     'with the higher version is newer, whatever order they arrived in',
 });
 
-/** Where the mapping a batch (or a preview) is read with came from (issue #21). */
-export const MappingSourceSchema = Type.Union(
-  [Type.Literal('request'), Type.Literal('saved'), Type.Literal('synonyms')],
-  {
+/**
+ * Where the mapping a batch (or a preview) is read with came from (issue #21). A string enum, like
+ * the other enums here: a union of literals wrapped in `Nullable` reaches the generated client as
+ * `never | null`.
+ */
+export const MappingSourceSchema = Type.Unsafe<'request' | 'saved' | 'synonyms'>(
+  Type.String({
+    enum: ['request', 'saved', 'synonyms'],
     description:
       'request: the `mapping` sent; saved: a remembered mapping whose header row matched (GET ' +
       '/api/mappings); synonyms: the header synonyms. Null for vCards',
-  },
+  }),
 );
 
 export const UploadResponse = Type.Object({

@@ -129,6 +129,11 @@ describe.each([
 
   it('replaces the records in one step: a reader polling during the re-read sees only whole sets', async () => {
     const outboxBefore = await loadedDeliveries();
+    // The worker is held until the reader's first whole read: a read of the old set while the
+    // re-read is under way is then certain, not a race against a fast worker.
+    const worker = stack.worker!.worker;
+    await worker.pause(true);
+    let held = true;
     const res = await reprocess(id, { mapping: SWAPPED_MAPPING });
     expect(res.status, res.text).toBe(202);
     expect(res.body).toMatchObject({ id, status: 'uploaded', droppedFixes: 0 });
@@ -151,6 +156,10 @@ describe.each([
       // Every read is one whole set, old or new, rows 1..n in order (checked at once: a mix fails here).
       expect(seen.at(-1)).toMatchObject({ count: ROWS, rowsOk: true });
       expect([['old'], ['new']]).toContainEqual(shapes);
+      if (held) {
+        held = false;
+        worker.resume();
+      }
       if (before.status === 'loaded' && shapes.join() === 'new') {
         break;
       }
