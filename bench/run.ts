@@ -42,7 +42,16 @@ const only = args
   ?.slice('--only='.length)
   .split(',');
 /** What a full run measures; rss_capped and workers are studies, run only when named. */
-const DEFAULT_SECTIONS = ['ingest', 'upload', 'reads', 'rss', 'parse_threads', 'parser', 'webhooks', 'known_contacts'];
+const DEFAULT_SECTIONS = [
+  'ingest',
+  'upload',
+  'reads',
+  'rss',
+  'parse_threads',
+  'parser',
+  'webhooks',
+  'known_contacts',
+];
 const sections = new Set(only ?? DEFAULT_SECTIONS);
 const enabled = (section: string) => sections.has(section);
 const MB = 1_000_000;
