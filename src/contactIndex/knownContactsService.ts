@@ -5,6 +5,7 @@ import { encodeCursor } from '../repositories/records/cursor.js';
 import type { RecordsRepository, StoredRecord } from '../repositories/records/recordsRepository.js';
 import type { ContactIndexBatches } from './contactIndexBatches.js';
 import type { ContactIndexStore, IndexOwner } from './contactIndexStore.js';
+import { firstSightingsFor } from './firstSightingsFor.js';
 import { beginIndexing, countKnown, type IndexingSettings } from './indexingRun.js';
 import { recordPages } from './recordPages.js';
 import { keysOfRecords, seenInOf, type SeenIn } from './seenIn.js';
@@ -36,7 +37,7 @@ export function createKnownContactsService(deps: Deps) {
   function ownerOf(batch: Batch): IndexOwner | null {
     return batch.contactIndexSeq === null
       ? null
-      : { userId: batch.userId, batchId: batch.id, seq: batch.contactIndexSeq };
+      : { userId: batch.userId, batchId: batch.id, seq: batch.contactIndexSeq, recordsKey: batch.recordsKey };
   }
 
   /** `seenIn` of each record, from one batched read of the index. */
@@ -45,7 +46,7 @@ export function createKnownContactsService(deps: Deps) {
     if (owner === null || page.length === 0) {
       return page.map((r) => ({ ...r, seenIn: null })); // never indexed: nothing earlier known
     }
-    const first = await store.firstSightings(owner.userId, keysOfRecords(page));
+    const first = await firstSightingsFor(store, owner, keysOfRecords(page));
     return page.map((r) => ({ ...r, seenIn: seenInOf(r, owner, first) }));
   }
 
@@ -92,29 +93,37 @@ export function createKnownContactsService(deps: Deps) {
       return { records: matched, nextCursor: cursor ?? null };
     },
 
-    /** Removes the batch's entries from the index (its records must still be stored). */
+    /**
+     * Removes the entries of the batch's current reading from the index (its records must still
+     * be stored). Other readings' entries go when their reading is released (releasingRecords.ts).
+     */
     async releaseBatchContacts(batchId: string): Promise<void> {
-      await store.release(batchId, () => recordPages(records, batchId));
+      const batch = await batches.indexOwner(batchId);
+      if (!batch) {
+        throw new NotFoundError('batch not found');
+      }
+      await store.release(batch.recordsKey, () => recordPages(records, batch.recordsKey));
     },
 
     /**
-     * Indexes the batch's stored records again (after a re-read, or for a batch loaded before the
-     * index existed) and recounts its knownContacts: release, write every page, count. Keeps the
-     * batch's place in its user's order.
+     * Indexes the records of the batch's current reading again (e.g. for a batch loaded before
+     * the index existed, or after an earlier batch was deleted) and recounts its knownContacts:
+     * release, write every page, count. Keeps the batch's place in its user's order.
      */
     async reindexBatch(batchId: string): Promise<{ knownContacts: number }> {
       const batch = await batches.indexOwner(batchId);
       if (!batch) {
         throw new NotFoundError('batch not found');
       }
-      await store.release(batchId, () => recordPages(records, batchId));
+      const { recordsKey } = batch;
+      await store.release(recordsKey, () => recordPages(records, recordsKey));
       const seq = batch.seq ?? (await batches.placeOf(batchId));
       if (seq === null) {
         throw new NotFoundError('batch not found');
       }
-      const owner: IndexOwner = { userId: batch.userId, batchId, seq };
+      const owner: IndexOwner = { userId: batch.userId, batchId, seq, recordsKey };
       await store.register(owner);
-      for await (const page of recordPages(records, batchId)) {
+      for await (const page of recordPages(records, recordsKey)) {
         await store.write(owner, page);
       }
       const knownContacts = await countKnown({ store, records }, owner);
