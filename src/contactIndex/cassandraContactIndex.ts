@@ -63,6 +63,24 @@ function slices<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** The CQL of the index, for the tables of contactIndexSchemaStatements. */
+function statementsOf(keyspace: string) {
+  const t = `${keyspace}.contact_sightings`;
+  const meta = `${keyspace}.contact_index_readings`;
+  return {
+    insert: `INSERT INTO ${t} (user_id, shard, contact_key, seq, batch_id, row_number) VALUES (?, ?, ?, ?, ?, ?)`,
+    first: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
+            WHERE user_id = ? AND shard = ? AND contact_key IN ? GROUP BY contact_key`,
+    firstAfter: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
+            WHERE user_id = ? AND shard = ? AND contact_key IN ? AND seq > ? GROUP BY contact_key`,
+    deleteBatchKey: `DELETE FROM ${t} WHERE user_id = ? AND shard = ? AND contact_key = ? AND seq = ? AND batch_id = ?`,
+    register: `INSERT INTO ${meta} (records_key, seq, user_id, batch_id) VALUES (?, ?, ?, ?)`,
+    owners: `SELECT seq, user_id, batch_id FROM ${meta} WHERE records_key = ?`,
+    forget: `DELETE FROM ${meta} WHERE records_key = ?`,
+    latest: `SELECT seq FROM ${meta} WHERE records_key = ? ORDER BY seq DESC LIMIT 1`,
+  };
+}
+
 /** The contact index in Cassandra, in the records keyspace (created by the records store's init). */
 export function createCassandraContactIndex(
   client: CassandraClient,
@@ -77,19 +95,7 @@ export function createCassandraContactIndex(
   const concurrency = options.concurrency ?? 32;
   const rowsPerBatch = options.rowsPerBatch ?? 60;
   const keysPerRead = options.keysPerRead ?? 250;
-  const t = `${keyspace}.contact_sightings`;
-  const meta = `${keyspace}.contact_index_readings`;
-  const q = {
-    insert: `INSERT INTO ${t} (user_id, shard, contact_key, seq, batch_id, row_number) VALUES (?, ?, ?, ?, ?, ?)`,
-    first: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
-            WHERE user_id = ? AND shard = ? AND contact_key IN ? GROUP BY contact_key`,
-    firstAfter: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
-            WHERE user_id = ? AND shard = ? AND contact_key IN ? AND seq > ? GROUP BY contact_key`,
-    deleteBatchKey: `DELETE FROM ${t} WHERE user_id = ? AND shard = ? AND contact_key = ? AND seq = ? AND batch_id = ?`,
-    register: `INSERT INTO ${meta} (records_key, seq, user_id, batch_id) VALUES (?, ?, ?, ?)`,
-    owners: `SELECT seq, user_id, batch_id FROM ${meta} WHERE records_key = ?`,
-    forget: `DELETE FROM ${meta} WHERE records_key = ?`,
-  };
+  const q = statementsOf(keyspace);
   const uuid = (id: string) => cassandra.types.Uuid.fromString(id);
   const long = (n: number) => cassandra.types.Long.fromNumber(n);
 
@@ -186,6 +192,12 @@ export function createCassandraContactIndex(
         // Last: while it exists, a retried release still finds the entries.
         await client.execute(q.forget, [key], WRITE_OPTIONS);
       });
+    },
+    async readingSeq(recordsKey) {
+      const row = await guard('reading the contact index', async () =>
+        (await client.execute(q.latest, [uuid(recordsKey)], READ_OPTIONS)).first(),
+      );
+      return row ? (row['seq'] as cassandra.types.Long).toNumber() : null;
     },
     async close() {
       await client.shutdown();

@@ -46,5 +46,7 @@ export interface ContactIndexStore {
    * for a reading never indexed.
    */
   release(recordsKey: string, recordsOf: () => AsyncIterable<readonly ContactRecord[]>): Promise<void>;
+  /** The place (seq) a reading was indexed at (the latest, if several attempts); null if never. */
+  readingSeq(recordsKey: string): Promise<number | null>;
   close(): Promise<void>;
 }

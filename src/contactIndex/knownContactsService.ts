@@ -34,15 +34,25 @@ export function createKnownContactsService(deps: Deps) {
   const { store, batches, records } = deps;
   const settings: IndexingSettings = { waitForEarlierMs: 120_000, pollMs: 200, ...deps.settings };
 
-  function ownerOf(batch: Batch): IndexOwner | null {
-    return batch.contactIndexSeq === null
-      ? null
-      : { userId: batch.userId, batchId: batch.id, seq: batch.contactIndexSeq, recordsKey: batch.recordsKey };
+  /** The reading readers see, and its place in the user's order. */
+  async function ownerOf(batch: Batch): Promise<IndexOwner | null> {
+    if (batch.contactIndexSeq === null) {
+      return null;
+    }
+    // While a re-read runs, the batch's seq is already the re-read's, but the records shown are
+    // the previous reading's: judged by that reading's own place, as before the re-read started.
+    const seq =
+      batch.readingKey === null
+        ? batch.contactIndexSeq
+        : ((await store.readingSeq(batch.recordsKey)) ?? batch.contactIndexSeq);
+    return { userId: batch.userId, batchId: batch.id, seq, recordsKey: batch.recordsKey };
   }
 
   /** `seenIn` of each record, from one batched read of the index. */
-  async function withSeenIn(batch: Batch, page: readonly StoredRecord[]): Promise<RecordWithSeenIn[]> {
-    const owner = ownerOf(batch);
+  async function withSeenIn(
+    owner: IndexOwner | null,
+    page: readonly StoredRecord[],
+  ): Promise<RecordWithSeenIn[]> {
     if (owner === null || page.length === 0) {
       return page.map((r) => ({ ...r, seenIn: null })); // never indexed: nothing earlier known
     }
@@ -66,15 +76,16 @@ export function createKnownContactsService(deps: Deps) {
       options: { limit: number; cursor?: string | undefined; known?: boolean | undefined },
     ): Promise<{ records: RecordWithSeenIn[]; nextCursor: string | null }> {
       const { limit, known } = options;
+      const owner = await ownerOf(batch);
       if (known === undefined) {
         const page = await records.listRecords(batch.recordsKey, options);
-        return { records: await withSeenIn(batch, page.records), nextCursor: page.nextCursor };
+        return { records: await withSeenIn(owner, page.records), nextCursor: page.nextCursor };
       }
       const matched: RecordWithSeenIn[] = [];
       let cursor = options.cursor;
       for (let scanned = 0; scanned < MAX_SCANNED_PAGES; scanned++) {
         const page = await records.listRecords(batch.recordsKey, { limit, cursor });
-        const annotated = await withSeenIn(batch, page.records);
+        const annotated = await withSeenIn(owner, page.records);
         for (const [i, record] of annotated.entries()) {
           if ((record.seenIn !== null) !== known) {
             continue;

@@ -60,6 +60,13 @@ export function createPostgresContactIndex(pool: PgPool): ContactIndexStore {
     async release(recordsKey) {
       await query('DELETE FROM contact_sightings WHERE records_key = $1', [recordsKey]);
     },
+    async readingSeq(recordsKey) {
+      const { rows } = await query<{ seq: string }>(
+        'SELECT max(seq) AS seq FROM contact_sightings WHERE records_key = $1 HAVING count(*) > 0',
+        [recordsKey],
+      );
+      return rows[0] ? Number(rows[0].seq) : null;
+    },
     async close() {
       // The pool belongs to the composition root.
     },
