@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ContactIndexStore, Sighting } from '../../../src/contactIndex/contactIndexStore.js';
 import { firstSightingsFor } from '../../../src/contactIndex/firstSightingsFor.js';
 import { compareSightings } from '../../../src/contactIndex/seenIn.js';
+import type { ContactIndexBatches } from '../../../src/contactIndex/contactIndexBatches.js';
+import { createKnownContactsService } from '../../../src/contactIndex/knownContactsService.js';
+import type { ContactRecord } from '../../../src/parsing/types.js';
+import { createMemoryStore } from '../../support/doubles/memoryStore.js';
 
 const B = '00000000-0000-4000-8000-00000000000b';
 const C = '00000000-0000-4000-8000-00000000000c';
@@ -58,3 +62,55 @@ describe('firstSightingsFor', () => {
     expect(index.reads).toBe(1);
   });
 });
+
+describe('records with seenIn while a re-read runs', () => {
+  it("judges the visible reading by its own place, not by the running re-read's", async () => {
+    const memory = createMemoryStore();
+    const oldKey = '00000000-0000-4000-8000-0000000000f1';
+    // B's visible reading was indexed at seq 1; the re-read running now already drew seq 9, and
+    // C, loaded at seq 5 (after B's reading), shares Ada: not earlier than what is shown.
+    const batch = memory.seedBatch({
+      id: B,
+      userId: 'u',
+      status: 'parsing',
+      recordsKey: oldKey,
+      readingKey: '00000000-0000-4000-8000-0000000000f2',
+      contactIndexSeq: 9,
+    });
+    memory.state.records.set(oldKey, [ada(1)]);
+    const index = {
+      ...memoryIndex([
+        ['e:ada@example.com', { seq: 1, batchId: B, row: 1 }],
+        ['e:ada@example.com', { seq: 5, batchId: C, row: 4 }],
+      ]),
+      readingSeq: (key: string) => Promise.resolve(key === oldKey ? 1 : null),
+    };
+    const service = createKnownContactsService({
+      store: index as unknown as ContactIndexStore,
+      batches: {} as ContactIndexBatches,
+      records: memory.adapters.records,
+    });
+    const page = await service.listRecords(batch, { limit: 10 });
+    expect(page.records.map((r) => r.seenIn)).toEqual([null]);
+  });
+});
+
+function ada(rowNumber: number): ContactRecord {
+  return {
+    rowNumber,
+    fullName: 'Ada',
+    firstName: null,
+    lastName: null,
+    email: 'ada@example.com',
+    phone: null,
+    company: null,
+    title: null,
+    street: null,
+    city: null,
+    region: null,
+    postalCode: null,
+    country: null,
+    original: {},
+    issues: [],
+  };
+}
