@@ -39,7 +39,7 @@ const time = async (fn: () => Promise<unknown>) => {
 };
 const totals = { records: 0, indexWrite: 0, indexRead: 0 };
 const batchId = randomUUID();
-const owner = { userId: `micro-${batchId}`, batchId, seq: 1 };
+const owner = { userId: `micro-${batchId}`, batchId, seq: 1, recordsKey: batchId };
 await index.register(owner);
 for (const chunk of chunks) {
   totals.records += await time(() => records.writeRecords(batchId, chunk));

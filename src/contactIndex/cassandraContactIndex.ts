@@ -22,9 +22,12 @@ export interface CassandraContactIndexOptions {
  * DDL. `contact_sightings`: partition (user, shard of the key), clustering (key, seq, batch, row),
  * so a chunk's sightings fall into a few partitions written as single-partition UNLOGGED batches,
  * the first sighting of many keys is ONE read per partition (`key IN … GROUP BY key` returns each
- * key's first row, i.e. the smallest (seq, batch, row)), and a batch's entries are removed by
- * (key, seq, batch) prefix. `contact_index_batches`: the owner and seq of each indexed batch,
- * because release runs after the batch row is gone from PostgreSQL.
+ * key's first row, i.e. the smallest (seq, batch, row)), and a reading's entries are removed by
+ * (key, seq, batch) prefix: each reading is written by its own attempt, whose seq no other
+ * reading has. `contact_index_readings`: per reading (records key), the user, seq and batch of
+ * each attempt that indexed it, because release runs after the batch row is gone from
+ * PostgreSQL (or no longer names that reading). Usually one row; a retry whose release of the
+ * failed attempt's entries failed leaves two, and release removes both.
  */
 export function contactIndexSchemaStatements(keyspace: string): string[] {
   assertKeyspaceName(keyspace);
@@ -32,8 +35,9 @@ export function contactIndexSchemaStatements(keyspace: string): string[] {
     `CREATE TABLE IF NOT EXISTS ${keyspace}.contact_sightings (
        user_id text, shard int, contact_key text, seq bigint, batch_id uuid, row_number int,
        PRIMARY KEY ((user_id, shard), contact_key, seq, batch_id, row_number))`,
-    `CREATE TABLE IF NOT EXISTS ${keyspace}.contact_index_batches (
-       batch_id uuid PRIMARY KEY, user_id text, seq bigint)`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.contact_index_readings (
+       records_key uuid, seq bigint, user_id text, batch_id uuid,
+       PRIMARY KEY (records_key, seq))`,
   ];
 }
 
@@ -59,6 +63,24 @@ function slices<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** The CQL of the index, for the tables of contactIndexSchemaStatements. */
+function statementsOf(keyspace: string) {
+  const t = `${keyspace}.contact_sightings`;
+  const meta = `${keyspace}.contact_index_readings`;
+  return {
+    insert: `INSERT INTO ${t} (user_id, shard, contact_key, seq, batch_id, row_number) VALUES (?, ?, ?, ?, ?, ?)`,
+    first: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
+            WHERE user_id = ? AND shard = ? AND contact_key IN ? GROUP BY contact_key`,
+    firstAfter: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
+            WHERE user_id = ? AND shard = ? AND contact_key IN ? AND seq > ? GROUP BY contact_key`,
+    deleteBatchKey: `DELETE FROM ${t} WHERE user_id = ? AND shard = ? AND contact_key = ? AND seq = ? AND batch_id = ?`,
+    register: `INSERT INTO ${meta} (records_key, seq, user_id, batch_id) VALUES (?, ?, ?, ?)`,
+    owners: `SELECT seq, user_id, batch_id FROM ${meta} WHERE records_key = ?`,
+    forget: `DELETE FROM ${meta} WHERE records_key = ?`,
+    latest: `SELECT seq FROM ${meta} WHERE records_key = ? ORDER BY seq DESC LIMIT 1`,
+  };
+}
+
 /** The contact index in Cassandra, in the records keyspace (created by the records store's init). */
 export function createCassandraContactIndex(
   client: CassandraClient,
@@ -73,17 +95,7 @@ export function createCassandraContactIndex(
   const concurrency = options.concurrency ?? 32;
   const rowsPerBatch = options.rowsPerBatch ?? 60;
   const keysPerRead = options.keysPerRead ?? 250;
-  const t = `${keyspace}.contact_sightings`;
-  const meta = `${keyspace}.contact_index_batches`;
-  const q = {
-    insert: `INSERT INTO ${t} (user_id, shard, contact_key, seq, batch_id, row_number) VALUES (?, ?, ?, ?, ?, ?)`,
-    first: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
-            WHERE user_id = ? AND shard = ? AND contact_key IN ? GROUP BY contact_key`,
-    deleteBatchKey: `DELETE FROM ${t} WHERE user_id = ? AND shard = ? AND contact_key = ? AND seq = ? AND batch_id = ?`,
-    register: `INSERT INTO ${meta} (batch_id, user_id, seq) VALUES (?, ?, ?)`,
-    owner: `SELECT user_id, seq FROM ${meta} WHERE batch_id = ?`,
-    forget: `DELETE FROM ${meta} WHERE batch_id = ?`,
-  };
+  const q = statementsOf(keyspace);
   const uuid = (id: string) => cassandra.types.Uuid.fromString(id);
   const long = (n: number) => cassandra.types.Long.fromNumber(n);
 
@@ -113,7 +125,11 @@ export function createCassandraContactIndex(
     },
     async register(owner) {
       await guard('registering a batch in the contact index', () =>
-        client.execute(q.register, [uuid(owner.batchId), owner.userId, long(owner.seq)], WRITE_OPTIONS),
+        client.execute(
+          q.register,
+          [uuid(owner.recordsKey), long(owner.seq), owner.userId, uuid(owner.batchId)],
+          WRITE_OPTIONS,
+        ),
       );
     },
     async write(owner, records) {
@@ -125,17 +141,18 @@ export function createCassandraContactIndex(
       }));
       await guard('writing the contact index', () => runPerShard(items));
     },
-    async firstSightings(userId, keys) {
+    async firstSightings(userId, keys, afterSeq) {
       const first = new Map<string, Sighting>();
       const reads = [...groupBy([...new Set(keys)], (k) => shardOf(k, shards))].flatMap(([shard, group]) =>
         slices(group, keysPerRead).map((slice) => ({ shard, slice })),
       );
       await guard('reading the contact index', () =>
         runBounded(reads, concurrency, async ({ shard, slice }) => {
-          const result = await client.execute(q.first, [userId, shard, slice], {
-            ...READ_OPTIONS,
-            fetchSize: keysPerRead,
-          });
+          const result = await client.execute(
+            afterSeq === undefined ? q.first : q.firstAfter,
+            afterSeq === undefined ? [userId, shard, slice] : [userId, shard, slice, long(afterSeq)],
+            { ...READ_OPTIONS, fetchSize: keysPerRead },
+          );
           for await (const row of result) {
             first.set(row['contact_key'] as string, {
               seq: (row['seq'] as cassandra.types.Long).toNumber(),
@@ -147,27 +164,40 @@ export function createCassandraContactIndex(
       );
       return first;
     },
-    async release(batchId, recordsOf) {
-      const id = uuid(batchId);
-      await guard('releasing a batch from the contact index', async () => {
-        const owner = (await client.execute(q.owner, [id], READ_OPTIONS)).first();
-        if (!owner) {
+    async release(recordsKey, recordsOf) {
+      const key = uuid(recordsKey);
+      await guard('releasing a reading from the contact index', async () => {
+        const owners = (await client.execute(q.owners, [key], READ_OPTIONS)).rows.map((row) => ({
+          userId: row['user_id'] as string,
+          seq: row['seq'] as cassandra.types.Long,
+          batchId: row['batch_id'] as cassandra.types.Uuid,
+        }));
+        if (owners.length === 0) {
           return; // never indexed, or already released
         }
-        const userId = owner['user_id'] as string;
-        const seq = owner['seq'] as cassandra.types.Long;
         for await (const page of recordsOf()) {
           const keys = [...new Set(page.flatMap((r) => contactKeys(r)))];
           await runPerShard(
-            keys.map((key) => ({
-              key,
-              statement: { query: q.deleteBatchKey, params: [userId, shardOf(key, shards), key, seq, id] },
-            })),
+            owners.flatMap((o) =>
+              keys.map((k) => ({
+                key: k,
+                statement: {
+                  query: q.deleteBatchKey,
+                  params: [o.userId, shardOf(k, shards), k, o.seq, o.batchId],
+                },
+              })),
+            ),
           );
         }
         // Last: while it exists, a retried release still finds the entries.
-        await client.execute(q.forget, [id], WRITE_OPTIONS);
+        await client.execute(q.forget, [key], WRITE_OPTIONS);
       });
+    },
+    async readingSeq(recordsKey) {
+      const row = await guard('reading the contact index', async () =>
+        (await client.execute(q.latest, [uuid(recordsKey)], READ_OPTIONS)).first(),
+      );
+      return row ? (row['seq'] as cassandra.types.Long).toNumber() : null;
     },
     async close() {
       await client.shutdown();

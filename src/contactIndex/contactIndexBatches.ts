@@ -25,14 +25,22 @@ export function createContactIndexBatches(pool: PgPool) {
       return rows[0] ? Number(rows[0].seq) : null;
     },
 
-    /** The batch's owner and place (null seq: never indexed); null when there is no such batch. */
-    async indexOwner(batchId: string): Promise<{ userId: string; seq: number | null } | null> {
-      const { rows } = await query<{ user_id: string; seq: string | null }>(
-        'SELECT user_id, contact_index_seq AS seq FROM batches WHERE id = $1',
+    /**
+     * The batch's owner, place (null seq: never indexed) and current reading (the records readers
+     * see); null when there is no such batch.
+     */
+    async indexOwner(
+      batchId: string,
+    ): Promise<{ userId: string; seq: number | null; recordsKey: string } | null> {
+      const { rows } = await query<{ user_id: string; seq: string | null; records_key: string }>(
+        `SELECT user_id, contact_index_seq AS seq, COALESCE(records_key, id) AS records_key
+           FROM batches WHERE id = $1`,
         [batchId],
       );
       const row = rows[0];
-      return row ? { userId: row.user_id, seq: row.seq === null ? null : Number(row.seq) } : null;
+      return row
+        ? { userId: row.user_id, seq: row.seq === null ? null : Number(row.seq), recordsKey: row.records_key }
+        : null;
     },
 
     /** A place for a batch that has none (a stored set indexed again, e.g. loaded before 014). */

@@ -7,11 +7,17 @@ export interface Sighting {
   row: number;
 }
 
-/** The batch writing to (or reading from) the index: its owner and its place in the order. */
+/**
+ * The batch writing to (or reading from) the index: its owner, its place in the order, and the
+ * reading whose records the sightings come from (`recordsKey`: the batch id for a first reading,
+ * a re-read's own key otherwise). Sightings name the batch; the reading only says which entries
+ * one release removes, so a re-read's old entries can go without its new ones.
+ */
 export interface IndexOwner {
   userId: string;
   batchId: string;
   seq: number;
+  recordsKey: string;
 }
 
 /**
@@ -28,13 +34,19 @@ export interface ContactIndexStore {
   register(owner: IndexOwner): Promise<void>;
   /** Upserts a sighting per key of each record. Writing the same records twice changes nothing. */
   write(owner: IndexOwner, records: readonly ContactRecord[]): Promise<void>;
-  /** The first sighting of each key that has one (keys may repeat; order does not matter). */
-  firstSightings(userId: string, keys: readonly string[]): Promise<Map<string, Sighting>>;
   /**
-   * Removes every sighting of the batch. `recordsOf` pages through the batch's stored records
-   * (Cassandra finds its entries through their keys); call it before the records are deleted.
-   * Idempotent; a no-op for a batch never indexed.
+   * The first sighting of each key that has one (keys may repeat; order does not matter); with
+   * `afterSeq`, the first one placed after that seq (to look past a batch's own older reading).
    */
-  release(batchId: string, recordsOf: () => AsyncIterable<readonly ContactRecord[]>): Promise<void>;
+  firstSightings(userId: string, keys: readonly string[], afterSeq?: number): Promise<Map<string, Sighting>>;
+  /**
+   * Removes every sighting written for one reading (`recordsKey`), and nothing of the batch's
+   * other readings. `recordsOf` pages through that reading's stored records (Cassandra finds its
+   * entries through their keys); call it before the records are deleted. Idempotent; a no-op
+   * for a reading never indexed.
+   */
+  release(recordsKey: string, recordsOf: () => AsyncIterable<readonly ContactRecord[]>): Promise<void>;
+  /** The place (seq) a reading was indexed at (the latest, if several attempts); null if never. */
+  readingSeq(recordsKey: string): Promise<number | null>;
   close(): Promise<void>;
 }

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import type { Batch } from '../domain/batch.js';
+import { writeKeyOf, type Batch } from '../domain/batch.js';
 import { BatchSupersededError } from '../errors.js';
 import type { RecordsRepository } from '../repositories/records/recordsRepository.js';
 import type { ContactIndexBatches } from './contactIndexBatches.js';
 import type { ContactIndexStore, IndexOwner } from './contactIndexStore.js';
+import { firstSightingsFor } from './firstSightingsFor.js';
 import { recordPages } from './recordPages.js';
 import { keysOfRecords, seenInOf } from './seenIn.js';
 
@@ -33,11 +34,11 @@ export interface IndexingRun {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The batch's known contacts, counted from its stored records (a bounded page at a time). */
+/** The known contacts of the owner's reading, counted from its stored records (a page at a time). */
 export async function countKnown(deps: Pick<IndexingDeps, 'store' | 'records'>, owner: IndexOwner) {
   let known = 0;
-  for await (const page of recordPages(deps.records, owner.batchId)) {
-    const first = await deps.store.firstSightings(owner.userId, keysOfRecords(page));
+  for await (const page of recordPages(deps.records, owner.recordsKey)) {
+    const first = await firstSightingsFor(deps.store, owner, keysOfRecords(page));
     known += page.filter((r) => seenInOf(r, owner, first) !== null).length;
   }
   return known;
@@ -62,7 +63,8 @@ export async function beginIndexing(
   if (seq === null) {
     throw new BatchSupersededError('the batch was deleted or retried while this job ran');
   }
-  const owner: IndexOwner = { userId: batch.userId, batchId: batch.id, seq };
+  // The reading this attempt writes (a re-read's own key): its sightings are released with it.
+  const owner: IndexOwner = { userId: batch.userId, batchId: batch.id, seq, recordsKey: writeKeyOf(batch) };
   await deps.store.register(owner);
   let overlapped = (await deps.batches.earlierInFlight(owner)) > 0;
   let known = 0;
@@ -90,7 +92,7 @@ export async function beginIndexing(
           const [, , first] = await Promise.all([
             inner.writeRecords(batchId, chunk),
             deps.store.write(owner, chunk),
-            deps.store.firstSightings(owner.userId, keysOfRecords(chunk)),
+            firstSightingsFor(deps.store, owner, keysOfRecords(chunk)),
           ]);
           known += chunk.filter((r) => seenInOf(r, owner, first) !== null).length;
         },

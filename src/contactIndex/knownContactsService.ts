@@ -5,6 +5,7 @@ import { encodeCursor } from '../repositories/records/cursor.js';
 import type { RecordsRepository, StoredRecord } from '../repositories/records/recordsRepository.js';
 import type { ContactIndexBatches } from './contactIndexBatches.js';
 import type { ContactIndexStore, IndexOwner } from './contactIndexStore.js';
+import { firstSightingsFor } from './firstSightingsFor.js';
 import { beginIndexing, countKnown, type IndexingSettings } from './indexingRun.js';
 import { recordPages } from './recordPages.js';
 import { keysOfRecords, seenInOf, type SeenIn } from './seenIn.js';
@@ -33,19 +34,29 @@ export function createKnownContactsService(deps: Deps) {
   const { store, batches, records } = deps;
   const settings: IndexingSettings = { waitForEarlierMs: 120_000, pollMs: 200, ...deps.settings };
 
-  function ownerOf(batch: Batch): IndexOwner | null {
-    return batch.contactIndexSeq === null
-      ? null
-      : { userId: batch.userId, batchId: batch.id, seq: batch.contactIndexSeq };
+  /** The reading readers see, and its place in the user's order. */
+  async function ownerOf(batch: Batch): Promise<IndexOwner | null> {
+    if (batch.contactIndexSeq === null) {
+      return null;
+    }
+    // While a re-read runs, the batch's seq is already the re-read's, but the records shown are
+    // the previous reading's: judged by that reading's own place, as before the re-read started.
+    const seq =
+      batch.readingKey === null
+        ? batch.contactIndexSeq
+        : ((await store.readingSeq(batch.recordsKey)) ?? batch.contactIndexSeq);
+    return { userId: batch.userId, batchId: batch.id, seq, recordsKey: batch.recordsKey };
   }
 
   /** `seenIn` of each record, from one batched read of the index. */
-  async function withSeenIn(batch: Batch, page: readonly StoredRecord[]): Promise<RecordWithSeenIn[]> {
-    const owner = ownerOf(batch);
+  async function withSeenIn(
+    owner: IndexOwner | null,
+    page: readonly StoredRecord[],
+  ): Promise<RecordWithSeenIn[]> {
     if (owner === null || page.length === 0) {
       return page.map((r) => ({ ...r, seenIn: null })); // never indexed: nothing earlier known
     }
-    const first = await store.firstSightings(owner.userId, keysOfRecords(page));
+    const first = await firstSightingsFor(store, owner, keysOfRecords(page));
     return page.map((r) => ({ ...r, seenIn: seenInOf(r, owner, first) }));
   }
 
@@ -65,15 +76,16 @@ export function createKnownContactsService(deps: Deps) {
       options: { limit: number; cursor?: string | undefined; known?: boolean | undefined },
     ): Promise<{ records: RecordWithSeenIn[]; nextCursor: string | null }> {
       const { limit, known } = options;
+      const owner = await ownerOf(batch);
       if (known === undefined) {
         const page = await records.listRecords(batch.recordsKey, options);
-        return { records: await withSeenIn(batch, page.records), nextCursor: page.nextCursor };
+        return { records: await withSeenIn(owner, page.records), nextCursor: page.nextCursor };
       }
       const matched: RecordWithSeenIn[] = [];
       let cursor = options.cursor;
       for (let scanned = 0; scanned < MAX_SCANNED_PAGES; scanned++) {
         const page = await records.listRecords(batch.recordsKey, { limit, cursor });
-        const annotated = await withSeenIn(batch, page.records);
+        const annotated = await withSeenIn(owner, page.records);
         for (const [i, record] of annotated.entries()) {
           if ((record.seenIn !== null) !== known) {
             continue;
@@ -92,29 +104,37 @@ export function createKnownContactsService(deps: Deps) {
       return { records: matched, nextCursor: cursor ?? null };
     },
 
-    /** Removes the batch's entries from the index (its records must still be stored). */
+    /**
+     * Removes the entries of the batch's current reading from the index (its records must still
+     * be stored). Other readings' entries go when their reading is released (releasingRecords.ts).
+     */
     async releaseBatchContacts(batchId: string): Promise<void> {
-      await store.release(batchId, () => recordPages(records, batchId));
+      const batch = await batches.indexOwner(batchId);
+      if (!batch) {
+        throw new NotFoundError('batch not found');
+      }
+      await store.release(batch.recordsKey, () => recordPages(records, batch.recordsKey));
     },
 
     /**
-     * Indexes the batch's stored records again (after a re-read, or for a batch loaded before the
-     * index existed) and recounts its knownContacts: release, write every page, count. Keeps the
-     * batch's place in its user's order.
+     * Indexes the records of the batch's current reading again (e.g. for a batch loaded before
+     * the index existed, or after an earlier batch was deleted) and recounts its knownContacts:
+     * release, write every page, count. Keeps the batch's place in its user's order.
      */
     async reindexBatch(batchId: string): Promise<{ knownContacts: number }> {
       const batch = await batches.indexOwner(batchId);
       if (!batch) {
         throw new NotFoundError('batch not found');
       }
-      await store.release(batchId, () => recordPages(records, batchId));
+      const { recordsKey } = batch;
+      await store.release(recordsKey, () => recordPages(records, recordsKey));
       const seq = batch.seq ?? (await batches.placeOf(batchId));
       if (seq === null) {
         throw new NotFoundError('batch not found');
       }
-      const owner: IndexOwner = { userId: batch.userId, batchId, seq };
+      const owner: IndexOwner = { userId: batch.userId, batchId, seq, recordsKey };
       await store.register(owner);
-      for await (const page of recordPages(records, batchId)) {
+      for await (const page of recordPages(records, recordsKey)) {
         await store.write(owner, page);
       }
       const knownContacts = await countKnown({ store, records }, owner);

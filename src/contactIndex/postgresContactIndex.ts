@@ -14,7 +14,7 @@ export function createPostgresContactIndex(pool: PgPool): ContactIndexStore {
       // The table comes from the migrations, run at start-up.
     },
     async register() {
-      // Release finds a batch's rows by batch_id (indexed); nothing to remember.
+      // Release finds a reading's rows by records_key (indexed); nothing to remember.
     },
     async write(owner, records) {
       const sightings = sightingsOf(records);
@@ -22,13 +22,20 @@ export function createPostgresContactIndex(pool: PgPool): ContactIndexStore {
         return;
       }
       await query(
-        `INSERT INTO contact_sightings (user_id, contact_key, seq, batch_id, row_number)
-         SELECT $1, k, $2, $3, r FROM unnest($4::text[], $5::int[]) AS t(k, r)
+        `INSERT INTO contact_sightings (user_id, contact_key, seq, batch_id, row_number, records_key)
+         SELECT $1, k, $2, $3, r, $6 FROM unnest($4::text[], $5::int[]) AS t(k, r)
          ON CONFLICT DO NOTHING`,
-        [owner.userId, owner.seq, owner.batchId, sightings.map((s) => s.key), sightings.map((s) => s.row)],
+        [
+          owner.userId,
+          owner.seq,
+          owner.batchId,
+          sightings.map((s) => s.key),
+          sightings.map((s) => s.row),
+          owner.recordsKey,
+        ],
       );
     },
-    async firstSightings(userId, keys) {
+    async firstSightings(userId, keys, afterSeq) {
       const first = new Map<string, Sighting>();
       if (keys.length === 0) {
         return first;
@@ -40,17 +47,25 @@ export function createPostgresContactIndex(pool: PgPool): ContactIndexStore {
         row_number: number;
       }>(
         `SELECT DISTINCT ON (contact_key) contact_key, seq, batch_id, row_number
-           FROM contact_sightings WHERE user_id = $1 AND contact_key = ANY($2::text[])
+           FROM contact_sightings
+          WHERE user_id = $1 AND contact_key = ANY($2::text[]) AND ($3::bigint IS NULL OR seq > $3)
           ORDER BY contact_key, seq, batch_id, row_number`,
-        [userId, [...new Set(keys)]],
+        [userId, [...new Set(keys)], afterSeq ?? null],
       );
       for (const r of rows) {
         first.set(r.contact_key, { seq: Number(r.seq), batchId: r.batch_id, row: r.row_number });
       }
       return first;
     },
-    async release(batchId) {
-      await query('DELETE FROM contact_sightings WHERE batch_id = $1', [batchId]);
+    async release(recordsKey) {
+      await query('DELETE FROM contact_sightings WHERE records_key = $1', [recordsKey]);
+    },
+    async readingSeq(recordsKey) {
+      const { rows } = await query<{ seq: string }>(
+        'SELECT max(seq) AS seq FROM contact_sightings WHERE records_key = $1 HAVING count(*) > 0',
+        [recordsKey],
+      );
+      return rows[0] ? Number(rows[0].seq) : null;
     },
     async close() {
       // The pool belongs to the composition root.

@@ -1,15 +1,15 @@
 import type { ContactRecord } from '../contacts/contactSchema.js';
 import type { RecordsRepository } from '../repositories/records/recordsRepository.js';
 
-/** A batch's stored records, a bounded page at a time, in row order. */
+/** The stored records of one reading (records key), a bounded page at a time, in row order. */
 export async function* recordPages(
   records: Pick<RecordsRepository, 'listRecords'>,
-  batchId: string,
+  recordsKey: string,
   pageSize = 1_000,
 ): AsyncGenerator<readonly ContactRecord[]> {
   let cursor: string | undefined;
   do {
-    const page = await records.listRecords(batchId, { limit: pageSize, cursor });
+    const page = await records.listRecords(recordsKey, { limit: pageSize, cursor });
     if (page.records.length > 0) {
       yield page.records;
     }

@@ -13,13 +13,17 @@ ALTER TABLE batches
 
 -- The index itself when RECORDS_STORE=postgres (Cassandra has its own table): one row per
 -- (user, contact key, batch, row). The first sighting of a key is the smallest (seq, batch, row).
+-- records_key: the reading the sighting was read from (batches.records_key or reading_key: the
+-- batch id for a first reading, a re-read's own key otherwise), so one reading's entries are
+-- released on their own when it is replaced or its batch deleted.
 CREATE TABLE IF NOT EXISTS contact_sightings (
   user_id     text    NOT NULL,
   contact_key text    NOT NULL,
   seq         bigint  NOT NULL,
   batch_id    uuid    NOT NULL,
   row_number  integer NOT NULL,
+  records_key uuid    NOT NULL,
   PRIMARY KEY (user_id, contact_key, seq, batch_id, row_number)
 );
--- Releasing a deleted or re-read batch's entries.
-CREATE INDEX IF NOT EXISTS contact_sightings_batch_idx ON contact_sightings (batch_id);
+-- Releasing a replaced reading's or a deleted batch's entries.
+CREATE INDEX IF NOT EXISTS contact_sightings_reading_idx ON contact_sightings (records_key);

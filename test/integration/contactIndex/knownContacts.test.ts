@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweeperDeps } from '../../../src/composition.js';
 import type { ContactRecord } from '../../../src/parsing/types.js';
 import {
   api,
@@ -154,6 +155,94 @@ describe.each([
       [3, { batchId: b, row: 3 }],
     ]);
     expect((await stack.deps.knownContacts.reindexBatch(c)).knownContacts).toBe(3);
+  });
+
+  /**
+   * Re-reads (issue #21): the index is kept per reading. Each re-read writes its sightings under
+   * its own records key and a new place (seq); releasing a replaced or deleted batch's reading
+   * (readingReleaseService through the composition's sweeper, with the releasing records store)
+   * removes that reading's entries and no other's.
+   */
+  it('a contact loaded in batch A is flagged seenIn A in batch B, and not after A is deleted and B re-read', async () => {
+    const owner = await newUser('known-reread');
+    const reprocess = async (id: string, body: unknown) => {
+      const res = await api(stack, `/api/batches/${id}/reprocess`, {
+        method: 'POST',
+        token: owner.token,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, res.text).toBe(202);
+      expect(await waitForStatus(stack, owner.token, id)).toMatchObject({ status: 'loaded' });
+    };
+    /** What the sweeper's `readings` step does once the 30 s delay of the batch's old readings passed. */
+    const releaseOldReadings = async (batchId: string) => {
+      await stack.deps.pool.query('UPDATE released_readings SET due_at = now() WHERE batch_id = $1', [
+        batchId,
+      ]);
+      const { readings } = sweeperDeps(stack.deps);
+      expect(readings).toBeDefined();
+      await readings?.releaseDue(500);
+      const left = await stack.deps.pool.query('SELECT 1 FROM released_readings WHERE batch_id = $1', [
+        batchId,
+      ]);
+      expect(left.rowCount).toBe(0);
+    };
+    const knownOf = async (id: string) =>
+      (await api(stack, `/api/batches/${id}/status`, { token: owner.token })).body.knownContacts as number;
+
+    // A is re-read once, so its current reading lives under its own key, not under the batch id.
+    const a2 = await upload(owner.token, FILE_A, 'a.csv');
+    await reprocess(a2, {});
+    expect((await stack.deps.batchRepository.findById(a2))?.recordsKey).not.toBe(a2);
+    const b2 = await upload(owner.token, FILE_B, 'b.csv');
+    expect(seenByRow(await records(b2, '', owner.token))).toEqual([
+      [1, null],
+      [2, { batchId: a2, row: 1 }],
+      [3, { batchId: a2, row: 2 }],
+    ]);
+    expect(await knownOf(b2)).toBe(2);
+
+    // A deleted (its re-read reading released by the sweeper step), then B re-read: nothing is known.
+    expect((await api(stack, `/api/batches/${a2}`, { method: 'DELETE', token: owner.token })).status).toBe(
+      204,
+    );
+    await stack.deps.cleanup.drain();
+    await releaseOldReadings(a2);
+    await reprocess(b2, {});
+    expect(seenByRow(await records(b2, '', owner.token))).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+    ]);
+    expect(await knownOf(b2)).toBe(0);
+
+    // B re-read with the e-mail column left out: once its old readings are released, a batch
+    // loaded later finds B only by the new reading's keys (Bo's phone), not by the old e-mails.
+    await reprocess(b2, { mapping: { Name: 'fullName', Email: null, Phone: 'phone' } });
+    expect((await records(b2, '', owner.token)).records.map((r) => [r.rowNumber, r.email])).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+    ]);
+    await releaseOldReadings(b2);
+    const d = await upload(owner.token, FILE_B, 'd.csv');
+    expect(seenByRow(await records(d, '', owner.token))).toEqual([
+      [1, null],
+      [2, null],
+      [3, { batchId: b2, row: 3 }],
+    ]);
+    expect(await knownOf(d)).toBe(1);
+
+    // B re-read again (e-mails back), before its previous reading is released: that reading's
+    // entry for Bo must not hide D, loaded between the two readings (a re-read takes a new place).
+    await reprocess(b2, { mapping: null });
+    expect(seenByRow(await records(b2, '', owner.token))).toEqual([
+      [1, { batchId: d, row: 1 }],
+      [2, { batchId: d, row: 2 }],
+      [3, { batchId: d, row: 3 }],
+    ]);
+    expect(await knownOf(b2)).toBe(3);
   });
 
   it('of two batches of one user loading at the same time with one contact, exactly one is first', async () => {
