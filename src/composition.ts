@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { createCassandraClient } from './db/cassandra.js';
+import { cassandraClientFor } from './db/cassandra.js';
 import { runMigrations } from './db/migrate.js';
 import { createPgPool, type PgPool } from './db/postgres.js';
 import { createEventHub, type EventHub } from './events/eventHub.js';
@@ -108,13 +108,7 @@ export async function createRecordsRepository(config: Config, pool: PgPool): Pro
   if (config.records.kind === 'postgres') {
     return createPostgresRecordsRepository(pool);
   }
-  const client = createCassandraClient({
-    contactPoints: config.records.contactPoints,
-    localDataCenter: config.records.localDataCenter,
-    consistency: config.records.consistency,
-    ...(config.records.credentials && { credentials: config.records.credentials }),
-    ...(config.records.tls && { tls: config.records.tls }),
-  });
+  const client = cassandraClientFor(config.records);
   const records = createCassandraRecordsRepository(client, {
     keyspace: config.records.keyspace,
     replicationFactor: config.records.replicationFactor,

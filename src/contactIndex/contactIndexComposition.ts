@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import { createCassandraClient } from '../db/cassandra.js';
+import { cassandraClientFor } from '../db/cassandra.js';
 import type { PgPool } from '../db/postgres.js';
 import { createCassandraContactIndex } from './cassandraContactIndex.js';
 import type { ContactIndexStore } from './contactIndexStore.js';
@@ -20,13 +20,7 @@ export async function createContactIndexStore(config: Config, pool: PgPool): Pro
   if (config.records.kind === 'postgres') {
     return createPostgresContactIndex(pool);
   }
-  const client = createCassandraClient({
-    contactPoints: config.records.contactPoints,
-    localDataCenter: config.records.localDataCenter,
-    consistency: config.records.consistency,
-    ...(config.records.credentials && { credentials: config.records.credentials }),
-    ...(config.records.tls && { tls: config.records.tls }),
-  });
+  const client = cassandraClientFor(config.records);
   const index = createCassandraContactIndex(client, { keyspace: config.records.keyspace });
   try {
     await index.init();

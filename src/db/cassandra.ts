@@ -1,3 +1,4 @@
+import type { Config } from '../config/config.js';
 import cassandra from 'cassandra-driver';
 import { readFileSync } from 'node:fs';
 import type { CassandraConsistency } from '../config/config.js';
@@ -127,5 +128,18 @@ export function createCassandraClient(options: CassandraOptions): CassandraClien
         ...(options.tls.caFile !== undefined && { ca: [readFileSync(options.tls.caFile)] }),
       },
     }),
+  });
+}
+
+/** The client of the configured Cassandra records store (RECORDS_STORE=cassandra): each user of it builds its own from this. */
+export function cassandraClientFor(
+  records: Extract<Config['records'], { kind: 'cassandra' }>,
+): CassandraClient {
+  return createCassandraClient({
+    contactPoints: records.contactPoints,
+    localDataCenter: records.localDataCenter,
+    consistency: records.consistency,
+    ...(records.credentials && { credentials: records.credentials }),
+    ...(records.tls && { tls: records.tls }),
   });
 }
