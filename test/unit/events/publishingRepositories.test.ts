@@ -151,10 +151,10 @@ describe('publishing repositories', () => {
     ).toBe(204);
     await t.app.close();
 
-    expect(t.published.map((p) => p.key)).toEqual(Array(3).fill('batchport-events:owner'));
+    expect(t.published.map((p) => p.key)).toEqual(Array(3).fill('batchport:events:owner'));
     for (const p of t.published) {
       expect(p.args.slice(0, 4)).toEqual(['MAXLEN', '~', STREAM_MAX_LENGTH, '*']);
-      expect(p.expire).toEqual(['batchport-events:owner', STREAM_TTL_SECONDS]);
+      expect(p.expire).toEqual(['batchport:events:owner', STREAM_TTL_SECONDS]);
     }
     const [created, retried, deleted] = t.published.map((p) => ({
       type: p.args[5],
@@ -170,6 +170,7 @@ describe('publishing repositories', () => {
         rowsRead: 0,
         recordsLoaded: 0,
         invalidRows: 0,
+        knownContacts: 0,
         fileName: 'people.csv',
         updatedAt: stored.updatedAt.toISOString(),
       },
@@ -228,7 +229,7 @@ describe('publishing repositories', () => {
     written = false; // fenced out (deleted or retried): nothing happened, nothing is announced
     expect(await repo.markLoaded('b1', 1, counts)).toBe(false);
     expect(reads).toEqual(['b1', 'b1']);
-    expect(published.map((p) => p.key)).toEqual(['batchport-events:u1', 'batchport-events:u1']);
+    expect(published.map((p) => p.key)).toEqual(['batchport:events:u1', 'batchport:events:u1']);
     expect(JSON.parse(published[1]!.args[7] as string)).toMatchObject({ status: 'loaded', progress: 100 });
     expect(await failures()).toBe(0);
   });
