@@ -44,6 +44,7 @@ describe.each([
       status: 'uploaded',
       version: 1,
       message: expect.any(String),
+      mappingSource: 'synonyms',
     });
     expect(upload.headers.get('location')).toBe(`/api/batches/${upload.body.id}`);
     const id: string = upload.body.id;

@@ -110,6 +110,9 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
       ...stack.deps.queue,
       enqueueBatch: () =>
         Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false")),
+      // An upload enqueues through enqueueNewBatch (no getJob round trip for a fresh id).
+      enqueueNewBatch: () =>
+        Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false")),
     };
     const app = await appWith({ queue: failingQueue });
     try {

@@ -31,6 +31,7 @@ const EVENT_KEYS = [
   'fileName',
   'id',
   'invalidRows',
+  'knownContacts',
   'progress',
   'recordsLoaded',
   'rowsRead',
