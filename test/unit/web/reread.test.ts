@@ -79,13 +79,13 @@ describe('re-read with another mapping (batch page)', () => {
       path: `/api/batches/${BATCH.id}/preview`,
       body: { mapping: { Name: 'fullName', Firm: 'city' } },
     });
-    await waitFor(() => expect((screen.getByLabelText('Firm') as HTMLSelectElement).value).toBe('city'));
+    await waitFor(() => expect(screen.getByLabelText<HTMLSelectElement>('Firm').value).toBe('city'));
     fireEvent.change(screen.getByLabelText('Phone region for numbers without a country code'), {
       target: { value: 'FR' },
     });
     await waitFor(() =>
       expect(
-        (screen.getByLabelText('Phone region for numbers without a country code') as HTMLSelectElement).value,
+        screen.getByLabelText<HTMLSelectElement>('Phone region for numbers without a country code').value,
       ).toBe('FR'),
     );
 
