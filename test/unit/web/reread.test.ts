@@ -44,6 +44,11 @@ describe('re-read with another mapping (batch page)', () => {
       const body: unknown = JSON.parse(await input.text());
       const path = new URL(input.url).pathname;
       sent.push({ method: input.method, path, body });
+      const fields = Object.values((body as { mapping?: object }).mapping ?? {});
+      if (new Set(fields).size < fields.length) {
+        const error = { code: 'validation_error', message: 'mapping maps both "Name" and "Firm" to company' };
+        return new Response(JSON.stringify({ error }), { status: 400 });
+      }
       const answer = path.endsWith('/preview')
         ? previewOf(body as Parameters<typeof previewOf>[0])
         : {
@@ -101,6 +106,19 @@ describe('re-read with another mapping (batch page)', () => {
     );
     expect(started).toHaveBeenCalledTimes(1);
     expect(screen.queryByTestId('preview')).toBeNull();
+  });
+
+  it('a refused choice shows the API’s message and keeps the last preview to change it; no re-read meanwhile', async () => {
+    render(h(Reread, { token: 't', batch: BATCH, onStarted: () => undefined }));
+    fireEvent.click(screen.getByRole('button', { name: 'Re-read with another mapping' }));
+    await screen.findByTestId('preview');
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'company' } });
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'mapping maps both "Name" and "Firm" to company',
+    );
+    expect(screen.getByTestId('preview')).toBeDefined();
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Re-read the file' }).disabled).toBe(true);
+    expect(sent.filter((s) => s.path.endsWith('/reprocess'))).toEqual([]);
   });
 
   it('offers no re-read for a batch still being read', () => {

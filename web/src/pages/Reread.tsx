@@ -65,6 +65,13 @@ function RereadPanel({
   const [choices, setChoices] = useState<Choices>({});
   const [error, setError] = useState<string | null>(null);
   const load = useStoredPreview(token, batch.id, choices);
+  // A refused choice (a field from two columns: 400) keeps the last preview on screen to change it.
+  const [shown, setShown] = useState<Preview | null>(null);
+  useEffect(() => {
+    if (load.state === 'ready') {
+      setShown(load.preview);
+    }
+  }, [load]);
   const confirm = (preview: Preview) => {
     setError(null);
     // What the preview shows is what the re-read is asked for.
@@ -91,13 +98,13 @@ function RereadPanel({
           {load.message}
         </p>
       )}
-      {load.state === 'ready' && (
+      {shown && (
         <>
           <div class="toolbar">
             <label for="reread-region">Phone region for numbers without a country code</label>
             <select
               id="reread-region"
-              value={load.preview.phoneRegion}
+              value={shown.phoneRegion}
               onChange={(e) => setChoices({ ...choices, phoneRegion: e.currentTarget.value })}
             >
               {REGIONS.map((code) => (
@@ -109,7 +116,7 @@ function RereadPanel({
           </div>
           <PreviewPanel
             fileName={batch.fileName}
-            preview={load.preview}
+            preview={shown}
             onMappingChange={(mapping) => setChoices({ ...choices, mapping })}
           />
         </>
