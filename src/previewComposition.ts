@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import type { BatchRepository } from './repositories/batchRepository.js';
 import type { SavedMappingRepository } from './repositories/savedMappingRepository.js';
 import { createPreviewService, type PreviewParsing } from './services/previewService.js';
 import { createSavedMappingService } from './services/savedMappingService.js';
@@ -12,7 +13,12 @@ import { createParsePool, type ParsePool, type ParsePoolLimits } from './worker/
  */
 export function createPreviewServices(
   config: Config,
-  parts: { savedMappingRepository: SavedMappingRepository; storage: FileStorage; logger: Logger },
+  parts: {
+    savedMappingRepository: SavedMappingRepository;
+    batchRepository: Pick<BatchRepository, 'findForUser'>;
+    storage: FileStorage;
+    logger: Logger;
+  },
 ) {
   const { limits } = config;
   const parsing = lazyParsePool(config.preview.parseThreads, {
@@ -40,6 +46,8 @@ export function createPreviewServices(
     },
     parsing,
     savedMappingService,
+    // Previews of stored files (issue #21): the batch row says where its file is.
+    { batches: parts.batchRepository, storage: parts.storage },
   );
   return { previewService, savedMappingService };
 }

@@ -161,6 +161,7 @@ const BATCH_LINKS = {
   GetErrorsCsv: byId('getErrorsCsv', 'The rows that could not become contacts'),
   ListInvalidRows: byId('listInvalidRows', 'The rows that could not become contacts, to fix them'),
   RetryBatch: byId('retryBatch', 'Re-queue the batch if it ended in error'),
+  PreviewStoredBatch: byId('previewStoredBatch', 'Preview the stored file read with another mapping'),
   DeleteBatch: byId('deleteBatch', 'Delete the batch and everything it produced'),
 };
 

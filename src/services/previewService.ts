@@ -17,6 +17,8 @@ import { createUploadMeter, type UploadMeter } from './uploadMeter.js';
 import type { RegionInference } from '../parsing/regionInference.js';
 import type { MappingSource } from '../parsing/headers/savedMappings.js';
 import type { TextEncoding } from '../parsing/text/encodings.js';
+import type { User } from '../domain/batch.js';
+import { openStoredPreview, type StoredFiles, type StoredPreviewBody } from './storedPreviewInput.js';
 
 /** Rows a preview shows: enough to check a mapping, few enough to answer at once. */
 export const PREVIEW_ROWS = 20;
@@ -141,6 +143,45 @@ async function withSavedMapping(
 }
 
 /**
+ * The first rows of one of the user's stored files, read as POST /reprocess with the same body
+ * would read them: the batch's encoding, no saved mappings (a re-read never looks at them).
+ */
+async function readStored(
+  settings: PreviewSettings,
+  parsing: PreviewParsing | undefined,
+  stored: StoredFiles | undefined,
+  request: { user: User; batchId: string; body: StoredPreviewBody; signal: AbortSignal | undefined },
+) {
+  if (!stored) {
+    throw new Error('previewStored needs the batches and the file storage (createPreviewService)');
+  }
+  const openContactParser = parsing?.open ?? (await loadContactParser());
+  const { batch, options, input } = await openStoredPreview(
+    stored,
+    request.user,
+    request.batchId,
+    request.body,
+  );
+  try {
+    const parseOptions = {
+      format: batch.fileFormat,
+      maxRows: settings.maxRowsPerBatch,
+      maxUncompressedBytes: settings.maxUncompressedBytes,
+      defaultRegion: settings.defaultPhoneRegion,
+      phoneRegion: options.phoneRegion,
+      mapping: options.mapping,
+      savedMappings: [],
+      encoding: options.encoding,
+      totalBytes: batch.fileSize,
+    };
+    const parser = openContactParser(input, parseOptions, request.signal);
+    return { format: batch.fileFormat, parser, options, rows: await firstRows(parser, PREVIEW_ROWS) };
+  } finally {
+    input.destroy(); // the rest of the file is not needed
+  }
+}
+
+/**
  * POST /api/batches/preview: the same form as an upload, read by the worker's own parser, which
  * is stopped after PREVIEW_ROWS rows. Nothing is stored, no batch is made, no job is queued.
  */
@@ -149,6 +190,8 @@ export function createPreviewService(
   parsing?: PreviewParsing,
   /** Remembered mappings (issue #21); without them (HTTP-layer tests) the sent mapping or the synonyms. */
   mappings?: Pick<SavedMappingService, 'candidatesFor' | 'rememberFromPreview' | 'touch'>,
+  /** Batches and their stored files, for the preview of a stored file (issue #21, previewStored). */
+  stored?: StoredFiles,
 ) {
   const slots = createPreviewSlots(settings.limits);
 
@@ -221,6 +264,26 @@ export function createPreviewService(
   }
 
   return {
+    /**
+     * The preview of a batch's stored file (POST /api/batches/{id}/preview, issue #21) with the
+     * options a re-read would use; the same slots, parse pool, deadline and abort as `preview`.
+     * Someone else's batch, or a deleted one, is "not found".
+     */
+    async previewStored(
+      user: User,
+      batchId: string,
+      body: StoredPreviewBody,
+      signal?: AbortSignal,
+    ): Promise<Preview> {
+      const release = slots.acquire(user.id);
+      try {
+        const read = await readStored(settings, parsing, stored, { user, batchId, body, signal });
+        return answer(read.format, read.parser, read.options, read.rows);
+      } finally {
+        release();
+      }
+    },
+
     /**
      * Takes one of the process's preview slots for `userId` (429/503 when none is left), then
      * reads the form and parses the file's first rows. Aborting `signal` (the client went away)

@@ -97,6 +97,7 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       },
       undefined,
       savedMappingService,
+      { batches: batchRepository, storage },
     ),
     webhookService: webhooks.service,
     ...overrides,

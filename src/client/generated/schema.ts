@@ -92,6 +92,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/batches/{id}/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Preview how a batch's stored file would be read again with another mapping or region
+     * @description Takes the body of `POST /api/batches/{id}/reprocess` (absent options: the batch’s; null: the synonyms / the deployment's region; the upload's checks) and answers what that re-read would make of the file's first 20 rows, in the upload preview's form. Any batch of yours whose stored file exists, whatever its status; stores and changes nothing. Parsed like the upload preview: in a thread of the API's preview pool, with its slots (429 `rate_limited` / 503 `previews_busy`, with `Retry-After`), its deadline (400 `invalid_file`), and a client that disconnects stops its parse.
+     */
+    post: operations['previewStoredBatch'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/batches/{id}/records': {
     parameters: {
       query?: never;
@@ -1626,6 +1646,292 @@ export interface operations {
       };
       /** @description Default Response */
       409: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      500: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+    };
+  };
+  previewStoredBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Batch id (UUID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Column header -> contact field for the new reading; null: the header synonyms; absent: the batch's current mapping */
+          mapping?: {
+            [key: string]:
+              | 'fullName'
+              | 'firstName'
+              | 'middleName'
+              | 'lastName'
+              | 'email'
+              | 'phone'
+              | 'company'
+              | 'title'
+              | 'street'
+              | 'city'
+              | 'region'
+              | 'postalCode'
+              | 'country'
+              | null;
+          } | null;
+          /** @description Region for phones without a country code; null: the deployment's; absent: the batch's */
+          phoneRegion?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description What the worker would make of the file, from its first 20 rows */
+      200: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description CSV/TXT column delimiter; null otherwise */
+            delimiter: string | null;
+            /** @description Text encoding the file was read with: detected (see docs/formats.md), or encodingOverride; null for XLS/XLSX */
+            encoding: string | null;
+            /**
+             * @description A CSV/TXT text encoding the uploader chose instead of detection
+             * @enum {string|null}
+             */
+            encodingOverride:
+              | 'utf-8'
+              | 'utf-16le'
+              | 'utf-16be'
+              | 'windows-1250'
+              | 'windows-1251'
+              | 'windows-1252'
+              | 'windows-1253'
+              | 'windows-1254'
+              | 'windows-1257'
+              | 'iso-8859-1'
+              | 'iso-8859-2'
+              | 'iso-8859-15'
+              | 'macintosh'
+              | 'koi8-r'
+              | 'shift_jis'
+              | 'gb18030'
+              | 'big5'
+              | 'euc-kr'
+              | null;
+            /** @description The fields a header can map to */
+            fields: (
+              | 'fullName'
+              | 'firstName'
+              | 'middleName'
+              | 'lastName'
+              | 'email'
+              | 'phone'
+              | 'company'
+              | 'title'
+              | 'street'
+              | 'city'
+              | 'region'
+              | 'postalCode'
+              | 'country'
+            )[];
+            format: 'csv' | 'txt' | 'vcf' | 'xls' | 'xlsx';
+            /** @description The header row as column names: trimmed, an empty header is column_N, a repeated one gets a number ("Phone 2"). These are the keys a mapping uses. Null for vCard */
+            headerRow: string[] | null;
+            /** @description Column header (as the preview lists it) -> contact field, or null: not a contact field (its values are kept in `original`) */
+            mapping: {
+              [key: string]:
+                | 'fullName'
+                | 'firstName'
+                | 'middleName'
+                | 'lastName'
+                | 'email'
+                | 'phone'
+                | 'company'
+                | 'title'
+                | 'street'
+                | 'city'
+                | 'region'
+                | 'postalCode'
+                | 'country'
+                | null;
+            } | null;
+            /**
+             * @description request: the `mapping` sent; saved: a remembered mapping whose header row matched (GET /api/mappings); synonyms: the header synonyms. Null for vCards
+             * @enum {string|null}
+             */
+            mappingSource: 'request' | 'saved' | 'synonyms' | null;
+            /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
+            phoneRegion: string;
+            records: {
+              /** @description The record's issues; for a row that would be refused, why (errors.csv gives the same reason) */
+              issues: string[];
+              record: {
+                city: string | null;
+                company: string | null;
+                country: string | null;
+                email: string | null;
+                firstName: string | null;
+                fullName: string | null;
+                issues: string[];
+                lastName: string | null;
+                original: {
+                  [key: string]: string;
+                };
+                phone: string | null;
+                postalCode: string | null;
+                region: string | null;
+                rowNumber: number;
+                street: string | null;
+                title: string | null;
+              };
+              /** @description Data row (after the header) or card number */
+              row: number;
+            }[];
+            /** @description The file's own region, from its first 200 rows, when no phoneRegion was sent; null when one was */
+            regionInference: {
+              evidence: {
+                /** @description rows whose country cell names this region */
+                countries: number;
+                /** @description rows whose e-mail is under this country domain */
+                emails: number;
+                /** @description rows whose phone is written with this country code */
+                phones: number;
+                /** @description ISO 3166-1 alpha-2 */
+                region: string;
+              }[];
+              /** @description ISO 3166-1 alpha-2 region for phone numbers written without a country code */
+              region: string | null;
+              /** @description inferred: numbers without a country code are read in `region`; conflict: the evidence names several countries, so such numbers get no phone and an issue; none: too little evidence, the phoneRegion above (the deployment default) is used */
+              status: 'inferred' | 'conflict' | 'none';
+            } | null;
+            /**
+             * Format: uuid
+             * @description The saved mapping used (mappingSource "saved"), or the one this preview saved (rememberMapping=true); null otherwise
+             */
+            savedMappingId: string | null;
+            /** @description Headers mapped to no field: their values are kept in `original` */
+            unmappedColumns: string[];
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          /** @description Bearer challenge (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              details?: unknown;
+              message: string;
+            };
+            requestId: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
         headers: {
           /** @description Id of this request, as logged; echoes a sane X-Request-Id sent by the caller */
           'X-Request-Id'?: string;

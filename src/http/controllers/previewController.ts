@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { ValidationError } from '../../errors.js';
 import type { PreviewService } from '../../services/previewService.js';
 import { currentUser } from '../plugins/authentication.js';
@@ -50,19 +51,31 @@ export const previewController: FastifyPluginAsyncTypebox<PreviewControllerOptio
       const user = currentUser(request);
       checkEnvelope(request, maxFileSize);
       requireMultipart(request);
-      // A client that goes away before its answer stops the parse (its thread is freed).
-      const gone = new AbortController();
-      const onClose = () => {
-        if (!reply.raw.writableFinished) {
-          gone.abort(new ValidationError('the client closed the connection before the preview was ready'));
-        }
-      };
-      reply.raw.once('close', onClose);
-      try {
-        return await previewService.preview(user.id, toUploadParts(request.parts()), gone.signal);
-      } finally {
-        reply.raw.off('close', onClose);
-      }
+      return whileConnected(reply, (signal) =>
+        previewService.preview(user.id, toUploadParts(request.parts()), signal),
+      );
     },
   );
 };
+
+/**
+ * Runs a preview with a signal aborted when the client goes away before its answer, which stops
+ * the parse (its thread is freed). Used by both preview routes.
+ */
+export async function whileConnected<T>(
+  reply: FastifyReply,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) {
+      gone.abort(new ValidationError('the client closed the connection before the preview was ready'));
+    }
+  };
+  reply.raw.once('close', onClose);
+  try {
+    return await run(gone.signal);
+  } finally {
+    reply.raw.off('close', onClose);
+  }
+}

@@ -19,6 +19,7 @@ import { mappingsController, type MappingsControllerOptions } from '../controlle
 import { previewController } from '../controllers/previewController.js';
 import { recordsController } from '../controllers/recordsController.js';
 import { reprocessController } from '../controllers/reprocessController.js';
+import { storedPreviewController } from '../controllers/storedPreviewController.js';
 import { uploadController } from '../controllers/uploadController.js';
 import { webhookController } from '../controllers/webhookController.js';
 import authentication from '../plugins/authentication.js';
@@ -118,6 +119,12 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (api, opts)
   await api.register(webhookController, { prefix: '/webhooks', webhookService: opts.webhookService });
   await api.register(fixesController, { prefix: '/batches', batchFixService: opts.batchFixService });
   await api.register(reprocessController, { prefix: '/batches', batchService });
+  // The preview of a stored file, before re-reading it (issue #21).
+  await api.register(storedPreviewController, {
+    prefix: '/batches',
+    previewService: opts.previewService,
+    uploadRateLimitPerMinute: limits.uploadRateLimitPerMinute,
+  });
   await api.register(mappingsController, {
     prefix: '/mappings',
     savedMappingService: opts.savedMappingService,

@@ -143,6 +143,7 @@ describe('readiness when every dependency answers, metrics and the OpenAPI docum
         'post /api/batches/upload',
         'post /api/batches/{id}/fixes',
         'post /api/batches/{id}/reprocess',
+        'post /api/batches/{id}/preview',
         'post /api/batches/{id}/retry',
         'get /api/batches/{id}/records.ndjson',
         'get /api/webhooks',

@@ -11,6 +11,7 @@ import { useLoad } from '../useLoad.js';
 import { applyChange, newest } from '../versions.js';
 import { InvalidRows } from './InvalidRows.js';
 import { Records } from './Records.js';
+import { Reread } from './Reread.js';
 
 function Summary({ batch }: { batch: Batch }) {
   return (
@@ -161,6 +162,8 @@ export function BatchDetail({ token, id }: { token: string; id: string }) {
         <>
           <Summary batch={batch} />
           <Actions token={token} batch={batch} onChanged={reload} />
+          {/* Issue #21: re-read the stored file; the batch then goes active and is followed live. */}
+          <Reread token={token} batch={batch} onStarted={reload} />
           {/* The counts in the key: a fix (live event) moves them, and both tables read again. */}
           <Records token={token} id={id} version={`${batch.status} ${batch.recordsLoaded}`} />
           {batch.invalidRows > 0 && (

@@ -115,7 +115,8 @@ export function PreviewPanel({
   fileName: string;
   preview: Preview;
   onMappingChange: (mapping: Mapping) => void;
-  onEncodingChange: (encoding: string) => void;
+  /** Absent: no encoding choice (a re-read keeps the batch's encoding, issue #21). */
+  onEncodingChange?: (encoding: string) => void;
 }) {
   const details = [
     preview.format,
@@ -128,7 +129,7 @@ export function PreviewPanel({
       <p>
         <strong>{fileName}</strong>: {details.join(', ')}
       </p>
-      <EncodingChoice preview={preview} onChange={onEncodingChange} />
+      {onEncodingChange && <EncodingChoice preview={preview} onChange={onEncodingChange} />}
       {preview.mappingSource === 'saved' && (
         <p class="hint" data-testid="saved-mapping-used">
           Read with a mapping you saved for files with these columns.
