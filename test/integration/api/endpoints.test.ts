@@ -65,6 +65,7 @@ describe.each([
       rowsRead: 3,
       recordsLoaded: 2,
       invalidRows: 1,
+      knownContacts: 0,
     });
 
     const list = await api(stack, '/api/batches?status=loaded&page=1&limit=10', { token: user.token });
