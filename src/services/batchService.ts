@@ -105,6 +105,7 @@ export function createBatchService({
       return reprocessBatch({ batchRepository, queue }, user, id, options);
     },
 
+    /** A page of records, each with `seenIn` (where its contact was first loaded, issue #21). */
     async listRecords(
       user: User,
       id: string,
@@ -121,6 +122,23 @@ export function createBatchService({
         records: page.records.map((r) => ({ seenIn: null, ...r })),
         nextCursor: readingCursor(page.nextCursor, batch.reading),
       };
+    },
+
+    /**
+     * A page of records as stored, without `seenIn`: for the CSV and vCard exports, which do not
+     * show it, so they skip the contact-index read per page.
+     */
+    async listStoredRecords(
+      user: User,
+      id: string,
+      options: { limit: number; cursor?: string | undefined },
+    ): Promise<RecordsPage> {
+      const batch = await owned(user, id);
+      const page = await records.listRecords(batch.recordsKey, {
+        limit: options.limit,
+        cursor: storeCursor(options.cursor, batch.reading),
+      });
+      return { records: page.records, nextCursor: readingCursor(page.nextCursor, batch.reading) };
     },
 
     async invalidRows(user: User, id: string): Promise<AsyncIterable<InvalidRow>> {

@@ -21,7 +21,7 @@ export const EXPORT_PAGE_SIZE = 1000;
 export type RecordsExportService = ReturnType<typeof createRecordsExportService>;
 
 interface Deps {
-  batchService: Pick<BatchService, 'listRecords'>;
+  batchService: Pick<BatchService, 'listRecords' | 'listStoredRecords'>;
   pageSize?: number;
 }
 
@@ -30,6 +30,10 @@ interface Deps {
  * backpressure: the next page is read only when the client has taken the previous one.
  */
 export function createRecordsExportService({ batchService, pageSize = EXPORT_PAGE_SIZE }: Deps) {
+  // Only NDJSON shows `seenIn` (issue #21); CSV and vCard skip the contact-index read per page.
+  const pageOf = (format: ExportFormat) =>
+    format === 'ndjson' ? batchService.listRecords : batchService.listStoredRecords;
+
   async function* chunks(user: User, id: string, first: RecordsPage, format: ExportFormat) {
     const writer = WRITERS[format];
     let page = first;
@@ -44,7 +48,7 @@ export function createRecordsExportService({ batchService, pageSize = EXPORT_PAG
         return;
       }
       // Each page re-checks ownership, so a batch deleted mid-export ends the stream with an error.
-      page = await batchService.listRecords(user, id, { limit: pageSize, cursor: page.nextCursor });
+      page = await pageOf(format)(user, id, { limit: pageSize, cursor: page.nextCursor });
     }
   }
 
@@ -55,7 +59,7 @@ export function createRecordsExportService({ batchService, pageSize = EXPORT_PAG
      * returned stream; the HTTP layer then aborts the response (see exportController).
      */
     async open(user: User, id: string, format: ExportFormat): Promise<Readable> {
-      const first = await batchService.listRecords(user, id, { limit: pageSize });
+      const first = await pageOf(format)(user, id, { limit: pageSize });
       // Byte mode: the stream buffers ~64 KiB before pausing the generator, not 16 pages.
       return Readable.from(chunks(user, id, first, format), { objectMode: false });
     },

@@ -172,10 +172,12 @@ describe('batch counts kept by the database', () => {
         expect((await repo.list(user, { status, page: 1, limit: 5 })).total, status).toBe(truth[status]);
       }
     }
-    // Not a trivially empty truth: some of each outcome happened.
+    // Not a trivially empty truth: batches of more than one status are left. (Which ones depends
+    // on how the concurrent sweeps interleave with the transitions: a batch swept to error
+    // before markParsed never loads, so "some loaded" is not certain on a busy machine.)
     const all = await counted(pool, users[0]!);
     expect(all.total).toBeGreaterThan(0);
-    expect(all.loaded).toBeGreaterThan(0);
+    expect(BATCH_STATUSES.filter((status) => all[status] > 0).length).toBeGreaterThan(1);
   });
 
   it('insert answers the batch as a read of its row would (only the generated columns come back)', async () => {
