@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { SUPPORTED_PHONE_REGIONS } from '../../validators/uploadOptions.js';
-import { MappableFieldSchema, UploadResponse } from './batchSchemas.js';
+import { MappableFieldSchema, PhoneRegionSchema, UploadResponse } from './batchSchemas.js';
 
 /** Schemas of POST /api/batches/{id}/reprocess (issue #21: re-read a stored file). */
 
@@ -20,10 +19,8 @@ export const ReprocessBody = Type.Object(
     ),
     phoneRegion: Type.Optional(
       Type.Union([
-        // Exactly the regions with a numbering plan, as the upload form declares them: a
-        // two-letter code outside the list (AA) is refused, so the pattern alone would be wrong.
         Type.String({
-          enum: [...SUPPORTED_PHONE_REGIONS],
+          ...PhoneRegionSchema,
           description:
             "Region for phones without a country code; null: the deployment's; absent: the batch's",
         }),
