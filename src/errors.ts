@@ -126,6 +126,16 @@ export class BatchSupersededError extends Error {
 }
 
 /**
+ * Internal control flow, never sent to a client: every row of the batch is written, but an
+ * earlier batch of the same user is still loading and may yet write a contact this batch has,
+ * so its knownContacts cannot be counted yet. The job is put back (src/worker/knownCountWait.ts)
+ * instead of holding a worker slot while it waits; the batch stays `parsed`.
+ */
+export class KnownContactsPendingError extends Error {
+  override readonly name = 'KnownContactsPendingError';
+}
+
+/**
  * Internal control flow, never sent to a client: the batch's file is in a store this worker is
  * not configured with (a mixed deployment), so the job is left for a worker that has it.
  */

@@ -21,6 +21,7 @@ import {
   waitReady,
   withLock,
   writePidFile,
+  type PidInfo,
   type ServiceDef,
   type ServiceName,
 } from './common.js';
@@ -172,6 +173,7 @@ async function downOne(svc: ServiceDef): Promise<DownOutcome> {
       `${svc.name}: stopping pid ${live.pid} (${svc.stopSignal}, SIGKILL after ${svc.stopGraceMs / 1000}s)`,
     );
     const killed = await stopProcess(live, svc.stopSignal, svc.stopGraceMs);
+    await waitGone(svc, live);
     fs.rmSync(pidFile(svc.name), { force: true });
     if (killed) {
       log(`${svc.name}: did not exit in time, killed`);
@@ -180,6 +182,22 @@ async function downOne(svc: ServiceDef): Promise<DownOutcome> {
     }
     return killed ? 'killed' : 'stopped';
   });
+}
+
+/**
+ * Gone means gone from /proc *and* its ports closed. A JVM's leader thread turns zombie (which
+ * procStartTime reads as dead) while its other threads are still being torn down and hold the
+ * listening sockets, and `up` refuses a port still held (a graceful `down` then `up` of
+ * Cassandra failed on its JMX port that way).
+ */
+async function waitGone(svc: ServiceDef, live: PidInfo, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const gone = async () =>
+    procStartTime(live.pid) !== live.startTime &&
+    (await Promise.all(svc.ports.map((p) => portOpen(p)))).every((open) => !open);
+  while (!(await gone()) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Stops the named services (default: all) that this script started, in parallel. */
@@ -209,15 +227,7 @@ export async function kill(name: ServiceName): Promise<'killed' | 'not-running'>
     } catch {
       process.kill(live.pid, 'SIGKILL');
     }
-    // Gone means gone from /proc and its ports closed: a large JVM takes a moment to be torn
-    // down, and `up` refuses a port still held.
-    const deadline = Date.now() + 30_000;
-    const gone = async () =>
-      procStartTime(live.pid) !== live.startTime &&
-      (await Promise.all(svc.ports.map((p) => portOpen(p)))).every((open) => !open);
-    while (!(await gone()) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitGone(svc, live);
     return 'killed';
   });
 }

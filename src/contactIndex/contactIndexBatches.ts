@@ -55,15 +55,15 @@ export function createContactIndexBatches(pool: PgPool) {
 
     /**
      * How many of the owner's other batches are loading and may still write sightings placed before
-     * it: their seq is smaller, or not drawn yet for their current attempt (it will be, in a moment,
-     * and may be smaller).
+     * it: their current attempt drew a smaller seq. One whose current attempt has not drawn yet
+     * will draw a larger one (a sequence only rises), so it is later, not earlier: waiting for it
+     * (as this once did) made every batch of a user wait for every other after an outage.
      */
     async earlierInFlight(owner: IndexOwner): Promise<number> {
       const { rows } = await query<{ n: number }>(
         `SELECT count(*)::int AS n FROM batches
           WHERE user_id = $1 AND id <> $2 AND status IN ('parsing', 'parsed')
-            AND (contact_index_seq IS NULL OR contact_index_attempt IS DISTINCT FROM attempt
-                 OR contact_index_seq < $3)`,
+            AND contact_index_attempt = attempt AND contact_index_seq < $3`,
         [owner.userId, owner.batchId, owner.seq],
       );
       return rows[0]?.n ?? 0;

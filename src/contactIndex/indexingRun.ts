@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { writeKeyOf, type Batch } from '../domain/batch.js';
-import { BatchSupersededError } from '../errors.js';
+import { BatchSupersededError, KnownContactsPendingError } from '../errors.js';
 import type { RecordsRepository } from '../repositories/records/recordsRepository.js';
 import type { ContactIndexBatches } from './contactIndexBatches.js';
 import type { ContactIndexStore, IndexOwner } from './contactIndexStore.js';
@@ -9,7 +9,10 @@ import { recordPages } from './recordPages.js';
 import { keysOfRecords, seenInOf } from './seenIn.js';
 
 export interface IndexingSettings {
-  /** How long a batch waits, before `loaded`, for its user's earlier batches still loading. */
+  /**
+   * How long a batch's job waits in its slot, before `loaded`, for its user's earlier batches
+   * still loading; after that the job is put back (KnownContactsPendingError) and tries again.
+   */
   waitForEarlierMs: number;
   /** How often it looks while waiting. */
   pollMs: number;
@@ -28,8 +31,13 @@ type ChunkRecords = Pick<RecordsRepository, 'writeRecords' | 'writeInvalidRows'>
 export interface IndexingRun {
   /** `records` whose writeRecords also writes the chunk's sightings and counts its known contacts. */
   records(inner: ChunkRecords): ChunkRecords;
-  /** After the last chunk, before `loaded`: settles and stores the batch's knownContacts. */
-  beforeLoaded(): Promise<void>;
+  /**
+   * After the last chunk, before `loaded`: settles and stores the batch's knownContacts. With
+   * `mayDefer`, an earlier batch still loading after the wait throws KnownContactsPendingError;
+   * without, the count is taken anyway (logged). `recount` counts from the stored records: a
+   * resumed job whose rows an earlier run of this attempt wrote.
+   */
+  beforeLoaded(options?: { mayDefer?: boolean; recount?: boolean }): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,19 +77,17 @@ export async function beginIndexing(
   let overlapped = (await deps.batches.earlierInFlight(owner)) > 0;
   let known = 0;
 
-  async function waitForEarlier(): Promise<void> {
+  /** False when an earlier batch of the user is still loading after the wait. */
+  async function waitForEarlier(): Promise<boolean> {
     const deadline = Date.now() + settings.waitForEarlierMs;
     while ((await deps.batches.earlierInFlight(owner)) > 0) {
       overlapped = true;
       if (Date.now() >= deadline) {
-        deps.logger.warn(
-          { batchId: batch.id, waitedMs: settings.waitForEarlierMs },
-          'an earlier batch of the user is still loading; knownContacts counted without its rest',
-        );
-        return;
+        return false;
       }
       await sleep(settings.pollMs);
     }
+    return true;
   }
 
   return {
@@ -98,8 +104,17 @@ export async function beginIndexing(
         },
       };
     },
-    async beforeLoaded() {
-      await waitForEarlier();
+    async beforeLoaded(options = {}) {
+      overlapped ||= options.recount === true;
+      if (!(await waitForEarlier())) {
+        if (options.mayDefer === true) {
+          throw new KnownContactsPendingError('an earlier batch of the user is still loading');
+        }
+        deps.logger.warn(
+          { batchId: batch.id },
+          'an earlier batch of the user is still loading; knownContacts counted without its rest',
+        );
+      }
       if (overlapped) {
         known = await countKnown(deps, owner);
       }

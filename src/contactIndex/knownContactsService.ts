@@ -32,7 +32,7 @@ interface Deps {
  */
 export function createKnownContactsService(deps: Deps) {
   const { store, batches, records } = deps;
-  const settings: IndexingSettings = { waitForEarlierMs: 120_000, pollMs: 200, ...deps.settings };
+  const settings: IndexingSettings = { waitForEarlierMs: 3_000, pollMs: 200, ...deps.settings };
 
   /** The reading readers see, and its place in the user's order. */
   async function ownerOf(batch: Batch): Promise<IndexOwner | null> {

@@ -12,6 +12,11 @@ export interface ProcessBatchJobData {
   outage?: { since: number; tries: number };
   /** Times workers without the batch's store left this job for another (src/worker/storeCheck.ts). */
   foreignDeferrals?: number;
+  /**
+   * Set once every row is written and the job was put back until its user's earlier batches
+   * load (src/worker/knownCountWait.ts): when that began, tries since.
+   */
+  knownWait?: { since: number; tries: number };
 }
 
 export interface QueueOptions {

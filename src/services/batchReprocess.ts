@@ -23,6 +23,28 @@ interface Deps {
 }
 
 /**
+ * The mapping and region a new reading uses: absent, the batch's; null, the synonyms / the
+ * deployment's region; else the sent one, with the upload's checks (400 naming the problem).
+ * The stored-file preview uses the same rule (storedPreviewInput.ts), so what it shows is what
+ * the re-read writes.
+ */
+export function readingOptions(
+  batch: Pick<Batch, 'mapping' | 'phoneRegion'>,
+  options: ReprocessOptions,
+): Pick<Batch, 'mapping' | 'phoneRegion'> {
+  return {
+    mapping:
+      options.mapping === undefined
+        ? batch.mapping
+        : options.mapping && parseMapping(JSON.stringify(options.mapping)),
+    phoneRegion:
+      options.phoneRegion === undefined
+        ? batch.phoneRegion
+        : options.phoneRegion && parsePhoneRegion(options.phoneRegion),
+  };
+}
+
+/**
  * Re-reading a batch's stored file with other options (issue #21). The batch goes back to
  * `uploaded` with a fresh attempt and a fresh records key; the worker writes the new reading under
  * that key while readers keep seeing the current one, and the job's last statement switches to
@@ -39,17 +61,7 @@ export async function reprocessBatch(
   if (!current) {
     throw new NotFoundError('batch not found');
   }
-  const chosen = {
-    // The same checks as the upload's `mapping` and `phoneRegion` fields (400 naming the problem).
-    mapping:
-      options.mapping === undefined
-        ? current.mapping
-        : options.mapping && parseMapping(JSON.stringify(options.mapping)),
-    phoneRegion:
-      options.phoneRegion === undefined
-        ? current.phoneRegion
-        : options.phoneRegion && parsePhoneRegion(options.phoneRegion),
-  };
+  const chosen = readingOptions(current, options);
   const started = await batchRepository.startReading(id, user.id, chosen);
   if (!started) {
     const batch = await batchRepository.findForUser(id, user.id);

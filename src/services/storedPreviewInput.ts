@@ -3,8 +3,8 @@ import type { Batch, User } from '../domain/batch.js';
 import { NotFoundError } from '../errors.js';
 import type { BatchRepository } from '../repositories/batchRepository.js';
 import type { FileStorage } from '../storage/fileStorage.js';
-import { parseMapping, parsePhoneRegion, type UploadOptions } from '../validators/uploadOptions.js';
-import type { ReprocessOptions } from './batchReprocess.js';
+import type { UploadOptions } from '../validators/uploadOptions.js';
+import { readingOptions, type ReprocessOptions } from './batchReprocess.js';
 import { textEncodingOrNull } from '../parsing/text/encodings.js';
 
 /** The body of POST /api/batches/{id}/preview: the body /reprocess takes (issue #21). */
@@ -21,12 +21,7 @@ export function storedPreviewOptions(
   body: StoredPreviewBody,
 ): UploadOptions {
   return {
-    mapping:
-      body.mapping === undefined ? batch.mapping : body.mapping && parseMapping(JSON.stringify(body.mapping)),
-    phoneRegion:
-      body.phoneRegion === undefined
-        ? batch.phoneRegion
-        : body.phoneRegion && parsePhoneRegion(body.phoneRegion),
+    ...readingOptions(batch, body),
     encoding: textEncodingOrNull(batch.encodingOverride),
     rememberMapping: null,
   };

@@ -1,7 +1,13 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Readable } from 'node:stream';
 import { writeKeyOf, type Batch, type BatchCounts } from '../domain/batch.js';
-import { BatchSupersededError, FileContentError, NotFoundError } from '../errors.js';
+import type { IndexingRun } from '../contactIndex/indexingRun.js';
+import {
+  BatchSupersededError,
+  FileContentError,
+  KnownContactsPendingError,
+  NotFoundError,
+} from '../errors.js';
 import type { ContactParser, ParsedRow } from '../parsing/types.js';
 import type { ChunkWriter } from './chunkWriter.js';
 import { POISON_FILE_MESSAGE } from './poisonFile.js';
@@ -136,7 +142,7 @@ export async function finish(
     beforeLoaded?: (() => Promise<void>) | undefined;
   },
 ): Promise<void> {
-  const { batchRepository, metrics } = deps;
+  const { batchRepository } = deps;
   const { firstInvalid, textEncoding } = read;
   if (counts.rowsRead - counts.invalidRows === 0) {
     await writer.flush(true);
@@ -150,12 +156,50 @@ export async function finish(
     throw superseded();
   }
   await writer.flush(true);
-  await read.beforeLoaded?.();
-  if (!(await batchRepository.markLoaded(batch.id, batch.attempt, counts))) {
+  try {
+    await read.beforeLoaded?.();
+  } catch (error) {
+    if (error instanceof KnownContactsPendingError) {
+      // The job is put back to count later (knownCountWait.ts): the row keeps the final counts,
+      // which its next run (finishWritten) loads with.
+      await batchRepository.updateProgress(batch.id, batch.attempt, PARSE_SHARE, counts);
+    }
+    throw error;
+  }
+  await markLoaded(deps, batch, counts);
+}
+
+async function markLoaded(deps: BatchProcessorDeps, batch: Batch, counts: BatchCounts): Promise<void> {
+  if (!(await deps.batchRepository.markLoaded(batch.id, batch.attempt, counts))) {
     throw superseded();
   }
-  metrics.rowsLoaded.inc(counts.recordsLoaded);
-  metrics.invalidRows.inc(counts.invalidRows);
+  deps.metrics.rowsLoaded.inc(counts.recordsLoaded);
+  deps.metrics.invalidRows.inc(counts.invalidRows);
+}
+
+/**
+ * Step 4 of a job put back only to count knownContacts (knownCountWait.ts): every row was
+ * written by an earlier run of this attempt, so the file is not read again; the count comes
+ * from the stored records, then `loaded` with the counts that run left on the row.
+ */
+export async function finishWritten(
+  deps: BatchProcessorDeps,
+  batch: Batch,
+  indexing: IndexingRun,
+  mayDefer: boolean,
+): Promise<JobOutcome> {
+  const counts: BatchCounts = {
+    rowsRead: batch.rowsRead,
+    recordsLoaded: batch.recordsLoaded,
+    invalidRows: batch.invalidRows,
+  };
+  try {
+    await indexing.beforeLoaded({ mayDefer, recount: true });
+    await markLoaded(deps, batch, counts);
+    return 'loaded';
+  } catch (error) {
+    return stop(deps, batch, counts, error);
+  }
 }
 
 /** A step threw. Superseded or deleted: stop quietly. Bad content: record it, fail without retries. */

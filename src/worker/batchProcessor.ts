@@ -7,6 +7,7 @@ import type { ProcessBatchJobData } from '../queue/batchQueue.js';
 import {
   claim,
   finish,
+  finishWritten,
   openInput,
   progressReporter,
   readRows,
@@ -15,9 +16,10 @@ import {
   type JobOutcome,
 } from './batchJobSteps.js';
 import { createChunkWriter } from './chunkWriter.js';
-import { ForeignStoreError } from '../errors.js';
+import { ForeignStoreError, KnownContactsPendingError } from '../errors.js';
 import { failureMessage, isOutage, waitOutOutage, type OutageRetryPolicy } from './jobFailure.js';
 import type { ParserFactory } from './parsePool.js';
+import { deferKnownCount, mayDeferKnownCount } from './knownCountWait.js';
 import { leaveForOtherStore } from './storeCheck.js';
 
 export type { BatchProcessorDeps, JobOutcome } from './batchJobSteps.js';
@@ -71,6 +73,11 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
     if (typeof batch === 'string') {
       return batch;
     }
+    const mayDefer = mayDeferKnownCount(job.data);
+    if (job.data.knownWait !== undefined && batch.status === 'parsed' && deps.contactIndex) {
+      // Put back after writing every row, only to count knownContacts (knownCountWait.ts).
+      return finishWritten(deps, batch, await deps.contactIndex.begin(batch, logger), mayDefer);
+    }
     const input = await openInput(deps, batch);
     const parser = (settings.openParser ?? (await loadContactParser()))(input, {
       format: batch.fileFormat,
@@ -98,7 +105,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
       await finish(deps, batch, writer, counts, {
         firstInvalid,
         textEncoding: parser.details().encoding,
-        beforeLoaded: indexing && (() => indexing.beforeLoaded()),
+        beforeLoaded: indexing && (() => indexing.beforeLoaded({ mayDefer })),
       });
       return 'loaded';
     } catch (error) {
@@ -121,6 +128,9 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
       } catch (error) {
         if (error instanceof ForeignStoreError) {
           return await leaveForOtherStore(job, token, error, { metrics, logger: log });
+        }
+        if (error instanceof KnownContactsPendingError) {
+          return await deferKnownCount(job, token, log);
         }
         if (error instanceof UnrecoverableError) {
           metrics.jobs.inc({ outcome: 'error' });

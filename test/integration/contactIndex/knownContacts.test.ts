@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweeperDeps } from '../../../src/composition.js';
+import { KnownContactsPendingError } from '../../../src/errors.js';
 import type { ContactRecord } from '../../../src/parsing/types.js';
 import {
   api,
@@ -245,9 +246,10 @@ describe.each([
     expect(await knownOf(b2)).toBe(3);
   });
 
-  it('of two batches of one user loading at the same time with one contact, exactly one is first', async () => {
-    const owner = await newUser('known-race');
-    const { batchRepository, knownContacts } = stack.deps;
+  /** Two claimed batches of one new user, as the worker claims them, and a contact to share. */
+  async function racingUser(name: string) {
+    const owner = await newUser(name);
+    const { batchRepository } = stack.deps;
     const make = async () => {
       const id = randomUUID();
       await batchRepository.insert({
@@ -284,6 +286,12 @@ describe.each([
       original: {},
       issues: [],
     });
+    return { owner, make, contact };
+  }
+
+  it('of two batches of one user loading at the same time with one contact, exactly one is first', async () => {
+    const { owner, make, contact } = await racingUser('known-race');
+    const { batchRepository, knownContacts } = stack.deps;
     const early = await make();
     const late = await make();
     const log = pino({ level: 'silent' });
@@ -307,6 +315,38 @@ describe.each([
     const firstOf = async (id: string) => (await records(id, '', owner.token)).records.map((r) => r.seenIn);
     expect(await firstOf(early.id)).toEqual([null]);
     expect(await firstOf(late.id)).toEqual([{ batchId: early.id, row: 7 }]);
+    const known = async (id: string) =>
+      (await api(stack, `/api/batches/${id}/status`, { token: owner.token })).body.knownContacts;
+    expect([await known(early.id), await known(late.id)]).toEqual([0, 1]);
+  });
+  it('a later batch whose earlier one is not loading now is put back, not held, and counted once it loads', async () => {
+    const { owner, make, contact } = await racingUser('known-deferred');
+    const { batchRepository, knownContacts } = stack.deps;
+    const log = pino({ level: 'silent' });
+    const counts = { rowsRead: 1, recordsLoaded: 1, invalidRows: 0 };
+    const early = await make();
+    const late = await make();
+    const earlyRun = await knownContacts.begin(early, log);
+    const lateRun = await knownContacts.begin(late, log);
+    // Claimed, its place not drawn yet (a job that has not reached the index): it will draw a
+    // later place than `late`, so `late` must never wait for it.
+    await make();
+    await lateRun.records(stack.deps.records).writeRecords(late.id, [contact(1, 'Late')]);
+    await batchRepository.markParsed(late.id, 1, counts, 95);
+    // `early` is claimed but writes nothing now (its job waits out an outage): after the wait in
+    // its slot, `late` is put back instead of counting Ada as new or holding the slot.
+    await expect(lateRun.beforeLoaded({ mayDefer: true })).rejects.toBeInstanceOf(KnownContactsPendingError);
+
+    await earlyRun.records(stack.deps.records).writeRecords(early.id, [contact(7, 'Early')]);
+    await earlyRun.beforeLoaded({ mayDefer: true });
+    await batchRepository.markParsed(early.id, 1, counts, 95);
+    expect(await batchRepository.markLoaded(early.id, 1, counts)).toBe(true);
+
+    // The next run of `late`'s job: every row written, only the count is left.
+    const resumed = await batchRepository.markParsing(late.id, 1);
+    expect(resumed?.status).toBe('parsed');
+    await (await knownContacts.begin(resumed!, log)).beforeLoaded({ mayDefer: true, recount: true });
+    expect(await batchRepository.markLoaded(late.id, 1, counts)).toBe(true);
     const known = async (id: string) =>
       (await api(stack, `/api/batches/${id}/status`, { token: owner.token })).body.knownContacts;
     expect([await known(early.id), await known(late.id)]).toEqual([0, 1]);

@@ -1,9 +1,11 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Batch, BatchCounts } from '../../../src/domain/batch.js';
-import { NotFoundError } from '../../../src/errors.js';
+import { KnownContactsPendingError, NotFoundError } from '../../../src/errors.js';
+import type { IndexingRun } from '../../../src/contactIndex/indexingRun.js';
+import { KNOWN_WAIT_MAX_MS } from '../../../src/worker/knownCountWait.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import type { ContactRecord, InvalidRow } from '../../../src/parsing/types.js';
 import type { ProcessBatchJobData } from '../../../src/queue/batchQueue.js';
@@ -73,7 +75,7 @@ function fakes(
       if (!live(attempt, ['uploaded', 'parsing', 'parsed'])) {
         return Promise.resolve(null);
       }
-      row!.status = 'parsing';
+      row!.status = row!.status === 'parsed' ? 'parsed' : 'parsing'; // as the SQL: parsed stays
       return Promise.resolve({ ...row! });
     },
     updateProgress: (_id: string, attempt: number, progress: number, counts?: BatchCounts) => {
@@ -92,7 +94,7 @@ function fakes(
       progress: number,
       textEncoding: string | null = null,
     ) => {
-      if (!live(attempt, ['parsing'])) {
+      if (!live(attempt, ['parsing', 'parsed'])) {
         return Promise.resolve(false);
       }
       row!.status = 'parsed';
@@ -127,8 +129,12 @@ function fakes(
   const pieces = Array.from({ length: Math.ceil(bytes.length / 4096) }, (_, i) =>
     bytes.subarray(i * 4096, (i + 1) * 4096),
   );
+  let reads = 0;
   const storage = {
-    get: () => Promise.resolve(Readable.from(pieces)),
+    get: () => {
+      reads += 1;
+      return Promise.resolve(Readable.from(pieces));
+    },
     identity: () => ({ backend: 'local', store: 'unit' }),
   } as unknown as FileStorage;
   const records = {
@@ -173,6 +179,8 @@ function fakes(
   return {
     processor,
     job,
+    storage,
+    reads: () => reads,
     repo: batchRepository,
     records,
     row: () => row,
@@ -289,5 +297,87 @@ describe('batchProcessor with a missing stored file', () => {
       status: 'error',
       errorMessage: 'the uploaded file is missing from storage; upload it again',
     });
+  });
+});
+
+describe('batchProcessor while an earlier batch of the user is still loading', () => {
+  /** A processor with a contact index whose count is pending while `pending` is true. */
+  function withIndex(f: ReturnType<typeof fakes>) {
+    const state = { pending: true, calls: [] as Array<{ mayDefer?: boolean; recount?: boolean }> };
+    const run: IndexingRun = {
+      records: (inner) => inner,
+      beforeLoaded: (options = {}) => {
+        state.calls.push(options);
+        return state.pending
+          ? Promise.reject(new KnownContactsPendingError('an earlier batch is still loading'))
+          : Promise.resolve();
+      },
+    };
+    const processor = createBatchProcessor(
+      {
+        batchRepository: f.repo,
+        storage: f.storage,
+        records: f.records,
+        metrics: createMetrics('worker'),
+        logger: pino({ level: 'silent' }),
+        contactIndex: { begin: () => Promise.resolve(run) },
+      },
+      {
+        maxRowsPerBatch: 10_000,
+        maxUncompressedBytes: 1 << 26,
+        defaultPhoneRegion: 'US',
+        maxStalledCount: 3,
+      },
+    );
+    const delays: number[] = [];
+    const job = {
+      ...f.job,
+      data: { ...f.job.data },
+      updateData(this: { data: ProcessBatchJobData }, data: ProcessBatchJobData) {
+        this.data = data;
+        return Promise.resolve();
+      },
+      moveToDelayed(timestamp: number) {
+        delays.push(timestamp - Date.now());
+        return Promise.resolve();
+      },
+    } as unknown as Job<ProcessBatchJobData>;
+    return { processor, job, state, delays };
+  }
+
+  it('puts the job back with every row written (no slot held), then loads it without reading the file again', async () => {
+    const f = fakes(contactsCsv(10) + ',,bad,,,,\r\n');
+    const { processor, job, state, delays } = withIndex(f);
+
+    await expect(processor.process(job)).rejects.toBeInstanceOf(DelayedError);
+    expect(f.row()).toMatchObject({ status: 'parsed', rowsRead: 11, recordsLoaded: 10, invalidRows: 1 });
+    expect(job.data.knownWait).toMatchObject({ tries: 1 });
+    expect(delays).toHaveLength(1);
+    expect(delays[0]).toBeGreaterThanOrEqual(900);
+    expect(state.calls).toEqual([{ mayDefer: true }]);
+    expect(f.reads()).toBe(1);
+
+    await expect(processor.process(job)).rejects.toBeInstanceOf(DelayedError); // still pending
+    expect(job.data.knownWait).toMatchObject({ tries: 2 });
+    expect(delays[1]).toBeGreaterThanOrEqual(1_900);
+
+    state.pending = false;
+    expect(await processor.process(job)).toBe('loaded');
+    expect(f.row()).toMatchObject({ status: 'loaded', progress: 100, rowsRead: 11, recordsLoaded: 10 });
+    expect(f.reads()).toBe(1); // the file was read once, by the first run
+    expect(state.calls.slice(1)).toEqual([
+      { mayDefer: true, recount: true },
+      { mayDefer: true, recount: true },
+    ]);
+  });
+
+  it('counts without waiting any longer once it was put back for the whole wait', async () => {
+    const f = fakes(contactsCsv(3));
+    const { processor, job, state } = withIndex(f);
+    await expect(processor.process(job)).rejects.toBeInstanceOf(DelayedError);
+    job.data.knownWait = { since: Date.now() - KNOWN_WAIT_MAX_MS - 1, tries: 9 };
+    state.pending = false;
+    expect(await processor.process(job)).toBe('loaded');
+    expect(state.calls.at(-1)).toEqual({ mayDefer: false, recount: true });
   });
 });
