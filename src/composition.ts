@@ -328,8 +328,9 @@ export function delivererDeps(c: Components): DelivererDeps {
 }
 
 export function processorDeps(c: Components): BatchProcessorDeps {
-  const { batchRepository, storage, records, metrics, logger, knownContacts } = c;
-  return { batchRepository, storage, records, metrics, logger, contactIndex: knownContacts };
+  const { batchRepository, storage, records, metrics, logger, knownContacts, queue } = c;
+  const wakeBatchJob = (batchId: string) => queue.wakeBatchJob(batchId);
+  return { batchRepository, storage, records, metrics, logger, contactIndex: knownContacts, wakeBatchJob };
 }
 
 export function sweeperDeps(c: Components): SweeperDeps {

@@ -56,7 +56,12 @@ export async function runKnownContacts(
   const setIndex = (on: boolean) => {
     service.begin = on
       ? indexedBegin
-      : () => Promise.resolve({ records: (inner) => inner, beforeLoaded: () => Promise.resolve() });
+      : () =>
+          Promise.resolve({
+            records: (inner) => inner,
+            beforeLoaded: () => Promise.resolve(),
+            nextInLine: () => Promise.resolve(null),
+          });
   };
   try {
     const token = await tokenFor(`bench-known-${Date.now()}`);

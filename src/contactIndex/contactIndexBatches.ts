@@ -69,6 +69,18 @@ export function createContactIndexBatches(pool: PgPool) {
       return rows[0]?.n ?? 0;
     },
 
+    /** The owner's next batch in line: the smallest later seq drawn by a batch still loading. */
+    async nextInFlight(owner: IndexOwner): Promise<string | null> {
+      const { rows } = await query<{ id: string }>(
+        `SELECT id FROM batches
+          WHERE user_id = $1 AND id <> $2 AND status IN ('parsing', 'parsed')
+            AND contact_index_attempt = attempt AND contact_index_seq > $3
+          ORDER BY contact_index_seq LIMIT 1`,
+        [owner.userId, owner.batchId, owner.seq],
+      );
+      return rows[0]?.id ?? null;
+    },
+
     /** The count, fenced on the attempt when one is given; false when nothing matched. */
     async setKnownContacts(batchId: string, knownContacts: number, attempt?: number): Promise<boolean> {
       const { rowCount } = await query(

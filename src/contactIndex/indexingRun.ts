@@ -8,16 +8,6 @@ import { firstSightingsFor } from './firstSightingsFor.js';
 import { recordPages } from './recordPages.js';
 import { keysOfRecords, seenInOf } from './seenIn.js';
 
-export interface IndexingSettings {
-  /**
-   * How long a batch's job waits in its slot, before `loaded`, for its user's earlier batches
-   * still loading; after that the job is put back (KnownContactsPendingError) and tries again.
-   */
-  waitForEarlierMs: number;
-  /** How often it looks while waiting. */
-  pollMs: number;
-}
-
 export interface IndexingDeps {
   store: ContactIndexStore;
   batches: ContactIndexBatches;
@@ -33,14 +23,17 @@ export interface IndexingRun {
   records(inner: ChunkRecords): ChunkRecords;
   /**
    * After the last chunk, before `loaded`: settles and stores the batch's knownContacts. With
-   * `mayDefer`, an earlier batch still loading after the wait throws KnownContactsPendingError;
-   * without, the count is taken anyway (logged). `recount` counts from the stored records: a
-   * resumed job whose rows an earlier run of this attempt wrote.
+   * `mayDefer`, an earlier batch still loading throws KnownContactsPendingError (the job is put
+   * back, src/worker/knownCountWait.ts); without, the count is taken anyway (logged). `recount`
+   * counts from the stored records: a resumed job whose rows an earlier run of this attempt wrote.
    */
   beforeLoaded(options?: { mayDefer?: boolean; recount?: boolean }): Promise<void>;
+  /**
+   * The user's next batch in line (the smallest later seq still loading): the one that may be
+   * waiting for this one, woken when this one ends; null when there is none.
+   */
+  nextInLine(): Promise<string | null>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The known contacts of the owner's reading, counted from its stored records (a page at a time). */
 export async function countKnown(deps: Pick<IndexingDeps, 'store' | 'records'>, owner: IndexOwner) {
@@ -62,11 +55,7 @@ export async function countKnown(deps: Pick<IndexingDeps, 'store' | 'records'>, 
  * or at the end, counts again from its stored records. Without the wait, two concurrent batches
  * could both count a shared contact as new.
  */
-export async function beginIndexing(
-  deps: IndexingDeps,
-  settings: IndexingSettings,
-  batch: Batch,
-): Promise<IndexingRun> {
+export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<IndexingRun> {
   const seq = await deps.batches.beginAttempt(batch.id, batch.attempt);
   if (seq === null) {
     throw new BatchSupersededError('the batch was deleted or retried while this job ran');
@@ -76,19 +65,6 @@ export async function beginIndexing(
   await deps.store.register(owner);
   let overlapped = (await deps.batches.earlierInFlight(owner)) > 0;
   let known = 0;
-
-  /** False when an earlier batch of the user is still loading after the wait. */
-  async function waitForEarlier(): Promise<boolean> {
-    const deadline = Date.now() + settings.waitForEarlierMs;
-    while ((await deps.batches.earlierInFlight(owner)) > 0) {
-      overlapped = true;
-      if (Date.now() >= deadline) {
-        return false;
-      }
-      await sleep(settings.pollMs);
-    }
-    return true;
-  }
 
   return {
     records(inner) {
@@ -106,7 +82,8 @@ export async function beginIndexing(
     },
     async beforeLoaded(options = {}) {
       overlapped ||= options.recount === true;
-      if (!(await waitForEarlier())) {
+      if ((await deps.batches.earlierInFlight(owner)) > 0) {
+        overlapped = true;
         if (options.mayDefer === true) {
           throw new KnownContactsPendingError('an earlier batch of the user is still loading');
         }
@@ -122,5 +99,6 @@ export async function beginIndexing(
         throw new BatchSupersededError('the batch was deleted or retried while this job ran');
       }
     },
+    nextInLine: () => deps.batches.nextInFlight(owner),
   };
 }

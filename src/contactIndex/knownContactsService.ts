@@ -6,7 +6,7 @@ import type { RecordsRepository, StoredRecord } from '../repositories/records/re
 import type { ContactIndexBatches } from './contactIndexBatches.js';
 import type { ContactIndexStore, IndexOwner } from './contactIndexStore.js';
 import { firstSightingsFor } from './firstSightingsFor.js';
-import { beginIndexing, countKnown, type IndexingSettings } from './indexingRun.js';
+import { beginIndexing, countKnown } from './indexingRun.js';
 import { recordPages } from './recordPages.js';
 import { keysOfRecords, seenInOf, type SeenIn } from './seenIn.js';
 
@@ -22,7 +22,6 @@ interface Deps {
   batches: ContactIndexBatches;
   /** The records store: its pages are what is indexed, released and counted. */
   records: RecordsRepository;
-  settings?: Partial<IndexingSettings>;
 }
 
 /**
@@ -32,7 +31,6 @@ interface Deps {
  */
 export function createKnownContactsService(deps: Deps) {
   const { store, batches, records } = deps;
-  const settings: IndexingSettings = { waitForEarlierMs: 3_000, pollMs: 200, ...deps.settings };
 
   /** The reading readers see, and its place in the user's order. */
   async function ownerOf(batch: Batch): Promise<IndexOwner | null> {
@@ -62,8 +60,7 @@ export function createKnownContactsService(deps: Deps) {
 
   return {
     /** The worker's hook for one attempt of `batch` (logging to the job's `logger`). */
-    begin: (batch: Batch, logger: Logger) =>
-      beginIndexing({ store, batches, records, logger }, settings, batch),
+    begin: (batch: Batch, logger: Logger) => beginIndexing({ store, batches, records, logger }, batch),
 
     /**
      * A page of records with `seenIn`. With `known` set, only records that are (true) or are not

@@ -111,6 +111,20 @@ export function createBatchQueue(connection: Redis, options: QueueOptions) {
       });
     },
 
+    /**
+     * Runs the batch's job now if it is `delayed` (put back until an earlier batch of its user
+     * loaded: src/worker/knownCountWait.ts); anything else is left alone. Best effort: a job
+     * that moved meanwhile is left as it is.
+     */
+    wakeBatchJob(batchId: string): Promise<void> {
+      return guard('waking a job', async () => {
+        const job = await queue.getJob(batchId);
+        if (job && (await job.isDelayed())) {
+          await job.promote().catch(() => undefined);
+        }
+      });
+    },
+
     /** True when a job for the batch is waiting, delayed, prioritized or running. */
     hasLiveJob(batchId: string): Promise<boolean> {
       return guard('looking up a job', async () => {

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { writeKeyOf, type BatchCounts } from '../domain/batch.js';
+import type { IndexingRun } from '../contactIndex/indexingRun.js';
+import { writeKeyOf, type Batch, type BatchCounts } from '../domain/batch.js';
 import { loadContactParser } from '../parsing/loadContactParser.js';
 import { textEncodingOrNull } from '../parsing/text/encodings.js';
 import type { ProcessBatchJobData } from '../queue/batchQueue.js';
@@ -74,10 +75,48 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
       return batch;
     }
     const mayDefer = mayDeferKnownCount(job.data);
-    if (job.data.knownWait !== undefined && batch.status === 'parsed' && deps.contactIndex) {
-      // Put back after writing every row, only to count knownContacts (knownCountWait.ts).
-      return finishWritten(deps, batch, await deps.contactIndex.begin(batch, logger), mayDefer);
+    const indexing = await deps.contactIndex?.begin(batch, logger);
+    let outcome: JobOutcome;
+    try {
+      outcome =
+        job.data.knownWait !== undefined && batch.status === 'parsed' && indexing
+          ? // Put back after writing every row, only to count knownContacts (knownCountWait.ts).
+            await finishWritten(deps, batch, indexing, mayDefer)
+          : await read(batch, indexing, mayDefer);
+    } catch (error) {
+      if (!(error instanceof KnownContactsPendingError)) {
+        await wakeNext(indexing); // not for a job put back: its batch is still in line
+      }
+      throw error;
     }
+    await wakeNext(indexing);
+    return outcome;
+  }
+
+  /**
+   * The user's next batch in line may be put back waiting for this one (knownCountWait.ts): its
+   * job runs now rather than at the end of its wait, so batches loading together load one right
+   * after the other. Best effort: the put-back job's own wait is the fallback.
+   */
+  async function wakeNext(indexing: IndexingRun | undefined): Promise<void> {
+    if (!indexing || !deps.wakeBatchJob) {
+      return;
+    }
+    try {
+      const next = await indexing.nextInLine();
+      if (next !== null) {
+        await deps.wakeBatchJob(next);
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'could not wake the next batch in line; it tries again after its wait');
+    }
+  }
+
+  async function read(
+    batch: Batch,
+    indexing: IndexingRun | undefined,
+    mayDefer: boolean,
+  ): Promise<JobOutcome> {
     const input = await openInput(deps, batch);
     const parser = (settings.openParser ?? (await loadContactParser()))(input, {
       format: batch.fileFormat,
@@ -92,7 +131,6 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
     const counts: BatchCounts = { rowsRead: 0, recordsLoaded: 0, invalidRows: 0 };
     // Issue #21: the contact index is written alongside each chunk of records (indexingRun.ts),
     // and a re-read writes its own set; readers keep the current one until it ends.
-    const indexing = await deps.contactIndex?.begin(batch, logger);
     const writer = createChunkWriter(
       indexing?.records(deps.records) ?? deps.records,
       writeKeyOf(batch),

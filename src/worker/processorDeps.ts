@@ -15,4 +15,6 @@ export interface BatchProcessorDeps {
   logger: Logger;
   /** Duplicates across batches (issue #21); absent: the batch is not indexed. */
   contactIndex?: { begin(batch: Batch, logger: Logger): Promise<IndexingRun> };
+  /** Runs a delayed job now: the next batch in line once one ends (queue's wakeBatchJob). */
+  wakeBatchJob?: (batchId: string) => Promise<void>;
 }

@@ -69,14 +69,15 @@ describe('services SIGKILLed mid-traffic and restarted', () => {
       // resumes a job whose worker connection died mid-write.
       env: { JOB_BACKOFF_MS: '500', WORKER_LOCK_DURATION_MS: '5000' },
     });
-    worker = startWorkerProcess(stack, {}, 'hardKill');
     // The dev node runs with -Dcassandra.unsafesystem=true (schema changes are not synced), and
     // this stack has just created its keyspace and tables: a SIGKILL now would take their schema
     // with it, and the restarted node would skip every acknowledged write to them while replaying
     // its commit log ("Skipped N mutations from unknown CF"). A graceful stop drains (flushes) the
-    // schema first; the API and the worker reconnect, which the warm-up below proves.
+    // schema first; the API reconnects, which the warm-up below proves. The worker process starts
+    // after it: one starting meanwhile exits when it cannot reach the records store (exit 69).
     await down(['cassandra']);
     await up(['cassandra']);
+    worker = startWorkerProcess(stack, {}, 'hardKill');
     const user = await newUser('kill-warmup');
     const res = await api(stack, '/api/batches/upload', {
       method: 'POST',

@@ -292,36 +292,6 @@ describe.each([
   it('of two batches of one user loading at the same time with one contact, exactly one is first', async () => {
     const { owner, make, contact } = await racingUser('known-race');
     const { batchRepository, knownContacts } = stack.deps;
-    const early = await make();
-    const late = await make();
-    const log = pino({ level: 'silent' });
-    const earlyRun = await knownContacts.begin(early, log);
-    const lateRun = await knownContacts.begin(late, log);
-    const counts = { rowsRead: 1, recordsLoaded: 1, invalidRows: 0 };
-    // The later batch writes the contact and finishes first, before the earlier one wrote it.
-    await lateRun.records(stack.deps.records).writeRecords(late.id, [contact(1, 'Late')]);
-    const lateDone = (async () => {
-      await lateRun.beforeLoaded();
-      await batchRepository.markParsed(late.id, 1, counts, 95);
-      await batchRepository.markLoaded(late.id, 1, counts);
-    })();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await earlyRun.records(stack.deps.records).writeRecords(early.id, [contact(7, 'Early')]);
-    await earlyRun.beforeLoaded();
-    await batchRepository.markParsed(early.id, 1, counts, 95);
-    await batchRepository.markLoaded(early.id, 1, counts);
-    await lateDone;
-
-    const firstOf = async (id: string) => (await records(id, '', owner.token)).records.map((r) => r.seenIn);
-    expect(await firstOf(early.id)).toEqual([null]);
-    expect(await firstOf(late.id)).toEqual([{ batchId: early.id, row: 7 }]);
-    const known = async (id: string) =>
-      (await api(stack, `/api/batches/${id}/status`, { token: owner.token })).body.knownContacts;
-    expect([await known(early.id), await known(late.id)]).toEqual([0, 1]);
-  });
-  it('a later batch whose earlier one is not loading now is put back, not held, and counted once it loads', async () => {
-    const { owner, make, contact } = await racingUser('known-deferred');
-    const { batchRepository, knownContacts } = stack.deps;
     const log = pino({ level: 'silent' });
     const counts = { rowsRead: 1, recordsLoaded: 1, invalidRows: 0 };
     const early = await make();
@@ -331,22 +301,27 @@ describe.each([
     // Claimed, its place not drawn yet (a job that has not reached the index): it will draw a
     // later place than `late`, so `late` must never wait for it.
     await make();
+    // The later batch writes the contact and is done first, before the earlier one wrote it: it
+    // is put back (its job waits without a slot) instead of counting the contact as new.
     await lateRun.records(stack.deps.records).writeRecords(late.id, [contact(1, 'Late')]);
     await batchRepository.markParsed(late.id, 1, counts, 95);
-    // `early` is claimed but writes nothing now (its job waits out an outage): after the wait in
-    // its slot, `late` is put back instead of counting Ada as new or holding the slot.
     await expect(lateRun.beforeLoaded({ mayDefer: true })).rejects.toBeInstanceOf(KnownContactsPendingError);
 
     await earlyRun.records(stack.deps.records).writeRecords(early.id, [contact(7, 'Early')]);
     await earlyRun.beforeLoaded({ mayDefer: true });
     await batchRepository.markParsed(early.id, 1, counts, 95);
     expect(await batchRepository.markLoaded(early.id, 1, counts)).toBe(true);
+    expect(await earlyRun.nextInLine()).toBe(late.id); // whose job the worker wakes now
 
     // The next run of `late`'s job: every row written, only the count is left.
     const resumed = await batchRepository.markParsing(late.id, 1);
     expect(resumed?.status).toBe('parsed');
     await (await knownContacts.begin(resumed!, log)).beforeLoaded({ mayDefer: true, recount: true });
     expect(await batchRepository.markLoaded(late.id, 1, counts)).toBe(true);
+
+    const firstOf = async (id: string) => (await records(id, '', owner.token)).records.map((r) => r.seenIn);
+    expect(await firstOf(early.id)).toEqual([null]);
+    expect(await firstOf(late.id)).toEqual([{ batchId: early.id, row: 7 }]);
     const known = async (id: string) =>
       (await api(stack, `/api/batches/${id}/status`, { token: owner.token })).body.knownContacts;
     expect([await known(early.id), await known(late.id)]).toEqual([0, 1]);

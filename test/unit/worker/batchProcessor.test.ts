@@ -303,7 +303,11 @@ describe('batchProcessor with a missing stored file', () => {
 describe('batchProcessor while an earlier batch of the user is still loading', () => {
   /** A processor with a contact index whose count is pending while `pending` is true. */
   function withIndex(f: ReturnType<typeof fakes>) {
-    const state = { pending: true, calls: [] as Array<{ mayDefer?: boolean; recount?: boolean }> };
+    const state = {
+      pending: true,
+      calls: [] as Array<{ mayDefer?: boolean; recount?: boolean }>,
+      woken: [] as string[],
+    };
     const run: IndexingRun = {
       records: (inner) => inner,
       beforeLoaded: (options = {}) => {
@@ -312,6 +316,7 @@ describe('batchProcessor while an earlier batch of the user is still loading', (
           ? Promise.reject(new KnownContactsPendingError('an earlier batch is still loading'))
           : Promise.resolve();
       },
+      nextInLine: () => Promise.resolve('next-in-line'),
     };
     const processor = createBatchProcessor(
       {
@@ -321,6 +326,10 @@ describe('batchProcessor while an earlier batch of the user is still loading', (
         metrics: createMetrics('worker'),
         logger: pino({ level: 'silent' }),
         contactIndex: { begin: () => Promise.resolve(run) },
+        wakeBatchJob: (id) => {
+          state.woken.push(id);
+          return Promise.resolve();
+        },
       },
       {
         maxRowsPerBatch: 10_000,
@@ -356,6 +365,7 @@ describe('batchProcessor while an earlier batch of the user is still loading', (
     expect(delays[0]).toBeGreaterThanOrEqual(900);
     expect(state.calls).toEqual([{ mayDefer: true }]);
     expect(f.reads()).toBe(1);
+    expect(state.woken).toEqual([]); // still in line: nobody behind it is woken
 
     await expect(processor.process(job)).rejects.toBeInstanceOf(DelayedError); // still pending
     expect(job.data.knownWait).toMatchObject({ tries: 2 });
@@ -365,6 +375,7 @@ describe('batchProcessor while an earlier batch of the user is still loading', (
     expect(await processor.process(job)).toBe('loaded');
     expect(f.row()).toMatchObject({ status: 'loaded', progress: 100, rowsRead: 11, recordsLoaded: 10 });
     expect(f.reads()).toBe(1); // the file was read once, by the first run
+    expect(state.woken).toEqual(['next-in-line']); // the batch behind it runs now
     expect(state.calls.slice(1)).toEqual([
       { mayDefer: true, recount: true },
       { mayDefer: true, recount: true },
