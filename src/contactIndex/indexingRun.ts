@@ -51,9 +51,10 @@ export async function countKnown(deps: Pick<IndexingDeps, 'store' | 'records'>, 
  * (neither waits for the other: "earlier" is decided by seq, not by what is written yet), so
  * knownContacts needs no pass over the records at the end. The one case that needs more: an
  * earlier batch of the same user loading at the same time may still write a key after this batch
- * read it. So before `loaded` the batch waits for those (bounded) and, if there were any at start
- * or at the end, counts again from its stored records. Without the wait, two concurrent batches
- * could both count a shared contact as new.
+ * read it. So before `loaded` the batch waits until there are none (its job put back, no worker
+ * slot held: src/worker/knownCountWait.ts) and, if there were any at start or at the end, counts
+ * again from its stored records. Without the wait, two concurrent batches could both count a
+ * shared contact as new.
  */
 export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<IndexingRun> {
   const seq = await deps.batches.beginAttempt(batch.id, batch.attempt);
