@@ -12,6 +12,7 @@ import {
   waitForStatus,
   type TestStack,
 } from '../../support/testStack.js';
+import { contactRecord } from '../../support/contactRecord.js';
 
 /** Batch A: Ada by e-mail, Bo by phone, Cy. */
 const FILE_A = [
@@ -269,23 +270,8 @@ describe.each([
       expect(claimed?.status).toBe('parsing');
       return claimed!;
     };
-    const contact = (rowNumber: number, fullName: string): ContactRecord => ({
-      rowNumber,
-      fullName,
-      firstName: null,
-      lastName: null,
-      email: 'race@example.com',
-      phone: null,
-      company: null,
-      title: null,
-      street: null,
-      city: null,
-      region: null,
-      postalCode: null,
-      country: null,
-      original: {},
-      issues: [],
-    });
+    const contact = (rowNumber: number, fullName: string): ContactRecord =>
+      contactRecord(rowNumber, { fullName, email: 'race@example.com' });
     return { owner, make, contact };
   }
 

@@ -6,6 +6,7 @@ import type { ContactIndexBatches } from '../../../src/contactIndex/contactIndex
 import { createKnownContactsService } from '../../../src/contactIndex/knownContactsService.js';
 import type { ContactRecord } from '../../../src/parsing/types.js';
 import { createMemoryStore } from '../../support/doubles/memoryStore.js';
+import { contactRecord } from '../../support/contactRecord.js';
 
 const B = '00000000-0000-4000-8000-00000000000b';
 const C = '00000000-0000-4000-8000-00000000000c';
@@ -96,21 +97,5 @@ describe('records with seenIn while a re-read runs', () => {
 });
 
 function ada(rowNumber: number): ContactRecord {
-  return {
-    rowNumber,
-    fullName: 'Ada',
-    firstName: null,
-    lastName: null,
-    email: 'ada@example.com',
-    phone: null,
-    company: null,
-    title: null,
-    street: null,
-    city: null,
-    region: null,
-    postalCode: null,
-    country: null,
-    original: {},
-    issues: [],
-  };
+  return contactRecord(rowNumber, { fullName: 'Ada', email: 'ada@example.com' });
 }

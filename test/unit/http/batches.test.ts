@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactRecord } from '../../../src/parsing/types.js';
 import { bearer, build, tokenFor, type TestApp } from '../../support/buildTestApp.js';
+import { contactRecord } from '../../support/contactRecord.js';
 
 interface ErrorJson {
   error: { code: string; message: string; details?: unknown };
@@ -9,9 +10,7 @@ interface ErrorJson {
 }
 
 function contact(rowNumber: number): ContactRecord {
-  const empty = { fullName: null, firstName: null, lastName: null, phone: null, company: null, title: null };
-  const address = { street: null, city: null, region: null, postalCode: null, country: null };
-  return { rowNumber, ...empty, ...address, email: `c${rowNumber}@example.com`, original: {}, issues: [] };
+  return contactRecord(rowNumber, { email: `c${rowNumber}@example.com` });
 }
 
 describe('batch routes over in-memory adapters', () => {

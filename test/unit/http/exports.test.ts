@@ -4,21 +4,12 @@ import { FIELD_LIST, type ContactRecord } from '../../../src/contacts/contactSch
 import { DependencyUnavailableError } from '../../../src/errors.js';
 import { EXPORT_PAGE_SIZE } from '../../../src/services/recordsExportService.js';
 import { bearer, build, tokenFor, type TestApp } from '../../support/buildTestApp.js';
+import { contactRecord } from '../../support/contactRecord.js';
 
 const BOM = '\uFEFF';
 
 function contact(rowNumber: number, fields: Partial<ContactRecord> = {}): ContactRecord {
-  const empty = { fullName: null, firstName: null, lastName: null, phone: null, company: null, title: null };
-  const address = { street: null, city: null, region: null, postalCode: null, country: null };
-  return {
-    rowNumber,
-    ...empty,
-    ...address,
-    email: `c${rowNumber}@example.com`,
-    original: {},
-    issues: [],
-    ...fields,
-  };
+  return contactRecord(rowNumber, { email: `c${rowNumber}@example.com`, ...fields });
 }
 
 /** Data lines of a CSV whose cells hold no line breaks (every test record here). */

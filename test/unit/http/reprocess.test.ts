@@ -1,17 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Batch } from '../../../src/domain/batch.js';
-import { FIELD_LIST } from '../../../src/contacts/contactSchema.js';
 import type { ContactRecord } from '../../../src/parsing/types.js';
 import { bearer, build, tokenFor, type TestApp } from '../../support/buildTestApp.js';
+import { contactRecord } from '../../support/contactRecord.js';
 
 /** A whole record (every field of the contact schema), text fields null but the name. */
-const record = (rowNumber: number, fullName: string): ContactRecord => {
-  const fields = Object.fromEntries(
-    FIELD_LIST.map((f) => [f.name, f.spec.kind === 'text' ? null : undefined]),
-  );
-  return { ...fields, rowNumber, fullName, issues: [], original: {} } as unknown as ContactRecord;
-};
+const record = (rowNumber: number, fullName: string): ContactRecord => contactRecord(rowNumber, { fullName });
 
 /** POST /api/batches/{id}/reprocess and the reading-aware records cursor, over in-memory adapters. */
 describe('re-reading a stored file (route and schema)', () => {

@@ -7,6 +7,7 @@ import {
   recordsCsvHeaderLine,
 } from '../../../src/parsing/csvOutput.js';
 import { parse } from './helpers.js';
+import { contactRecord } from '../../support/contactRecord.js';
 
 describe('csvLine', () => {
   it('quotes per RFC 4180, and also cells with ";" or tab so ";"/tab readers keep them whole', () => {
@@ -57,23 +58,11 @@ describe('csvLine', () => {
 });
 
 describe('E.164 phone numbers', () => {
-  const record: ContactRecord = {
-    rowNumber: 1,
+  const record: ContactRecord = contactRecord(1, {
     fullName: 'Ann Example',
-    firstName: null,
-    lastName: null,
     email: 'ann@example.com',
     phone: '+4915123456789',
-    company: null,
-    title: null,
-    street: null,
-    city: null,
-    region: null,
-    postalCode: null,
-    country: null,
-    original: {},
-    issues: [],
-  };
+  });
 
   it("are written as text a spreadsheet shows as is ('+…), never as a number or formula", () => {
     expect(recordCsvLine(record)).toContain(`,"'+4915123456789",`);
