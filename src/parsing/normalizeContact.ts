@@ -1,3 +1,4 @@
+import { TEXT_FIELDS, type TextField } from '../contacts/contactSchema.js';
 import type { MappedFields } from './headerSynonyms.js';
 import { regionOfCountry } from './normalize/country.js';
 import { normalizeEmail } from './normalize/email.js';
@@ -25,6 +26,10 @@ const clean = (v: string | null): string | null => {
   const t = v.replace(/\s+/g, ' ').trim();
   return t === '' ? null : t;
 };
+
+/** Fields with rules of their own below; every other text field of the schema is only cleaned. */
+const RULED: ReadonlySet<TextField> = new Set(['fullName', 'firstName', 'lastName', 'email', 'phone']);
+const PLAIN_FIELDS = TEXT_FIELDS.filter((f) => !RULED.has(f));
 
 interface Names {
   fullName: string | null;
@@ -85,21 +90,14 @@ export function normalizeContact(raw: RawContact, region: string): ParsedRow {
   const issues = [...raw.issues];
   const names = completeNames(f);
   const { email, phone } = contactDetails(f, region, issues);
-  const record: ContactRecord = {
-    rowNumber: raw.rowNumber,
-    ...names,
-    email,
-    phone,
-    company: clean(f.company),
-    title: clean(f.title),
-    street: clean(f.street),
-    city: clean(f.city),
-    region: clean(f.region),
-    postalCode: clean(f.postalCode),
-    country: clean(f.country),
-    original: raw.original,
-    issues,
-  };
+  // A text field added to the contact schema is carried here without an edit (cleaned).
+  const built: Record<string, unknown> = { rowNumber: raw.rowNumber, ...names, email, phone };
+  for (const name of PLAIN_FIELDS) {
+    built[name] = clean(f[name]);
+  }
+  built['original'] = raw.original;
+  built['issues'] = issues;
+  const record = built as unknown as ContactRecord;
   if (names.fullName === null && email === null && phone === null) {
     const reason = ['no name, email or phone', ...issues].join('; ');
     return {

@@ -1,4 +1,10 @@
-import { ADDRESS_FIELDS, type AddressField, type ContactField } from './fields.js';
+import {
+  ADDRESS_FIELDS,
+  isAddressField,
+  MAPPABLE_FIELDS,
+  type AddressField,
+  type ContactField,
+} from './fields.js';
 import { matchHeader, type ColumnMatch } from './matchHeader.js';
 
 export interface HeaderMapping {
@@ -91,21 +97,10 @@ export function pickFields(mapping: HeaderMapping, cells: readonly string[]): Ma
     return null;
   };
   const field = (f: ContactField) => first(mapping.fields.get(f));
-  const out: MappedFields = {
-    fullName: field('fullName'),
-    firstName: field('firstName'),
-    middleName: field('middleName'),
-    lastName: field('lastName'),
-    email: field('email'),
-    phone: field('phone'),
-    company: field('company'),
-    title: field('title'),
-    street: null,
-    city: null,
-    region: null,
-    postalCode: null,
-    country: null,
-  };
+  // Every mappable field (the contact schema's text fields): address parts come from one group below.
+  const out = Object.fromEntries(
+    MAPPABLE_FIELDS.map((f) => [f, isAddressField(f) ? null : field(f)]),
+  ) as MappedFields;
   // Take all address parts from the best address group that has any value in this row, so a
   // business street is never combined with a home city.
   for (const g of mapping.addressGroups) {
