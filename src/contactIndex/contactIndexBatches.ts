@@ -57,24 +57,16 @@ export function createContactIndexBatches(pool: PgPool) {
      * How many of the owner's other batches are loading and may still write sightings placed before
      * it: their current attempt drew a smaller seq. One whose current attempt has not drawn yet
      * will draw a larger one (a sequence only rises), so it is later, not earlier: waiting for it
-     * (as this once did) made every batch of a user wait for every other after an outage. Of
-     * those, `idle` are not running now.
+     * (as this once did) made every batch of a user wait for every other after an outage.
      */
-    async earlierInFlight(
-      owner: IndexOwner,
-      idleAfterMs: number,
-    ): Promise<{ loading: number; idle: number }> {
-      // idle: not written for idleAfterMs (progress is written at least every 500 ms while a job
-      // reads): its job is not running now (put back, waiting out an outage, its worker died).
-      const { rows } = await query<{ loading: number; idle: number }>(
-        `SELECT count(*)::int AS loading,
-                count(*) FILTER (WHERE updated_at < now() - $4 * interval '1 millisecond')::int AS idle
-           FROM batches
+    async earlierInFlight(owner: IndexOwner): Promise<number> {
+      const { rows } = await query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM batches
           WHERE user_id = $1 AND id <> $2 AND status IN ('parsing', 'parsed')
             AND contact_index_attempt = attempt AND contact_index_seq < $3`,
-        [owner.userId, owner.batchId, owner.seq, idleAfterMs],
+        [owner.userId, owner.batchId, owner.seq],
       );
-      return rows[0] ?? { loading: 0, idle: 0 };
+      return rows[0]?.n ?? 0;
     },
 
     /** The owner's next batch in line: the smallest later seq drawn by a batch still loading. */

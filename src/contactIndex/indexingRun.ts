@@ -17,18 +17,6 @@ export interface IndexingDeps {
 
 type ChunkRecords = Pick<RecordsRepository, 'writeRecords' | 'writeInvalidRows'>;
 
-/**
- * How long a batch whose rows are all written waits in its worker slot for earlier batches of
- * its user that are running now (in other slots, usually a moment from done); past it, or at once
- * when one of them is not running, its job is put back instead (src/worker/knownCountWait.ts).
- */
-const WAIT_FOR_RUNNING_MS = 2_000;
-const POLL_MS = 50;
-/** An earlier batch whose row was not written for this long is not running now. */
-const IDLE_AFTER_MS = 5_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** What the worker's batch job does with the index: the hook in batchProcessor.ts. */
 export interface IndexingRun {
   /** `records` whose writeRecords also writes the chunk's sightings and counts its known contacts. */
@@ -76,24 +64,8 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
   // The reading this attempt writes (a re-read's own key): its sightings are released with it.
   const owner: IndexOwner = { userId: batch.userId, batchId: batch.id, seq, recordsKey: writeKeyOf(batch) };
   await deps.store.register(owner);
-  let overlapped = (await deps.batches.earlierInFlight(owner, IDLE_AFTER_MS)).loading > 0;
+  let overlapped = (await deps.batches.earlierInFlight(owner)) > 0;
   let known = 0;
-
-  /** True once no earlier batch is loading; false when one is not running now, or the wait ends. */
-  async function earlierSettled(): Promise<boolean> {
-    const deadline = Date.now() + WAIT_FOR_RUNNING_MS;
-    for (;;) {
-      const { loading, idle } = await deps.batches.earlierInFlight(owner, IDLE_AFTER_MS);
-      if (loading === 0) {
-        return true;
-      }
-      overlapped = true;
-      if (idle > 0 || Date.now() >= deadline) {
-        return false;
-      }
-      await sleep(POLL_MS);
-    }
-  }
 
   return {
     records(inner) {
@@ -111,7 +83,8 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
     },
     async beforeLoaded(options = {}) {
       overlapped ||= options.recount === true;
-      if (!(await earlierSettled())) {
+      if ((await deps.batches.earlierInFlight(owner)) > 0) {
+        overlapped = true;
         if (options.mayDefer === true) {
           throw new KnownContactsPendingError('an earlier batch of the user is still loading');
         }
