@@ -40,7 +40,7 @@ export function createMetrics(role: 'api' | 'worker' | 'all') {
     }),
     jobs: new Counter({
       name: 'batchport_jobs_total',
-      help: 'Processed jobs by outcome (loaded, error, retried, cancelled)',
+      help: 'Job runs by outcome (loaded, error, retried, cancelled, deferred: put back until an earlier batch of the user loads)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

@@ -168,6 +168,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
           return await leaveForOtherStore(job, token, error, { metrics, logger: log });
         }
         if (error instanceof KnownContactsPendingError) {
+          metrics.jobs.inc({ outcome: 'deferred' });
           return await deferKnownCount(job, token, log);
         }
         if (error instanceof UnrecoverableError) {
