@@ -91,7 +91,14 @@ export function normalizeContact(raw: RawContact, region: string): ParsedRow {
   const names = completeNames(f);
   const { email, phone } = contactDetails(f, region, issues);
   // A text field added to the contact schema is carried here without an edit (cleaned).
-  const built: Record<string, unknown> = { rowNumber: raw.rowNumber, ...names, email, phone };
+  const built: Record<string, unknown> = {
+    rowNumber: raw.rowNumber,
+    fullName: names.fullName,
+    firstName: names.firstName,
+    lastName: names.lastName,
+    email,
+    phone,
+  };
   for (const name of PLAIN_FIELDS) {
     built[name] = clean(f[name]);
   }

@@ -85,6 +85,9 @@ export function mapHeaders(headers: readonly string[]): HeaderMapping {
 
 export type MappedFields = Record<ContactField, string | null>;
 
+/** The fields read from their own columns (address parts come from one address group). */
+const DIRECT_FIELDS = MAPPABLE_FIELDS.filter((f) => !isAddressField(f));
+
 /** Picks each field's value for one row: the first non-empty candidate column wins. */
 export function pickFields(mapping: HeaderMapping, cells: readonly string[]): MappedFields {
   const first = (cols: readonly number[] | undefined): string | null => {
@@ -98,9 +101,13 @@ export function pickFields(mapping: HeaderMapping, cells: readonly string[]): Ma
   };
   const field = (f: ContactField) => first(mapping.fields.get(f));
   // Every mappable field (the contact schema's text fields): address parts come from one group below.
-  const out = Object.fromEntries(
-    MAPPABLE_FIELDS.map((f) => [f, isAddressField(f) ? null : field(f)]),
-  ) as MappedFields;
+  const out = {} as MappedFields;
+  for (const f of DIRECT_FIELDS) {
+    out[f] = field(f);
+  }
+  for (const f of ADDRESS_FIELDS) {
+    out[f] = null;
+  }
   // Take all address parts from the best address group that has any value in this row, so a
   // business street is never combined with a home city.
   for (const g of mapping.addressGroups) {
