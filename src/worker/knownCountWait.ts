@@ -1,10 +1,8 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ProcessBatchJobData } from '../queue/batchQueue.js';
+import { putBackDelayMs } from './putBackDelay.js';
 
-/** The first wait of a job put back to count knownContacts; doubled per try up to the cap. */
-const FIRST_DELAY_MS = 1_000;
-const MAX_DELAY_MS = 15_000;
 /**
  * How long a batch may be put back for its user's earlier batches before it counts without
  * them (logged): as long as the default retry window, which is how long an earlier batch's own
@@ -32,7 +30,7 @@ export async function deferKnownCount(
 ): Promise<never> {
   const since = job.data.knownWait?.since ?? Date.now();
   const tries = (job.data.knownWait?.tries ?? 0) + 1;
-  const delayMs = Math.min(FIRST_DELAY_MS * 2 ** (tries - 1), MAX_DELAY_MS) * (1 + Math.random() / 2);
+  const delayMs = putBackDelayMs(tries);
   await job.updateData({ ...job.data, knownWait: { since, tries } });
   await job.moveToDelayed(Date.now() + delayMs, token);
   logger.info(

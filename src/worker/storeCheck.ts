@@ -5,13 +5,7 @@ import { ForeignStoreError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ProcessBatchJobData } from '../queue/batchQueue.js';
 import { describeStore, sameStore, type StoreIdentity } from '../storage/fileStorage.js';
-
-/**
- * First wait before a worker may pick the job up again; doubles per deferral up to the cap. The
- * cap is short: while the wrong worker keeps drawing the job, the right one waits this long.
- */
-const FIRST_DELAY_MS = 1_000;
-const MAX_DELAY_MS = 15_000;
+import { putBackDelayMs } from './putBackDelay.js';
 
 /**
  * Throws ForeignStoreError when the batch's file is in another store than this worker's (a
@@ -36,7 +30,7 @@ export async function leaveForOtherStore(
   deps: { metrics: Metrics; logger: Logger },
 ): Promise<never> {
   const deferrals = (job.data.foreignDeferrals ?? 0) + 1;
-  const delayMs = Math.min(FIRST_DELAY_MS * 2 ** (deferrals - 1), MAX_DELAY_MS) * (1 + Math.random() / 2);
+  const delayMs = putBackDelayMs(deferrals);
   deps.metrics.foreignStoreJobs.inc();
   deps.metrics.foreignStoreRecent.record();
   deps.logger.warn(
