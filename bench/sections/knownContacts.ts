@@ -60,7 +60,7 @@ export async function runKnownContacts(
           Promise.resolve({
             records: (inner) => inner,
             beforeLoaded: () => Promise.resolve(),
-            nextInLine: () => Promise.resolve(null),
+            nextInLine: () => Promise.resolve([]),
           });
   };
   try {

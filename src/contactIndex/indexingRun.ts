@@ -15,6 +15,13 @@ export interface IndexingDeps {
   logger: Logger;
 }
 
+/**
+ * Batches woken per ended job. Enough to keep a worker's slots busy when a backlog of one user
+ * unblocks at once (each ended job wakes the next ones again); the rest wait out their put-back
+ * delay (≤ 15 s) at worst.
+ */
+export const WAKE_LIMIT = 16;
+
 type ChunkRecords = Pick<RecordsRepository, 'writeRecords' | 'writeInvalidRows'>;
 
 /** What the worker's batch job does with the index: the hook in batchProcessor.ts. */
@@ -22,17 +29,18 @@ export interface IndexingRun {
   /** `records` whose writeRecords also writes the chunk's sightings and counts its known contacts. */
   records(inner: ChunkRecords): ChunkRecords;
   /**
-   * After the last chunk, before `loaded`: settles and stores the batch's knownContacts. With
+   * After the last chunk, before `loaded`: marks the batch's sightings written (later batches stop
+   * waiting for it), then settles and stores the batch's knownContacts. With
    * `mayDefer`, an earlier batch still loading throws KnownContactsPendingError (the job is put
    * back, src/worker/knownCountWait.ts); without, the count is taken anyway (logged). `recount`
    * counts from the stored records: a resumed job whose rows an earlier run of this attempt wrote.
    */
   beforeLoaded(options?: { mayDefer?: boolean; recount?: boolean }): Promise<void>;
   /**
-   * The user's next batch in line (the smallest later seq still loading): the one that may be
-   * waiting for this one, woken when this one ends; null when there is none.
+   * The user's later batches that may be put back waiting and can count now (every batch before
+   * them has written its sightings), in line order, at most WAKE_LIMIT: woken when this one ends.
    */
-  nextInLine(): Promise<string | null>;
+  nextInLine(): Promise<string[]>;
 }
 
 /** The known contacts of the owner's reading, counted from its stored records (a page at a time). */
@@ -51,10 +59,10 @@ export async function countKnown(deps: Pick<IndexingDeps, 'store' | 'records'>, 
  * (neither waits for the other: "earlier" is decided by seq, not by what is written yet), so
  * knownContacts needs no pass over the records at the end. The one case that needs more: an
  * earlier batch of the same user loading at the same time may still write a key after this batch
- * read it. So before `loaded` the batch waits until there are none (its job put back, no worker
- * slot held: src/worker/knownCountWait.ts) and, if there were any at start or at the end, counts
- * again from its stored records. Without the wait, two concurrent batches could both count a
- * shared contact as new.
+ * read it. So before `loaded` the batch waits until every earlier one has written its sightings
+ * (its job put back, no worker slot held: src/worker/knownCountWait.ts) and, if any was still
+ * writing at start or at the end, counts again from its stored records. Without the wait, two
+ * concurrent batches could both count a shared contact as new.
  */
 export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<IndexingRun> {
   const seq = await deps.batches.beginAttempt(batch.id, batch.attempt);
@@ -82,6 +90,8 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
       };
     },
     async beforeLoaded(options = {}) {
+      // The caller flushed every write of this attempt: all its sightings are acknowledged.
+      await deps.batches.markWritten(owner);
       overlapped ||= options.recount === true;
       if ((await deps.batches.earlierInFlight(owner)) > 0) {
         overlapped = true;
@@ -100,6 +110,6 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
         throw new BatchSupersededError('the batch was deleted or retried while this job ran');
       }
     },
-    nextInLine: () => deps.batches.nextInFlight(owner),
+    nextInLine: () => deps.batches.unblockedAfter(owner, WAKE_LIMIT),
   };
 }

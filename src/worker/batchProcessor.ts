@@ -76,39 +76,32 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
     }
     const mayDefer = mayDeferKnownCount(job.data);
     const indexing = await deps.contactIndex?.begin(batch, logger);
-    let outcome: JobOutcome;
     try {
-      outcome =
-        job.data.knownWait !== undefined && batch.status === 'parsed' && indexing
-          ? // Put back after writing every row, only to count knownContacts (knownCountWait.ts).
-            await finishWritten(deps, batch, indexing, mayDefer)
-          : await read(batch, indexing, mayDefer);
-    } catch (error) {
-      if (!(error instanceof KnownContactsPendingError)) {
-        await wakeNext(indexing); // not for a job put back: its batch is still in line
-      }
-      throw error;
+      return job.data.knownWait !== undefined && batch.status === 'parsed' && indexing
+        ? // Put back after writing every row, only to count knownContacts (knownCountWait.ts).
+          await finishWritten(deps, batch, indexing, mayDefer)
+        : await read(batch, indexing, mayDefer);
+    } finally {
+      await wakeNext(indexing); // also when put back: its sightings are written now
     }
-    await wakeNext(indexing);
-    return outcome;
   }
 
   /**
-   * The user's next batch in line may be put back waiting for this one (knownCountWait.ts): its
-   * job runs now rather than at the end of its wait, so batches loading together load one right
-   * after the other. Best effort: the put-back job's own wait is the fallback.
+   * Later batches of the user may be put back waiting for this one's sightings
+   * (knownCountWait.ts): the ones that can count now run at once rather than at the end of their
+   * wait, so a user's backlog finishes in parallel. Best effort: a put-back job's own wait is the
+   * fallback.
    */
   async function wakeNext(indexing: IndexingRun | undefined): Promise<void> {
     if (!indexing || !deps.wakeBatchJob) {
       return;
     }
     try {
-      const next = await indexing.nextInLine();
-      if (next !== null) {
+      for (const next of await indexing.nextInLine()) {
         await deps.wakeBatchJob(next);
       }
     } catch (error) {
-      logger.warn({ err: error }, 'could not wake the next batch in line; it tries again after its wait');
+      logger.warn({ err: error }, 'could not wake the next batches in line; they try again after their wait');
     }
   }
 

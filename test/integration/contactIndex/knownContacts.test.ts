@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweeperDeps } from '../../../src/composition.js';
+import { createContactIndexBatches } from '../../../src/contactIndex/contactIndexBatches.js';
 import { KnownContactsPendingError } from '../../../src/errors.js';
 import type { ContactRecord } from '../../../src/parsing/types.js';
 import {
@@ -275,6 +276,35 @@ describe.each([
     return { owner, make, contact };
   }
 
+  it('a batch waits only for earlier batches still writing sightings, and is woken once they are written', async () => {
+    const { owner, make } = await racingUser('known-gate');
+    const batches = createContactIndexBatches(stack.deps.pool);
+    const place = async () => {
+      const claimed = await make();
+      const seq = await batches.beginAttempt(claimed.id, 1);
+      expect(seq).not.toBeNull();
+      return { userId: owner.id, batchId: claimed.id, seq: seq!, recordsKey: claimed.id };
+    };
+    const [a, b, c] = [await place(), await place(), await place()];
+    await batches.markWritten(c);
+    await batches.markWritten(b);
+    // `a` still writes: b and c wait for it, and nothing behind it can count yet.
+    expect(await batches.earlierInFlight(c)).toBe(1);
+    expect(await batches.unblockedAfter(a, 16)).toEqual([]);
+    await batches.markWritten(a);
+    expect(await batches.earlierInFlight(c)).toBe(0); // none is `loaded`: written is enough
+    expect(await batches.unblockedAfter(a, 16)).toEqual([b.batchId, c.batchId]);
+    expect(await batches.unblockedAfter(a, 1)).toEqual([b.batchId]);
+    // A new attempt of `b` (a retry) draws a later place and has written nothing yet.
+    await stack.deps.pool.query('UPDATE batches SET attempt = 2 WHERE id = $1', [b.batchId]);
+    const b2 = { ...b, seq: (await batches.beginAttempt(b.batchId, 2))! };
+    expect(b2.seq).toBeGreaterThan(c.seq);
+    expect(await batches.earlierInFlight(b2)).toBe(0);
+    expect(await batches.unblockedAfter(a, 16)).toEqual([c.batchId]);
+    await batches.markWritten(b); // the old attempt's mark: fenced out
+    expect(await batches.unblockedAfter(c, 16)).toEqual([]);
+  });
+
   it('of two batches of one user loading at the same time with one contact, exactly one is first', async () => {
     const { owner, make, contact } = await racingUser('known-race');
     const { batchRepository, knownContacts } = stack.deps;
@@ -293,17 +323,20 @@ describe.each([
     await batchRepository.markParsed(late.id, 1, counts, 95);
     await expect(lateRun.beforeLoaded({ mayDefer: true })).rejects.toBeInstanceOf(KnownContactsPendingError);
 
+    expect(await lateRun.nextInLine()).toEqual([]); // nothing after it
     await earlyRun.records(stack.deps.records).writeRecords(early.id, [contact(7, 'Early')]);
-    await earlyRun.beforeLoaded({ mayDefer: true });
     await batchRepository.markParsed(early.id, 1, counts, 95);
-    expect(await batchRepository.markLoaded(early.id, 1, counts)).toBe(true);
-    expect(await earlyRun.nextInLine()).toBe(late.id); // whose job the worker wakes now
+    await earlyRun.beforeLoaded({ mayDefer: true }); // its sightings are written from here on
+    // Whose job the worker wakes now: `late` counts before `early` is `loaded`, because what it
+    // waited for (every sighting of `early`) is written.
+    expect(await earlyRun.nextInLine()).toEqual([late.id]);
 
     // The next run of `late`'s job: every row written, only the count is left.
     const resumed = await batchRepository.markParsing(late.id, 1);
     expect(resumed?.status).toBe('parsed');
     await (await knownContacts.begin(resumed!, log)).beforeLoaded({ mayDefer: true, recount: true });
     expect(await batchRepository.markLoaded(late.id, 1, counts)).toBe(true);
+    expect(await batchRepository.markLoaded(early.id, 1, counts)).toBe(true);
 
     const firstOf = async (id: string) => (await records(id, '', owner.token)).records.map((r) => r.seenIn);
     expect(await firstOf(early.id)).toEqual([null]);

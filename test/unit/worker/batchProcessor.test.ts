@@ -316,7 +316,7 @@ describe('batchProcessor while an earlier batch of the user is still loading', (
           ? Promise.reject(new KnownContactsPendingError('an earlier batch is still loading'))
           : Promise.resolve();
       },
-      nextInLine: () => Promise.resolve('next-in-line'),
+      nextInLine: () => Promise.resolve(['next-in-line', 'after-it']),
     };
     const processor = createBatchProcessor(
       {
@@ -365,7 +365,8 @@ describe('batchProcessor while an earlier batch of the user is still loading', (
     expect(delays[0]).toBeGreaterThanOrEqual(900);
     expect(state.calls).toEqual([{ mayDefer: true }]);
     expect(f.reads()).toBe(1);
-    expect(state.woken).toEqual([]); // still in line: nobody behind it is woken
+    // Its sightings are written: the batches behind it that wait only for those run now.
+    expect(state.woken).toEqual(['next-in-line', 'after-it']);
 
     await expect(processor.process(job)).rejects.toBeInstanceOf(DelayedError); // still pending
     expect(job.data.knownWait).toMatchObject({ tries: 2 });
@@ -375,7 +376,7 @@ describe('batchProcessor while an earlier batch of the user is still loading', (
     expect(await processor.process(job)).toBe('loaded');
     expect(f.row()).toMatchObject({ status: 'loaded', progress: 100, rowsRead: 11, recordsLoaded: 10 });
     expect(f.reads()).toBe(1); // the file was read once, by the first run
-    expect(state.woken).toEqual(['next-in-line']); // the batch behind it runs now
+    expect(state.woken).toHaveLength(6); // woken after each of the three runs
     expect(state.calls.slice(1)).toEqual([
       { mayDefer: true, recount: true },
       { mayDefer: true, recount: true },
