@@ -3,29 +3,49 @@ import type { IndexOwner } from './contactIndexStore.js';
 
 export type ContactIndexBatches = ReturnType<typeof createContactIndexBatches>;
 
+/**
+ * The WHERE clause of a user's batches that are loading and may still write sightings placed
+ * before `seq`: their current attempt drew a smaller seq and has not written all its sightings.
+ * One whose current attempt has not drawn yet will draw a larger one (a sequence only rises), so
+ * it is later, not earlier: waiting for it (as this once did) made every batch of a user wait for
+ * every other after an outage; waiting until earlier ones were `loaded` rather than written made
+ * a user's backlog finish one batch at a time.
+ */
+const EARLIER_WRITING = (userId: string, batchId: string, seq: string) =>
+  `WHERE user_id = ${userId} AND id <> ${batchId} AND status IN ('parsing', 'parsed')
+     AND contact_index_attempt = attempt AND contact_index_seq < ${seq} AND NOT contact_index_written`;
+
 /** The contact index's columns of `batches` (migration 014): each batch's place and its count. */
 export function createContactIndexBatches(pool: PgPool) {
   const query = guardedQuery(pool, 'database');
   return {
     /**
      * The attempt's place in its user's order, drawn when the attempt starts loading and kept if
-     * the same attempt runs again (a stalled job); null when the attempt is no longer current.
-     * Resets the count: it is written again before the batch becomes `loaded`. A new place is not
-     * written yet (markWritten).
+     * the same attempt runs again (a stalled job), with how many earlier batches are still writing
+     * (earlierWriting); null when the attempt is no longer current. Resets the count: it is
+     * written again before the batch becomes `loaded`. A new place is not written yet (markWritten).
      */
-    async beginAttempt(batchId: string, attempt: number): Promise<number | null> {
-      const { rows } = await query<{ seq: string }>(
-        `UPDATE batches
-            SET contact_index_seq = CASE WHEN contact_index_attempt = attempt AND contact_index_seq IS NOT NULL
-                                         THEN contact_index_seq ELSE nextval('contact_index_seq') END,
-                contact_index_written = contact_index_attempt = attempt AND contact_index_seq IS NOT NULL
-                                        AND contact_index_written,
-                contact_index_attempt = attempt, known_contacts = 0
-          WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')
-          RETURNING contact_index_seq AS seq`,
+    async beginAttempt(
+      batchId: string,
+      attempt: number,
+    ): Promise<{ seq: number; earlierWriting: number } | null> {
+      const { rows } = await query<{ seq: string; earlier: number }>(
+        `WITH placed AS (
+           UPDATE batches
+              SET contact_index_seq = CASE WHEN contact_index_attempt = attempt AND contact_index_seq IS NOT NULL
+                                           THEN contact_index_seq ELSE nextval('contact_index_seq') END,
+                  contact_index_written = contact_index_attempt = attempt AND contact_index_seq IS NOT NULL
+                                          AND contact_index_written,
+                  contact_index_attempt = attempt, known_contacts = 0
+            WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')
+            RETURNING user_id, contact_index_seq)
+         SELECT p.contact_index_seq AS seq,
+                (SELECT count(*)::int FROM batches ${EARLIER_WRITING('p.user_id', '$1', 'p.contact_index_seq')}) AS earlier
+           FROM placed p`,
         [batchId, attempt],
       );
-      return rows[0] ? Number(rows[0].seq) : null;
+      const row = rows[0];
+      return row ? { seq: Number(row.seq), earlierWriting: row.earlier } : null;
     },
 
     /**
@@ -58,29 +78,15 @@ export function createContactIndexBatches(pool: PgPool) {
 
     /**
      * Every sighting of the owner's attempt is written (acknowledged): from now on a later batch
-     * of the user reads all of them, so it need not wait for this one to become `loaded`.
+     * of the user reads all of them, so it need not wait for this one to become `loaded`. Answers
+     * how many of the owner's earlier batches are still writing theirs (earlierWriting).
      */
-    async markWritten(owner: IndexOwner): Promise<void> {
-      await query(
-        `UPDATE batches SET contact_index_written = true
-          WHERE id = $1 AND contact_index_attempt = attempt AND contact_index_seq = $2`,
-        [owner.batchId, owner.seq],
-      );
-    },
-
-    /**
-     * How many of the owner's other batches are loading and may still write sightings placed before
-     * it: their current attempt drew a smaller seq and has not written all its sightings yet. One
-     * whose current attempt has not drawn yet will draw a larger one (a sequence only rises), so
-     * it is later, not earlier: waiting for it (as this once did) made every batch of a user wait
-     * for every other after an outage; waiting until earlier ones were `loaded` rather than
-     * written made a user's backlog finish one batch at a time.
-     */
-    async earlierInFlight(owner: IndexOwner): Promise<number> {
+    async markWritten(owner: IndexOwner): Promise<number> {
       const { rows } = await query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM batches
-          WHERE user_id = $1 AND id <> $2 AND status IN ('parsing', 'parsed')
-            AND contact_index_attempt = attempt AND contact_index_seq < $3 AND NOT contact_index_written`,
+        `WITH marked AS (
+           UPDATE batches SET contact_index_written = true
+            WHERE id = $2 AND contact_index_attempt = attempt AND contact_index_seq = $3)
+         SELECT count(*)::int AS n FROM batches ${EARLIER_WRITING('$1', '$2', '$3')}`,
         [owner.userId, owner.batchId, owner.seq],
       );
       return rows[0]?.n ?? 0;

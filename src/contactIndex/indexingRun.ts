@@ -65,14 +65,19 @@ export async function countKnown(deps: Pick<IndexingDeps, 'store' | 'records'>, 
  * concurrent batches could both count a shared contact as new.
  */
 export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<IndexingRun> {
-  const seq = await deps.batches.beginAttempt(batch.id, batch.attempt);
-  if (seq === null) {
+  const place = await deps.batches.beginAttempt(batch.id, batch.attempt);
+  if (place === null) {
     throw new BatchSupersededError('the batch was deleted or retried while this job ran');
   }
   // The reading this attempt writes (a re-read's own key): its sightings are released with it.
-  const owner: IndexOwner = { userId: batch.userId, batchId: batch.id, seq, recordsKey: writeKeyOf(batch) };
+  const owner: IndexOwner = {
+    userId: batch.userId,
+    batchId: batch.id,
+    seq: place.seq,
+    recordsKey: writeKeyOf(batch),
+  };
   await deps.store.register(owner);
-  let overlapped = (await deps.batches.earlierInFlight(owner)) > 0;
+  let overlapped = place.earlierWriting > 0;
   let known = 0;
 
   return {
@@ -91,9 +96,9 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
     },
     async beforeLoaded(options = {}) {
       // The caller flushed every write of this attempt: all its sightings are acknowledged.
-      await deps.batches.markWritten(owner);
+      const earlierWriting = await deps.batches.markWritten(owner);
       overlapped ||= options.recount === true;
-      if ((await deps.batches.earlierInFlight(owner)) > 0) {
+      if (earlierWriting > 0) {
         overlapped = true;
         if (options.mayDefer === true) {
           throw new KnownContactsPendingError('an earlier batch of the user is still loading');

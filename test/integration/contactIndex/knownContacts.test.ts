@@ -281,28 +281,30 @@ describe.each([
     const batches = createContactIndexBatches(stack.deps.pool);
     const place = async () => {
       const claimed = await make();
-      const seq = await batches.beginAttempt(claimed.id, 1);
-      expect(seq).not.toBeNull();
-      return { userId: owner.id, batchId: claimed.id, seq: seq!, recordsKey: claimed.id };
+      const placed = await batches.beginAttempt(claimed.id, 1);
+      expect(placed).not.toBeNull();
+      return { userId: owner.id, batchId: claimed.id, seq: placed!.seq, recordsKey: claimed.id };
     };
     const [a, b, c] = [await place(), await place(), await place()];
-    await batches.markWritten(c);
-    await batches.markWritten(b);
+    // Each answers how many earlier batches are still writing their sightings.
+    expect(await batches.markWritten(c)).toBe(2);
+    expect(await batches.markWritten(b)).toBe(1);
     // `a` still writes: b and c wait for it, and nothing behind it can count yet.
-    expect(await batches.earlierInFlight(c)).toBe(1);
     expect(await batches.unblockedAfter(a, 16)).toEqual([]);
-    await batches.markWritten(a);
-    expect(await batches.earlierInFlight(c)).toBe(0); // none is `loaded`: written is enough
+    expect(await batches.markWritten(a)).toBe(0);
+    expect(await batches.markWritten(c)).toBe(0); // none is `loaded`: written is enough
     expect(await batches.unblockedAfter(a, 16)).toEqual([b.batchId, c.batchId]);
     expect(await batches.unblockedAfter(a, 1)).toEqual([b.batchId]);
     // A new attempt of `b` (a retry) draws a later place and has written nothing yet.
     await stack.deps.pool.query('UPDATE batches SET attempt = 2 WHERE id = $1', [b.batchId]);
-    const b2 = { ...b, seq: (await batches.beginAttempt(b.batchId, 2))! };
-    expect(b2.seq).toBeGreaterThan(c.seq);
-    expect(await batches.earlierInFlight(b2)).toBe(0);
+    const retried = await batches.beginAttempt(b.batchId, 2);
+    expect(retried).toEqual({ seq: expect.any(Number), earlierWriting: 0 });
+    expect(retried!.seq).toBeGreaterThan(c.seq);
     expect(await batches.unblockedAfter(a, 16)).toEqual([c.batchId]);
     await batches.markWritten(b); // the old attempt's mark: fenced out
     expect(await batches.unblockedAfter(c, 16)).toEqual([]);
+    // A fourth batch placed now starts behind the retried `b`, which still writes.
+    expect((await batches.beginAttempt((await make()).id, 1))?.earlierWriting).toBe(1);
   });
 
   it('of two batches of one user loading at the same time with one contact, exactly one is first', async () => {
