@@ -7,6 +7,9 @@
  * `./security.toml` first) with the cluster's JWT signing keys (issue #19): a volume server
  * reads and writes only with a token the master signed, the filer's HTTP API only with one the
  * S3 gateway signed, so the S3 port (with its access key) is the one way in without a secret.
+ * Every gRPC port is mutual TLS with the cluster's own CA (scripts/cluster/tls.ts): a process
+ * without a certificate the CA signed can neither ask the master for a write token nor read the
+ * filer's metadata.
  */
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import fs from 'node:fs';
@@ -16,6 +19,7 @@ import { S3_BUCKET, S3_REGION, WEED_BIN } from '../services/seaweedfs.js';
 import type { ClusterProc } from './procs.js';
 import { procDir } from './procs.js';
 import { clusterSecrets, writePrivate } from './secrets.js';
+import { clusterTls, WEED_TLS_NAMES } from './tls.js';
 import { WEED } from './topology.js';
 
 export const S3_ENDPOINT = `http://127.0.0.1:${WEED.s3.port}`;
@@ -23,10 +27,19 @@ const MASTER = `127.0.0.1:${WEED.master.port}.${WEED.master.grpc}`;
 
 /**
  * The same keys for every weed process (the master signs what the volume servers check, the S3
- * gateway signs what the filer checks). Tokens live 10 s, weed's default.
+ * gateway signs what the filer checks). Tokens live 10 s, weed's default. gRPC: mutual TLS, each
+ * server accepting the cluster's components only (by the common name the CA gave them).
  */
 function writeSecurityToml(dir: string): void {
   const { weedJwt } = clusterSecrets();
+  const tls = clusterTls();
+  const peers = WEED_TLS_NAMES.join(',');
+  const grpcServer = (name: 'master' | 'volume' | 'filer' | 's3') => [
+    `[grpc.${name}]`,
+    `cert = "${tls.certs[name].cert}"`,
+    `key = "${tls.certs[name].key}"`,
+    `allowed_commonNames = "${peers}"`,
+  ];
   writePrivate(
     path.join(dir, 'security.toml'),
     [
@@ -43,6 +56,15 @@ function writeSecurityToml(dir: string): void {
       '[jwt.filer_signing.read]',
       `key = "${weedJwt.filerRead}"`,
       'expires_after_seconds = 10',
+      '[grpc]',
+      `ca = "${tls.ca}"`,
+      ...grpcServer('master'),
+      ...grpcServer('volume'),
+      ...grpcServer('filer'),
+      ...grpcServer('s3'),
+      '[grpc.client]',
+      `cert = "${tls.certs.client.cert}"`,
+      `key = "${tls.certs.client.key}"`,
       '[access]',
       'ui = false',
       // No folder listings (users' folders are named by e-mail) on the filer's HTTP port.

@@ -1,6 +1,8 @@
 import { SignJWT } from 'jose';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http2 from 'node:http2';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allProcs, cluster, clusterDir, status } from '../../scripts/cluster/index.js';
@@ -8,6 +10,7 @@ import { cqlClient } from '../../scripts/cluster/cassandra.js';
 import { sentinelExchange } from '../../scripts/cluster/redis.js';
 import { clusterSecrets, secretsFile } from '../../scripts/cluster/secrets.js';
 import { S3_BUCKET } from '../../scripts/cluster/seaweedfs.js';
+import { clusterTls, tlsDir } from '../../scripts/cluster/tls.js';
 import { CASSANDRA_NODES, SENTINEL_NAME, SENTINELS, WEED } from '../../scripts/cluster/topology.js';
 import { JAVA17, JDK17_MODULE_FLAGS } from '../../scripts/services/cassandra.js';
 import { REPO_ROOT, TOOLS_DIR } from '../../scripts/services/common.js';
@@ -42,12 +45,14 @@ describe('cluster: every backing service requires its secret', () => {
         path.join(clusterDir(), p.name, 'security.toml'),
       ),
       path.join(clusterDir(), WEED.s3.name, 's3.json'),
+      path.join(tlsDir(), 'ca.key'),
+      ...Object.values(clusterTls().certs).map((c) => c.key),
     ];
     const mode = (f: string) =>
       `${path.relative(clusterDir(), f)} ${(fs.statSync(f).mode & 0o777).toString(8)}`;
     expect(files.map(mode)).toEqual(files.map((f) => `${path.relative(clusterDir(), f)} 600`));
     // Redis and Sentinel rewrite their configs (with the passwords) in modes of their own.
-    const dirs = allProcs(cluster(() => ({}))).map((p) => path.join(clusterDir(), p.name));
+    const dirs = [...allProcs(cluster(() => ({}))).map((p) => path.join(clusterDir(), p.name)), tlsDir()];
     expect(dirs.map(mode)).toEqual(dirs.map((d) => `${path.relative(clusterDir(), d)} 700`));
   });
 
@@ -217,6 +222,39 @@ describe('cluster: every backing service requires its secret', () => {
         headers: { authorization: `BEARER ${await token(weedJwt.filerWrite)}` },
       });
     });
+
+    it('refuses gRPC without a certificate from the cluster CA, on every weed gRPC port', async () => {
+      const tls = clusterTls();
+      const ca = fs.readFileSync(tls.ca);
+      const own = {
+        cert: fs.readFileSync(tls.certs.client.cert),
+        key: fs.readFileSync(tls.certs.client.key),
+      };
+      const foreign = foreignCertificate();
+      // A real call per server (its empty request is valid), and a made-up one for the S3 gateway.
+      const ports = [
+        [WEED.master.grpc, '/master_pb.Seaweed/GetMasterConfiguration', '0'],
+        [WEED.volumes[0].grpc, '/volume_server_pb.VolumeServer/VolumeServerStatus', '0'],
+        [WEED.filer.grpc, '/filer_pb.SeaweedFiler/GetFilerConfiguration', '0'],
+        [WEED.s3.grpc, '/batchport.Probe/Nothing', '12'], // UNIMPLEMENTED: the call got through
+      ] as const;
+      for (const [port, method, expected] of ports) {
+        expect(await grpcCall(`http://127.0.0.1:${port}`, method, {}), `${port} plain`).toHaveProperty(
+          'error',
+        );
+        expect(await grpcCall(`https://127.0.0.1:${port}`, method, { ca }), `${port} no cert`).toHaveProperty(
+          'error',
+        );
+        expect(
+          await grpcCall(`https://127.0.0.1:${port}`, method, { ca, ...foreign }),
+          `${port} foreign CA`,
+        ).toHaveProperty('error');
+        // Control: the cluster's own client certificate gets an answer from the gRPC service.
+        expect(await grpcCall(`https://127.0.0.1:${port}`, method, { ca, ...own }), `${port} own`).toEqual({
+          grpcStatus: expected,
+        });
+      }
+    });
   });
 
   it('still loads a batch end to end through the load balancer with every secret in place', async () => {
@@ -279,4 +317,67 @@ function collect(
       resolve({ code, output });
     });
   });
+}
+
+/**
+ * One unary gRPC call with an empty request over HTTP/2 (`https:` with the given TLS options,
+ * `http:` as plain text): the call's grpc-status, or the error that ended the connection.
+ */
+function grpcCall(
+  url: string,
+  method: string,
+  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer },
+): Promise<{ grpcStatus: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const session = http2.connect(url, { ...tls, timeout: 5_000 });
+    const done = (answer: { grpcStatus: string } | { error: string }) => {
+      session.destroy();
+      resolve(answer);
+    };
+    session.on('error', (error) => done({ error: error.message }));
+    // A TLS port closes a plain-text connection without an HTTP/2 error.
+    session.on('close', () => done({ error: 'connection closed' }));
+    session.setTimeout(5_000, () => done({ error: 'timeout' }));
+    const req = session.request({
+      ':method': 'POST',
+      ':path': method,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
+    req.on('error', (error) => done({ error: error.message }));
+    req.on('trailers', (trailers) => done({ grpcStatus: String(trailers['grpc-status']) }));
+    req.on('response', (headers) => {
+      if (headers['grpc-status'] !== undefined) {
+        done({ grpcStatus: String(headers['grpc-status']) }); // trailers-only answer
+      }
+    });
+    req.resume();
+    req.end(Buffer.alloc(5)); // uncompressed, zero-length message
+  });
+}
+
+/** A client certificate signed by another CA (a stranger's), made with openssl. */
+function foreignCertificate(): { cert: Buffer; key: Buffer } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'foreign-ca-'));
+  try {
+    const key = path.join(dir, 'k.pem');
+    const cert = path.join(dir, 'c.pem');
+    execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
+    execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      key,
+      '-subj',
+      '/CN=client',
+      '-days',
+      '1',
+      '-out',
+      cert,
+    ]);
+    return { cert: fs.readFileSync(cert), key: fs.readFileSync(key) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
