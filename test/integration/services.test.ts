@@ -14,7 +14,7 @@ import { cqlClient, cqlReleaseVersion } from '../../scripts/services/cassandra.j
 import { pidFile, REPO_ROOT } from '../../scripts/services/common.js';
 import { ALL_SERVICES, down, envFor, status, up } from '../../scripts/services/index.js';
 import { REDIS_PASSWORD, REDIS_PORT } from '../../scripts/services/redis.js';
-import { S3_BUCKET, S3_ENDPOINT, s3Client } from '../../scripts/services/seaweedfs.js';
+import { S3_BUCKET, S3_ENDPOINT, s3Client, WEED_PORTS } from '../../scripts/services/seaweedfs.js';
 
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
@@ -209,6 +209,27 @@ describe('npm run services (real local services)', () => {
     } finally {
       unknown.destroy();
     }
+  });
+
+  it('seaweedfs: the internal ports (filer, volume server) need tokens, and list no folders', async () => {
+    const filer = `http://127.0.0.1:${WEED_PORTS.filer}`;
+    // Users' folders are named by e-mail: no listing, no read, no write without the filer's key.
+    const listing = await fetch(`${filer}/buckets/`, { headers: { accept: 'application/json' } });
+    expect(listing.status).toBe(401);
+    expect((await fetch(`${filer}/buckets/${S3_BUCKET}/`)).status).toBe(401);
+    const form = new FormData();
+    form.append('file', new Blob(['x']), 'x.txt');
+    expect((await fetch(`${filer}/services-test/x.txt`, { method: 'POST', body: form })).status).toBe(401);
+    // The master hands out a file id but no token: the volume server refuses the write.
+    const assign = (await (await fetch(`http://127.0.0.1:${WEED_PORTS.master}/dir/assign`)).json()) as {
+      fid: string;
+      url: string;
+      auth?: string;
+    };
+    expect(assign.auth).toBeUndefined();
+    expect((await fetch(`http://${assign.url}/${assign.fid}`, { method: 'POST', body: form })).status).toBe(
+      401,
+    );
   });
 
   it('cassandra answers a real CQL query and has the batchport keyspace', async () => {
