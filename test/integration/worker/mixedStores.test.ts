@@ -2,7 +2,7 @@
  * A mixed deployment: an API on SeaweedFS and a worker process on local disk share the queue and
  * the database (a move from local disk to SeaweedFS, a misconfigured worker). The local worker
  * must leave the SeaweedFS batches alone (not mark them `error`, not use up their attempts) and
- * say so loudly (log, metric, /readyz); a worker with SeaweedFS then loads every one.
+ * say so loudly (log, metric, /readyz); once it is gone, a worker with SeaweedFS loads every one.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -91,7 +91,12 @@ describe('a worker without the batch store', () => {
       expect(job!.attemptsMade).toBe(0); // left, not failed: no attempt used
     }
 
-    // A worker with the batch store arrives: everything loads, nothing ends in error.
+    // The misconfigured worker goes (the end of a migration), a worker with the batch store
+    // arrives: everything loads, nothing ends in error. Not both at once: each time a left job's
+    // delay ends, both workers race for it, and the local one (its own process, idle) won one
+    // batch 8 times in 90 s on a loaded CI machine; which worker wins is not what this checks
+    // (docs/reliability.md, mixed deployment).
+    await localWorker.stop();
     s3Worker = startWorker(workerOptions(stack.deps, { sweep: false }));
     for (const id of ids) {
       const done = await waitForStatus(stack, user.token, id, undefined, 90_000);
