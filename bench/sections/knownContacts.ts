@@ -61,6 +61,7 @@ export async function runKnownContacts(
             records: (inner) => inner,
             beforeLoaded: () => Promise.resolve(),
             nextInLine: () => Promise.resolve([]),
+            abandon: () => Promise.resolve(),
           });
   };
   try {

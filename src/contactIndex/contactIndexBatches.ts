@@ -93,6 +93,21 @@ export function createContactIndexBatches(pool: PgPool) {
     },
 
     /**
+     * Gives up the attempt's place while it holds no sighting (it failed before its first index
+     * write): its next run draws a new, later place, so the batches placed after it stop waiting
+     * for it. Without this, every batch whose job failed at the start of an outage kept a place
+     * that all later batches of the user waited for until it ran again.
+     */
+    async releasePlace(owner: IndexOwner): Promise<void> {
+      await query(
+        `UPDATE batches SET contact_index_seq = NULL
+          WHERE id = $1 AND contact_index_seq = $2 AND contact_index_attempt = attempt
+            AND NOT contact_index_written`,
+        [owner.batchId, owner.seq],
+      );
+    },
+
+    /**
      * The owner's later batches that no longer wait for an earlier one (every batch loading
      * before them has written its sightings) and have written their own, in seq order, at most
      * `limit`: the ones that may be put back waiting (knownCountWait.ts) and can count now.

@@ -41,6 +41,12 @@ export interface IndexingRun {
    * them has written its sightings), in line order, at most WAKE_LIMIT: woken when this one ends.
    */
   nextInLine(): Promise<string[]>;
+  /**
+   * The job failed (and will run again or has ended): if it never began an index write, it gives
+   * up its place (contactIndexBatches.releasePlace), so later batches do not wait for it. Best
+   * effort: if that fails too, they wait until it runs again, as before.
+   */
+  abandon(): Promise<void>;
 }
 
 /** The known contacts of the owner's reading, counted from its stored records (a page at a time). */
@@ -76,15 +82,26 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
     seq: place.seq,
     recordsKey: writeKeyOf(batch),
   };
-  await deps.store.register(owner);
+  const release = () =>
+    deps.batches.releasePlace(owner).catch((error: unknown) => {
+      deps.logger.warn({ err: error, batchId: batch.id }, 'could not give up the place of a failed attempt');
+    });
+  try {
+    await deps.store.register(owner);
+  } catch (error) {
+    await release();
+    throw error;
+  }
   let overlapped = place.earlierWriting > 0;
   let known = 0;
+  let writing = false; // set before the first sighting write is sent: from then on, keep the place
 
   return {
     records(inner) {
       return {
         writeInvalidRows: (batchId, rows) => inner.writeInvalidRows(batchId, rows),
         async writeRecords(batchId, chunk) {
+          writing = true;
           const [, , first] = await Promise.all([
             inner.writeRecords(batchId, chunk),
             deps.store.write(owner, chunk),
@@ -116,5 +133,6 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
       }
     },
     nextInLine: () => deps.batches.unblockedAfter(owner, WAKE_LIMIT),
+    abandon: () => (writing ? Promise.resolve() : release()),
   };
 }

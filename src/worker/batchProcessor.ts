@@ -81,6 +81,11 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
         ? // Put back after writing every row, only to count knownContacts (knownCountWait.ts).
           await finishWritten(deps, batch, indexing, mayDefer)
         : await read(batch, indexing, mayDefer);
+    } catch (error) {
+      if (!(error instanceof KnownContactsPendingError)) {
+        await indexing?.abandon(); // failed before its first index write: later batches go on
+      }
+      throw error;
     } finally {
       await wakeNext(indexing); // also when put back: its sightings are written now
     }

@@ -307,6 +307,37 @@ describe.each([
     expect((await batches.beginAttempt((await make()).id, 1))?.earlierWriting).toBe(1);
   });
 
+  it('a batch that failed before its first index write gives up its place; one that wrote keeps it', async () => {
+    const { owner, make, contact } = await racingUser('known-abandon');
+    const { batchRepository, knownContacts } = stack.deps;
+    const log = pino({ level: 'silent' });
+    const counts = { rowsRead: 1, recordsLoaded: 1, invalidRows: 0 };
+    const [early, late] = [await make(), await make()];
+    const earlyRun = await knownContacts.begin(early, log); // e.g. then its file read fails
+    const lateRun = await knownContacts.begin(late, log);
+    await lateRun.records(stack.deps.records).writeRecords(late.id, [contact(1, 'Late')]);
+    await batchRepository.markParsed(late.id, 1, counts, 95);
+    await expect(lateRun.beforeLoaded({ mayDefer: true })).rejects.toBeInstanceOf(KnownContactsPendingError);
+
+    // `early` fails before writing a sighting: `late` no longer waits for it, and is first.
+    await earlyRun.abandon();
+    await lateRun.beforeLoaded({ mayDefer: true });
+    expect(await batchRepository.markLoaded(late.id, 1, counts)).toBe(true);
+    // Its next run takes a later place, so it finds the contact already loaded by `late`.
+    const rerun = await knownContacts.begin((await batchRepository.markParsing(early.id, 1))!, log);
+    await rerun.records(stack.deps.records).writeRecords(early.id, [contact(7, 'Early')]);
+    await rerun.abandon(); // it wrote: keeps its place (and a third batch waits for it)
+    const third = await knownContacts.begin(await make(), log);
+    await expect(third.beforeLoaded({ mayDefer: true })).rejects.toBeInstanceOf(KnownContactsPendingError);
+    await batchRepository.markParsed(early.id, 1, counts, 95);
+    await rerun.beforeLoaded({ mayDefer: true });
+    expect(await batchRepository.markLoaded(early.id, 1, counts)).toBe(true);
+
+    const seen = async (id: string) => (await records(id, '', owner.token)).records.map((r) => r.seenIn);
+    expect(await seen(late.id)).toEqual([null]);
+    expect(await seen(early.id)).toEqual([{ batchId: late.id, row: 1 }]);
+  });
+
   it('of two batches of one user loading at the same time with one contact, exactly one is first', async () => {
     const { owner, make, contact } = await racingUser('known-race');
     const { batchRepository, knownContacts } = stack.deps;

@@ -317,6 +317,7 @@ describe('batchProcessor while an earlier batch of the user is still loading', (
           : Promise.resolve();
       },
       nextInLine: () => Promise.resolve(['next-in-line', 'after-it']),
+      abandon: () => Promise.resolve(),
     };
     const processor = createBatchProcessor(
       {

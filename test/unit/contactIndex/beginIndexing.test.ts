@@ -1,0 +1,54 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Batch } from '../../../src/domain/batch.js';
+import type { ContactIndexBatches } from '../../../src/contactIndex/contactIndexBatches.js';
+import type { ContactIndexStore, IndexOwner } from '../../../src/contactIndex/contactIndexStore.js';
+import { beginIndexing } from '../../../src/contactIndex/indexingRun.js';
+import { DependencyUnavailableError } from '../../../src/errors.js';
+
+/**
+ * A job that fails at the very start of the index (its records store down while it registers)
+ * must give up the place it just drew: otherwise every later batch of the user waits for it
+ * until it runs again (after an outage, for every batch that failed during it).
+ */
+describe('beginIndexing when the index store is down', () => {
+  const batch = {
+    id: 'b-1',
+    userId: 'u-1',
+    attempt: 1,
+    recordsKey: 'b-1',
+    readingKey: null,
+  } as unknown as Batch;
+
+  function fakes(register: () => Promise<void>) {
+    const released: IndexOwner[] = [];
+    const batches = {
+      beginAttempt: () => Promise.resolve({ seq: 5, earlierWriting: 0 }),
+      releasePlace: (owner: IndexOwner) => {
+        released.push(owner);
+        return Promise.resolve();
+      },
+    } as unknown as ContactIndexBatches;
+    const store = { register } as unknown as ContactIndexStore;
+    const deps = {
+      store,
+      batches,
+      records: { listRecords: () => Promise.reject(new Error('unused')) },
+      logger: pino({ level: 'silent' }),
+    };
+    return { deps, released };
+  }
+
+  it('gives up its place when registering fails, and rethrows the outage', async () => {
+    const outage = new DependencyUnavailableError('records store unavailable while registering');
+    const { deps, released } = fakes(() => Promise.reject(outage));
+    await expect(beginIndexing(deps, batch)).rejects.toBe(outage);
+    expect(released).toEqual([{ userId: 'u-1', batchId: 'b-1', seq: 5, recordsKey: 'b-1' }]);
+  });
+
+  it('keeps its place when registering works', async () => {
+    const { deps, released } = fakes(() => Promise.resolve());
+    await beginIndexing(deps, batch);
+    expect(released).toEqual([]);
+  });
+});
