@@ -22,30 +22,34 @@ export function createContactIndexBatches(pool: PgPool) {
     /**
      * The attempt's place in its user's order, drawn when the attempt starts loading and kept if
      * the same attempt runs again (a stalled job), with how many earlier batches are still writing
-     * (earlierWriting); null when the attempt is no longer current. Resets the count: it is
-     * written again before the batch becomes `loaded`. A new place is not written yet (markWritten).
+     * (earlierWriting) and whether the place was kept from an earlier run (`kept`: that run may
+     * have written sightings under it); null when the attempt is no longer current. Resets the
+     * count: it is written again before the batch becomes `loaded`. A new place is not written
+     * yet (markWritten).
      */
     async beginAttempt(
       batchId: string,
       attempt: number,
-    ): Promise<{ seq: number; earlierWriting: number } | null> {
-      const { rows } = await query<{ seq: string; earlier: number }>(
-        `WITH placed AS (
-           UPDATE batches
-              SET contact_index_seq = CASE WHEN contact_index_attempt = attempt AND contact_index_seq IS NOT NULL
-                                           THEN contact_index_seq ELSE nextval('contact_index_seq') END,
-                  contact_index_written = contact_index_attempt = attempt AND contact_index_seq IS NOT NULL
-                                          AND contact_index_written,
-                  contact_index_attempt = attempt, known_contacts = 0
-            WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed')
-            RETURNING user_id, contact_index_seq)
-         SELECT p.contact_index_seq AS seq,
+    ): Promise<{ seq: number; earlierWriting: number; kept: boolean } | null> {
+      const { rows } = await query<{ seq: string; earlier: number; kept: boolean }>(
+        `WITH prior AS (
+           SELECT id, COALESCE(contact_index_attempt = attempt AND contact_index_seq IS NOT NULL, false) AS kept
+             FROM batches WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed') FOR UPDATE),
+         placed AS (
+           UPDATE batches b
+              SET contact_index_seq = CASE WHEN prior.kept THEN b.contact_index_seq
+                                           ELSE nextval('contact_index_seq') END,
+                  contact_index_written = prior.kept AND b.contact_index_written,
+                  contact_index_attempt = b.attempt, known_contacts = 0
+             FROM prior WHERE b.id = prior.id
+            RETURNING b.user_id, b.contact_index_seq, prior.kept)
+         SELECT p.contact_index_seq AS seq, p.kept,
                 (SELECT count(*)::int FROM batches ${EARLIER_WRITING('p.user_id', '$1', 'p.contact_index_seq')}) AS earlier
            FROM placed p`,
         [batchId, attempt],
       );
       const row = rows[0];
-      return row ? { seq: Number(row.seq), earlierWriting: row.earlier } : null;
+      return row ? { seq: Number(row.seq), earlierWriting: row.earlier, kept: row.kept } : null;
     },
 
     /**
@@ -93,8 +97,8 @@ export function createContactIndexBatches(pool: PgPool) {
     },
 
     /**
-     * Gives up the attempt's place while it holds no sighting (it failed before its first index
-     * write): its next run draws a new, later place, so the batches placed after it stop waiting
+     * Gives up the attempt's place while it holds no sighting (drawn by this run, which failed
+     * before its first index write): its next run draws a new, later place, so the batches placed after it stop waiting
      * for it. Without this, every batch whose job failed at the start of an outage kept a place
      * that all later batches of the user waited for until it ran again.
      */

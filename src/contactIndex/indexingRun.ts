@@ -42,8 +42,8 @@ export interface IndexingRun {
    */
   nextInLine(): Promise<string[]>;
   /**
-   * The job failed (and will run again or has ended): if it never began an index write, it gives
-   * up its place (contactIndexBatches.releasePlace), so later batches do not wait for it. Best
+   * The job failed (and will run again or has ended): if no run of its attempt began an index
+   * write under its place, it gives up the place (contactIndexBatches.releasePlace), so later batches do not wait for it. Best
    * effort: if that fails too, they wait until it runs again, as before.
    */
   abandon(): Promise<void>;
@@ -89,12 +89,16 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
   try {
     await deps.store.register(owner);
   } catch (error) {
-    await release();
+    if (!place.kept) {
+      await release();
+    }
     throw error;
   }
   let overlapped = place.earlierWriting > 0;
   let known = 0;
-  let writing = false; // set before the first sighting write is sent: from then on, keep the place
+  // A place kept from an earlier run of this attempt may hold that run's sightings (a worker
+  // killed mid-write): it is never given up, or the batch would appear at two places.
+  let writing = place.kept; // from the first sighting write sent on, the place is kept
 
   return {
     records(inner) {

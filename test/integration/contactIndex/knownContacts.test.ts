@@ -298,11 +298,13 @@ describe.each([
     // A new attempt of `b` (a retry) draws a later place and has written nothing yet.
     await stack.deps.pool.query('UPDATE batches SET attempt = 2 WHERE id = $1', [b.batchId]);
     const retried = await batches.beginAttempt(b.batchId, 2);
-    expect(retried).toEqual({ seq: expect.any(Number), earlierWriting: 0 });
+    expect(retried).toEqual({ seq: expect.any(Number), earlierWriting: 0, kept: false });
     expect(retried!.seq).toBeGreaterThan(c.seq);
     expect(await batches.unblockedAfter(a, 16)).toEqual([c.batchId]);
     await batches.markWritten(b); // the old attempt's mark: fenced out
     expect(await batches.unblockedAfter(c, 16)).toEqual([]);
+    // Another run of `c`'s attempt (a stalled job) keeps its place, and says so.
+    expect(await batches.beginAttempt(c.batchId, 1)).toEqual({ seq: c.seq, earlierWriting: 0, kept: true });
     // A fourth batch placed now starts behind the retried `b`, which still writes.
     expect((await batches.beginAttempt((await make()).id, 1))?.earlierWriting).toBe(1);
   });
@@ -327,6 +329,8 @@ describe.each([
     const rerun = await knownContacts.begin((await batchRepository.markParsing(early.id, 1))!, log);
     await rerun.records(stack.deps.records).writeRecords(early.id, [contact(7, 'Early')]);
     await rerun.abandon(); // it wrote: keeps its place (and a third batch waits for it)
+    // Its next run (a worker killed after that write) keeps the place, even failing at once.
+    await (await knownContacts.begin((await batchRepository.markParsing(early.id, 1))!, log)).abandon();
     const third = await knownContacts.begin(await make(), log);
     await expect(third.beforeLoaded({ mayDefer: true })).rejects.toBeInstanceOf(KnownContactsPendingError);
     await batchRepository.markParsed(early.id, 1, counts, 95);

@@ -20,10 +20,10 @@ describe('beginIndexing when the index store is down', () => {
     readingKey: null,
   } as unknown as Batch;
 
-  function fakes(register: () => Promise<void>) {
+  function fakes(register: () => Promise<void>, kept = false) {
     const released: IndexOwner[] = [];
     const batches = {
-      beginAttempt: () => Promise.resolve({ seq: 5, earlierWriting: 0 }),
+      beginAttempt: () => Promise.resolve({ seq: 5, earlierWriting: 0, kept }),
       releasePlace: (owner: IndexOwner) => {
         released.push(owner);
         return Promise.resolve();
@@ -44,6 +44,15 @@ describe('beginIndexing when the index store is down', () => {
     const { deps, released } = fakes(() => Promise.reject(outage));
     await expect(beginIndexing(deps, batch)).rejects.toBe(outage);
     expect(released).toEqual([{ userId: 'u-1', batchId: 'b-1', seq: 5, recordsKey: 'b-1' }]);
+  });
+
+  it('keeps a place an earlier run of the attempt drew (it may have written under it)', async () => {
+    const { deps, released } = fakes(() => Promise.reject(new DependencyUnavailableError('down')), true);
+    await expect(beginIndexing(deps, batch)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(released).toEqual([]);
+    const ok = fakes(() => Promise.resolve(), true);
+    await (await beginIndexing(ok.deps, batch)).abandon();
+    expect(ok.released).toEqual([]);
   });
 
   it('keeps its place when registering works', async () => {
