@@ -82,6 +82,11 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
     seq: place.seq,
     recordsKey: writeKeyOf(batch),
   };
+  // A place kept from an earlier run of this attempt may hold that run's sightings (a worker
+  // killed mid-write): it is never given up, or the batch would appear at two places. Nor is a
+  // re-read's: readers judge the reading they see by the batch's place (knownContactsService's
+  // ownerOf), and with none they would see every record as never loaded before.
+  let writing = place.kept || batch.readingKey !== null; // from the first write sent on: kept
   const release = () =>
     deps.batches.releasePlace(owner).catch((error: unknown) => {
       deps.logger.warn({ err: error, batchId: batch.id }, 'could not give up the place of a failed attempt');
@@ -89,16 +94,13 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
   try {
     await deps.store.register(owner);
   } catch (error) {
-    if (!place.kept) {
+    if (!writing) {
       await release();
     }
     throw error;
   }
   let overlapped = place.earlierWriting > 0;
   let known = 0;
-  // A place kept from an earlier run of this attempt may hold that run's sightings (a worker
-  // killed mid-write): it is never given up, or the batch would appear at two places.
-  let writing = place.kept; // from the first sighting write sent on, the place is kept
 
   return {
     records(inner) {

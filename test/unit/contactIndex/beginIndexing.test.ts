@@ -55,6 +55,15 @@ describe('beginIndexing when the index store is down', () => {
     expect(ok.released).toEqual([]);
   });
 
+  it("never gives up a re-read's place (readers judge the reading they see by it)", async () => {
+    const reread = { ...batch, readingKey: 'r-2' } as unknown as Batch;
+    const { deps, released } = fakes(() => Promise.reject(new DependencyUnavailableError('down')));
+    await expect(beginIndexing(deps, reread)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    const ok = fakes(() => Promise.resolve());
+    await (await beginIndexing(ok.deps, reread)).abandon();
+    expect([...released, ...ok.released]).toEqual([]);
+  });
+
   it('keeps its place when registering works', async () => {
     const { deps, released } = fakes(() => Promise.resolve());
     await beginIndexing(deps, batch);
