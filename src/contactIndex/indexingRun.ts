@@ -20,7 +20,7 @@ export interface IndexingDeps {
  * unblocks at once (each ended job wakes the next ones again); the rest wait out their put-back
  * delay (≤ 15 s) at worst.
  */
-export const WAKE_LIMIT = 16;
+const WAKE_LIMIT = 16;
 
 type ChunkRecords = Pick<RecordsRepository, 'writeRecords' | 'writeInvalidRows'>;
 
