@@ -167,6 +167,7 @@ export function createServices(
       batchRepository,
       fixes: batchFixRepository,
       records,
+      knownContacts: parts.knownContacts,
       defaultPhoneRegion: config.worker.defaultPhoneRegion,
     }),
   };

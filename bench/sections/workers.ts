@@ -30,10 +30,11 @@ async function fileRss(
   bytes: Buffer,
   expect: string,
   nodeOptions: string | undefined,
-): Promise<{ peak: number; idle: number }> {
+): Promise<{ peak: number; idle: number; seconds: number }> {
   const worker = await startWorkerProcess(stack, nodeOptions ? { NODE_OPTIONS: nodeOptions } : {});
   try {
     const idle = worker.peakRssMiB();
+    const started = process.hrtime.bigint();
     const up = await upload(stack, token, bytes, name);
     if (up.status !== 201) {
       throw new Error(`upload ${name}: ${up.status} ${up.text}`);
@@ -51,8 +52,9 @@ async function fileRss(
     if (done.status !== expect) {
       throw new Error(`${name} ended ${done.status} (${done.errorMessage ?? ''}), expected ${expect}`);
     }
+    const seconds = elapsedMs(started) / 1000;
     await deleteBatch(stack, token, up.id);
-    return { peak: worker.peakRssMiB(), idle };
+    return { peak: worker.peakRssMiB(), idle, seconds };
   } finally {
     await worker.stop();
   }
@@ -75,6 +77,8 @@ export async function runWorkerRss(
       ['bomb', 'bomb.xlsx', files.bomb, 'error'],
     ] as const;
     const perFile: Record<string, number[]> = {};
+    // Upload → settled in that fresh process: what a memory setting costs in time.
+    const perFileSeconds: Record<string, number[]> = {};
     const idle: number[] = [];
     // Per round, the largest of the per-file peaks: the memory a worker needs for any input.
     const worst: number[] = [];
@@ -83,16 +87,20 @@ export async function runWorkerRss(
       for (const [key, name, bytes, expect] of inputs) {
         const m = await fileRss(stack, token, name, bytes, expect, variant.nodeOptions);
         (perFile[key] ??= []).push(m.peak);
+        (perFileSeconds[key] ??= []).push(m.seconds);
         idle.push(m.idle);
         roundWorst = Math.max(roundWorst, m.peak);
         log(
-          `${prefix} round ${r}: fresh process peak RSS on ${name}: ${m.peak.toFixed(1)} MiB (idle ${m.idle.toFixed(1)})`,
+          `${prefix} round ${r}: fresh process peak RSS on ${name}: ${m.peak.toFixed(1)} MiB (idle ${m.idle.toFixed(1)}), settled in ${m.seconds.toFixed(1)} s`,
         );
       }
       worst.push(roundWorst);
     }
     for (const [key, values] of Object.entries(perFile)) {
       recordSamples(results, `${prefix}_${key}_peak_rss_mib`, values, 1);
+    }
+    for (const [key, values] of Object.entries(perFileSeconds)) {
+      recordSamples(results, `${prefix}_${key}_settled_s`, values, 1);
     }
     recordSamples(results, `${prefix}_idle_rss_mib`, idle, 1);
     recordSamples(results, `${prefix}_peak_rss_mib`, worst, 1);

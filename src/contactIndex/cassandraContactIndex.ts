@@ -4,7 +4,7 @@ import { assertKeyspaceName } from '../db/cassandraSchema.js';
 import { READ_OPTIONS, WRITE_OPTIONS, guard } from '../repositories/records/cassandraStatements.js';
 import { runBounded, type Statement } from '../repositories/records/cassandraWrites.js';
 import { contactKeys, shardOf, sightingsOf } from './contactKeys.js';
-import type { ContactIndexStore, Sighting } from './contactIndexStore.js';
+import type { ContactIndexStore, IndexOwner, Sighting } from './contactIndexStore.js';
 
 export interface CassandraContactIndexOptions {
   keyspace: string;
@@ -63,6 +63,21 @@ function slices<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** One statement per sighting of `owner`, grouped by runPerShard (insert and delete take the same key). */
+function perSighting(
+  query: string,
+  shards: number,
+  owner: IndexOwner,
+  sightings: readonly { key: string; row: number }[],
+): { key: string; statement: Statement }[] {
+  const id = cassandra.types.Uuid.fromString(owner.batchId);
+  const seq = cassandra.types.Long.fromNumber(owner.seq);
+  return sightings.map(({ key, row }) => ({
+    key,
+    statement: { query, params: [owner.userId, shardOf(key, shards), key, seq, id, row] },
+  }));
+}
+
 /** The CQL of the index, for the tables of contactIndexSchemaStatements. */
 function statementsOf(keyspace: string) {
   const t = `${keyspace}.contact_sightings`;
@@ -74,6 +89,8 @@ function statementsOf(keyspace: string) {
     firstAfter: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
             WHERE user_id = ? AND shard = ? AND contact_key IN ? AND seq > ? GROUP BY contact_key`,
     deleteBatchKey: `DELETE FROM ${t} WHERE user_id = ? AND shard = ? AND contact_key = ? AND seq = ? AND batch_id = ?`,
+    deleteSighting: `DELETE FROM ${t}
+            WHERE user_id = ? AND shard = ? AND contact_key = ? AND seq = ? AND batch_id = ? AND row_number = ?`,
     register: `INSERT INTO ${meta} (records_key, seq, user_id, batch_id) VALUES (?, ?, ?, ?)`,
     owners: `SELECT seq, user_id, batch_id FROM ${meta} WHERE records_key = ?`,
     forget: `DELETE FROM ${meta} WHERE records_key = ?`,
@@ -133,13 +150,14 @@ export function createCassandraContactIndex(
       );
     },
     async write(owner, records) {
-      const id = uuid(owner.batchId);
-      const seq = long(owner.seq);
-      const items = sightingsOf(records).map(({ key, row }) => ({
-        key,
-        statement: { query: q.insert, params: [owner.userId, shardOf(key, shards), key, seq, id, row] },
-      }));
-      await guard('writing the contact index', () => runPerShard(items));
+      await guard('writing the contact index', () =>
+        runPerShard(perSighting(q.insert, shards, owner, sightingsOf(records))),
+      );
+    },
+    async forget(owner, sightings) {
+      await guard('writing the contact index', () =>
+        runPerShard(perSighting(q.deleteSighting, shards, owner, sightings)),
+      );
     },
     async firstSightings(userId, keys, afterSeq) {
       const first = new Map<string, Sighting>();

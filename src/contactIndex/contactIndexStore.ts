@@ -35,6 +35,11 @@ export interface ContactIndexStore {
   /** Upserts a sighting per key of each record. Writing the same records twice changes nothing. */
   write(owner: IndexOwner, records: readonly ContactRecord[]): Promise<void>;
   /**
+   * Removes single sightings of `owner` (a fixed row whose new fix no longer has those keys).
+   * Removing one that does not exist changes nothing.
+   */
+  forget(owner: IndexOwner, sightings: readonly { key: string; row: number }[]): Promise<void>;
+  /**
    * The first sighting of each key that has one (keys may repeat; order does not matter); with
    * `afterSeq`, the first one placed after that seq (to look past a batch's own older reading).
    */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ContactRecord } from '../contacts/contactSchema.js';
 import type { Batch } from '../domain/batch.js';
 import { NotFoundError } from '../errors.js';
 import { encodeCursor } from '../repositories/records/cursor.js';
@@ -99,6 +100,27 @@ export function createKnownContactsService(deps: Deps) {
         cursor = page.nextCursor;
       }
       return { records: matched, nextCursor: cursor ?? null };
+    },
+
+    /**
+     * Fixed rows of a loaded batch become records (issue #21): their sightings go into the index
+     * under the batch's place, the sightings an earlier fix of the same rows left (`stale`) are
+     * removed, and the rows whose record was seen in an earlier batch are answered. A batch loaded
+     * before the index existed has no place: nothing is written and no fix is known.
+     */
+    async indexFixes(
+      batch: Batch,
+      fixed: readonly ContactRecord[],
+      stale: readonly { key: string; row: number }[],
+    ): Promise<Set<number>> {
+      const owner = await ownerOf(batch);
+      if (owner === null) {
+        return new Set();
+      }
+      await store.write(owner, fixed);
+      await store.forget(owner, stale);
+      const first = await firstSightingsFor(store, owner, keysOfRecords(fixed));
+      return new Set(fixed.filter((r) => seenInOf(r, owner, first) !== null).map((r) => r.rowNumber));
     },
 
     /**

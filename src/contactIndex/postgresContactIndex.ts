@@ -35,6 +35,17 @@ export function createPostgresContactIndex(pool: PgPool): ContactIndexStore {
         ],
       );
     },
+    async forget(owner, sightings) {
+      if (sightings.length === 0) {
+        return;
+      }
+      await query(
+        `DELETE FROM contact_sightings s USING unnest($4::text[], $5::int[]) AS t(k, r)
+          WHERE s.user_id = $1 AND s.contact_key = t.k AND s.seq = $2 AND s.batch_id = $3
+            AND s.row_number = t.r`,
+        [owner.userId, owner.seq, owner.batchId, sightings.map((s) => s.key), sightings.map((s) => s.row)],
+      );
+    },
     async firstSightings(userId, keys, afterSeq) {
       const first = new Map<string, Sighting>();
       if (keys.length === 0) {

@@ -85,6 +85,8 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
       batchRepository,
       fixes: batchFixRepository,
       records,
+      // No contact index in memory: no fixed row is known (the index is the integration tests').
+      knownContacts: { indexFixes: () => Promise.resolve(new Set<number>()) },
       defaultPhoneRegion: 'US',
     }),
     previewService: createPreviewService(

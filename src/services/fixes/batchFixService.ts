@@ -1,6 +1,8 @@
 import type { Batch, User } from '../../domain/batch.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import type { InvalidRow } from '../../parsing/types.js';
+import { contactKeys } from '../../contactIndex/contactKeys.js';
+import type { KnownContactsService } from '../../contactIndex/knownContactsService.js';
+import type { ContactRecord, InvalidRow } from '../../parsing/types.js';
 import type { BatchFixRepository } from '../../repositories/batchFixRepository.js';
 import type { BatchRepository } from '../../repositories/batchRepository.js';
 import type { RecordsRepository } from '../../repositories/records/recordsRepository.js';
@@ -17,6 +19,8 @@ interface Deps {
     RecordsRepository,
     'listInvalidRows' | 'findInvalidRows' | 'replaceInvalidRows' | 'deleteBatch'
   >;
+  /** The cross-batch contact index: a fixed row's contact is indexed and counted like a loaded one's. */
+  knownContacts: Pick<KnownContactsService, 'indexFixes'>;
   /** The deployment's region for phones without a country code (the worker's default). */
   defaultPhoneRegion: string;
 }
@@ -36,7 +40,8 @@ export interface FixesAnswer {
  * worker's own normaliser. A valid fix becomes the record of its original row number; an invalid
  * one is answered with its reasons and nothing of it is stored.
  */
-export function createBatchFixService({ batchRepository, fixes, records, defaultPhoneRegion }: Deps) {
+export function createBatchFixService(deps: Deps) {
+  const { batchRepository, fixes, records, knownContacts, defaultPhoneRegion } = deps;
   async function owned(user: User, id: string): Promise<Batch> {
     const batch = await batchRepository.findForUser(id, user.id);
     if (!batch) {
@@ -71,6 +76,28 @@ export function createBatchFixService({ batchRepository, fixes, records, default
     }
   }
 
+  /**
+   * The fixed records into the contact index, without the sightings an earlier fix of the same
+   * rows left; then each row's keys and known state are stored for the count.
+   */
+  async function indexFixes(
+    batch: Batch,
+    fixed: readonly ContactRecord[],
+    keysByRow: ReadonlyMap<number, readonly string[]>,
+  ): Promise<void> {
+    const settled = fixed.map((r) => ({ rowNumber: r.rowNumber, keys: contactKeys(r) }));
+    const stale = settled.flatMap(({ rowNumber, keys }) =>
+      (keysByRow.get(rowNumber) ?? [])
+        .filter((key) => !keys.includes(key))
+        .map((key) => ({ key, row: rowNumber })),
+    );
+    const known = await knownContacts.indexFixes(batch, fixed, stale);
+    await fixes.settleIndex(
+      batch.id,
+      settled.map((s) => ({ ...s, known: known.has(s.rowNumber) })),
+    );
+  }
+
   return {
     async listInvalidRows(user: User, id: string, options: { limit: number; cursor?: string | undefined }) {
       const batch = await owned(user, id);
@@ -99,16 +126,15 @@ export function createBatchFixService({ batchRepository, fixes, records, default
       const { results, accepted } = readFixes(inputs, bases, settings, dryRun);
       let after = batch;
       if (!dryRun && accepted.length > 0) {
-        // Three idempotent steps (see BatchFixRepository): sent again after a failure anywhere,
-        // the fix completes and its counts move exactly once.
-        await fixes.remember(
+        // Idempotent steps (see BatchFixRepository): sent again after a failure anywhere, the
+        // fix completes and its counts move exactly once.
+        const fixedRecords = accepted.map((a) => a.record);
+        const keysByRow = await fixes.remember(
           id,
-          accepted.map((a) => a.base),
+          accepted.map((a) => ({ base: a.base, keys: contactKeys(a.record) })),
         );
-        await records.replaceInvalidRows(
-          batch.recordsKey,
-          accepted.map((a) => a.record),
-        );
+        await records.replaceInvalidRows(batch.recordsKey, fixedRecords);
+        await indexFixes(batch, fixedRecords, keysByRow);
         if (!(await fixes.countFixes(id))) {
           await removeIfDeleted(batch);
           throw new ConflictError(

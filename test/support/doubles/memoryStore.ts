@@ -24,12 +24,19 @@ type NewBatch = Parameters<BatchRepo['insert']>[0];
  * records store, object storage, queue), sharing one state so a test can seed it and look at
  * it. Only what the HTTP paths use is implemented (see strictDouble).
  */
+
+/** A stored fix: the invalid row it replaced, whether it is counted, the index keys it wrote. */
+interface MemoryFix {
+  row: InvalidRow;
+  counted: boolean;
+  keys: string[];
+}
 export function createMemoryStore() {
   const batches = new Map<string, Batch>();
   const records = new Map<string, ContactRecord[]>();
   const invalidRows = new Map<string, InvalidRow[]>();
   /** batch_row_fixes: batch -> row -> the invalid row fixed, and whether the counts moved for it. */
-  const fixes = new Map<string, Map<number, { row: InvalidRow; counted: boolean }>>();
+  const fixes = new Map<string, Map<number, MemoryFix>>();
   const files = new Map<string, Buffer>();
   /** The content type each stored file was put with. */
   const contentTypes = new Map<string, string | undefined>();
@@ -222,13 +229,24 @@ export function createMemoryStore() {
         .map((f) => f.row)
         .filter((r) => rowNumbers.includes(r.rowNumber)),
     remember: async (batchId, rows) => {
-      const mine = fixes.get(batchId) ?? new Map<number, { row: InvalidRow; counted: boolean }>();
-      for (const row of rows) {
-        if (!mine.has(row.rowNumber)) {
-          mine.set(row.rowNumber, { row, counted: false });
-        }
+      const mine = fixes.get(batchId) ?? new Map<number, MemoryFix>();
+      const keysByRow = new Map<number, string[]>();
+      for (const { base, keys } of rows) {
+        const entry = mine.get(base.rowNumber) ?? { row: base, counted: false, keys: [] };
+        entry.keys = [...new Set([...entry.keys, ...keys])].sort();
+        mine.set(base.rowNumber, entry);
+        keysByRow.set(base.rowNumber, entry.keys);
       }
       fixes.set(batchId, mine);
+      return keysByRow;
+    },
+    settleIndex: async (batchId, rows) => {
+      for (const { rowNumber, keys } of rows) {
+        const entry = fixes.get(batchId)?.get(rowNumber);
+        if (entry) {
+          entry.keys = [...keys];
+        }
+      }
     },
     countFixes: async (batchId) => {
       const batch = batches.get(batchId);

@@ -41,7 +41,7 @@ describe('re-reading a stored file (route and schema)', () => {
   it('202: a fresh attempt and records key, queued, with the fixes it drops counted', async () => {
     t.store.state.fixes.set(
       batch.id,
-      new Map([[2, { row: { rowNumber: 2, reason: 'x', original: {} }, counted: true }]]),
+      new Map([[2, { row: { rowNumber: 2, reason: 'x', original: {} }, counted: true, keys: [] }]]),
     );
     const res = await reprocess({ mapping: { Name: 'company', Mail: null }, phoneRegion: 'FR' });
     expect(res.statusCode, res.body).toBe(202);
