@@ -216,12 +216,12 @@ async function main(): Promise<number> {
   );
   const withBomb = async () => ({ ...files(), bomb: (await zipBombXlsx()).bytes });
   await section('rss', async () => runWorkerRss(await withBomb(), settings.rssRounds, results));
-  // The same with V8's old space capped (GC earlier instead of growing the heap): what RSS the
-  // code really needs. Not how `npm run worker` starts today.
+  // The same worker with other V8 flags (BENCH_CAPPED_NODE_OPTIONS, space-separated; default:
+  // none, i.e. V8's own sizing): what the worker role's flags (src/worker/workerHeap.ts) save.
   await section('rss_capped', async () =>
     runWorkerRss(await withBomb(), settings.rssRounds, results, {
       prefix: 'worker_capped',
-      nodeOptions: process.env['BENCH_CAPPED_NODE_OPTIONS'] ?? '--max-old-space-size=160',
+      nodeFlags: (process.env['BENCH_CAPPED_NODE_OPTIONS'] ?? '').split(/\s+/).filter((f) => f !== ''),
     }),
   );
   await section('parse_threads', () => runParseThreads(files().csv, results));

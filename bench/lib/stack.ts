@@ -7,6 +7,7 @@ import { SignJWT } from 'jose';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/config.js';
+import { WORKER_NODE_FLAGS } from '../../src/worker/workerHeap.js';
 import authentication from '../../src/http/plugins/authentication.js';
 import { createAuthService } from '../../src/services/authService.js';
 import { startStack, type TestStack } from '../../test/support/testStack.js';
@@ -180,11 +181,13 @@ function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 export async function startWorkerProcess(
   stack: BenchStack,
   extraEnv: Record<string, string> = {},
+  /** V8 flags on its command line: the worker role's own unless a study replaces them. */
+  nodeFlags: readonly string[] = WORKER_NODE_FLAGS,
 ): Promise<WorkerProcess> {
   if (!existsSync(WORKER_ENTRY)) {
     throw new Error(`${WORKER_ENTRY} is missing: run \`npm run build\` (npm run bench does)`);
   }
-  const child = spawn(process.execPath, ['--enable-source-maps', WORKER_ENTRY], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeFlags, WORKER_ENTRY], {
     env: { ...stack.env, LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -29,9 +29,9 @@ async function fileRss(
   name: string,
   bytes: Buffer,
   expect: string,
-  nodeOptions: string | undefined,
+  nodeFlags: readonly string[] | undefined,
 ): Promise<{ peak: number; idle: number; seconds: number }> {
-  const worker = await startWorkerProcess(stack, nodeOptions ? { NODE_OPTIONS: nodeOptions } : {});
+  const worker = await startWorkerProcess(stack, {}, nodeFlags);
   try {
     const idle = worker.peakRssMiB();
     const started = process.hrtime.bigint();
@@ -64,7 +64,7 @@ export async function runWorkerRss(
   files: { csv: GeneratedFile; xlsx: GeneratedFile; vcf: GeneratedFile; bomb: Buffer },
   rounds: number,
   results: Results,
-  variant: { prefix: string; nodeOptions?: string } = { prefix: 'worker' },
+  variant: { prefix: string; nodeFlags?: readonly string[] } = { prefix: 'worker' },
 ): Promise<void> {
   const stack = await startBenchStack({ worker: false });
   const { prefix } = variant;
@@ -85,7 +85,7 @@ export async function runWorkerRss(
     for (let r = 1; r <= rounds; r++) {
       let roundWorst = 0;
       for (const [key, name, bytes, expect] of inputs) {
-        const m = await fileRss(stack, token, name, bytes, expect, variant.nodeOptions);
+        const m = await fileRss(stack, token, name, bytes, expect, variant.nodeFlags);
         (perFile[key] ??= []).push(m.peak);
         (perFileSeconds[key] ??= []).push(m.seconds);
         idle.push(m.idle);

@@ -2,6 +2,7 @@
  * The Batchport roles of the cluster, run from the compiled build (`npm run build` first): two
  * API processes, two worker processes, and HAProxy in front of the APIs.
  */
+import { WORKER_NODE_FLAGS } from '../../src/worker/workerHeap.js';
 import { REPO_ROOT, portOpen, which } from '../services/common.js';
 import type { ClusterProc } from './procs.js';
 import { APIS, HAPROXY_CFG, LB_PORT, WORKERS } from './topology.js';
@@ -32,7 +33,12 @@ function role(
     marker: `batchport-${p.name}`,
     command: () => ({
       cmd: process.execPath,
-      args: [`--title=batchport-${p.name}`, '--enable-source-maps', `dist/bin/${kind}.js`],
+      args: [
+        `--title=batchport-${p.name}`,
+        '--enable-source-maps',
+        ...(kind === 'worker' ? WORKER_NODE_FLAGS : []),
+        `dist/bin/${kind}.js`,
+      ],
       cwd: REPO_ROOT,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',

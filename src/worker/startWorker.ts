@@ -11,6 +11,7 @@ import { POISON_FILE_MESSAGE } from './poisonFile.js';
 import { createParsePool } from './parsePool.js';
 import type { Sweeper } from './sweeper.js';
 import { startDeliverer, type DelivererDeps } from '../webhooks/deliverer.js';
+import { heapWarning } from './workerHeap.js';
 
 /** What the worker role uses: its queue, the processor's dependencies, optionally a sweeper. */
 export interface WorkerRoleOptions {
@@ -74,6 +75,10 @@ export function startWorker(options: WorkerRoleOptions): RunningWorker {
   });
   const stopSweeping = options.sweep ? sweepEvery(options.sweep, logger) : () => Promise.resolve();
   const deliverer = options.deliverer ? startDeliverer(options.deliverer) : undefined;
+  const heapShort = heapWarning(queue.concurrency);
+  if (heapShort) {
+    logger.warn(heapShort);
+  }
   logger.info({ queue: queue.name, concurrency: queue.concurrency, parseThreads: threads }, 'worker started');
 
   return {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StoredRecord } from '../../src/repositories/records/recordsRepository.js';
 import { userStoragePrefix } from '../../src/storage/storageKey.js';
+import { WORKER_NODE_FLAGS } from '../../src/worker/workerHeap.js';
 import type { TestStack } from '../support/testStack.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -57,7 +58,8 @@ export function startWorkerProcess(
 ): WorkerProcess {
   const logFile = path.join(resultsDir(), `${name}.worker.log`);
   const logFd = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], {
+  // With the worker role's V8 flags, as `npm run worker` runs it.
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'src/bin/worker.ts'], {
     cwd: REPO_ROOT,
     // Any free port for the worker's probes/metrics, so workers never fight over one.
     env: { ...stack.env, LOG_LEVEL: 'warn', NODE_NO_WARNINGS: '1', WORKER_HTTP_PORT: '0', ...env },
