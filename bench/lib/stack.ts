@@ -7,7 +7,7 @@ import { SignJWT } from 'jose';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/config.js';
-import { WORKER_NODE_FLAGS } from '../../src/worker/workerHeap.js';
+import { workerNodeFlagsFor } from '../../src/worker/workerHeap.js';
 import authentication from '../../src/http/plugins/authentication.js';
 import { createAuthService } from '../../src/services/authService.js';
 import { startStack, type TestStack } from '../../test/support/testStack.js';
@@ -181,14 +181,16 @@ function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 export async function startWorkerProcess(
   stack: BenchStack,
   extraEnv: Record<string, string> = {},
-  /** V8 flags on its command line: the worker role's own unless a study replaces them. */
-  nodeFlags: readonly string[] = WORKER_NODE_FLAGS,
+  /** V8 flags on its command line: the worker role's own (for its concurrency) unless a study replaces them. */
+  nodeFlags?: readonly string[],
 ): Promise<WorkerProcess> {
+  const env: Record<string, string | undefined> = { ...stack.env, LOG_LEVEL: 'info', ...extraEnv };
+  const flags = nodeFlags ?? workerNodeFlagsFor(Number(env['WORKER_CONCURRENCY'] ?? 2));
   if (!existsSync(WORKER_ENTRY)) {
     throw new Error(`${WORKER_ENTRY} is missing: run \`npm run build\` (npm run bench does)`);
   }
-  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeFlags, WORKER_ENTRY], {
-    env: { ...stack.env, LOG_LEVEL: 'info', ...extraEnv },
+  const child = spawn(process.execPath, ['--enable-source-maps', ...flags, WORKER_ENTRY], {
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid!;

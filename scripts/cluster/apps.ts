@@ -2,7 +2,7 @@
  * The Batchport roles of the cluster, run from the compiled build (`npm run build` first): two
  * API processes, two worker processes, and HAProxy in front of the APIs.
  */
-import { WORKER_NODE_FLAGS } from '../../src/worker/workerHeap.js';
+import { workerNodeFlagsFor } from '../../src/worker/workerHeap.js';
 import { REPO_ROOT, portOpen, which } from '../services/common.js';
 import type { ClusterProc } from './procs.js';
 import { APIS, HAPROXY_CFG, LB_PORT, WORKERS } from './topology.js';
@@ -31,23 +31,22 @@ function role(
     // --title makes the process's command line read `batchport-api-1` (pid files are verified
     // against it); node overwrites argv with the title, so the flag itself is not visible.
     marker: `batchport-${p.name}`,
-    command: () => ({
-      cmd: process.execPath,
-      args: [
-        `--title=batchport-${p.name}`,
-        '--enable-source-maps',
-        ...(kind === 'worker' ? WORKER_NODE_FLAGS : []),
-        `dist/bin/${kind}.js`,
-      ],
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        ...env(),
-        ...(kind === 'api'
-          ? { PORT: String(p.port), OPS_PORT: String(p.opsPort ?? 0) }
-          : { WORKER_HTTP_PORT: String(p.port) }),
-      },
-    }),
+    command: () => {
+      const roleEnv = env();
+      const v8Flags = kind === 'worker' ? workerNodeFlagsFor(Number(roleEnv['WORKER_CONCURRENCY'] ?? 2)) : [];
+      return {
+        cmd: process.execPath,
+        args: [`--title=batchport-${p.name}`, '--enable-source-maps', ...v8Flags, `dist/bin/${kind}.js`],
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          ...roleEnv,
+          ...(kind === 'api'
+            ? { PORT: String(p.port), OPS_PORT: String(p.opsPort ?? 0) }
+            : { WORKER_HTTP_PORT: String(p.port) }),
+        },
+      };
+    },
     probe: () => readyz(p.port),
     // Generous: on the shared 2-core machine a role took over 60 s to become ready under load.
     readyTimeoutMs: 180_000,

@@ -19,6 +19,20 @@ export const HEAP_PER_JOB_MB = 64;
 /** Old space the idle worker holds (drivers, BullMQ, pino, the probes). */
 export const HEAP_BASE_MB = 64;
 
+/** The old space `concurrency` jobs at once need (MB). */
+export const heapNeededMb = (concurrency: number): number => HEAP_BASE_MB + HEAP_PER_JOB_MB * concurrency;
+
+/**
+ * WORKER_NODE_FLAGS with the old-space limit raised for a concurrency above 3, for launchers that
+ * know the concurrency they start a worker with (the fault suite's load test runs 4).
+ */
+export function workerNodeFlagsFor(concurrency: number): string[] {
+  const oldSpaceMb = Math.max(256, heapNeededMb(concurrency));
+  return WORKER_NODE_FLAGS.map((flag) =>
+    flag.startsWith('--max-old-space-size=') ? `--max-old-space-size=${oldSpaceMb}` : flag,
+  );
+}
+
 /**
  * A warning when the heap limit leaves too little room for `concurrency` jobs at once (an
  * operator raised WORKER_CONCURRENCY but kept the flags): V8 would end the process with "heap
@@ -28,7 +42,7 @@ export function heapWarning(
   concurrency: number,
   heapLimitBytes: number = getHeapStatistics().heap_size_limit,
 ): string | null {
-  const neededMb = HEAP_BASE_MB + HEAP_PER_JOB_MB * concurrency;
+  const neededMb = heapNeededMb(concurrency);
   const limitMb = Math.floor(heapLimitBytes / (1024 * 1024));
   if (limitMb >= neededMb) {
     return null;

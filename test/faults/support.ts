@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StoredRecord } from '../../src/repositories/records/recordsRepository.js';
 import { userStoragePrefix } from '../../src/storage/storageKey.js';
-import { WORKER_NODE_FLAGS } from '../../src/worker/workerHeap.js';
+import { workerNodeFlagsFor } from '../../src/worker/workerHeap.js';
 import type { TestStack } from '../support/testStack.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -59,7 +59,9 @@ export function startWorkerProcess(
   const logFile = path.join(resultsDir(), `${name}.worker.log`);
   const logFd = fs.openSync(logFile, 'a');
   // With the worker role's V8 flags, as `npm run worker` runs it.
-  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'src/bin/worker.ts'], {
+  const concurrency = Number(env['WORKER_CONCURRENCY'] ?? stack.env['WORKER_CONCURRENCY'] ?? 2);
+  const flags = workerNodeFlagsFor(concurrency);
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/bin/worker.ts'], {
     cwd: REPO_ROOT,
     // Any free port for the worker's probes/metrics, so workers never fight over one.
     env: { ...stack.env, LOG_LEVEL: 'warn', NODE_NO_WARNINGS: '1', WORKER_HTTP_PORT: '0', ...env },

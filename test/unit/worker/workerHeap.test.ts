@@ -5,6 +5,7 @@ import {
   HEAP_PER_JOB_MB,
   WORKER_NODE_FLAGS,
   heapWarning,
+  workerNodeFlagsFor,
 } from '../../../src/worker/workerHeap.js';
 
 const MB = 1024 * 1024;
@@ -36,5 +37,11 @@ describe('the worker role V8 heap flags', () => {
     expect(heapWarning(4, 320 * MB)).toBeNull();
     expect(heapWarning(32, 2112 * MB)).toBeNull();
     expect(heapWarning(32, 2111 * MB)).not.toBeNull();
+  });
+
+  it('are raised for a launcher that knows its concurrency, never lowered', () => {
+    expect(workerNodeFlagsFor(2)).toEqual([...WORKER_NODE_FLAGS]);
+    expect(workerNodeFlagsFor(4)).toEqual(['--max-semi-space-size=8', '--max-old-space-size=320']);
+    expect(heapWarning(4, 320 * MB)).toBeNull();
   });
 });
