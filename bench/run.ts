@@ -3,7 +3,7 @@
  *
  *   npm run bench                 # full run; exits non-zero on any problem (see below)
  *   npm run bench -- --quick      # fewer rounds, shorter loads
- *   npm run bench -- --only=ingest,reads   # sections: ingest upload reads rss parse_threads parser webhooks known_contacts (+ rss_capped workers)
+ *   npm run bench -- --only=ingest,reads   # sections: ingest upload reads rss parse_threads parser webhooks known_contacts e2e_drop (+ rss_capped workers)
  *   npm run bench -- --no-fail    # exploration: report problems, exit 0
  *
  * `npm run bench` starts all four services (scripts/withStack.ts --all) and exports their env.
@@ -27,6 +27,7 @@ import { log, round } from './lib/util.js';
 import { computeRatios, exitCode, GOALS, judge, type Results } from './lib/verdict.js';
 import { runParseThreads } from './micro/parseThreads.js';
 import { runParserVsParts } from './micro/parserVsParts.js';
+import { runE2eDrop } from './sections/e2eDrop.js';
 import { runIngest } from './sections/ingest.js';
 import { runKnownContacts } from './sections/knownContacts.js';
 import { runReads } from './sections/reads.js';
@@ -51,6 +52,7 @@ const DEFAULT_SECTIONS = [
   'parser',
   'webhooks',
   'known_contacts',
+  'e2e_drop',
 ];
 const sections = new Set(only ?? DEFAULT_SECTIONS);
 const enabled = (section: string) => sections.has(section);
@@ -236,6 +238,8 @@ async function main(): Promise<number> {
       results,
     ),
   );
+  // Issue #23: the measure browser project and cqlsh COPY on the same rows (2 rounds; 1 quick).
+  await section('e2e_drop', () => runE2eDrop(quick ? 1 : 2, results));
   await section('workers', () =>
     runWorkerScaling(contactsCsv(settings.scaleFileBytes, 3), settings.scaleFiles, results),
   );

@@ -44,12 +44,6 @@ import { createBatchFixService, type BatchFixService } from './services/fixes/ba
 import type { FileStorage } from './storage/fileStorage.js';
 import { createLocalStorage } from './storage/localStorage.js';
 import { createS3Storage } from './storage/s3Storage.js';
-import type { BatchProcessorDeps } from './worker/batchProcessor.js';
-import type { WorkerRoleOptions } from './worker/startWorker.js';
-import { createSweeper, type SweeperDeps } from './worker/sweeper.js';
-import { createReleasedReadingRepository } from './repositories/readings/releasedReadingRepository.js';
-import { createReadingReleaseService } from './services/readingReleaseService.js';
-import type { DelivererDeps } from './webhooks/deliverer.js';
 import { connectKnownContacts, type KnownContactsService } from './contactIndex/contactIndexComposition.js';
 
 /** The adapters: one per external system, each owning its connections. */
@@ -86,16 +80,25 @@ export interface Services {
 }
 
 /**
- * Everything the process runs on, built once by `buildComponents`. Nothing receives this whole:
- * each role takes the few parts it uses (`apiAppOptions`, `workerOptions`, `sweeperDeps`).
+ * What every role builds (`buildCore`): the adapters, the repositories, metrics. The worker role
+ * adds the clean-up service (`buildWorkerComponents`, workerComposition.ts); the API role the
+ * services and the event hub (`buildComponents`).
  */
-export interface Components extends Adapters, Repositories, Services {
+export interface CoreComponents extends Adapters, Repositories {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything the API role (and `npm start`, both roles in one process) runs on. Nothing receives
+ * this whole: each role takes the few parts it uses (`apiAppOptions`, `workerOptions`,
+ * `sweeperDeps`).
+ */
+export interface Components extends CoreComponents, Services {
   /** Reads users' batch events for the API's event streams (connects on first use only). */
   eventHub: EventHub;
-  close(): Promise<void>;
 }
 
 export function createStorage(config: Config): FileStorage {
@@ -174,26 +177,31 @@ export function createServices(
 }
 
 /**
- * The composition root. Connects, migrates and wires; a dependency that cannot be reached at
- * start stops the process with a message naming it (better than serving 503s forever).
+ * The composition root's common part. Connects, migrates and wires the adapters and
+ * repositories; a dependency that cannot be reached at start stops the process with a message
+ * naming it (better than serving 503s forever). The caller adds its role's parts and closers.
  */
-export async function buildComponents(
+export async function buildCore(
   config: Config,
   logger: Logger,
   role: 'api' | 'worker' | 'all',
-): Promise<Components> {
-  const closers: Array<() => Promise<unknown>> = [];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) {
-      await close().catch(() => undefined);
+  closers: Array<() => Promise<unknown>>,
+): Promise<CoreComponents> {
+  const close = async () => {
+    for (const closer of closers.reverse()) {
+      await closer().catch(() => undefined);
     }
   };
   try {
     const adapters = await connectAdapters(config, closers);
     const metrics = createMetrics(role);
     // Every batch write, by the API or the worker, is announced to the owner's event stream.
-    const eventDeps = { logger, keyPrefix: config.redisKeyPrefix }; // streams under REDIS_KEY_PREFIX
-    const publisher = createEventPublisher({ redis: adapters.redis, metrics, ...eventDeps });
+    const publisher = createEventPublisher({
+      redis: adapters.redis,
+      metrics,
+      logger,
+      keyPrefix: config.redisKeyPrefix, // streams under REDIS_KEY_PREFIX
+    });
     const batchRepository = publishingBatchRepository(createBatchRepository(adapters.pool), publisher);
     const repositories: Repositories = {
       batchRepository,
@@ -210,23 +218,40 @@ export async function buildComponents(
       webhookDeliveryRepository: createWebhookDeliveryRepository(adapters.pool),
       savedMappingRepository: createSavedMappingRepository(adapters.pool),
     };
-    const services = createServices({ config, logger, ...adapters, ...repositories });
+    logger.info(
+      { storage: adapters.storage.kind, records: adapters.records.kind, queue: config.queueName },
+      'dependencies ready',
+    );
+    return { config, logger, metrics, ...adapters, ...repositories, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The API role (or both roles in one process): the core, the services and the event hub. */
+export async function buildComponents(
+  config: Config,
+  logger: Logger,
+  role: 'api' | 'all',
+): Promise<Components> {
+  const closers: Array<() => Promise<unknown>> = [];
+  const core = await buildCore(config, logger, role, closers);
+  try {
+    const services = createServices(core);
     const eventHub = createEventHub({
       reader: eventReaderRedis(config),
-      control: adapters.redis,
-      ...eventDeps,
+      control: core.redis,
+      logger,
+      keyPrefix: config.redisKeyPrefix,
     });
     closers.push(() => eventHub.close());
     closers.push(() => services.previewService.close());
     // Closed first (closers run in reverse): background clean-ups finish before the pools go.
     closers.push(() => services.cleanup.drain());
-    logger.info(
-      { storage: adapters.storage.kind, records: adapters.records.kind, queue: config.queueName },
-      'dependencies ready',
-    );
-    return { config, logger, metrics, eventHub, ...adapters, ...repositories, ...services, close: closeAll };
+    return { ...core, ...services, eventHub };
   } catch (error) {
-    await closeAll();
+    await core.close();
     throw error;
   }
 }
@@ -288,55 +313,4 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw new Error(`cannot start: ${name} is unavailable (${(error as Error).message})`, { cause: error });
   }
-}
-
-/** The worker role's slice; `sweep: false` leaves sweeping to the caller (tests sweep by hand). */
-export function workerOptions(c: Components, options: { sweep?: boolean } = {}): WorkerRoleOptions {
-  const { config } = c;
-  return {
-    queue: {
-      name: config.queueName,
-      redis: config.redis,
-      concurrency: config.worker.concurrency,
-      lockDurationMs: config.worker.lockDurationMs,
-    },
-    processor: processorDeps(c),
-    parseThreads: config.worker.parseThreads,
-    parseThreadHeapMb: config.worker.parseThreadHeapMb,
-    parseTimeoutMs: config.worker.parseTimeoutMs,
-    settings: {
-      maxRowsPerBatch: config.limits.maxRowsPerBatch,
-      maxUncompressedBytes: config.limits.maxUncompressedBytes,
-      defaultPhoneRegion: config.worker.defaultPhoneRegion,
-      maxStalledCount: config.worker.maxStalledCount,
-      outageRetry: { windowMs: config.worker.retryWindowMs, backoffMs: config.worker.backoffMs },
-    },
-    sweep:
-      options.sweep === false
-        ? undefined
-        : {
-            sweeper: createSweeper(sweeperDeps(c), { graceMs: config.worker.sweeperGraceMs }),
-            intervalMs: config.worker.sweeperIntervalMs,
-          },
-    deliverer: config.webhooks.deliverer ? delivererDeps(c) : undefined,
-  };
-}
-
-/** The webhook deliverer's slice (it runs in the worker role, WEBHOOK_DELIVERER=true). */
-export function delivererDeps(c: Components): DelivererDeps {
-  const { webhookDeliveryRepository, metrics, logger, config } = c;
-  return { deliveries: webhookDeliveryRepository, metrics, logger, config: config.webhooks };
-}
-
-export function processorDeps(c: Components): BatchProcessorDeps {
-  const { batchRepository, storage, records, metrics, logger, knownContacts, queue } = c;
-  const wakeBatchJob = (batchId: string) => queue.wakeBatchJob(batchId);
-  return { batchRepository, storage, records, metrics, logger, contactIndex: knownContacts, wakeBatchJob };
-}
-
-export function sweeperDeps(c: Components): SweeperDeps {
-  const { batchRepository, batchDeletionRepository, storage, queue, cleanup, metrics, logger } = c;
-  const releasedReadings = createReleasedReadingRepository(c.pool);
-  const readings = createReadingReleaseService({ releasedReadings, records: c.records, logger });
-  return { batchRepository, batchDeletionRepository, storage, queue, cleanup, readings, metrics, logger };
 }

@@ -59,6 +59,9 @@ export const KEY_SECTION: Readonly<Record<string, string>> = {
   known_contacts_on_rows_per_s: 'known_contacts',
   known_contacts_off_rows_per_s: 'known_contacts',
   known_contacts_cost_ratio: 'known_contacts',
+  // Issue #23: the measure browser project next to cqlsh COPY of the same rows (sections/e2eDrop.ts).
+  e2e_drop_to_loaded_s: 'e2e_drop',
+  e2e_cqlsh_copy_s: 'e2e_drop',
 };
 
 export interface Ratio {
@@ -89,6 +92,12 @@ export const RATIOS: readonly Ratio[] = [
   { key: 'ratio_list_vs_baseline_auth', numerator: 'list_rps', denominator: 'baseline_auth_rps' },
   { key: 'ratio_status_vs_baseline', numerator: 'status_rps', denominator: 'baseline_rps' },
   { key: 'ratio_list_vs_baseline', numerator: 'list_rps', denominator: 'baseline_rps' },
+  // Times, not rates: lower is better (the page's drop → loaded over cqlsh's COPY of as many rows).
+  {
+    key: 'ratio_e2e_drop_to_loaded_vs_cqlsh',
+    numerator: 'e2e_drop_to_loaded_s',
+    denominator: 'e2e_cqlsh_copy_s',
+  },
   {
     key: 'ratio_raw_parse_2_vs_1_threads',
     numerator: 'raw_parse_2_threads_rows_per_s',
@@ -102,14 +111,18 @@ export interface Goal {
   target: number;
 }
 
-/** The goals of issue #13 (benchmark figures, not test assertions). */
+/**
+ * The goals (benchmark figures, not test assertions): issue #13's, with the targets issue #23
+ * revised (ingest vs cqlsh 2 -> 1.5, vs raw insert 0.7 -> 0.8, upload 0.9 -> 0.8 and p99
+ * 1.2 -> 1.4, status 0.8 -> 0.6).
+ */
 export const GOALS: readonly Goal[] = [
   { key: 'worker_peak_rss_mib', op: '<=', target: 256 },
-  { key: 'ratio_ingest_csv_vs_cqlsh', op: '>=', target: 2 },
-  { key: 'ratio_ingest_csv_vs_raw_insert', op: '>=', target: 0.7 },
-  { key: 'ratio_upload_vs_raw_put', op: '>=', target: 0.9 },
-  { key: 'ratio_upload_p99_vs_raw_put_p99', op: '<=', target: 1.2 },
-  { key: 'ratio_status_vs_baseline_auth', op: '>=', target: 0.8 },
+  { key: 'ratio_ingest_csv_vs_cqlsh', op: '>=', target: 1.5 },
+  { key: 'ratio_ingest_csv_vs_raw_insert', op: '>=', target: 0.8 },
+  { key: 'ratio_upload_vs_raw_put', op: '>=', target: 0.8 },
+  { key: 'ratio_upload_p99_vs_raw_put_p99', op: '<=', target: 1.4 },
+  { key: 'ratio_status_vs_baseline_auth', op: '>=', target: 0.6 },
   { key: 'ratio_list_vs_baseline_auth', op: '>=', target: 0.5 },
   { key: 'ratio_raw_parse_2_vs_1_threads', op: '>=', target: 1.7 },
   // Issue 23: the whole parser at least half as fast as its parts measured alone (same rounds).
@@ -119,6 +132,8 @@ export const GOALS: readonly Goal[] = [
   { key: 'webhook_latency_p99_ms', op: '<=', target: 1_000 },
   // Issue 21: duplicate tracking across batches takes at most 10% of ingest rows/s.
   { key: 'known_contacts_cost_ratio', op: '<=', target: 0.1 },
+  // Issue 23: a 10 MB CSV dropped in the page is loaded in at most 0.7 of cqlsh COPY's time.
+  { key: 'ratio_e2e_drop_to_loaded_vs_cqlsh', op: '<=', target: 0.7 },
 ];
 
 export interface Spread {

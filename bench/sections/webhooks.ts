@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { delivererDeps } from '../../src/composition.js';
+import { delivererDeps } from '../../src/workerComposition.js';
 import { startDeliverer } from '../../src/webhooks/deliverer.js';
 import { generateSecret } from '../../src/webhooks/signing.js';
 import { startBenchStack } from '../lib/stack.js';

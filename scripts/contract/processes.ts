@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, sleep } from '../services/common.js';
+import { workerNodeFlagsFor } from '../../src/worker/workerHeap.js';
 
 export interface AppProcess {
   name: string;
@@ -21,7 +22,9 @@ export interface AppProcess {
 export function startAppProcess(name: 'api' | 'worker', env: NodeJS.ProcessEnv, logDir: string): AppProcess {
   const logFile = path.join(logDir, `${name}.log`);
   const fd = fs.openSync(logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', `src/bin/${name}.ts`], {
+  // The worker with its role's V8 heap flags, as `npm run worker` starts it.
+  const v8Flags = name === 'worker' ? workerNodeFlagsFor(Number(env['WORKER_CONCURRENCY'] ?? 2)) : [];
+  const child: ChildProcess = spawn(process.execPath, [...v8Flags, '--import', 'tsx', `src/bin/${name}.ts`], {
     cwd: REPO_ROOT,
     env: { ...env, NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', fd, fd],

@@ -1,10 +1,11 @@
 import closeWithGrace from 'close-with-grace';
 import { apiAppOptions, readinessChecks } from '../apiServer.js';
-import { buildComponents, workerOptions } from '../composition.js';
+import { buildComponents, type Components } from '../composition.js';
 import { buildOpsApp } from '../http/opsApp.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createLogger, logFormat } from '../observability/logger.js';
 import { startWorker } from '../worker/startWorker.js';
+import { buildWorkerComponents, workerOptions, type WorkerComponents } from '../workerComposition.js';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -24,9 +25,16 @@ export async function run(role: Role): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel, role, logFormat(config.logFormat, process.stdout.isTTY));
-  let components;
+  // Each role builds what it runs: the worker neither the API's services nor its event hub.
+  let components: WorkerComponents;
+  let api: Components | undefined;
   try {
-    components = await buildComponents(config, logger, role);
+    if (role === 'worker') {
+      components = await buildWorkerComponents(config, logger);
+    } else {
+      api = await buildComponents(config, logger, role);
+      components = api;
+    }
   } catch (error) {
     logger.fatal((error as Error).message);
     process.exit(69); // EX_UNAVAILABLE
@@ -39,10 +47,7 @@ export async function run(role: Role): Promise<void> {
   });
   // Imported only by the roles that serve it: the API's routes, schemas and plugins are not
   // part of a worker's memory.
-  const app =
-    role === 'worker'
-      ? undefined
-      : await (await import('../http/app.js')).buildApp(apiAppOptions(components));
+  const app = api ? await (await import('../http/app.js')).buildApp(apiAppOptions(api)) : undefined;
   const worker = role === 'api' ? undefined : startWorker(workerOptions(components));
   if (app) {
     // The ops listener first: the "API listening" line means everything is up.

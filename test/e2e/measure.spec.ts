@@ -1,19 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { MEASURE_RESULT_FILE, tenMegabyteCsv } from './measureFile.js';
 import { dropFiles } from './support.js';
-
-/** About 10 MB of contacts: the largest file the API accepts by default. */
-function tenMegabyteCsv(): Buffer {
-  const lines = ['Name,Email,Phone,Company,City'];
-  let size = lines[0]!.length + 1;
-  for (let row = 2; size < 10 * 1024 * 1024 - 200; row++) {
-    const line = `Person ${row},person${row}@example.com,+1 415 555 ${String(row % 10000).padStart(4, '0')},Company ${row % 997},City ${row % 101}`;
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return Buffer.from(lines.join('\n') + '\n');
-}
 
 test('a 10 MB CSV: from drop to loaded, as the page shows it', async ({ page }) => {
   test.setTimeout(600_000);
@@ -32,6 +21,6 @@ test('a 10 MB CSV: from drop to loaded, as the page shows it', async ({ page }) 
   const loadedMs = Date.now() - started;
   const result = { bytes: csv.length, rows: csv.toString().split('\n').length - 2, uploadedMs, loadedMs };
   console.log(`[measure] ${JSON.stringify(result)}`);
-  fs.mkdirSync('.data/e2e-results', { recursive: true });
-  fs.writeFileSync(path.join('.data/e2e-results', 'measure.json'), JSON.stringify(result, null, 2));
+  fs.mkdirSync(path.dirname(MEASURE_RESULT_FILE), { recursive: true });
+  fs.writeFileSync(MEASURE_RESULT_FILE, JSON.stringify(result, null, 2));
 });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, kill, up, type ServiceName } from '../../scripts/services/index.js';
 import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import { createSweeper } from '../../src/worker/sweeper.js';
-import { sweeperDeps } from '../../src/composition.js';
+import { sweeperDeps } from '../../src/workerComposition.js';
 import { contactsCsv } from '../support/contactsCsv.js';
 import { api, newUser, startStack, uploadForm, waitForStatus, type TestStack } from '../support/testStack.js';
 import {

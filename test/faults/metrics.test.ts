@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, up } from '../../scripts/services/index.js';
-import { sweeperDeps } from '../../src/composition.js';
+import { sweeperDeps } from '../../src/workerComposition.js';
 import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import { createSweeper } from '../../src/worker/sweeper.js';
 import { contactsCsv } from '../support/contactsCsv.js';

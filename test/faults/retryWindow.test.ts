@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, up, type ServiceName } from '../../scripts/services/index.js';
-import { workerOptions } from '../../src/composition.js';
+import { workerOptions } from '../../src/workerComposition.js';
 import { startWorker, type RunningWorker } from '../../src/worker/startWorker.js';
 import { contactsCsv } from '../support/contactsCsv.js';
 import { countRecords } from '../support/recordsCount.js';

@@ -4,7 +4,7 @@
  * answers 204 at once; the file is removed by the sweeper after storage comes back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweeperDeps } from '../../../src/composition.js';
+import { sweeperDeps } from '../../../src/workerComposition.js';
 import { userStoragePrefix } from '../../../src/storage/storageKey.js';
 import { createSweeper } from '../../../src/worker/sweeper.js';
 import { contactsCsv } from '../../support/contactsCsv.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweeperDeps } from '../../../src/composition.js';
+import { sweeperDeps } from '../../../src/workerComposition.js';
 import { createContactIndexBatches } from '../../../src/contactIndex/contactIndexBatches.js';
 import { KnownContactsPendingError } from '../../../src/errors.js';
 import type { ContactRecord } from '../../../src/parsing/types.js';

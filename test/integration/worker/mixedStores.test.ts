@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workerOptions } from '../../../src/composition.js';
+import { workerOptions } from '../../../src/workerComposition.js';
 import { startWorker, type RunningWorker } from '../../../src/worker/startWorker.js';
 import { contactsCsv } from '../../support/contactsCsv.js';
 import { countRecords } from '../../support/recordsCount.js';

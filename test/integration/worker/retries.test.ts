@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workerOptions } from '../../../src/composition.js';
+import { workerOptions } from '../../../src/workerComposition.js';
 import { DependencyUnavailableError } from '../../../src/errors.js';
 import type { RecordsRepository } from '../../../src/repositories/records/recordsRepository.js';
 import { startWorker, type RunningWorker } from '../../../src/worker/startWorker.js';

@@ -129,6 +129,7 @@ describe('bench verdict', () => {
       'webhook_deliveries_per_s',
       'webhook_latency_p99_ms',
       'known_contacts_cost_ratio',
+      'ratio_e2e_drop_to_loaded_vs_cqlsh',
     ]);
     for (const goal of GOALS) {
       const r = passing();
@@ -142,7 +143,7 @@ describe('bench verdict', () => {
   it('a goal met exactly at its target passes', () => {
     const r = passing();
     r['worker_peak_rss_mib'] = 256;
-    r['ratio_upload_vs_raw_put'] = 0.9;
+    r['ratio_upload_vs_raw_put'] = 0.8;
     expect(judge(r, ALL)).toEqual([]);
   });
 
