@@ -10,8 +10,7 @@
  * processes, Debian's chromium.
  */
 import { spawn } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MEASURE_RESULT_FILE, tenMegabyteCsv } from '../../test/e2e/measureFile.js';

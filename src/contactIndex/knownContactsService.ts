@@ -117,6 +117,10 @@ export function createKnownContactsService(deps: Deps) {
       if (owner === null) {
         return new Set();
       }
+      // Registered again (an idempotent upsert): if a delete's release ran between this fix's
+      // read of the batch and its write, the release that follows (the fix's own clean-up of a
+      // deleted batch) must still find these sightings.
+      await store.register(owner);
       await store.write(owner, fixed);
       await store.forget(owner, stale);
       const first = await firstSightingsFor(store, owner, keysOfRecords(fixed));

@@ -8,7 +8,12 @@ import { getHeapStatistics } from 'node:v8';
  * file took the worker to 425–470 MiB, with them 236–290 MiB at the same speed
  * (docs/performance.md, "Worker memory: V8 flags"). Only flags NODE_OPTIONS also accepts.
  */
-export const WORKER_NODE_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=256'] as const;
+export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--max-old-space-size=256'];
+
+/** The old-space limit WORKER_NODE_FLAGS set (MB). */
+const FLAGS_OLD_SPACE_MB = Number(
+  WORKER_NODE_FLAGS.find((flag) => flag.startsWith('--max-old-space-size='))!.split('=')[1],
+);
 
 /**
  * Old space one running job may need on the main thread, with room: rows in flight from the
@@ -27,7 +32,7 @@ export const heapNeededMb = (concurrency: number): number => HEAP_BASE_MB + HEAP
  * know the concurrency they start a worker with (the fault suite's load test runs 4).
  */
 export function workerNodeFlagsFor(concurrency: number): string[] {
-  const oldSpaceMb = Math.max(256, heapNeededMb(concurrency));
+  const oldSpaceMb = Math.max(FLAGS_OLD_SPACE_MB, heapNeededMb(concurrency));
   return WORKER_NODE_FLAGS.map((flag) =>
     flag.startsWith('--max-old-space-size=') ? `--max-old-space-size=${oldSpaceMb}` : flag,
   );
