@@ -38,7 +38,7 @@ import { createAuthService, type AuthService } from './services/authService.js';
 import { createBatchCleanupService, type BatchCleanupService } from './services/batchCleanupService.js';
 import { createBatchService, type BatchService } from './services/batchService.js';
 import { createBatchUploadService, type BatchUploadService } from './services/batchUploadService.js';
-import type { PreviewService } from './services/previewService.js';
+import type { PreviewParsing, PreviewService } from './services/previewService.js';
 import { createWebhookService, type WebhookService } from './services/webhookService.js';
 import { createBatchFixService, type BatchFixService } from './services/fixes/batchFixService.js';
 import type { FileStorage } from './storage/fileStorage.js';
@@ -126,11 +126,24 @@ export async function createRecordsRepository(config: Config, pool: PgPool): Pro
 }
 
 /**
+ * What a test over in-memory stores swaps when it builds the services (test/support/buildTestApp.ts):
+ * production passes none.
+ */
+export interface ServiceSeams {
+  /** Where previews parse; default: the API's parse pool, started by the first preview. */
+  parsing?: PreviewParsing;
+  /** The batch clean-up; default: the real one over the given adapters. */
+  cleanup?: BatchCleanupService;
+}
+
+/**
  * The services, wired from adapters and repositories. The one place a service is constructed;
- * a test that injects a failing adapter calls this with that adapter swapped in.
+ * a test that injects a failing adapter calls this with that adapter swapped in, and the HTTP
+ * layer's tests call it over in-memory stores.
  */
 export function createServices(
   parts: Pick<Components, 'config' | 'logger'> & Omit<Adapters, 'pool' | 'redis'> & Repositories,
+  seams: ServiceSeams = {},
 ): Services {
   const {
     config,
@@ -142,9 +155,10 @@ export function createServices(
     records,
     queue,
   } = parts;
-  const cleanup = createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger });
+  const cleanup =
+    seams.cleanup ?? createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger });
   // One parse pool in the API: previews, and the upload's read of a header row (issue #21).
-  const { previewService, savedMappingService } = createPreviewServices(config, parts);
+  const { previewService, savedMappingService } = createPreviewServices(config, parts, seams.parsing);
   return {
     savedMappingService,
     authService: createAuthService(config.auth),

@@ -19,12 +19,12 @@ export function createPreviewServices(
     storage: FileStorage;
     logger: Logger;
   },
-) {
-  const { limits } = config;
-  const parsing = lazyParsePool(config.preview.parseThreads, {
+  parsing: PreviewParsing = lazyParsePool(config.preview.parseThreads, {
     heapMb: config.worker.parseThreadHeapMb,
     parseTimeoutMs: config.preview.timeoutMs,
-  });
+  }),
+) {
+  const { limits } = config;
   const savedMappingService = createSavedMappingService({
     repository: parts.savedMappingRepository,
     storage: parts.storage,

@@ -37,7 +37,7 @@ async function loadOnce(stack: BenchStack, token: string, file: Buffer, name: st
   if (del.status !== 204) {
     throw new Error(`delete of ${up.id} failed: ${del.status}`);
   }
-  await stack.deps.cleanup.drain();
+  await stack.cleanup.drain();
   return { rowsPerS: (done.rowsRead / ms) * 1000, records: done.recordsLoaded, knownContacts };
 }
 
@@ -50,7 +50,7 @@ export async function runKnownContacts(
   // enough for 100k rows, and a run cut short would measure nothing.
   const stack = await startBenchStack({ worker: true, env: { WORKER_PARSE_TIMEOUT_MS: '900000' } });
   results['known_contacts_file_rows'] = inputs.csv.rows;
-  const service = stack.deps.knownContacts;
+  const service = stack.knownContacts;
   const indexedBegin = service.begin;
   // The worker's processor holds this very object: swapping `begin` switches the hook per run.
   const setIndex = (on: boolean) => {

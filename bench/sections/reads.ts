@@ -59,7 +59,7 @@ export async function runReads(
 ): Promise<void> {
   const stack = await startBenchStack({ worker: false });
   const prefix = `bench-reads-${randomUUID().slice(0, 8)}-`;
-  const pool = stack.deps.pool;
+  const pool = stack.db;
   try {
     const started = Date.now();
     await insertRows(pool, prefix, opts.rows);

@@ -132,11 +132,11 @@ export async function runUpload(opts: { count: number; rounds: number }, results
     results['upload_rounds'] = opts.rounds;
   } finally {
     // Remove what was stored: the API's batches (rows + objects) and the raw objects.
-    const { rows } = await stack.deps.pool.query<{ storage_key: string }>(
+    const { rows } = await stack.db.query<{ storage_key: string }>(
       'DELETE FROM batches WHERE user_id = $1 RETURNING storage_key',
       [user],
     );
-    await bounded(rows, 16, (row) => stack.deps.storage.delete(row.storage_key).catch(() => undefined));
+    await bounded(rows, 16, (row) => stack.storage.delete(row.storage_key).catch(() => undefined));
     await bounded(rawKeys, 16, (Key) =>
       s3.send(new DeleteObjectCommand({ Bucket, Key })).catch(() => undefined),
     );

@@ -47,11 +47,11 @@ export async function runWebhooks(opts: { events: number }, results: Results): P
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const { pool } = stack.deps;
-  const deliverer = startDeliverer(delivererDeps(stack.deps));
+  const pool = stack.db;
+  const deliverer = startDeliverer(delivererDeps(stack.components));
   try {
     const userId = `bench-hooks-${randomUUID().slice(0, 8)}`;
-    await stack.deps.webhookEndpointRepository.insertWithinCap(
+    await stack.webhookEndpoints.insertWithinCap(
       {
         id: randomUUID(),
         userId,
@@ -78,7 +78,7 @@ export async function runWebhooks(opts: { events: number }, results: Results): P
       Array.from({ length: WRITERS }, async () => {
         while (next < ids.length) {
           const id = ids[next++]!;
-          await stack.deps.batchRepository.markLoaded(id, 1, counts);
+          await stack.batches.markLoaded(id, 1, counts);
         }
       }),
     );

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import { createSweeper } from '../../src/worker/sweeper.js';
+import { sweeperDeps } from '../../src/workerComposition.js';
 import { contactsCsv } from '../support/contactsCsv.js';
 import { api, newUser, startStack, uploadForm, type TestStack } from '../support/testStack.js';
 import {
@@ -65,7 +66,7 @@ describe('workers SIGKILLed at random points of 50k-row batches', () => {
     const snapshot = async () =>
       Promise.all(
         ids.map(async (id) => {
-          const b = await stack.deps.batchRepository.findById(id);
+          const b = await stack.batches.findById(id);
           return { status: b!.status, progress: b!.progress };
         }),
       );
@@ -131,16 +132,16 @@ describe('workers SIGKILLed at random points of 50k-row batches', () => {
     // Scoped to this test's user, so it never touches rows other test files left in the shared
     // database; the wrapper counts this test's re-queues.
     const queue = {
-      ...stack.deps.queue,
+      ...stack.queue,
       enqueueBatch: (id: string, attempt: number) => {
         if (ids.includes(id)) {
           requeued += 1;
         }
-        return stack.deps.queue.enqueueBatch(id, attempt);
+        return stack.queue.enqueueBatch(id, attempt);
       },
     };
     const sweeper = createSweeper(
-      { ...stack.deps, queue },
+      { ...sweeperDeps(stack.components), queue },
       { graceMs: 3 * LOCK_MS, keyPrefix: userStoragePrefix(user.email) },
     );
     const deadline = Date.now() + 240_000;
@@ -168,7 +169,7 @@ describe('workers SIGKILLed at random points of 50k-row batches', () => {
         recordsLoaded: ROWS,
         invalidRows: 0,
       });
-      expect(await countRecords(stack.deps.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
+      expect(await countRecords(stack.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
       const exact = await checkExactRecords(stack, id, ROWS);
       expect(exact).toEqual({ listed: ROWS, distinct: ROWS, missing: 0, duplicated: 0 });
       lost += exact.missing;

@@ -98,7 +98,7 @@ describe('local storage on a full disk', () => {
     });
     expect(full.headers.get('retry-after')).toBe('60');
     // Nothing half-written: no new row, no new file, no temp file.
-    const { rows } = await stack.deps.pool.query('SELECT id FROM batches WHERE user_id = $1', [user.id]);
+    const { rows } = await stack.db.query('SELECT id FROM batches WHERE user_id = $1', [user.id]);
     expect(rows.map((r: { id: string }) => r.id)).toEqual([before.body.id]);
     expect(filesOn(disk)).toEqual([...storedBefore, FILLER].sort());
 

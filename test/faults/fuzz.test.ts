@@ -114,9 +114,9 @@ describe('fuzz: client-chosen names never leave the storage prefix', () => {
             expect([201, 400, 401]).toContain(res.status);
             if (res.status === 201) {
               accepted += 1;
-              const row = await stack.deps.batchRepository.findById(body.id!);
+              const row = await stack.batches.findById(body.id!);
               checkKey(row!.storageKey, body.id!);
-              expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(true);
+              expect(await storedFileExists(stack.storage, row!.storageKey)).toBe(true);
             }
           },
         ),

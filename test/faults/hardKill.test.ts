@@ -130,7 +130,7 @@ describe('services SIGKILLed mid-traffic and restarted', () => {
 
   /** Every accepted batch terminal; the sweeper (as production runs it) re-queues stranded ones. */
   async function waitTerminal(userId: string, email: string, kind: ServiceName): Promise<void> {
-    const sweeper = createSweeper(sweeperDeps(stack.deps), {
+    const sweeper = createSweeper(sweeperDeps(stack.components), {
       graceMs: 2_000,
       keyPrefix: userStoragePrefix(email),
     });

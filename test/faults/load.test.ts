@@ -63,7 +63,7 @@ describe('load: 1,000 uploads from 32 clients', () => {
     const deadline = Date.now() + 300_000;
     let counts: Record<string, number> = {};
     for (;;) {
-      const { rows } = await stack.deps.pool.query<{ status: string; n: string }>(
+      const { rows } = await stack.db.query<{ status: string; n: string }>(
         'SELECT status, count(*) AS n FROM batches WHERE id = ANY($1) GROUP BY status',
         [ids],
       );
@@ -78,14 +78,14 @@ describe('load: 1,000 uploads from 32 clients', () => {
     }
     const totalS = (performance.now() - t0) / 1000;
     expect(counts).toEqual({ loaded: UPLOADS });
-    const { rows } = await stack.deps.pool.query<{ n: string }>(
+    const { rows } = await stack.db.query<{ n: string }>(
       'SELECT sum(records_loaded) AS n FROM batches WHERE id = ANY($1)',
       [ids],
     );
     expect(Number(rows[0]!.n)).toBe(UPLOADS * ROWS);
     // Spot-check the records store itself for a sample of batches.
     for (const id of ids.filter((_, i) => i % 50 === 0)) {
-      expect(await countRecords(stack.deps.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
+      expect(await countRecords(stack.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
     }
 
     latencies.sort((a, b) => a - b);

@@ -110,13 +110,13 @@ describe('metrics move with what they count', () => {
       await up(['seaweedfs']);
     }
 
-    await stack.deps.storage.put(
+    await stack.storage.put(
       `${userStoragePrefix(user.email)}00000000-0000-4000-8000-00000000abcd-orphan.csv`,
       Readable.from([Buffer.from('Name\nA\n')]),
     );
     // Scoped to this test's user: a zero grace must not re-queue batches other test files left
     // in the shared database, nor remove their files.
-    const report = await createSweeper(sweeperDeps(stack.deps), {
+    const report = await createSweeper(sweeperDeps(stack.components), {
       graceMs: 0,
       keyPrefix: userStoragePrefix(user.email),
     }).sweep();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, isRunning, up, type ServiceName } from '../../scripts/services/index.js';
 import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import { createSweeper } from '../../src/worker/sweeper.js';
+import { sweeperDeps } from '../../src/workerComposition.js';
 import { contactsCsv } from '../support/contactsCsv.js';
 import { api, newUser, startStack, uploadForm, waitForStatus, type TestStack } from '../support/testStack.js';
 import {
@@ -171,14 +172,14 @@ describe('dependency outages during uploads and ingests', () => {
     // Recovery: the worker and the sweeper (short grace, as its interval would) finish everything.
     let requeued = 0;
     const queue = {
-      ...stack.deps.queue,
+      ...stack.queue,
       enqueueBatch: (id: string, attempt: number) => {
         requeued += accepted.includes(id) ? 1 : 0;
-        return stack.deps.queue.enqueueBatch(id, attempt);
+        return stack.queue.enqueueBatch(id, attempt);
       },
     };
     const sweeper = createSweeper(
-      { ...stack.deps, queue },
+      { ...sweeperDeps(stack.components), queue },
       { graceMs: 2_000, keyPrefix: userStoragePrefix(user.email) },
     );
     const deadline = Date.now() + 180_000;
@@ -200,7 +201,7 @@ describe('dependency outages during uploads and ingests', () => {
     const final = await rowsOf(stack, user.id);
     expect(final.filter((r) => r.status !== 'loaded')).toEqual([]);
     for (const id of accepted) {
-      expect(await countRecords(stack.deps.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
+      expect(await countRecords(stack.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
     }
     expect(worker.child.exitCode).toBeNull(); // the worker rode out the outage
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactRecord } from '../../src/parsing/types.js';
 import { userStoragePrefix } from '../../src/storage/storageKey.js';
 import { createSweeper } from '../../src/worker/sweeper.js';
+import { sweeperDeps } from '../../src/workerComposition.js';
 import { contactsCsv } from '../support/contactsCsv.js';
 import { api, newUser, startStack, uploadForm, type TestStack } from '../support/testStack.js';
 import { saveResults, seededRandom, sleep, startWorkerProcess, type WorkerProcess } from './support.js';
@@ -44,7 +45,7 @@ describe('a worker SIGKILLed mid-reprocess', () => {
   it('leaves the old set or the new set, never a mix', async () => {
     const rng = seededRandom('reprocess-kill');
     const user = await newUser('reprocess-kill');
-    const batchOf = async (id: string) => (await stack.deps.batchRepository.findById(id))!;
+    const batchOf = async (id: string) => (await stack.batches.findById(id))!;
     /** The whole set through the API's paging, with the reading each record belongs to. */
     const wholeSet = async (id: string) => {
       const out: ContactRecord[] = [];
@@ -114,7 +115,7 @@ describe('a worker SIGKILLed mid-reprocess', () => {
       workers.push(startWorkerProcess(stack, WORKER_ENV, 'reprocess-kill'));
     }
     // The last worker takes the stalled job over (after the lock lapses); the sweeper runs as in production.
-    const sweeper = createSweeper(stack.deps, {
+    const sweeper = createSweeper(sweeperDeps(stack.components), {
       graceMs: 3 * LOCK_MS,
       keyPrefix: userStoragePrefix(user.email),
     });
@@ -133,7 +134,7 @@ describe('a worker SIGKILLed mid-reprocess', () => {
       readingKey: null,
     });
     expect(await wholeSet(id)).toEqual({ count: ROWS, rowsInOrder: true, shapes: ['new'] });
-    const released = await stack.deps.pool.query<{ records_key: string }>(
+    const released = await stack.db.query<{ records_key: string }>(
       'SELECT records_key FROM released_readings WHERE batch_id = $1',
       [id],
     );

@@ -56,7 +56,7 @@ describe('retry window during a storage outage', () => {
   }
 
   function startWorkerWithWindow(windowMs: number): RunningWorker {
-    const options = workerOptions(stack.deps, { sweep: false });
+    const options = workerOptions(stack.components, { sweep: false });
     return startWorker({
       ...options,
       settings: { ...options.settings, outageRetry: { windowMs, backoffMs: 500 } },
@@ -71,7 +71,7 @@ describe('retry window during a storage outage', () => {
     worker = startWorkerWithWindow(300_000);
     await sleep(60_000);
     for (const id of ids) {
-      expect((await stack.deps.batchRepository.findById(id))!.status).not.toBe('error');
+      expect((await stack.batches.findById(id))!.status).not.toBe('error');
     }
     await up(['seaweedfs']);
     const outageMs = Date.now() - t0;
@@ -79,7 +79,7 @@ describe('retry window during a storage outage', () => {
       expect(await waitForStatus(stack, user.token, id, undefined, 120_000)).toMatchObject({
         status: 'loaded',
       });
-      expect(await countRecords(stack.deps.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
+      expect(await countRecords(stack.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
     }
     // The outage itself uses no attempt; a try while SeaweedFS is still starting may (an answer
     // that is not an outage error), which the queue's attempts absorb.

@@ -119,7 +119,7 @@ export async function allRecords(stack: TestStack, batchId: string): Promise<Sto
   const out: StoredRecord[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 10_000; page++) {
-    const res = await stack.deps.records.listRecords(batchId, { limit: 1000, cursor });
+    const res = await stack.records.listRecords(batchId, { limit: 1000, cursor });
     out.push(...res.records);
     if (!res.nextCursor) {
       return out;
@@ -173,7 +173,7 @@ export function saveResults(name: string, figures: Record<string, unknown>): voi
 /** Objects stored under one user's prefix. */
 export async function objectsOf(stack: TestStack, email: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const o of stack.deps.storage.list(userStoragePrefix(email))) {
+  for await (const o of stack.storage.list(userStoragePrefix(email))) {
     keys.push(o.key);
   }
   return keys;
@@ -184,7 +184,7 @@ export async function rowsOf(
   stack: TestStack,
   userId: string,
 ): Promise<Array<{ id: string; status: string; storage_key: string; error_message: string | null }>> {
-  const { rows } = await stack.deps.pool.query(
+  const { rows } = await stack.db.query(
     'SELECT id, status, storage_key, error_message FROM batches WHERE user_id = $1',
     [userId],
   );

@@ -107,7 +107,7 @@ describe('webhook deliveries survive a killed deliverer and a PostgreSQL restart
     // lease passes, and then recorded: in the end every delivery says `delivered`.
     let states: Array<[string, number]> = [];
     for (const until = Date.now() + 60_000; Date.now() < until; await sleep(250)) {
-      const { rows } = await stack.deps.pool.query<{ state: string; n: string }>(
+      const { rows } = await stack.db.query<{ state: string; n: string }>(
         `SELECT state, count(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY state`,
         [created.body.id],
       );

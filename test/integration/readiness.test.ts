@@ -55,7 +55,7 @@ describe('readiness with services stopped through `services down`', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBeTruthy();
       expect(Date.now() - started).toBeLessThan(20_000);
-      const { rows } = await stack.deps.pool.query('SELECT 1 FROM batches WHERE user_id = $1', [user.id]);
+      const { rows } = await stack.db.query('SELECT 1 FROM batches WHERE user_id = $1', [user.id]);
       expect(rows).toHaveLength(0);
     } finally {
       await up(['seaweedfs']);

@@ -3,16 +3,15 @@ import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import { buildApp, type AppOptions } from '../../src/http/app.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { createAuthService } from '../../src/services/authService.js';
-import { createBatchService } from '../../src/services/batchService.js';
-import { createBatchUploadService } from '../../src/services/batchUploadService.js';
-import { createBatchFixService } from '../../src/services/fixes/batchFixService.js';
+import { createServices } from '../../src/composition.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import type { KnownContactsService } from '../../src/contactIndex/contactIndexComposition.js';
+import type { PreviewParsing } from '../../src/services/previewService.js';
 import { createMemoryEvents } from './doubles/memoryEvents.js';
-import { createPreviewService } from '../../src/services/previewService.js';
+import { strictDouble } from './doubles/strictDouble.js';
 import { createMemoryStore, type MemoryStore } from './doubles/memoryStore.js';
 import { createMemoryWebhooks } from './doubles/memoryWebhooks.js';
 import { createMemorySavedMappings } from './doubles/memorySavedMappings.js';
-import { createSavedMappingService } from '../../src/services/savedMappingService.js';
 import { openContactParser } from '../../src/parsing/openContactParser.js';
 
 export const TEST_JWT_SECRET = 'unit-test-secret-that-is-long-enough-for-hs256';
@@ -29,79 +28,80 @@ export interface BuildOptions extends Partial<Omit<AppOptions, 'limits'>> {
   limits?: Partial<AppOptions['limits']>;
 }
 
+/** The configuration the HTTP-layer tests run on: validated by the real loader, like any role's. */
+function testConfig(limits: AppOptions['limits']): Config {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_JWT_SECRET,
+    // Never connected: the stores are in memory. The loader requires them, as every role does.
+    DATABASE_URL: 'postgres://unit@127.0.0.1:1/unused',
+    REDIS_URL: 'redis://127.0.0.1:1',
+    USE_LOCAL_STORAGE: 'true',
+    RECORDS_STORE: 'postgres',
+    MAX_ROWS_PER_BATCH: '10000',
+    MAX_UNCOMPRESSED_BYTES: String(50 * 1024 * 1024),
+    PREVIEW_MAX_CONCURRENT: '100',
+    PREVIEW_MAX_PER_USER: '100',
+    DEFAULT_PHONE_REGION: 'US',
+  });
+  return { ...config, limits: { ...config.limits, ...limits } };
+}
+
 /**
- * The whole HTTP app over in-memory adapters, with the real auth, batch and upload services:
- * no socket, no service running. Drive it with `app.inject()`; close it in afterAll.
+ * The whole HTTP app over in-memory adapters, with the services built by the composition root's
+ * own `createServices`: no socket, no service running. Three swaps, each named: previews parse
+ * in this thread (no parse pool), the clean-up is the memory store's, the webhook service checks
+ * targets without DNS (test/support/doubles/memoryWebhooks.ts). Drive it with `app.inject()`;
+ * close it in afterAll.
  */
 export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
   const store = createMemoryStore();
   const webhooks = createMemoryWebhooks();
+  const savedMappings = createMemorySavedMappings();
   const logger = pino({ level: 'silent' });
   const limits = {
     maxFileSize: 64 * 1024,
     rateLimitPerMinute: 1000,
     uploadRateLimitPerMinute: 1000,
     authFailureLimitPerMinute: 1000,
+    maxRowsPerBatch: 10_000,
+    maxUncompressedBytes: 50 * 1024 * 1024,
     ...overrides.limits,
   };
-  const { batchRepository, batchDeletionRepository, batchFixRepository, records, queue, cleanup, storage } =
-    store.adapters;
-  const savedMappings = createMemorySavedMappings();
-  const savedMappingService = createSavedMappingService({
-    repository: savedMappings,
-    storage,
-    // In this thread: the HTTP-layer tests run no parse pool.
-    open: (input, parseOptions) => openContactParser(input, parseOptions),
-    parse: { maxRowsPerBatch: 10_000, maxUncompressedBytes: 50 * 1024 * 1024, defaultPhoneRegion: 'US' },
-    logger,
-  });
+  const config = testConfig(limits);
+  const { cleanup, ...adapters } = store.adapters;
+  const services = createServices(
+    {
+      config,
+      logger,
+      ...adapters,
+      // No contact index in memory: no record or fixed row is known, `known` filters nothing
+      // (the index is the integration tests', test/integration/contactIndex/).
+      knownContacts: strictDouble<KnownContactsService>('knownContacts', {
+        indexFixes: () => Promise.resolve(new Set<number>()),
+        listRecords: async (batch, { limit, cursor }) => {
+          const page = await adapters.records.listRecords(batch.recordsKey, { limit, cursor });
+          return { records: page.records.map((r) => ({ ...r, seenIn: null })), nextCursor: page.nextCursor };
+        },
+      }),
+      webhookEndpointRepository: webhooks.repositories.endpointRepository,
+      webhookDeliveryRepository: webhooks.repositories.deliveryRepository,
+      savedMappingRepository: savedMappings,
+    },
+    { parsing: IN_THREAD_PARSING, cleanup },
+  );
   const options: AppOptions = {
-    savedMappingService,
+    ...services,
     logger,
     metrics: createMetrics('api'),
     readiness: {},
-    authService: createAuthService({
-      secret: TEST_JWT_SECRET,
-      jwksUrl: undefined,
-      issuer: undefined,
-      audience: undefined,
-    }),
-    batchService: createBatchService({ batchRepository, batchDeletionRepository, records, queue, cleanup }),
-    batchUploadService: createBatchUploadService({
-      batchRepository,
-      storage,
-      queue,
-      logger,
-      maxFileSize: limits.maxFileSize,
-      mappings: savedMappingService,
-    }),
+    webhookService: webhooks.service,
     events: {
       source: createMemoryEvents().source,
       heartbeatMs: 15_000,
       maxStreams: 100,
       maxStreamsPerUser: 10,
     },
-    batchFixService: createBatchFixService({
-      batchRepository,
-      fixes: batchFixRepository,
-      records,
-      // No contact index in memory: no fixed row is known (the index is the integration tests').
-      knownContacts: { indexFixes: () => Promise.resolve(new Set<number>()) },
-      defaultPhoneRegion: 'US',
-    }),
-    previewService: createPreviewService(
-      {
-        maxFileSize: limits.maxFileSize,
-        maxRowsPerBatch: 10_000,
-        maxUncompressedBytes: 50 * 1024 * 1024,
-        defaultPhoneRegion: 'US',
-        limits: { maxConcurrent: 100, maxPerUser: 100 },
-      },
-      undefined,
-      savedMappingService,
-      { batches: batchRepository, storage },
-    ),
-    webhookService: webhooks.service,
     ...overrides,
     limits,
   };
@@ -109,6 +109,12 @@ export async function build(overrides: BuildOptions = {}): Promise<TestApp> {
   await app.ready();
   return { app, store, savedMappings, webhooks, options };
 }
+
+/** Previews parsed in the test's own thread: the HTTP-layer tests start no parse pool. */
+const IN_THREAD_PARSING = {
+  open: (input, parseOptions) => openContactParser(input, parseOptions),
+  close: () => Promise.resolve(),
+} satisfies PreviewParsing;
 
 /** A valid HS256 token for `sub` (email `<sub>@example.com`); `tweak` changes what is signed. */
 export async function tokenFor(

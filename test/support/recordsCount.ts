@@ -30,5 +30,5 @@ export async function recordsCount(
   stack: TestStack,
   batchId: string,
 ): Promise<{ records: number; invalidRows: number }> {
-  return countRecords(stack.deps.records, batchId);
+  return countRecords(stack.records, batchId);
 }

@@ -6,7 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { apiAppOptions, readinessChecks } from '../../src/apiServer.js';
+import type { Redis } from 'ioredis';
 import { buildComponents, type Components } from '../../src/composition.js';
+import type { KnownContactsService } from '../../src/contactIndex/contactIndexComposition.js';
+import type { PgPool } from '../../src/db/postgres.js';
+import type { BatchQueue } from '../../src/queue/batchQueue.js';
+import type { BatchDeletionRepository } from '../../src/repositories/batchDeletionRepository.js';
+import type { BatchRepository } from '../../src/repositories/batchRepository.js';
+import type { RecordsRepository } from '../../src/repositories/records/recordsRepository.js';
+import type { WebhookDeliveryRepository } from '../../src/repositories/webhookDeliveryRepository.js';
+import type { WebhookEndpointRepository } from '../../src/repositories/webhookEndpointRepository.js';
+import type { BatchCleanupService } from '../../src/services/batchCleanupService.js';
+import type { FileStorage } from '../../src/storage/fileStorage.js';
 import { workerOptions } from '../../src/workerComposition.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
@@ -30,8 +41,27 @@ export interface TestStack {
   config: Config;
   /** The environment the stack was configured from (to start worker processes alike). */
   env: Record<string, string>;
-  /** Everything the composition root built (tests pick the parts they exercise). */
-  deps: Components;
+  /**
+   * The stores the stack runs on, each behind its own interface: what tests set up and assert
+   * through (raw SQL where a test checks a row the API does not show).
+   */
+  db: PgPool;
+  storage: FileStorage;
+  records: RecordsRepository;
+  queue: BatchQueue;
+  redis: Redis;
+  batches: BatchRepository;
+  deletions: BatchDeletionRepository;
+  cleanup: BatchCleanupService;
+  knownContacts: KnownContactsService;
+  webhookEndpoints: WebhookEndpointRepository;
+  webhookDeliveries: WebhookDeliveryRepository;
+  /**
+   * What the composition root built, only as the role builders' input: a test that starts another
+   * worker, sweeper, processor or app builds it as production does (`workerOptions`,
+   * `sweeperDeps`, `processorDeps`, `apiAppOptions`, `createServices`), never field by field.
+   */
+  components: Components;
   /** The stack's BullMQ queue as tests inspect it (job state, attempts, stall counts). */
   jobs: QueueInspector;
   app: FastifyInstance;
@@ -86,7 +116,18 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
   return {
     config,
     env,
-    deps,
+    db: deps.pool,
+    storage: deps.storage,
+    records: deps.records,
+    queue: deps.queue,
+    redis: deps.redis,
+    batches: deps.batchRepository,
+    deletions: deps.batchDeletionRepository,
+    cleanup: deps.cleanup,
+    knownContacts: deps.knownContacts,
+    webhookEndpoints: deps.webhookEndpointRepository,
+    webhookDeliveries: deps.webhookDeliveryRepository,
+    components: deps,
     jobs,
     app,
     baseUrl: `http://127.0.0.1:${address.port}`,

@@ -22,9 +22,9 @@ describe('failed-authentication limit on Redis', () => {
     });
   });
   afterAll(async () => {
-    const keys = await stack?.deps.redis.keys(`${prefix}*`);
+    const keys = await stack?.redis.keys(`${prefix}*`);
     if (keys && keys.length > 0) {
-      await stack.deps.redis.del(...keys);
+      await stack.redis.del(...keys);
     }
     await stack?.close();
   });
@@ -45,7 +45,7 @@ describe('failed-authentication limit on Redis', () => {
     expect((await get(user.token)).status).toBe(200);
 
     // One counter per address, under this deployment's prefix, with the window's expiry.
-    const redis = stack.deps.redis;
+    const redis = stack.redis;
     expect(await redis.get(`${prefix}authfail:127.0.0.1`)).toBe(String(2 * LIMIT));
     const ttl = await redis.pttl(`${prefix}authfail:127.0.0.1`);
     expect(ttl).toBeGreaterThan(0);
@@ -55,12 +55,12 @@ describe('failed-authentication limit on Redis', () => {
   it('keeps the per-user counters under the deployment prefix', async () => {
     const user = await newUser('prefixed');
     expect((await get(user.token)).status).toBe(200);
-    expect(await stack.deps.redis.get(`${prefix}ratelimit:${user.id}`)).toBe('1');
+    expect(await stack.redis.get(`${prefix}ratelimit:${user.id}`)).toBe('1');
   });
 
   it('fails a request whose limiter hits a Redis error that is not an outage (a key of the wrong type)', async () => {
     const user = await newUser('wrongtype');
-    await stack.deps.redis.hset(`${prefix}ratelimit:${user.id}`, 'not', 'a counter');
+    await stack.redis.hset(`${prefix}ratelimit:${user.id}`, 'not', 'a counter');
     const answer = await get(user.token);
     expect(answer.status).toBe(500);
     expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('internal_error');

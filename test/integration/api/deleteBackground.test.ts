@@ -53,7 +53,7 @@ describe('DELETE with storage not answering', () => {
     expect(up.status, up.text).toBe(201);
     const id = up.body.id as string;
     expect((await waitForStatus(stack, user.token, id)).status).toBe('loaded');
-    const { storageKey } = (await stack.deps.batchRepository.findById(id))!;
+    const { storageKey } = (await stack.batches.findById(id))!;
 
     proxy.stall();
     const t0 = performance.now();
@@ -61,16 +61,16 @@ describe('DELETE with storage not answering', () => {
     const ms = performance.now() - t0;
     expect(del.status).toBe(204);
     expect(ms).toBeLessThan(FAST_MS);
-    expect(await stack.deps.batchRepository.findById(id)).toBeNull();
+    expect(await stack.batches.findById(id)).toBeNull();
     // The clean-up owed is recorded; the records (not in storage) go in the background at once.
-    const owed = await stack.deps.pool.query('SELECT 1 FROM batch_deletions WHERE batch_id = $1', [id]);
+    const owed = await stack.db.query('SELECT 1 FROM batch_deletions WHERE batch_id = $1', [id]);
     expect(owed.rows).toHaveLength(1);
     await expect
-      .poll(() => countRecords(stack.deps.records, id), { timeout: 10_000 })
+      .poll(() => countRecords(stack.records, id), { timeout: 10_000 })
       .toEqual({ records: 0, invalidRows: 0 });
 
     proxy.resume();
-    const sweeper = createSweeper(sweeperDeps(stack.deps), {
+    const sweeper = createSweeper(sweeperDeps(stack.components), {
       graceMs: 60_000,
       keyPrefix: userStoragePrefix(user.email),
     });
@@ -78,12 +78,12 @@ describe('DELETE with storage not answering', () => {
       .poll(
         async () => {
           await sweeper.sweep();
-          const left = await stack.deps.pool.query('SELECT 1 FROM batch_deletions WHERE batch_id = $1', [id]);
+          const left = await stack.db.query('SELECT 1 FROM batch_deletions WHERE batch_id = $1', [id]);
           return left.rows.length;
         },
         { timeout: 60_000, interval: 500 },
       )
       .toBe(0);
-    expect(await storedFileExists(stack.deps.storage, storageKey)).toBe(false);
+    expect(await storedFileExists(stack.storage, storageKey)).toBe(false);
   });
 });

@@ -55,7 +55,7 @@ describe('early answers reach fetch clients', () => {
     it(`${mode}: an upload past the rate limit gets its 429 before its body is read`, async () => {
       const user = await newUser(`early-429-${mode}`);
       const key = `${stack.config.redisKeyPrefix}ratelimit:POST/api/batches/upload-${user.id}`;
-      await stack.deps.redis.set(key, 1, 'PX', 60_000); // the one upload of this minute is used
+      await stack.redis.set(key, 1, 'PX', 60_000); // the one upload of this minute is used
       for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
         const outcome = await uploadInChildProcess(mode, stack.baseUrl, user.token, underLimit);
         expect(outcome, `attempt ${attempt}`).toEqual(refused(429, 'rate_limited'));

@@ -50,9 +50,9 @@ describe.each([
     const id: string = upload.body.id;
 
     // The file is stored under the user's prefix with the batch id in its name.
-    const row = await stack.deps.batchRepository.findById(id);
+    const row = await stack.batches.findById(id);
     expect(row?.storageKey).toBe(`${userStoragePrefix(user.email)}${id}-contacts.csv`);
-    expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(true);
+    expect(await storedFileExists(stack.storage, row!.storageKey)).toBe(true);
     expect(row?.sha256).toMatch(/^[0-9a-f]{64}$/);
 
     const status = await waitForStatus(stack, user.token, id);
@@ -138,9 +138,9 @@ describe.each([
     const del = await api(stack, `/api/batches/${id}`, { method: 'DELETE', token: user.token });
     expect(del.status).toBe(204);
     // The file and records go in the background, right after the answer.
-    await expect.poll(() => storedFileExists(stack.deps.storage, row!.storageKey)).toBe(false);
-    await expect.poll(() => countRecords(stack.deps.records, id)).toEqual({ records: 0, invalidRows: 0 });
-    expect(await stack.deps.batchRepository.findById(id)).toBeNull();
+    await expect.poll(() => storedFileExists(stack.storage, row!.storageKey)).toBe(false);
+    await expect.poll(() => countRecords(stack.records, id)).toEqual({ records: 0, invalidRows: 0 });
+    expect(await stack.batches.findById(id)).toBeNull();
     const again = await api(stack, `/api/batches/${id}`, { method: 'DELETE', token: user.token });
     expect(again.status).toBe(404);
     expect(again.body.error.code).toBe('not_found');

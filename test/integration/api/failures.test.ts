@@ -32,7 +32,7 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
     queue?: BatchQueue;
   }): Promise<FastifyInstance> {
     // The composition root's services, rebuilt with one adapter swapped for a failing one.
-    const parts = { ...stack.deps, ...overrides };
+    const parts = { ...stack.components, ...overrides };
     const app = await buildApp({ ...apiAppOptions({ ...parts, ...createServices(parts) }), readiness: {} });
     await app.listen({ host: '127.0.0.1', port: 0 });
     return app;
@@ -52,22 +52,20 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
   }
 
   async function rowsOf(userId: string) {
-    const { rows } = await stack.deps.pool.query('SELECT id, status FROM batches WHERE user_id = $1', [
-      userId,
-    ]);
+    const { rows } = await stack.db.query('SELECT id, status FROM batches WHERE user_id = $1', [userId]);
     return rows as Array<{ id: string; status: string }>;
   }
 
   async function objectsOf(email: string) {
     const keys: string[] = [];
-    for await (const o of stack.deps.storage.list(userStoragePrefix(email))) {
+    for await (const o of stack.storage.list(userStoragePrefix(email))) {
       keys.push(o.key);
     }
     return keys;
   }
 
   it('a storage failure during the write leaves no row and no file (503)', async () => {
-    const real = stack.deps.storage;
+    const real = stack.storage;
     const failing: FileStorage = {
       ...real,
       async put(key, body, options) {
@@ -91,7 +89,7 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
 
   it('a database failure on insert removes the stored file (no orphan)', async () => {
     const failingRepo: BatchRepository = {
-      ...stack.deps.batchRepository,
+      ...stack.batches,
       insert: () => Promise.reject(Object.assign(new Error('terminating connection'), { code: '57P01' })),
     };
     const app = await appWith({ batchRepository: failingRepo });
@@ -108,7 +106,7 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
 
   it('an enqueue failure still answers 201; the sweeper re-queues and the batch loads', async () => {
     const failingQueue: BatchQueue = {
-      ...stack.deps.queue,
+      ...stack.queue,
       enqueueBatch: () =>
         Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false")),
       // An upload enqueues through enqueueNewBatch (no getJob round trip for a fresh id).
@@ -122,11 +120,11 @@ describe.each(['local', 's3'] as const)('failure handling on %s storage', (stora
       expect(res.status).toBe(201);
       const [row] = await rowsOf(user.id);
       expect(row?.status).toBe('uploaded');
-      expect(await stack.deps.queue.hasLiveJob(res.body.id)).toBe(false);
+      expect(await stack.queue.hasLiveJob(res.body.id)).toBe(false);
       expect(await objectsOf(user.email)).toHaveLength(1);
 
       // The database is shared with other test files: the sweeper sees only this user's batches.
-      const sweeper = createSweeper(sweeperDeps(stack.deps), {
+      const sweeper = createSweeper(sweeperDeps(stack.components), {
         graceMs: 0,
         keyPrefix: userStoragePrefix(user.email),
       });
@@ -160,8 +158,8 @@ describe('delete removes a queued job, and the sweeper removes orphans', () => {
     });
     const { id } = (await res.json()) as { id: string };
     expect(await stack.jobs.getJob(id)).toBeDefined();
-    expect(await stack.deps.queue.hasLiveJob(id)).toBe(true);
-    const row = await stack.deps.batchRepository.findById(id);
+    expect(await stack.queue.hasLiveJob(id)).toBe(true);
+    const row = await stack.batches.findById(id);
 
     const del = await fetch(`${stack.baseUrl}/api/batches/${id}`, {
       method: 'DELETE',
@@ -171,10 +169,10 @@ describe('delete removes a queued job, and the sweeper removes orphans', () => {
     // The clean-up runs in the background, right after the answer, and to the end: nothing is
     // left for the sweeper.
     const owed = async () =>
-      (await stack.deps.pool.query('SELECT 1 FROM batch_deletions WHERE batch_id = $1', [id])).rows.length;
+      (await stack.db.query('SELECT 1 FROM batch_deletions WHERE batch_id = $1', [id])).rows.length;
     await expect.poll(owed).toBe(0);
     expect(await stack.jobs.getJob(id)).toBeUndefined();
-    expect(await storedFileExists(stack.deps.storage, row!.storageKey)).toBe(false);
+    expect(await storedFileExists(stack.storage, row!.storageKey)).toBe(false);
   });
 
   it('reaches every orphan across rounds when a round scans only part of the store', async () => {
@@ -185,9 +183,9 @@ describe('delete removes a queued job, and the sweeper removes orphans', () => {
       (_, i) => `${prefix}00000000-0000-4000-8000-00000000000${i}-lost.csv`,
     );
     for (const key of keys) {
-      await stack.deps.storage.put(key, Readable.from([Buffer.from('Name\nA\n')]));
+      await stack.storage.put(key, Readable.from([Buffer.from('Name\nA\n')]));
     }
-    const sweeper = createSweeper(sweeperDeps(stack.deps), {
+    const sweeper = createSweeper(sweeperDeps(stack.components), {
       graceMs: 0,
       orphanScanLimit: 2,
       keyPrefix: prefix,
@@ -198,7 +196,7 @@ describe('delete removes a queued job, and the sweeper removes orphans', () => {
     }
     expect(removed).toBe(5);
     for (const key of keys) {
-      expect(await storedFileExists(stack.deps.storage, key)).toBe(false);
+      expect(await storedFileExists(stack.storage, key)).toBe(false);
     }
   });
 
@@ -206,13 +204,13 @@ describe('delete removes a queued job, and the sweeper removes orphans', () => {
     const { Readable } = await import('node:stream');
     const scope = { keyPrefix: userStoragePrefix(`orphan-${randomUUID()}@example.com`) };
     const key = `${scope.keyPrefix}00000000-0000-4000-8000-000000000001-lost.csv`;
-    await stack.deps.storage.put(key, Readable.from([Buffer.from('Name\nA\n')]));
-    const young = await createSweeper(sweeperDeps(stack.deps), { ...scope, graceMs: 60_000 }).sweep();
+    await stack.storage.put(key, Readable.from([Buffer.from('Name\nA\n')]));
+    const young = await createSweeper(sweeperDeps(stack.components), { ...scope, graceMs: 60_000 }).sweep();
     expect(young.orphansRemoved).toBe(0);
-    expect(await storedFileExists(stack.deps.storage, key)).toBe(true);
-    const old = await createSweeper(sweeperDeps(stack.deps), { ...scope, graceMs: 0 }).sweep();
+    expect(await storedFileExists(stack.storage, key)).toBe(true);
+    const old = await createSweeper(sweeperDeps(stack.components), { ...scope, graceMs: 0 }).sweep();
     expect(old.orphansRemoved).toBe(1);
-    expect(await storedFileExists(stack.deps.storage, key)).toBe(false);
+    expect(await storedFileExists(stack.storage, key)).toBe(false);
   });
 
   it("a scoped sweeper leaves other users' stranded batches and orphan files alone", async () => {
@@ -226,17 +224,20 @@ describe('delete removes a queued job, and the sweeper removes orphans', () => {
     const { id } = (await res.json()) as { id: string };
     await stack.jobs.getJob(id).then((job) => job?.remove()); // stranded: row `uploaded`, no job
     const orphan = `${userStoragePrefix(other.email)}00000000-0000-4000-8000-000000000003-lost.csv`;
-    await stack.deps.storage.put(orphan, Readable.from([Buffer.from('Name\nA\n')]));
+    await stack.storage.put(orphan, Readable.from([Buffer.from('Name\nA\n')]));
 
     const mine = userStoragePrefix(`mine-${randomUUID()}@example.com`);
-    const scoped = await createSweeper(sweeperDeps(stack.deps), { graceMs: 0, keyPrefix: mine }).sweep();
+    const scoped = await createSweeper(sweeperDeps(stack.components), {
+      graceMs: 0,
+      keyPrefix: mine,
+    }).sweep();
     expect(scoped).toEqual({ requeued: 0, cleanupsFinished: 0, orphansRemoved: 0, tempFilesRemoved: 0 });
     expect(await stack.jobs.getJob(id)).toBeUndefined();
-    expect(await storedFileExists(stack.deps.storage, orphan)).toBe(true);
+    expect(await storedFileExists(stack.storage, orphan)).toBe(true);
 
     // The same sweep scoped to that user does act: the scope, not the grace, held it back.
     const theirs = { graceMs: 0, keyPrefix: userStoragePrefix(other.email) };
-    const report = await createSweeper(sweeperDeps(stack.deps), theirs).sweep();
+    const report = await createSweeper(sweeperDeps(stack.components), theirs).sweep();
     expect(report).toEqual({ requeued: 1, cleanupsFinished: 0, orphansRemoved: 1, tempFilesRemoved: 0 });
     expect(await stack.jobs.getJob(id)).toBeDefined();
   });

@@ -65,7 +65,7 @@ describe.each([
     stack = await startStack({ storage, records: store, worker: true });
     user = await newUser('reprocess');
     // A webhook endpoint subscribed to batch.loaded, written directly (the outbox is what is checked).
-    await stack.deps.pool.query(
+    await stack.db.query(
       `INSERT INTO webhook_endpoints (id, user_id, url, events, secret)
        VALUES ($1, $2, 'https://hooks.example.com/x', ARRAY['batch.loaded'], 'whsec_test')`,
       [endpointId, user.id],
@@ -85,7 +85,7 @@ describe.each([
   }, 120_000);
   afterAll(async () => {
     events?.close();
-    await stack?.deps.pool.query('DELETE FROM webhook_endpoints WHERE id = $1', [endpointId]);
+    await stack?.db.query('DELETE FROM webhook_endpoints WHERE id = $1', [endpointId]);
     await stack?.close();
   });
 
@@ -181,7 +181,7 @@ describe.each([
   }, 180_000);
 
   async function loadedDeliveries(): Promise<number> {
-    const { rows } = await stack.deps.pool.query<{ n: number }>(
+    const { rows } = await stack.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM webhook_deliveries WHERE batch_id = $1 AND event_type = 'batch.loaded'`,
       [id],
     );
@@ -189,29 +189,29 @@ describe.each([
   }
 
   it('keeps the old reading until its delay passed, then the sweeper step removes it', async () => {
-    const batch = await stack.deps.batchRepository.findById(id);
+    const batch = await stack.batches.findById(id);
     expect(batch).toMatchObject({ reading: 1, readingKey: null });
     expect(batch!.recordsKey).not.toBe(id);
-    const { rows } = await stack.deps.pool.query<{ records_key: string; due: boolean }>(
+    const { rows } = await stack.db.query<{ records_key: string; due: boolean }>(
       'SELECT records_key, due_at <= now() AS due FROM released_readings WHERE batch_id = $1',
       [id],
     );
     // The first reading lived under the batch id; it is listed, not due yet, and still whole.
     expect(rows).toEqual([{ records_key: id, due: false }]);
-    expect(await countRecords(stack.deps.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
+    expect(await countRecords(stack.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
 
-    await stack.deps.pool.query('UPDATE released_readings SET due_at = now() WHERE records_key = $1', [id]);
+    await stack.db.query('UPDATE released_readings SET due_at = now() WHERE records_key = $1', [id]);
     const release = createReadingReleaseService({
-      releasedReadings: createReleasedReadingRepository(stack.deps.pool),
-      records: stack.deps.records,
+      releasedReadings: createReleasedReadingRepository(stack.db),
+      records: stack.records,
       logger: pino({ level: 'silent' }),
     });
     expect(await release.releaseDue(500)).toBeGreaterThanOrEqual(1);
-    expect(await countRecords(stack.deps.records, id)).toEqual({ records: 0, invalidRows: 0 });
-    const left = await stack.deps.pool.query('SELECT 1 FROM released_readings WHERE batch_id = $1', [id]);
+    expect(await countRecords(stack.records, id)).toEqual({ records: 0, invalidRows: 0 });
+    const left = await stack.db.query('SELECT 1 FROM released_readings WHERE batch_id = $1', [id]);
     expect(left.rowCount).toBe(0);
     // The current reading is untouched.
-    expect(await countRecords(stack.deps.records, batch!.recordsKey)).toEqual({
+    expect(await countRecords(stack.records, batch!.recordsKey)).toEqual({
       records: ROWS,
       invalidRows: 0,
     });
@@ -260,9 +260,7 @@ describe.each([
       recordsLoaded: 1,
       invalidRows: 2,
     });
-    const fixesLeft = await stack.deps.pool.query('SELECT 1 FROM batch_row_fixes WHERE batch_id = $1', [
-      fixId,
-    ]);
+    const fixesLeft = await stack.db.query('SELECT 1 FROM batch_row_fixes WHERE batch_id = $1', [fixId]);
     expect(fixesLeft.rowCount).toBe(0);
     const records = await api(stack, `/api/batches/${fixId}/records`, { token: user.token });
     expect(records.body.records).toEqual([
@@ -275,7 +273,7 @@ describe.each([
   it('refuses a batch that is not loaded or failed (409), and hides other users’ batches (404)', async () => {
     const other = await newUser('reprocess-other');
     expect((await reprocess(id, {}, other.token)).status).toBe(404);
-    await stack.deps.pool.query(`UPDATE batches SET status = 'parsing' WHERE id = $1`, [id]);
+    await stack.db.query(`UPDATE batches SET status = 'parsing' WHERE id = $1`, [id]);
     try {
       const res = await reprocess(id, {});
       expect(res.status, res.text).toBe(409);
@@ -283,7 +281,7 @@ describe.each([
         'only a batch in status "loaded" or "error" can be re-read; this one is "parsing" (wait until it has finished)',
       );
     } finally {
-      await stack.deps.pool.query(`UPDATE batches SET status = 'loaded' WHERE id = $1`, [id]);
+      await stack.db.query(`UPDATE batches SET status = 'loaded' WHERE id = $1`, [id]);
     }
   });
 });

@@ -18,7 +18,7 @@ function csvOfSize(size: number): Buffer {
 }
 
 async function countRows(stack: TestStack, userId: string): Promise<number> {
-  const { rows } = await stack.deps.pool.query<{ n: string }>(
+  const { rows } = await stack.db.query<{ n: string }>(
     'SELECT count(*) AS n FROM batches WHERE user_id = $1',
     [userId],
   );
@@ -27,7 +27,7 @@ async function countRows(stack: TestStack, userId: string): Promise<number> {
 
 async function countObjects(stack: TestStack, email: string): Promise<number> {
   let n = 0;
-  for await (const _ of stack.deps.storage.list(userStoragePrefix(email))) {
+  for await (const _ of stack.storage.list(userStoragePrefix(email))) {
     n++;
   }
   return n;
@@ -66,7 +66,7 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
       body: uploadForm(csvOfSize(MAX), 'exact.csv'),
     });
     expect(exact.status).toBe(201);
-    const row = await stack.deps.batchRepository.findById(exact.body.id);
+    const row = await stack.batches.findById(exact.body.id);
     expect(row?.fileSize).toBe(MAX);
     await expectRejected(
       uploadForm(csvOfSize(MAX + 1), 'over.csv'),
@@ -119,7 +119,7 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
         body: uploadForm('Name,Email\nA,a@b.co\n', name),
       });
       expect(res.status, name).toBe(201);
-      const row = await stack.deps.batchRepository.findById(res.body.id);
+      const row = await stack.batches.findById(res.body.id);
       const key = row!.storageKey;
       expect(key.startsWith(`${userStoragePrefix(user.email)}${res.body.id}-`), key).toBe(true);
       expect(key.split('/')).toHaveLength(3);
@@ -146,12 +146,12 @@ describe.each(['local', 's3'] as const)('upload validation on %s storage', (stor
     });
     expect(res.status, res.text).toBe(201);
     const id = res.body.id as string;
-    const row = await stack.deps.batchRepository.findById(id);
+    const row = await stack.batches.findById(id);
     const folder = userStorageSegment('../../evil@example.com');
     expect(folder).toMatch(/^____evil@example\.com-[0-9a-f]{8}$/);
     expect(row!.storageKey).toBe(`batches/${folder}/${id}-x.csv`);
     const stored: string[] = [];
-    for await (const o of stack.deps.storage.list(`batches/${folder}/`)) {
+    for await (const o of stack.storage.list(`batches/${folder}/`)) {
       stored.push(o.key);
     }
     expect(stored.filter((key) => key.includes(id))).toEqual([row!.storageKey]);

@@ -105,8 +105,8 @@ describe.each(['local', 's3'] as const)('uploads settle on %s storage', (storage
     });
     port = Number(new URL(stack.baseUrl).port);
     // A spy that calls through to the real adapter (the service holds this same object).
-    const realDelete = stack.deps.storage.delete.bind(stack.deps.storage);
-    Object.assign(stack.deps.storage, {
+    const realDelete = stack.storage.delete.bind(stack.storage);
+    Object.assign(stack.storage, {
       delete: async (key: string) => {
         cleanedUp.push(key);
         await realDelete(key);
@@ -118,10 +118,10 @@ describe.each(['local', 's3'] as const)('uploads settle on %s storage', (storage
   });
 
   async function expectNothingLeft(user: { id: string; email: string }): Promise<void> {
-    const { rows } = await stack.deps.pool.query('SELECT id FROM batches WHERE user_id = $1', [user.id]);
+    const { rows } = await stack.db.query('SELECT id FROM batches WHERE user_id = $1', [user.id]);
     expect(rows).toEqual([]);
     const objects: string[] = [];
-    for await (const o of stack.deps.storage.list(userStoragePrefix(user.email))) {
+    for await (const o of stack.storage.list(userStoragePrefix(user.email))) {
       objects.push(o.key);
     }
     expect(objects).toEqual([]);
@@ -183,7 +183,7 @@ describe.each(['local', 's3'] as const)('uploads settle on %s storage', (storage
     const body = `${partStart('contacts.csv', type)}${CSV}\r\n--${BOUNDARY}--\r\n`;
     const answer = await exchange(port, head(user.token, Buffer.byteLength(body, 'latin1')) + body, 5_000);
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 201 Created');
-    const { rows } = await stack.deps.pool.query<{ storage_key: string; mime_type: string }>(
+    const { rows } = await stack.db.query<{ storage_key: string; mime_type: string }>(
       'SELECT storage_key, mime_type FROM batches WHERE user_id = $1',
       [user.id],
     );

@@ -143,8 +143,8 @@ describe.each([
       [3, { batchId: a, row: 2 }],
     ]);
     expect((await api(stack, `/api/batches/${a}`, { method: 'DELETE', token: user.token })).status).toBe(204);
-    await stack.deps.cleanup.drain();
-    expect(await stack.deps.knownContacts.reindexBatch(b)).toEqual({ knownContacts: 0 });
+    await stack.cleanup.drain();
+    expect(await stack.knownContacts.reindexBatch(b)).toEqual({ knownContacts: 0 });
     expect(seenByRow(await records(b))).toEqual([
       [1, null],
       [2, null],
@@ -157,7 +157,7 @@ describe.each([
       [2, { batchId: b, row: 2 }],
       [3, { batchId: b, row: 3 }],
     ]);
-    expect((await stack.deps.knownContacts.reindexBatch(c)).knownContacts).toBe(3);
+    expect((await stack.knownContacts.reindexBatch(c)).knownContacts).toBe(3);
   });
 
   /**
@@ -180,15 +180,11 @@ describe.each([
     };
     /** What the sweeper's `readings` step does once the 30 s delay of the batch's old readings passed. */
     const releaseOldReadings = async (batchId: string) => {
-      await stack.deps.pool.query('UPDATE released_readings SET due_at = now() WHERE batch_id = $1', [
-        batchId,
-      ]);
-      const { readings } = sweeperDeps(stack.deps);
+      await stack.db.query('UPDATE released_readings SET due_at = now() WHERE batch_id = $1', [batchId]);
+      const { readings } = sweeperDeps(stack.components);
       expect(readings).toBeDefined();
       await readings?.releaseDue(500);
-      const left = await stack.deps.pool.query('SELECT 1 FROM released_readings WHERE batch_id = $1', [
-        batchId,
-      ]);
+      const left = await stack.db.query('SELECT 1 FROM released_readings WHERE batch_id = $1', [batchId]);
       expect(left.rowCount).toBe(0);
     };
     const knownOf = async (id: string) =>
@@ -197,7 +193,7 @@ describe.each([
     // A is re-read once, so its current reading lives under its own key, not under the batch id.
     const a2 = await upload(owner.token, FILE_A, 'a.csv');
     await reprocess(a2, {});
-    expect((await stack.deps.batchRepository.findById(a2))?.recordsKey).not.toBe(a2);
+    expect((await stack.batches.findById(a2))?.recordsKey).not.toBe(a2);
     const b2 = await upload(owner.token, FILE_B, 'b.csv');
     expect(seenByRow(await records(b2, '', owner.token))).toEqual([
       [1, null],
@@ -210,7 +206,7 @@ describe.each([
     expect((await api(stack, `/api/batches/${a2}`, { method: 'DELETE', token: owner.token })).status).toBe(
       204,
     );
-    await stack.deps.cleanup.drain();
+    await stack.cleanup.drain();
     await releaseOldReadings(a2);
     await reprocess(b2, {});
     expect(seenByRow(await records(b2, '', owner.token))).toEqual([
@@ -251,7 +247,7 @@ describe.each([
   /** Two claimed batches of one new user, as the worker claims them, and a contact to share. */
   async function racingUser(name: string) {
     const owner = await newUser(name);
-    const { batchRepository } = stack.deps;
+    const batchRepository = stack.batches;
     const make = async () => {
       const id = randomUUID();
       await batchRepository.insert({
@@ -265,7 +261,7 @@ describe.each([
         storageKey: `uploads/${id}`,
         sha256: '0'.repeat(64),
         idempotencyKey: null,
-        store: stack.deps.storage.identity(),
+        store: stack.storage.identity(),
       });
       const claimed = await batchRepository.markParsing(id, 1);
       expect(claimed?.status).toBe('parsing');
@@ -278,7 +274,7 @@ describe.each([
 
   it('a batch waits only for earlier batches still writing sightings, and is woken once they are written', async () => {
     const { owner, make } = await racingUser('known-gate');
-    const batches = createContactIndexBatches(stack.deps.pool);
+    const batches = createContactIndexBatches(stack.db);
     const place = async () => {
       const claimed = await make();
       const placed = await batches.beginAttempt(claimed.id, 1);
@@ -296,7 +292,7 @@ describe.each([
     expect(await batches.unblockedAfter(a, 16)).toEqual([b.batchId, c.batchId]);
     expect(await batches.unblockedAfter(a, 1)).toEqual([b.batchId]);
     // A new attempt of `b` (a retry) draws a later place and has written nothing yet.
-    await stack.deps.pool.query('UPDATE batches SET attempt = 2 WHERE id = $1', [b.batchId]);
+    await stack.db.query('UPDATE batches SET attempt = 2 WHERE id = $1', [b.batchId]);
     const retried = await batches.beginAttempt(b.batchId, 2);
     expect(retried).toEqual({ seq: expect.any(Number), earlierWriting: 0, kept: false });
     expect(retried!.seq).toBeGreaterThan(c.seq);
@@ -311,13 +307,13 @@ describe.each([
 
   it('a batch that failed before its first index write gives up its place; one that wrote keeps it', async () => {
     const { owner, make, contact } = await racingUser('known-abandon');
-    const { batchRepository, knownContacts } = stack.deps;
+    const { batches: batchRepository, knownContacts } = stack;
     const log = pino({ level: 'silent' });
     const counts = { rowsRead: 1, recordsLoaded: 1, invalidRows: 0 };
     const [early, late] = [await make(), await make()];
     const earlyRun = await knownContacts.begin(early, log); // e.g. then its file read fails
     const lateRun = await knownContacts.begin(late, log);
-    await lateRun.records(stack.deps.records).writeRecords(late.id, [contact(1, 'Late')]);
+    await lateRun.records(stack.records).writeRecords(late.id, [contact(1, 'Late')]);
     await batchRepository.markParsed(late.id, 1, counts, 95);
     await expect(lateRun.beforeLoaded({ mayDefer: true })).rejects.toBeInstanceOf(KnownContactsPendingError);
 
@@ -327,7 +323,7 @@ describe.each([
     expect(await batchRepository.markLoaded(late.id, 1, counts)).toBe(true);
     // Its next run takes a later place, so it finds the contact already loaded by `late`.
     const rerun = await knownContacts.begin((await batchRepository.markParsing(early.id, 1))!, log);
-    await rerun.records(stack.deps.records).writeRecords(early.id, [contact(7, 'Early')]);
+    await rerun.records(stack.records).writeRecords(early.id, [contact(7, 'Early')]);
     await rerun.abandon(); // it wrote: keeps its place (and a third batch waits for it)
     // Its next run (a worker killed after that write) keeps the place, even failing at once.
     await (await knownContacts.begin((await batchRepository.markParsing(early.id, 1))!, log)).abandon();
@@ -344,7 +340,7 @@ describe.each([
 
   it('of two batches of one user loading at the same time with one contact, exactly one is first', async () => {
     const { owner, make, contact } = await racingUser('known-race');
-    const { batchRepository, knownContacts } = stack.deps;
+    const { batches: batchRepository, knownContacts } = stack;
     const log = pino({ level: 'silent' });
     const counts = { rowsRead: 1, recordsLoaded: 1, invalidRows: 0 };
     const early = await make();
@@ -356,12 +352,12 @@ describe.each([
     await make();
     // The later batch writes the contact and is done first, before the earlier one wrote it: it
     // is put back (its job waits without a slot) instead of counting the contact as new.
-    await lateRun.records(stack.deps.records).writeRecords(late.id, [contact(1, 'Late')]);
+    await lateRun.records(stack.records).writeRecords(late.id, [contact(1, 'Late')]);
     await batchRepository.markParsed(late.id, 1, counts, 95);
     await expect(lateRun.beforeLoaded({ mayDefer: true })).rejects.toBeInstanceOf(KnownContactsPendingError);
 
     expect(await lateRun.nextInLine()).toEqual([]); // nothing after it
-    await earlyRun.records(stack.deps.records).writeRecords(early.id, [contact(7, 'Early')]);
+    await earlyRun.records(stack.records).writeRecords(early.id, [contact(7, 'Early')]);
     await batchRepository.markParsed(early.id, 1, counts, 95);
     await earlyRun.beforeLoaded({ mayDefer: true }); // its sightings are written from here on
     // Whose job the worker wakes now: `late` counts before `early` is `loaded`, because what it

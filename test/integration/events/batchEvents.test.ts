@@ -162,19 +162,19 @@ describe('live batch events across API instances and the worker', () => {
   it('answers reset for a Last-Event-ID trimmed away or malformed, then carries on live', async () => {
     const user = await newUser('trimmed');
     const publisher = createEventPublisher({
-      redis: a.deps.redis,
+      redis: a.redis,
       logger: pino({ level: 'silent' }),
-      metrics: a.deps.metrics,
+      metrics: a.components.metrics,
       keyPrefix: a.config.redisKeyPrefix,
     });
     await publisher.publish(user.id, batchDeleted('00000000-0000-4000-8000-000000000001'));
     const oldest = (
-      await a.deps.redis.xrange(streamKey(a.config.redisKeyPrefix, user.id), '-', '+', 'COUNT', 1)
+      await a.redis.xrange(streamKey(a.config.redisKeyPrefix, user.id), '-', '+', 'COUNT', 1)
     )[0]![0];
     for (let i = 0; i < STREAM_MAX_LENGTH * 2; i++) {
       await publisher.publish(user.id, batchDeleted('00000000-0000-4000-8000-000000000002'));
     }
-    expect(await a.deps.redis.xlen(streamKey(a.config.redisKeyPrefix, user.id))).toBeLessThan(
+    expect(await a.redis.xlen(streamKey(a.config.redisKeyPrefix, user.id))).toBeLessThan(
       STREAM_MAX_LENGTH * 2,
     );
 
@@ -235,11 +235,11 @@ describe('live batch events across API instances and the worker', () => {
 
   it('holds one Redis reader per instance however many streams are open, and frees them all', async () => {
     const readers = async () =>
-      String(await a.deps.redis.client('LIST'))
+      String(await a.redis.client('LIST'))
         .split('\n')
         .filter((line) => line.includes(` name=${EVENT_READER_CONNECTION_NAME} `)).length;
     const clients = async () =>
-      String(await a.deps.redis.client('LIST'))
+      String(await a.redis.client('LIST'))
         .trim()
         .split('\n').length;
     const user = await newUser('many');
@@ -254,16 +254,16 @@ describe('live batch events across API instances and the worker', () => {
     const more = await Promise.all(
       Array.from({ length: 4 }, () => openEventStream(eventsUrl(a), user.token)),
     );
-    expect(a.deps.eventHub.size()).toBe(8);
+    expect(a.components.eventHub.size()).toBe(8);
     expect(await readers()).toBe(baseline.readers);
     expect(await clients()).toBe(baseline.clients);
 
     for (const s of [one, ...others, ...more]) {
       s.close();
     }
-    await waitUntil(() => a.deps.eventHub.size() === 0);
+    await waitUntil(() => a.components.eventHub.size() === 0);
     expect(await clients()).toBe(baseline.clients);
-    const gauge = await a.deps.metrics.eventStreams.get();
+    const gauge = await a.components.metrics.eventStreams.get();
     expect(gauge.values[0]?.value).toBe(0);
   });
 
@@ -272,8 +272,8 @@ describe('live batch events across API instances and the worker', () => {
     const content = contactsCsv(20);
     const id = randomUUID();
     const storageKey = buildStorageKey(user.email, id, 'contacts.csv');
-    await a.deps.storage.put(storageKey, Readable.from([Buffer.from(content)]));
-    const plainRepository = createBatchRepository(a.deps.pool);
+    await a.storage.put(storageKey, Readable.from([Buffer.from(content)]));
+    const plainRepository = createBatchRepository(a.db);
     // Inserted directly, never queued: only this test's processor works on it.
     await plainRepository.insert({
       id,
@@ -286,7 +286,7 @@ describe('live batch events across API instances and the worker', () => {
       storageKey,
       sha256: createHash('sha256').update(content).digest('hex'),
       idempotencyKey: null,
-      store: a.deps.storage.identity(),
+      store: a.storage.identity(),
     });
     const deadRedis = createProducerRedis({ host: '127.0.0.1', port: 1, password: undefined });
     const metrics = createMetrics('worker');
@@ -298,7 +298,7 @@ describe('live batch events across API instances and the worker', () => {
     });
     const processor = createBatchProcessor(
       {
-        ...processorDeps(a.deps),
+        ...processorDeps(a.components),
         metrics,
         batchRepository: publishingBatchRepository(plainRepository, publisher),
       },
@@ -323,7 +323,7 @@ describe('live batch events across API instances and the worker', () => {
   });
 
   it('app.close() ends open streams at once instead of waiting for them', async () => {
-    const app = await buildApp(apiAppOptions(a.deps));
+    const app = await buildApp(apiAppOptions(a.components));
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     if (!address || typeof address === 'string') {

@@ -63,7 +63,7 @@ describe('event streams under REDIS_KEY_PREFIX', () => {
     expect(new Set(onWest.events().map(batchId))).toEqual(new Set([westBatch]));
     expect(new Set(onEast.events().map(batchId))).toEqual(new Set([eastBatch]));
     // Each deployment's stream is under its own prefix, nothing under the old shared name.
-    const redis = east.deps.redis;
+    const redis = east.redis;
     expect(await redis.exists(streamKey(`east-${run}:`, user.id))).toBe(1);
     expect(await redis.exists(streamKey(`west-${run}:`, user.id))).toBe(1);
     expect(await redis.exists(`batchport-events:${user.id}`)).toBe(0);

@@ -23,10 +23,9 @@ describe('endpoint failure streaks (real PostgreSQL)', () => {
   async function leasedDelivery(
     failingForMs: number | null,
   ): Promise<{ claim: ClaimedDelivery; endpointId: string }> {
-    const { deps } = stack;
     const user = await newUser('streak');
     const endpointId = randomUUID();
-    await deps.webhookEndpointRepository.insertWithinCap(
+    await stack.webhookEndpoints.insertWithinCap(
       {
         id: endpointId,
         userId: user.id,
@@ -37,14 +36,14 @@ describe('endpoint failure streaks (real PostgreSQL)', () => {
       },
       10,
     );
-    await deps.pool.query(
+    await stack.db.query(
       `UPDATE webhook_endpoints SET failing_since = now() - make_interval(secs => $2::double precision / 1000)
        WHERE id = $1 AND $2::bigint IS NOT NULL`,
       [endpointId, failingForMs],
     );
     // Inserted already leased: a deliverer of another test file never sees it due.
     const leaseToken = randomUUID();
-    const { rows } = await deps.pool.query<{ id: string }>(
+    const { rows } = await stack.db.query<{ id: string }>(
       `INSERT INTO webhook_deliveries (endpoint_id, event_type, data, lease_until, lease_token)
        VALUES ($1, 'webhook.test', '{}', now() + interval '1 minute', $2) RETURNING id`,
       [endpointId, leaseToken],
@@ -73,7 +72,7 @@ describe('endpoint failure streaks (real PostgreSQL)', () => {
   };
 
   async function endpoint(id: string) {
-    const { rows } = await stack.deps.pool.query<{
+    const { rows } = await stack.db.query<{
       enabled: boolean;
       disabled_reason: string | null;
       failing_since: Date | null;
@@ -83,7 +82,7 @@ describe('endpoint failure streaks (real PostgreSQL)', () => {
 
   it('disables an endpoint whose attempts have all failed for 5 days, saying since when', async () => {
     const { claim, endpointId } = await leasedDelivery(FIVE_DAYS_MS + 60_000);
-    await stack.deps.webhookDeliveryRepository.recordAttempt(claim, failedAttempt, FIVE_DAYS_MS);
+    await stack.webhookDeliveries.recordAttempt(claim, failedAttempt, FIVE_DAYS_MS);
     expect(await endpoint(endpointId)).toMatchObject({
       enabled: false,
       disabled_reason: expect.stringMatching(/^every delivery failed since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
@@ -92,23 +91,23 @@ describe('endpoint failure streaks (real PostgreSQL)', () => {
 
   it('keeps an endpoint failing for less than 5 days, and starts a streak on a first failure', async () => {
     const failing = await leasedDelivery(FIVE_DAYS_MS - 3_600_000);
-    await stack.deps.webhookDeliveryRepository.recordAttempt(failing.claim, failedAttempt, FIVE_DAYS_MS);
+    await stack.webhookDeliveries.recordAttempt(failing.claim, failedAttempt, FIVE_DAYS_MS);
     expect(await endpoint(failing.endpointId)).toMatchObject({ enabled: true, disabled_reason: null });
 
     const healthy = await leasedDelivery(null);
-    await stack.deps.webhookDeliveryRepository.recordAttempt(healthy.claim, failedAttempt, FIVE_DAYS_MS);
+    await stack.webhookDeliveries.recordAttempt(healthy.claim, failedAttempt, FIVE_DAYS_MS);
     expect((await endpoint(healthy.endpointId)).failing_since).toBeInstanceOf(Date);
   });
 
   it('ends the streak on a success', async () => {
     const { claim, endpointId } = await leasedDelivery(FIVE_DAYS_MS - 3_600_000);
-    await stack.deps.webhookDeliveryRepository.recordAttempt(
+    await stack.webhookDeliveries.recordAttempt(
       claim,
       { ...failedAttempt, state: 'delivered', nextAttemptAt: null, failed: false },
       FIVE_DAYS_MS,
     );
     expect(await endpoint(endpointId)).toMatchObject({ enabled: true, failing_since: null });
-    const { rows } = await stack.deps.pool.query<{ state: string; lease_token: string | null }>(
+    const { rows } = await stack.db.query<{ state: string; lease_token: string | null }>(
       'SELECT state, lease_token FROM webhook_deliveries WHERE id = $1',
       [claim.id],
     );
@@ -117,12 +116,12 @@ describe('endpoint failure streaks (real PostgreSQL)', () => {
 
   it("records a stale deliverer's attempt but does not let it overwrite the delivery", async () => {
     const { claim } = await leasedDelivery(null);
-    await stack.deps.webhookDeliveryRepository.recordAttempt(
+    await stack.webhookDeliveries.recordAttempt(
       { ...claim, leaseToken: randomUUID() }, // the lease passed and another deliverer took it
       { ...failedAttempt, state: 'failed', nextAttemptAt: null },
       FIVE_DAYS_MS,
     );
-    const { rows } = await stack.deps.pool.query<{ state: string; attempts: string }>(
+    const { rows } = await stack.db.query<{ state: string; attempts: string }>(
       `SELECT d.state, (SELECT count(*) FROM webhook_attempts a WHERE a.delivery_id = d.id) AS attempts
        FROM webhook_deliveries d WHERE d.id = $1`,
       [claim.id],

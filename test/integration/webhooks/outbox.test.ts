@@ -13,15 +13,14 @@ describe('webhook outbox (real PostgreSQL)', () => {
     stack = await startStack({ storage: 'local', records: 'postgres' });
   });
   afterAll(async () => {
-    await stack?.deps.pool.query('DROP TRIGGER IF EXISTS outbox_test_refuse ON webhook_deliveries');
+    await stack?.db.query('DROP TRIGGER IF EXISTS outbox_test_refuse ON webhook_deliveries');
     await stack?.close();
   });
 
   async function batchWithEndpoint() {
-    const { deps } = stack;
     const user = await newUser('outbox');
     const endpointId = randomUUID();
-    await deps.webhookEndpointRepository.insertWithinCap(
+    await stack.webhookEndpoints.insertWithinCap(
       {
         id: endpointId,
         userId: user.id,
@@ -33,7 +32,7 @@ describe('webhook outbox (real PostgreSQL)', () => {
       10,
     );
     const id = randomUUID();
-    await deps.batchRepository.insert({
+    await stack.batches.insert({
       id,
       userId: user.id,
       userEmail: user.email,
@@ -44,14 +43,14 @@ describe('webhook outbox (real PostgreSQL)', () => {
       storageKey: `uploads/${id}`,
       sha256: 'a'.repeat(64),
       idempotencyKey: null,
-      store: deps.storage.identity(),
+      store: stack.storage.identity(),
     });
-    expect(await deps.batchRepository.markParsing(id, 1)).not.toBeNull();
+    expect(await stack.batches.markParsing(id, 1)).not.toBeNull();
     return { user, endpointId, id };
   }
 
   async function events(endpointId: string): Promise<Array<{ event_type: string; batch_id: string }>> {
-    const { rows } = await stack.deps.pool.query<{ event_type: string; batch_id: string }>(
+    const { rows } = await stack.db.query<{ event_type: string; batch_id: string }>(
       'SELECT event_type, batch_id FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at',
       [endpointId],
     );
@@ -59,56 +58,53 @@ describe('webhook outbox (real PostgreSQL)', () => {
   }
 
   it('keeps the batch unchanged when its event cannot be written, and writes both once it can', async () => {
-    const { deps } = stack;
     const { endpointId, id } = await batchWithEndpoint();
-    await deps.pool.query(`
+    await stack.db.query(`
       CREATE OR REPLACE FUNCTION outbox_test_refuse() RETURNS trigger AS $$
       BEGIN
         IF NEW.batch_id = '${id}' THEN RAISE EXCEPTION 'outbox refused (test)'; END IF;
         RETURN NEW;
       END $$ LANGUAGE plpgsql`);
-    await deps.pool.query(
+    await stack.db.query(
       'CREATE TRIGGER outbox_test_refuse BEFORE INSERT ON webhook_deliveries FOR EACH ROW EXECUTE FUNCTION outbox_test_refuse()',
     );
     const counts = { rowsRead: 3, invalidRows: 0, recordsLoaded: 3 };
-    await expect(deps.batchRepository.markLoaded(id, 1, counts)).rejects.toThrow(/outbox refused/);
-    expect((await deps.batchRepository.findById(id))?.status).toBe('parsing');
-    await expect(deps.batchRepository.markError(id, 1, 'broken')).rejects.toThrow(/outbox refused/);
-    expect((await deps.batchRepository.findById(id))?.status).toBe('parsing');
+    await expect(stack.batches.markLoaded(id, 1, counts)).rejects.toThrow(/outbox refused/);
+    expect((await stack.batches.findById(id))?.status).toBe('parsing');
+    await expect(stack.batches.markError(id, 1, 'broken')).rejects.toThrow(/outbox refused/);
+    expect((await stack.batches.findById(id))?.status).toBe('parsing');
     expect(await events(endpointId)).toEqual([]);
 
-    await deps.pool.query('DROP TRIGGER outbox_test_refuse ON webhook_deliveries');
-    expect(await deps.batchRepository.markLoaded(id, 1, counts)).toBe(true);
-    expect((await deps.batchRepository.findById(id))?.status).toBe('loaded');
+    await stack.db.query('DROP TRIGGER outbox_test_refuse ON webhook_deliveries');
+    expect(await stack.batches.markLoaded(id, 1, counts)).toBe(true);
+    expect((await stack.batches.findById(id))?.status).toBe('loaded');
     expect(await events(endpointId)).toEqual([{ event_type: 'batch.loaded', batch_id: id }]);
   });
 
   it('writes no event for a write that was fenced out or did not change the status', async () => {
-    const { deps } = stack;
     const { user, endpointId, id } = await batchWithEndpoint();
     const counts = { rowsRead: 1, invalidRows: 0, recordsLoaded: 1 };
-    expect(await deps.batchRepository.markLoaded(id, 2, counts)).toBe(false); // a stale attempt
+    expect(await stack.batches.markLoaded(id, 2, counts)).toBe(false); // a stale attempt
     expect(await events(endpointId)).toEqual([]);
-    expect(await deps.batchRepository.markLoaded(id, 1, counts)).toBe(true);
-    expect(await deps.batchRepository.markLoaded(id, 1, counts)).toBe(false); // already loaded
-    expect(await deps.batchRepository.markError(id, 1, 'late')).toBe(false);
-    expect(await deps.batchDeletionRepository.deleteWithCleanup(id, 'someone-else')).toBeNull();
+    expect(await stack.batches.markLoaded(id, 1, counts)).toBe(true);
+    expect(await stack.batches.markLoaded(id, 1, counts)).toBe(false); // already loaded
+    expect(await stack.batches.markError(id, 1, 'late')).toBe(false);
+    expect(await stack.deletions.deleteWithCleanup(id, 'someone-else')).toBeNull();
     expect(await events(endpointId)).toEqual([{ event_type: 'batch.loaded', batch_id: id }]);
 
-    expect(await deps.batchDeletionRepository.deleteWithCleanup(id, user.id)).not.toBeNull();
+    expect(await stack.deletions.deleteWithCleanup(id, user.id)).not.toBeNull();
     expect(await events(endpointId)).toEqual([
       { event_type: 'batch.loaded', batch_id: id },
       { event_type: 'batch.deleted', batch_id: id },
     ]);
-    await deps.batchDeletionRepository.complete(id);
+    await stack.deletions.complete(id);
   });
 
   it('writes events only for endpoints subscribed to them and enabled', async () => {
-    const { deps } = stack;
     const { user, endpointId, id } = await batchWithEndpoint();
-    await deps.webhookEndpointRepository.update(endpointId, user.id, { events: ['batch.deleted'] });
+    await stack.webhookEndpoints.update(endpointId, user.id, { events: ['batch.deleted'] });
     const other = randomUUID();
-    await deps.webhookEndpointRepository.insertWithinCap(
+    await stack.webhookEndpoints.insertWithinCap(
       {
         id: other,
         userId: user.id,
@@ -119,13 +115,13 @@ describe('webhook outbox (real PostgreSQL)', () => {
       },
       10,
     );
-    await deps.webhookEndpointRepository.update(other, user.id, { enabled: false });
-    expect(
-      await deps.batchRepository.markLoaded(id, 1, { rowsRead: 1, invalidRows: 0, recordsLoaded: 1 }),
-    ).toBe(true);
+    await stack.webhookEndpoints.update(other, user.id, { enabled: false });
+    expect(await stack.batches.markLoaded(id, 1, { rowsRead: 1, invalidRows: 0, recordsLoaded: 1 })).toBe(
+      true,
+    );
     expect(await events(endpointId)).toEqual([]);
     expect(await events(other)).toEqual([]);
-    await deps.batchDeletionRepository.deleteWithCleanup(id, user.id);
-    await deps.batchDeletionRepository.complete(id);
+    await stack.deletions.deleteWithCleanup(id, user.id);
+    await stack.deletions.complete(id);
   });
 });

@@ -93,8 +93,8 @@ describe('a worker killed mid-batch', () => {
       recordsLoaded: ROWS,
       invalidRows: 0,
     });
-    expect(await countRecords(stack.deps.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
-    const { rows } = await stack.deps.pool.query(
+    expect(await countRecords(stack.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
+    const { rows } = await stack.db.query(
       'SELECT count(DISTINCT row_number) AS n, min(row_number) AS lo, max(row_number) AS hi FROM batch_records WHERE batch_id = $1',
       [id],
     );

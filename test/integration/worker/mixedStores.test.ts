@@ -52,7 +52,7 @@ describe('a worker without the batch store', () => {
       expect(res.status, res.text).toBe(201);
       ids.push(res.body.id as string);
     }
-    const row = await stack.deps.batchRepository.findById(ids[0]!);
+    const row = await stack.batches.findById(ids[0]!);
     const { storage } = stack.config;
     if (storage.kind !== 's3') {
       throw new Error('this test needs the API on SeaweedFS');
@@ -85,7 +85,7 @@ describe('a worker without the batch store', () => {
       workerStore: expect.stringMatching(/^local:/) as unknown,
     });
     for (const id of ids) {
-      const batch = await stack.deps.batchRepository.findById(id);
+      const batch = await stack.batches.findById(id);
       expect(batch).toMatchObject({ status: 'uploaded', errorMessage: null });
       const job = await stack.jobs.getJob(id);
       expect(job!.attemptsMade).toBe(0); // left, not failed: no attempt used
@@ -97,11 +97,11 @@ describe('a worker without the batch store', () => {
     // batch 8 times in 90 s on a loaded CI machine; which worker wins is not what this checks
     // (docs/reliability.md, mixed deployment).
     await localWorker.stop();
-    s3Worker = startWorker(workerOptions(stack.deps, { sweep: false }));
+    s3Worker = startWorker(workerOptions(stack.components, { sweep: false }));
     for (const id of ids) {
       const done = await waitForStatus(stack, user.token, id, undefined, 90_000);
       expect(done).toMatchObject({ status: 'loaded', recordsLoaded: ROWS });
-      expect(await countRecords(stack.deps.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
+      expect(await countRecords(stack.records, id)).toEqual({ records: ROWS, invalidRows: 0 });
     }
   }, 180_000);
 });

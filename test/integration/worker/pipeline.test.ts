@@ -188,11 +188,11 @@ describe.each([
     const { id, status } = await uploadAndWait(stack, user.token, contactsCsv(2500), 'twice.csv');
     expect(status.recordsLoaded).toBe(2500);
     // Run the same attempt again as a crashed-and-retried job would: reset the row, re-queue.
-    await stack.deps.pool.query(`UPDATE batches SET status = 'parsing' WHERE id = $1`, [id]);
+    await stack.db.query(`UPDATE batches SET status = 'parsing' WHERE id = $1`, [id]);
     await (await jobOf(stack, id))!.remove();
-    const { attempt } = (await stack.deps.batchRepository.findById(id))!;
+    const { attempt } = (await stack.batches.findById(id))!;
     expect(attempt).toBe(1);
-    await stack.deps.queue.enqueueBatch(id, attempt);
+    await stack.queue.enqueueBatch(id, attempt);
     const again = await waitForStatus(stack, user.token, id, (s) => s === 'loaded');
     expect(again.recordsLoaded).toBe(2500);
     expect(await recordsCount(stack, id)).toEqual({ records: 2500, invalidRows: 0 });
@@ -234,7 +234,7 @@ describe.each([
       const job = await jobOf(big, id);
       expect(job!.returnvalue).toBe('cancelled');
       expect(await recordsCount(big, id)).toEqual({ records: 0, invalidRows: 0 });
-      expect(await big.deps.batchRepository.findById(id)).toBeNull();
+      expect(await big.batches.findById(id)).toBeNull();
     });
   });
 });

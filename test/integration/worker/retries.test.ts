@@ -34,7 +34,7 @@ describe('worker retries on infrastructure failures', () => {
       // later, would end past 1 s), not counted against JOB_ATTEMPTS.
       env: { JOB_ATTEMPTS: '3', JOB_BACKOFF_MS: '100', JOB_RETRY_WINDOW_MS: '1000' },
     });
-    const real = stack.deps.records;
+    const real = stack.records;
     const flaky: RecordsRepository = {
       ...real,
       writeRecords: async (batchId, records) => {
@@ -48,7 +48,7 @@ describe('worker retries on infrastructure failures', () => {
         return real.writeRecords(batchId, records);
       },
     };
-    const options = workerOptions(stack.deps, { sweep: false });
+    const options = workerOptions(stack.components, { sweep: false });
     worker = startWorker({ ...options, processor: { ...options.processor, records: flaky } });
   });
   afterAll(async () => {
@@ -68,7 +68,7 @@ describe('worker retries on infrastructure failures', () => {
     expect(done).toMatchObject({ status: 'loaded', recordsLoaded: 1500, rowsRead: 1500 });
     // The outage used no attempt: the job went back to `delayed`, and only the success counted.
     expect((await stack.jobs.getJob(up.body.id))?.attemptsMade).toBe(1);
-    expect(await countRecords(stack.deps.records, up.body.id)).toEqual({ records: 1500, invalidRows: 0 });
+    expect(await countRecords(stack.records, up.body.id)).toEqual({ records: 1500, invalidRows: 0 });
   });
 
   it('ends in error once the outage outlasts the retry window, saying to retry later; retry then succeeds', async () => {

@@ -144,7 +144,7 @@ export function createMemoryWebhooks(options: { maxEndpointsPerUser?: number } =
     checkTarget: async (url, policy) => checkTargetUrl(url, policy),
   });
 
-  return { endpoints, deliveries, service };
+  return { endpoints, deliveries, service, repositories: { endpointRepository, deliveryRepository } };
 }
 
 function view(e: StoredEndpoint): WebhookEndpoint {
