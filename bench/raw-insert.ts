@@ -27,7 +27,7 @@ import { createCassandraClient } from '../src/db/cassandra.js';
 import { ensureCassandraSchema } from '../src/db/cassandraSchema.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { createPgPool } from '../src/db/postgres.js';
-import type { ContactRecord } from '../src/parsing/types.js';
+import { TEXT_FIELDS, type ContactRecord, type TextField } from '../src/contacts/contactSchema.js';
 import { createCassandraRecordsRepository } from '../src/repositories/records/cassandraRecordsRepository.js';
 import { recordParams } from '../src/repositories/records/cassandraRecordRow.js';
 import { createPostgresRecordsRepository } from '../src/repositories/records/postgresRecordsRepository.js';
@@ -52,14 +52,17 @@ function env(name: string): string {
   return v;
 }
 
+/**
+ * One record per row, every field of the contact schema filled (a field added there is written
+ * here too: one the bench does not know gets "<field> <row>").
+ */
 function makeRecords(n: number): ContactRecord[] {
   const out: ContactRecord[] = [];
   for (let i = 1; i <= n; i++) {
     const first = `First${i % 977}`;
     const last = `Last${i % 1013}`;
     const email = `${first}.${last}.${i}@example.com`.toLowerCase();
-    out.push({
-      rowNumber: i,
+    const known: Partial<Record<TextField, string | null>> = {
       fullName: `${first} ${last}`,
       firstName: first,
       lastName: last,
@@ -72,6 +75,11 @@ function makeRecords(n: number): ContactRecord[] {
       region: 'IL',
       postalCode: '62701',
       country: 'US',
+    };
+    const text = Object.fromEntries(TEXT_FIELDS.map((f) => [f, f in known ? known[f] : `${f} ${i}`]));
+    out.push({
+      ...(text as Record<TextField, string | null>),
+      rowNumber: i,
       original: {
         'First Name': first,
         'Last Name': last,

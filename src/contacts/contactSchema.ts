@@ -40,22 +40,30 @@ export interface FieldSpec {
   nullBit?: number;
   /** Text fields only: the form every non-null value has (a JSON Schema / RegExp pattern). */
   pattern?: string;
+  /**
+   * Text fields only: where the field lives in a vCard (RFC 6350), read from `.vcf` uploads
+   * (src/parsing/vcard/cardToRow.ts) and written to `records.vcf` (src/parsing/vcardOutput.ts).
+   * Without it a field is null from a `.vcf` and left out of `records.vcf`.
+   */
+  vcard?: VcardBinding;
+}
+
+/**
+ * A property (`TITLE`), or one component of a structured property (`N` component 1 is the given
+ * name). Of several properties of one name, the preferred one is read (PREF, TYPE=pref).
+ */
+export interface VcardBinding {
+  property: string;
+  component?: number;
 }
 
 function text(
   column: string,
   csvHeading: string,
   nullBit: number,
-  pattern?: string,
+  more: { vcard?: VcardBinding; pattern?: string } = {},
 ): FieldSpec & { kind: 'text' } {
-  return {
-    kind: 'text',
-    postgres: column,
-    cassandra: column,
-    csvHeading,
-    nullBit,
-    ...(pattern && { pattern }),
-  };
+  return { kind: 'text', postgres: column, cassandra: column, csvHeading, nullBit, ...more };
 }
 
 /** E.164: "+", a country code not starting with 0, at most 15 digits in all. */
@@ -65,23 +73,24 @@ export const E164_PATTERN = '^\\+[1-9][0-9]{1,14}$';
 export const CONTACT_FIELDS = {
   /** 1-based data row (CSV/XLS: row after the header; VCF: card number). */
   rowNumber: { kind: 'rowNumber', postgres: 'row_number', cassandra: 'row_number', csvHeading: 'row' },
-  fullName: text('full_name', 'Full Name', 0),
-  firstName: text('first_name', 'First Name', 1),
-  lastName: text('last_name', 'Last Name', 2),
+  fullName: text('full_name', 'Full Name', 0, { vcard: { property: 'FN' } }),
+  firstName: text('first_name', 'First Name', 1, { vcard: { property: 'N', component: 1 } }),
+  lastName: text('last_name', 'Last Name', 2, { vcard: { property: 'N', component: 0 } }),
   /** Trimmed, domain lower-cased, validated. */
-  email: text('email', 'E-mail Address', 3),
+  email: text('email', 'E-mail Address', 3, { vcard: { property: 'EMAIL' } }),
   /**
    * E.164 or null, never raw text: a number that could not be read stays in `original` and an
    * issue says why (see src/parsing/normalize/phone.ts).
    */
-  phone: text('phone', 'Phone', 4, E164_PATTERN),
-  company: text('company', 'Company', 5),
-  title: text('title', 'Job Title', 6),
-  street: text('street', 'Street', 7),
-  city: text('city', 'City', 8),
-  region: text('region', 'State', 9),
-  postalCode: text('postal_code', 'Postal Code', 10),
-  country: text('country', 'Country', 11),
+  phone: text('phone', 'Phone', 4, { vcard: { property: 'TEL' }, pattern: E164_PATTERN }),
+  company: text('company', 'Company', 5, { vcard: { property: 'ORG', component: 0 } }),
+  title: text('title', 'Job Title', 6, { vcard: { property: 'TITLE' } }),
+  // ADR components: PO box; extended address; street; locality; region; postal code; country.
+  street: text('street', 'Street', 7, { vcard: { property: 'ADR', component: 2 } }),
+  city: text('city', 'City', 8, { vcard: { property: 'ADR', component: 3 } }),
+  region: text('region', 'State', 9, { vcard: { property: 'ADR', component: 4 } }),
+  postalCode: text('postal_code', 'Postal Code', 10, { vcard: { property: 'ADR', component: 5 } }),
+  country: text('country', 'Country', 11, { vcard: { property: 'ADR', component: 6 } }),
   /** Every original column, so nothing of the input is lost. */
   original: { kind: 'columns', postgres: 'original', cassandra: 'original', csvHeading: 'Original Columns' },
   /** Non-fatal problems found in the row (e.g. "phone could not be parsed: 12ab"). */

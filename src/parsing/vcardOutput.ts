@@ -3,7 +3,7 @@
  * ends, text values escaped (section 3.4) and content lines folded at 75 octets (section 3.2)
  * without splitting a UTF-8 character.
  */
-import type { ContactRecord } from '../contacts/contactSchema.js';
+import { FIELD_LIST, type ContactRecord, type TextField } from '../contacts/contactSchema.js';
 
 const CRLF = '\r\n';
 /** RFC 6350 3.2: lines SHOULD NOT be longer than 75 octets, excluding the line break. */
@@ -52,36 +52,57 @@ function structured(components: ReadonlyArray<string | null>): string {
   return components.map((c) => escapeText(c ?? '')).join(';');
 }
 
-function hasAny(values: ReadonlyArray<string | null>): boolean {
-  return values.some((v) => v !== null && v !== '');
+/** Components of the structured properties as RFC 6350 defines them (6.2.2 N, 6.3.1 ADR). */
+const COMPONENTS: Record<string, number> = { N: 5, ADR: 7 };
+
+interface Bound {
+  field: TextField;
+  component: number | undefined;
 }
 
-/** The content lines of one card, unfolded. */
-function contentLines(record: ContactRecord): string[] {
-  const lines = ['BEGIN:VCARD', 'VERSION:4.0', `FN:${escapeText(formattedName(record))}`];
-  if (hasAny([record.lastName, record.firstName])) {
-    lines.push(`N:${structured([record.lastName, record.firstName, null, null, null])}`);
+/** The text fields each property carries, in record order (from the schema's `vcard` bindings). */
+const PROPERTIES: ReadonlyMap<string, readonly Bound[]> = (() => {
+  const byProperty = new Map<string, Bound[]>();
+  for (const { name, spec } of FIELD_LIST) {
+    // FN is written from the whole record (formattedName): it is required.
+    if (spec.kind === 'text' && spec.vcard && spec.vcard.property !== 'FN') {
+      const bound = { field: name as TextField, component: spec.vcard.component };
+      byProperty.set(spec.vcard.property, [...(byProperty.get(spec.vcard.property) ?? []), bound]);
+    }
   }
-  if (record.email) {
-    lines.push(`EMAIL:${escapeText(record.email)}`);
+  return byProperty;
+})();
+
+/** One property's content line, or null when the record has none of its fields. */
+function propertyLine(record: ContactRecord, property: string, bindings: readonly Bound[]): string | null {
+  const first = record[bindings[0]!.field];
+  if (!bindings.some((b) => record[b.field] !== null && record[b.field] !== '')) {
+    return null;
   }
-  if (record.phone) {
+  if (property === 'TEL' && first) {
     // A tel: URI (RFC 6350 6.4.1 prefers it). Records hold E.164 or null; text is kept only for
     // rows stored before that contract, which the stores now refuse to write.
-    lines.push(
-      E164.test(record.phone) ? `TEL;VALUE=uri:tel:${record.phone}` : `TEL:${escapeText(record.phone)}`,
-    );
+    return E164.test(first) ? `TEL;VALUE=uri:tel:${first}` : `TEL:${escapeText(first)}`;
   }
-  if (record.company) {
-    lines.push(`ORG:${escapeText(record.company)}`);
+  if (bindings.every((b) => b.component === undefined)) {
+    return first ? `${property}:${escapeText(first)}` : null;
   }
-  if (record.title) {
-    lines.push(`TITLE:${escapeText(record.title)}`);
+  const size = Math.max(COMPONENTS[property] ?? 0, ...bindings.map((b) => (b.component ?? 0) + 1));
+  const components: Array<string | null> = new Array<string | null>(size).fill(null);
+  for (const b of bindings) {
+    components[b.component ?? 0] = record[b.field];
   }
-  const address = [record.street, record.city, record.region, record.postalCode, record.country];
-  if (hasAny(address)) {
-    // ADR components: PO box; extended address; street; locality; region; postal code; country.
-    lines.push(`ADR:${structured([null, null, ...address])}`);
+  return `${property}:${structured(components)}`;
+}
+
+/** The content lines of one card, unfolded: FN, then each bound property in record order. */
+function contentLines(record: ContactRecord): string[] {
+  const lines = ['BEGIN:VCARD', 'VERSION:4.0', `FN:${escapeText(formattedName(record))}`];
+  for (const [property, fields] of PROPERTIES) {
+    const line = propertyLine(record, property, fields);
+    if (line !== null) {
+      lines.push(line);
+    }
   }
   lines.push('END:VCARD');
   return lines;

@@ -1,3 +1,5 @@
+import { FIELD_LIST, type TextField, type VcardBinding } from '../../contacts/contactSchema.js';
+import { MAPPABLE_FIELDS, type MappableField } from '../headers/fields.js';
 import type { MappedFields } from '../headerSynonyms.js';
 import { MAX_CELL_CHARS, MAX_COLUMNS } from '../limits.js';
 import type { RawContact } from '../normalizeContact.js';
@@ -52,39 +54,58 @@ function originalColumns(props: readonly VcardProperty[], issues: string[]): Rec
   return original;
 }
 
-/** Contact fields from FN, N, EMAIL, TEL, ORG, TITLE and ADR (preferred values first). */
+/** A property's value as a contact field: EMAIL without "mailto:", TEL without "tel:". */
+const PROPERTY_TEXT: Record<string, (rawValue: string) => string> = {
+  EMAIL: (v) => unescapeText(v).replace(/^mailto:/i, ''),
+  TEL: telValue,
+};
+
+/**
+ * A structured value's component. The street line also takes the extended address (flat, suite)
+ * in front of it, and falls back to the PO box when the card gives no street.
+ */
+function componentText(property: string, parts: readonly string[], component: number): string | null {
+  const part = parts[component] ? parts[component] : null;
+  if (property !== 'ADR' || component !== 2) {
+    return part;
+  }
+  const street = [parts[1], parts[2]].filter((x) => x).join(', ');
+  return street || (parts[0] ? parts[0] : null);
+}
+
+/** N's additional names: not stored, read to complete the full name (headers/fields.ts). */
+const MIDDLE_NAME: VcardBinding = { property: 'N', component: 2 };
+
+/**
+ * The contact fields, each read where the schema's `vcard` binding says (FN, N, EMAIL, TEL, ORG,
+ * TITLE, ADR today): of several properties of one name the preferred one, one card property
+ * feeding all of its fields. A field without a binding is null.
+ */
+const BINDINGS: ReadonlyArray<[MappableField, VcardBinding]> = [
+  ...FIELD_LIST.flatMap(({ name, spec }): Array<[MappableField, VcardBinding]> =>
+    spec.kind === 'text' && spec.vcard ? [[name as TextField, spec.vcard]] : [],
+  ),
+  ['middleName', MIDDLE_NAME],
+];
+
 function mappedFields(props: readonly VcardProperty[]): MappedFields {
-  const byName = (n: string) => props.filter((p) => p.name === n && !p.skipped);
-  const fn = byName('FN').find((p) => p.rawValue.trim() !== '');
-  const n = byName('N')[0];
-  const nParts = n ? splitStructured(n.rawValue) : [];
-  const email = pickPreferred(byName('EMAIL'));
-  const tel = pickPreferred(byName('TEL'));
-  const org = byName('ORG')[0];
-  const title = byName('TITLE')[0];
-  const adr = pickPreferred(byName('ADR'));
-  const adrParts = adr ? splitStructured(adr.rawValue) : [];
-  const part = (arr: string[], i: number) => (arr[i] ? arr[i] : null);
-  const street = [adrParts[1], adrParts[2]].filter((x) => x).join(', ');
-  const fields: MappedFields = {
-    fullName: fn ? unescapeText(fn.rawValue) : null,
-    lastName: part(nParts, 0),
-    firstName: part(nParts, 1),
-    middleName: part(nParts, 2),
-    email: email ? unescapeText(email.rawValue).replace(/^mailto:/i, '') : null,
-    phone: tel ? telValue(tel.rawValue) : null,
-    company: org ? part(splitStructured(org.rawValue), 0) : null,
-    title: title ? unescapeText(title.rawValue) : null,
-    street: street || part(adrParts, 0),
-    city: part(adrParts, 3),
-    region: part(adrParts, 4),
-    postalCode: part(adrParts, 5),
-    country: part(adrParts, 6),
+  const chosen = new Map<string, VcardProperty | null>();
+  const pick = (name: string) => {
+    if (!chosen.has(name)) {
+      chosen.set(name, pickPreferred(props.filter((p) => p.name === name && !p.skipped)));
+    }
+    return chosen.get(name)!;
   };
-  for (const k of Object.keys(fields) as (keyof MappedFields)[]) {
-    const v = fields[k];
-    if (v !== null && v.length > MAX_CELL_CHARS) {
-      fields[k] = v.slice(0, MAX_CELL_CHARS);
+  const fields = Object.fromEntries(MAPPABLE_FIELDS.map((f) => [f, null])) as MappedFields;
+  for (const [field, binding] of BINDINGS) {
+    const p = pick(binding.property);
+    if (p) {
+      const value =
+        binding.component === undefined
+          ? (PROPERTY_TEXT[binding.property] ?? unescapeText)(p.rawValue)
+          : componentText(binding.property, splitStructured(p.rawValue), binding.component);
+      fields[field] =
+        value !== null && value.length > MAX_CELL_CHARS ? value.slice(0, MAX_CELL_CHARS) : value;
     }
   }
   return fields;

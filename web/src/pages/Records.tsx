@@ -1,18 +1,17 @@
 import { useState } from 'preact/hooks';
+import { FIELD_LIST } from '../../../src/contacts/contactSchema.js';
 import { client, ok, type ContactRecord } from '../api.js';
 import { Empty, Loaded } from '../components/States.js';
 import { useLoad } from '../useLoad.js';
 
 const PAGE_SIZE = 25;
+/** The record's row number, then every text field of the contact schema under its CSV heading. */
 const COLUMNS: [keyof ContactRecord, string][] = [
   ['rowNumber', 'Row'],
-  ['fullName', 'Name'],
-  ['email', 'Email'],
-  ['phone', 'Phone'],
-  ['company', 'Company'],
-  ['title', 'Title'],
-  ['city', 'City'],
-  ['country', 'Country'],
+  ...FIELD_LIST.filter((f) => f.spec.kind === 'text').map((f): [keyof ContactRecord, string] => [
+    f.name as keyof ContactRecord,
+    f.spec.csvHeading,
+  ]),
 ];
 
 function cell(value: ContactRecord[keyof ContactRecord]): string {
