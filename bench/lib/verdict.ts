@@ -59,6 +59,9 @@ export const KEY_SECTION: Readonly<Record<string, string>> = {
   known_contacts_on_rows_per_s: 'known_contacts',
   known_contacts_off_rows_per_s: 'known_contacts',
   known_contacts_cost_ratio: 'known_contacts',
+  known_contacts_repeat_on_rows_per_s: 'known_contacts',
+  known_contacts_repeat_off_rows_per_s: 'known_contacts',
+  known_contacts_repeat_cost_ratio: 'known_contacts',
   // Issue #23: the measure browser project next to cqlsh COPY of the same rows (sections/e2eDrop.ts).
   e2e_drop_to_loaded_s: 'e2e_drop',
   e2e_cqlsh_copy_s: 'e2e_drop',

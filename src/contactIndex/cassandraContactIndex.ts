@@ -89,9 +89,9 @@ function statementsOf(keyspace: string) {
   return {
     insert: `INSERT INTO ${t} (user_id, shard, contact_key, seq, batch_id, row_number) VALUES (?, ?, ?, ?, ?, ?)`,
     first: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
-            WHERE user_id = ? AND shard = ? AND contact_key IN ? GROUP BY contact_key`,
-    firstAfter: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
-            WHERE user_id = ? AND shard = ? AND contact_key IN ? AND seq > ? GROUP BY contact_key`,
+            WHERE user_id = ? AND shard = ? AND contact_key IN ? AND seq < ? GROUP BY contact_key`,
+    firstBetween: `SELECT contact_key, seq, batch_id, row_number FROM ${t}
+            WHERE user_id = ? AND shard = ? AND contact_key IN ? AND seq > ? AND seq < ? GROUP BY contact_key`,
     deleteBatchKey: `DELETE FROM ${t} WHERE user_id = ? AND shard = ? AND contact_key = ? AND seq = ? AND batch_id = ?`,
     deleteSighting: `DELETE FROM ${t}
             WHERE user_id = ? AND shard = ? AND contact_key = ? AND seq = ? AND batch_id = ? AND row_number = ?`,
@@ -165,7 +165,7 @@ export function createCassandraContactIndex(
         runPerShard(perSighting(q.deleteSighting, shards, owner, sightings)),
       );
     },
-    async firstSightings(userId, keys, afterSeq) {
+    async firstSightings(userId, keys, seq) {
       const first = new Map<string, Sighting>();
       const reads = [...groupBy([...new Set(keys)], (k) => shardOf(k, shards))].flatMap(([shard, group]) =>
         slices(group, keysPerRead).map((slice) => ({ shard, slice })),
@@ -173,8 +173,10 @@ export function createCassandraContactIndex(
       await guard('reading the contact index', () =>
         runBounded(reads, concurrency, async ({ shard, slice }) => {
           const result = await client.execute(
-            afterSeq === undefined ? q.first : q.firstAfter,
-            afterSeq === undefined ? [userId, shard, slice] : [userId, shard, slice, long(afterSeq)],
+            seq.after === undefined ? q.first : q.firstBetween,
+            seq.after === undefined
+              ? [userId, shard, slice, long(seq.before)]
+              : [userId, shard, slice, long(seq.after), long(seq.before)],
             { ...READ_OPTIONS, fetchSize: keysPerRead },
           );
           for await (const row of result) {

@@ -20,6 +20,12 @@ export interface IndexOwner {
   recordsKey: string;
 }
 
+/** Which places a read looks at: strictly between `after` (if given) and `before`. */
+export interface SeqRange {
+  before: number;
+  after?: number;
+}
+
 /**
  * The cross-batch contact index (issue #21), one per records store (RECORDS_STORE picks it like
  * the records repository). Per user and contact key it holds every sighting, ordered by
@@ -40,10 +46,12 @@ export interface ContactIndexStore {
    */
   forget(owner: IndexOwner, sightings: readonly { key: string; row: number }[]): Promise<void>;
   /**
-   * The first sighting of each key that has one (keys may repeat; order does not matter); with
-   * `afterSeq`, the first one placed after that seq (to look past a batch's own older reading).
+   * The first sighting of each key that has one (keys may repeat; order does not matter), among
+   * those placed before `seq.before` (the asking batch's own place: its own and later batches'
+   * sightings never make a record known, so they are not read); with `seq.after`, the first one
+   * placed after that seq (to look past a batch's own older reading).
    */
-  firstSightings(userId: string, keys: readonly string[], afterSeq?: number): Promise<Map<string, Sighting>>;
+  firstSightings(userId: string, keys: readonly string[], seq: SeqRange): Promise<Map<string, Sighting>>;
   /**
    * Removes every sighting written for one reading (`recordsKey`), and nothing of the batch's
    * other readings. `recordsOf` pages through that reading's stored records (Cassandra finds its

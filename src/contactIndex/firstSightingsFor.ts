@@ -14,7 +14,9 @@ export async function firstSightingsFor(
   owner: Pick<IndexOwner, 'userId' | 'batchId' | 'seq'>,
   keys: readonly string[],
 ): Promise<Map<string, Sighting>> {
-  const first = await store.firstSightings(owner.userId, keys);
+  // Only places before the owner's: its own sightings (written alongside) and later batches'
+  // never make one of its records known (seenInOf), so reading them would be wasted work.
+  const first = await store.firstSightings(owner.userId, keys, { before: owner.seq });
   // Ends: each round only reads entries placed strictly after the ones it looks past, and a
   // batch has as many older entries per key as unreleased readings (one, normally).
   for (;;) {
@@ -33,7 +35,7 @@ export async function firstSightingsFor(
       break;
     }
     for (const [seq, shadowed] of shadowedBySeq) {
-      const later = await store.firstSightings(owner.userId, shadowed, seq);
+      const later = await store.firstSightings(owner.userId, shadowed, { after: seq, before: owner.seq });
       for (const key of shadowed) {
         const next = later.get(key);
         if (next) {

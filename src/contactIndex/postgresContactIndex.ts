@@ -46,7 +46,7 @@ export function createPostgresContactIndex(pool: PgPool): ContactIndexStore {
         [owner.userId, owner.seq, owner.batchId, sightings.map((s) => s.key), sightings.map((s) => s.row)],
       );
     },
-    async firstSightings(userId, keys, afterSeq) {
+    async firstSightings(userId, keys, seq) {
       const first = new Map<string, Sighting>();
       if (keys.length === 0) {
         return first;
@@ -60,8 +60,9 @@ export function createPostgresContactIndex(pool: PgPool): ContactIndexStore {
         `SELECT DISTINCT ON (contact_key) contact_key, seq, batch_id, row_number
            FROM contact_sightings
           WHERE user_id = $1 AND contact_key = ANY($2::text[]) AND ($3::bigint IS NULL OR seq > $3)
+            AND seq < $4
           ORDER BY contact_key, seq, batch_id, row_number`,
-        [userId, [...new Set(keys)], afterSeq ?? null],
+        [userId, [...new Set(keys)], seq.after ?? null, seq.before],
       );
       for (const r of rows) {
         first.set(r.contact_key, { seq: Number(r.seq), batchId: r.batch_id, row: r.row_number });
