@@ -76,11 +76,7 @@ function componentText(property: string, parts: readonly string[], component: nu
 /** N's additional names: not stored, read to complete the full name (headers/fields.ts). */
 const MIDDLE_NAME: VcardBinding = { property: 'N', component: 2 };
 
-/**
- * The contact fields, each read where the schema's `vcard` binding says (FN, N, EMAIL, TEL, ORG,
- * TITLE, ADR today): of several properties of one name the preferred one, one card property
- * feeding all of its fields. A field without a binding is null.
- */
+/** Where each field is read: the schema's `vcard` bindings (FN, N, EMAIL, TEL, ORG, TITLE, ADR today). */
 const BINDINGS: ReadonlyArray<[MappableField, VcardBinding]> = [
   ...FIELD_LIST.flatMap(({ name, spec }): Array<[MappableField, VcardBinding]> =>
     spec.kind === 'text' && spec.vcard ? [[name as TextField, spec.vcard]] : [],
@@ -88,6 +84,10 @@ const BINDINGS: ReadonlyArray<[MappableField, VcardBinding]> = [
   ['middleName', MIDDLE_NAME],
 ];
 
+/**
+ * The contact fields, each read where its binding says: of several properties of one name the
+ * preferred one, one card property feeding all of its fields. A field without a binding is null.
+ */
 function mappedFields(props: readonly VcardProperty[]): MappedFields {
   const chosen = new Map<string, VcardProperty | null>();
   const pick = (name: string) => {
