@@ -48,21 +48,32 @@ export function cqlClient(
   });
 }
 
-/** True when this node answers CQL and sees all three nodes up (gossip settled). */
+/**
+ * True when this node serves CQL: a login succeeds, or the node answers the login with an
+ * authentication error. The second case is a restart: `system_auth` is replicated to all three
+ * nodes and Cassandra 5 reads roles at LOCAL_QUORUM (`auth_read_consistency_level`), so the
+ * first node up cannot log anyone in until a second one runs, and waiting for a login there
+ * kept the others from ever starting. The setup after the last node (`setupCassandraRoles`)
+ * logs in for real, and fails loudly if the credentials are wrong.
+ */
 async function nodeReady(node: Node): Promise<boolean> {
   if (!(await portOpen(CASSANDRA_CQL_PORT, node.address))) {
     return false;
   }
   // The setup's superuser once it exists; before that (first start) the built-in one.
+  let answered = false;
   for (const credentials of [clusterSecrets().cassandraAdmin, DEFAULT_SUPERUSER]) {
-    if (await answersAs(node, credentials)) {
+    const login = await loginAs(node, credentials);
+    if (login === 'ok') {
       return true;
     }
+    answered ||= login === 'refused';
   }
-  return false;
+  return answered;
 }
 
-async function answersAs(node: Node, credentials: Credentials): Promise<boolean> {
+/** A login's outcome on one node: `refused` when the node answered it with an authentication error. */
+async function loginAs(node: Node, credentials: Credentials): Promise<'ok' | 'refused' | 'no answer'> {
   const client = cqlClient(credentials, {
     contactPoints: [`${node.address}:${CASSANDRA_CQL_PORT}`],
     // Only this node: the probe is about it, not about whichever node the driver prefers.
@@ -76,12 +87,23 @@ async function answersAs(node: Node, credentials: Credentials): Promise<boolean>
   });
   try {
     await client.execute('SELECT release_version FROM system.local');
-    return true;
-  } catch {
-    return false;
+    return 'ok';
+  } catch (error) {
+    return refusedLogin(error) ? 'refused' : 'no answer';
   } finally {
     await client.shutdown().catch(() => undefined);
   }
+}
+
+/** The driver's own error types: the node's answer to the login was an authentication error. */
+function refusedLogin(error: unknown): boolean {
+  const { AuthenticationError, NoHostAvailableError } = cassandraDriver.errors;
+  if (error instanceof NoHostAvailableError) {
+    return Object.values(error.innerErrors as Record<string, unknown>).some(
+      (inner) => inner instanceof AuthenticationError,
+    );
+  }
+  return error instanceof AuthenticationError;
 }
 
 /** JDK JMX password and access files (mode 600, as the JDK requires for the password file). */
