@@ -10,6 +10,7 @@
  */
 import { contactsCsv } from '../lib/data.js';
 import { startBenchStack, tokenFor, upload, waitDone } from '../lib/stack.js';
+import { indexSwitch } from '../lib/indexSwitch.js';
 
 const files = Number(process.env['FILES'] ?? 60);
 const rows = Number(process.env['ROWS'] ?? 200);
@@ -23,18 +24,7 @@ const stack = await startBenchStack({
   env: { WORKER_CONCURRENCY: process.env['WORKER_CONCURRENCY'] ?? '4' },
 });
 const service = stack.knownContacts;
-const indexedBegin = service.begin;
-const setIndex = (on: boolean) => {
-  service.begin = on
-    ? indexedBegin
-    : () =>
-        Promise.resolve({
-          records: (inner) => inner,
-          beforeLoaded: () => Promise.resolve(),
-          nextInLine: () => Promise.resolve([]),
-          abandon: () => Promise.resolve(),
-        });
-};
+const setIndex = indexSwitch(service);
 try {
   for (let round = 0; round < rounds * 2; round++) {
     const on = round % 2 === 0;

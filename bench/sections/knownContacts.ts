@@ -17,6 +17,7 @@ import type { GeneratedFile } from '../lib/data.js';
 import { startBenchStack, tokenFor, upload, waitDone, type BenchStack } from '../lib/stack.js';
 import { elapsedMs, log } from '../lib/util.js';
 import { recordSamples, type Results } from '../lib/verdict.js';
+import { indexSwitch } from '../lib/indexSwitch.js';
 
 async function loadOnce(
   stack: BenchStack,
@@ -63,19 +64,7 @@ export async function runKnownContacts(
   const stack = await startBenchStack({ worker: true, env: { WORKER_PARSE_TIMEOUT_MS: '900000' } });
   results['known_contacts_file_rows'] = inputs.csv.rows;
   const service = stack.knownContacts;
-  const indexedBegin = service.begin;
-  // The worker's processor holds this very object: swapping `begin` switches the hook per run.
-  const setIndex = (on: boolean) => {
-    service.begin = on
-      ? indexedBegin
-      : () =>
-          Promise.resolve({
-            records: (inner) => inner,
-            beforeLoaded: () => Promise.resolve(),
-            nextInLine: () => Promise.resolve([]),
-            abandon: () => Promise.resolve(),
-          });
-  };
+  const setIndex = indexSwitch(service);
   /** Interleaved on/off rounds for one user; keys `${prefix}_on_rows_per_s`, `_off_`, `_cost_ratio`. */
   const measure = async (prefix: string, user: string) => {
     const token = await tokenFor(user);
