@@ -125,6 +125,14 @@ export async function createRecordsRepository(config: Config, pool: PgPool): Pro
   return records;
 }
 
+/** The batch clean-up service (both roles build one: the API for deletes, the worker's sweeper). */
+export function createCleanup(
+  parts: Pick<Components, 'batchDeletionRepository' | 'storage' | 'records' | 'queue' | 'logger'>,
+): BatchCleanupService {
+  const { batchDeletionRepository, storage, records, queue, logger } = parts;
+  return createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger });
+}
+
 /**
  * What a test over in-memory stores swaps when it builds the services (test/support/buildTestApp.ts):
  * production passes none.
@@ -145,18 +153,8 @@ export function createServices(
   parts: Pick<Components, 'config' | 'logger'> & Omit<Adapters, 'pool' | 'redis'> & Repositories,
   seams: ServiceSeams = {},
 ): Services {
-  const {
-    config,
-    logger,
-    batchRepository,
-    batchDeletionRepository,
-    batchFixRepository,
-    storage,
-    records,
-    queue,
-  } = parts;
-  const cleanup =
-    seams.cleanup ?? createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger });
+  const { config, logger, batchRepository, batchFixRepository, storage, records, queue } = parts;
+  const cleanup = seams.cleanup ?? createCleanup(parts);
   // One parse pool in the API: previews, and the upload's read of a header row (issue #21).
   const { previewService, savedMappingService } = createPreviewServices(config, parts, seams.parsing);
   return {

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { buildCore, type CoreComponents } from './composition.js';
+import { buildCore, createCleanup, type CoreComponents } from './composition.js';
 import type { Config } from './config/config.js';
 import { createReleasedReadingRepository } from './repositories/readings/releasedReadingRepository.js';
-import { createBatchCleanupService, type BatchCleanupService } from './services/batchCleanupService.js';
+import type { BatchCleanupService } from './services/batchCleanupService.js';
 import { createReadingReleaseService } from './services/readingReleaseService.js';
 import type { DelivererDeps } from './webhooks/deliverer.js';
 import type { BatchProcessorDeps } from './worker/batchProcessor.js';
@@ -23,8 +23,7 @@ export interface WorkerComponents extends CoreComponents {
 export async function buildWorkerComponents(config: Config, logger: Logger): Promise<WorkerComponents> {
   const closers: Array<() => Promise<unknown>> = [];
   const core = await buildCore(config, logger, 'worker', closers);
-  const { batchDeletionRepository, storage, records, queue } = core;
-  const cleanup = createBatchCleanupService({ batchDeletionRepository, storage, records, queue, logger });
+  const cleanup = createCleanup(core);
   // Closed first (closers run in reverse): background clean-ups finish before the pools go.
   closers.push(() => cleanup.drain());
   return { ...core, cleanup };
