@@ -96,6 +96,15 @@ export function createContactIndexBatches(pool: PgPool) {
       return rows[0]?.n ?? 0;
     },
 
+    /** How many of the owner's earlier batches are still writing their sightings (markWritten's answer). */
+    async earlierWriting(owner: IndexOwner): Promise<number> {
+      const { rows } = await query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM batches ${EARLIER_WRITING('$1', '$2', '$3')}`,
+        [owner.userId, owner.batchId, owner.seq],
+      );
+      return rows[0]?.n ?? 0;
+    },
+
     /**
      * Gives up the attempt's place while it holds no sighting (drawn by this run, which failed
      * before its first index write): its next run draws a new, later place, so the batches placed after it stop waiting

@@ -1,4 +1,6 @@
+import { setTimeout } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { ContactRecord } from '../contacts/contactSchema.js';
 import { writeKeyOf, type Batch } from '../domain/batch.js';
 import { BatchSupersededError, KnownContactsPendingError } from '../errors.js';
 import type { RecordsRepository } from '../repositories/records/recordsRepository.js';
@@ -6,6 +8,7 @@ import type { ContactIndexBatches } from './contactIndexBatches.js';
 import type { ContactIndexStore, IndexOwner } from './contactIndexStore.js';
 import { firstSightingsFor } from './firstSightingsFor.js';
 import { recordPages } from './recordPages.js';
+import { createUnknownContacts, type Contact } from './unknownContacts.js';
 import { keysOfRecords, seenInOf } from './seenIn.js';
 
 export interface IndexingDeps {
@@ -13,6 +16,8 @@ export interface IndexingDeps {
   batches: ContactIndexBatches;
   records: Pick<RecordsRepository, 'listRecords'>;
   logger: Logger;
+  /** waitInSlot's bound and poll interval (tests shorten them). */
+  slotWait?: { slotMs: number; pollMs: number };
 }
 
 /**
@@ -30,10 +35,11 @@ export interface IndexingRun {
   records(inner: ChunkRecords): ChunkRecords;
   /**
    * After the last chunk, before `loaded`: marks the batch's sightings written (later batches stop
-   * waiting for it), then settles and stores the batch's knownContacts. With
-   * `mayDefer`, an earlier batch still loading throws KnownContactsPendingError (the job is put
-   * back, src/worker/knownCountWait.ts); without, the count is taken anyway (logged). `recount`
-   * counts from the stored records: a resumed job whose rows an earlier run of this attempt wrote.
+   * waiting for it), then settles and stores the batch's knownContacts. With `mayDefer`, an
+   * earlier batch still writing after a short wait in the slot (waitInSlot) throws
+   * KnownContactsPendingError (the job is put back, src/worker/knownCountWait.ts); without, the
+   * count is taken anyway (logged). `recount` counts from the stored records: a put-back job's
+   * second run, whose rows an earlier run of this attempt wrote.
    */
   beforeLoaded(options?: { mayDefer?: boolean; recount?: boolean }): Promise<void>;
   /**
@@ -53,11 +59,27 @@ export interface IndexingRun {
 export async function countKnown(deps: Pick<IndexingDeps, 'store' | 'records'>, owner: IndexOwner) {
   let known = 0;
   for await (const page of recordPages(deps.records, owner.recordsKey)) {
-    const first = await firstSightingsFor(deps.store, owner, keysOfRecords(page));
-    known += page.filter((r) => seenInOf(r, owner, first) !== null).length;
+    known += await countKnownOf(deps.store, owner, page);
   }
   return known;
 }
+
+/** How many of `contacts` an earlier batch of the owner's user holds: one read of their keys. */
+async function countKnownOf(
+  store: IndexingDeps['store'],
+  owner: IndexOwner,
+  contacts: readonly Contact[],
+): Promise<number> {
+  const first = await firstSightingsFor(store, owner, keysOfRecords(contacts));
+  return contacts.filter((r) => seenInOf(r, owner, first) !== null).length;
+}
+
+/** Contacts kept per attempt to count again (unknownContacts.ts): a few MB, every small batch. */
+const KEEP_MAX = 10_000;
+const RECOUNT_PAGE = 1_000;
+
+/** How long a written batch waits in its slot for earlier ones before it is put back (waitInSlot). */
+const SLOT_WAIT = { slotMs: 1_000, pollMs: 25 };
 
 /**
  * One attempt's indexing. Hot path: each chunk's sightings are written and the first sightings of
@@ -66,9 +88,12 @@ export async function countKnown(deps: Pick<IndexingDeps, 'store' | 'records'>, 
  * knownContacts needs no pass over the records at the end. The one case that needs more: an
  * earlier batch of the same user loading at the same time may still write a key after this batch
  * read it. So before `loaded` the batch waits until every earlier one has written its sightings
- * (its job put back, no worker slot held: src/worker/knownCountWait.ts) and, if any was still
- * writing at start or at the end, counts again from its stored records. Without the wait, two
- * concurrent batches could both count a shared contact as new.
+ * (briefly in its slot, then with its job put back, no slot held: src/worker/knownCountWait.ts)
+ * and, if any was still
+ * writing at start or at the end, counts again: the contacts not found known yet, kept in memory
+ * (KEEP_MAX), or else every stored record. A batch that starts while an earlier one writes (the
+ * rule in a user's burst of small files) reads nothing per chunk, only once at the end. Without
+ * the wait, two concurrent batches could both count a shared contact as new.
  */
 export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<IndexingRun> {
   const place = await deps.batches.beginAttempt(batch.id, batch.attempt);
@@ -91,38 +116,64 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
     deps.batches.releasePlace(owner).catch((error: unknown) => {
       deps.logger.warn({ err: error, batchId: batch.id }, 'could not give up the place of a failed attempt');
     });
-  try {
-    await deps.store.register(owner);
-  } catch (error) {
-    if (!writing) {
-      await release();
-    }
-    throw error;
-  }
-  let overlapped = place.earlierWriting > 0;
+  // Registered once, alongside the first chunk's records and before its sightings: release finds
+  // a reading's sightings through it, so none is written without it.
+  let registered: Promise<void> | null = null;
+  // Started while an earlier batch writes: counted again at the end in any case, so the chunks
+  // read nothing (they would read the same keys twice).
+  const readAtEnd = place.earlierWriting > 0;
+  let overlapped = readAtEnd;
   let known = 0;
+  const unknown = createUnknownContacts(KEEP_MAX);
+  const readChunk = async (chunk: readonly ContactRecord[]) => {
+    const first = await firstSightingsFor(deps.store, owner, keysOfRecords(chunk));
+    const fresh = chunk.filter((r) => seenInOf(r, owner, first) === null);
+    known += chunk.length - fresh.length;
+    unknown.add(fresh);
+  };
+  const countAgain = async (): Promise<number> => {
+    const list = unknown.list();
+    if (list === null) {
+      return countKnown(deps, owner);
+    }
+    let more = 0;
+    for (let i = 0; i < list.length; i += RECOUNT_PAGE) {
+      more += await countKnownOf(deps.store, owner, list.slice(i, i + RECOUNT_PAGE));
+    }
+    return known + more;
+  };
 
   return {
     records(inner) {
       return {
         writeInvalidRows: (batchId, rows) => inner.writeInvalidRows(batchId, rows),
         async writeRecords(batchId, chunk) {
-          writing = true;
-          const [, , first] = await Promise.all([
+          registered ??= deps.store.register(owner);
+          const sightings = registered.then(() => {
+            writing = true; // from here on the place may hold sightings: it is kept
+            return deps.store.write(owner, chunk);
+          });
+          if (readAtEnd) {
+            unknown.add(chunk);
+          }
+          await Promise.all([
             inner.writeRecords(batchId, chunk),
-            deps.store.write(owner, chunk),
-            firstSightingsFor(deps.store, owner, keysOfRecords(chunk)),
+            sightings,
+            readAtEnd ? undefined : readChunk(chunk),
           ]);
-          known += chunk.filter((r) => seenInOf(r, owner, first) !== null).length;
         },
       };
     },
     async beforeLoaded(options = {}) {
       // The caller flushed every write of this attempt: all its sightings are acknowledged.
-      const earlierWriting = await deps.batches.markWritten(owner);
-      overlapped ||= options.recount === true;
+      let earlierWriting = await deps.batches.markWritten(owner);
       if (earlierWriting > 0) {
-        overlapped = true;
+        overlapped = true; // its writes may have raced this batch's reads: count again
+        if (options.mayDefer === true) {
+          earlierWriting = await waitInSlot(deps, owner, earlierWriting);
+        }
+      }
+      if (earlierWriting > 0) {
         if (options.mayDefer === true) {
           throw new KnownContactsPendingError('an earlier batch of the user is still loading');
         }
@@ -131,8 +182,10 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
           'an earlier batch of the user is still loading; knownContacts counted without its rest',
         );
       }
-      if (overlapped) {
-        known = await countKnown(deps, owner);
+      if (options.recount === true) {
+        known = await countKnown(deps, owner); // an earlier run wrote the rows: none is in memory
+      } else if (overlapped) {
+        known = await countAgain();
       }
       if (!(await deps.batches.setKnownContacts(batch.id, known, batch.attempt))) {
         throw new BatchSupersededError('the batch was deleted or retried while this job ran');
@@ -141,4 +194,22 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
     nextInLine: () => deps.batches.unblockedAfter(owner, WAKE_LIMIT),
     abandon: () => (writing ? Promise.resolve() : release()),
   };
+}
+
+/**
+ * Earlier batches still writing when this one has written everything are usually running
+ * alongside it (a user's burst) and done within tens of milliseconds: waiting that long in the
+ * slot costs less than putting the job back, which runs it a second time and reads its records
+ * back. Bounded (SLOT_WAIT_MS), so a batch never holds its slot long for earlier ones that are
+ * not running (an outage, a retry's backoff): then it is put back as before. Answers how many
+ * are still writing.
+ */
+async function waitInSlot(deps: IndexingDeps, owner: IndexOwner, writing: number): Promise<number> {
+  const { slotMs, pollMs } = deps.slotWait ?? SLOT_WAIT;
+  let left = writing;
+  for (let waited = 0; left > 0 && waited < slotMs; waited += pollMs) {
+    await setTimeout(pollMs);
+    left = await deps.batches.earlierWriting(owner);
+  }
+  return left;
 }

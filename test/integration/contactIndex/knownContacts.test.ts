@@ -378,4 +378,33 @@ describe.each([
       (await api(stack, `/api/batches/${id}/status`, { token: owner.token })).body.knownContacts;
     expect([await known(early.id), await known(late.id)]).toEqual([0, 1]);
   });
+
+  it('a batch done writing while an earlier one still writes waits in its slot, then counts from what it kept', async () => {
+    const { owner, make, contact } = await racingUser('known-slot');
+    const { batches: batchRepository, knownContacts } = stack;
+    const log = pino({ level: 'silent' });
+    const counts = { rowsRead: 2, recordsLoaded: 2, invalidRows: 0 };
+    const early = await make();
+    const late = await make();
+    const earlyRun = await knownContacts.begin(early, log);
+    const lateRun = await knownContacts.begin(late, log); // placed while `early` writes
+    await lateRun
+      .records(stack.records)
+      .writeRecords(late.id, [contact(1, 'Late'), contactRecord(2, { email: 'only-late@example.com' })]);
+    await batchRepository.markParsed(late.id, 1, counts, 95);
+    // `late` is done first and waits in its slot; `early` writes the shared contact meanwhile.
+    const lateCounted = lateRun.beforeLoaded({ mayDefer: true });
+    await earlyRun.records(stack.records).writeRecords(early.id, [contact(7, 'Early')]);
+    await batchRepository.markParsed(early.id, 1, counts, 95);
+    await earlyRun.beforeLoaded({ mayDefer: true });
+    await lateCounted; // not put back: counted once `early` was written
+    expect(await batchRepository.markLoaded(early.id, 1, counts)).toBe(true);
+    expect(await batchRepository.markLoaded(late.id, 1, counts)).toBe(true);
+
+    const seen = async (id: string) => (await records(id, '', owner.token)).records.map((r) => r.seenIn);
+    expect(await seen(late.id)).toEqual([{ batchId: early.id, row: 7 }, null]);
+    const known = async (id: string) =>
+      (await api(stack, `/api/batches/${id}/status`, { token: owner.token })).body.knownContacts;
+    expect([await known(early.id), await known(late.id)]).toEqual([0, 1]);
+  });
 });
