@@ -69,8 +69,16 @@ export function delivererDeps(c: WorkerComponents): DelivererDeps {
 
 export function processorDeps(c: WorkerComponents): BatchProcessorDeps {
   const { batchRepository, storage, records, metrics, logger, knownContacts, queue } = c;
-  const wakeBatchJob = (batchId: string) => queue.wakeBatchJob(batchId);
-  return { batchRepository, storage, records, metrics, logger, contactIndex: knownContacts, wakeBatchJob };
+  return {
+    batchRepository,
+    storage,
+    records,
+    metrics,
+    logger,
+    contactIndex: knownContacts,
+    wakeBatchJob: (batchId) => queue.wakeBatchJob(batchId),
+    batchJobsRunning: (batchIds) => queue.batchJobsRunning(batchIds),
+  };
 }
 
 export function sweeperDeps(c: WorkerComponents): SweeperDeps {

@@ -96,13 +96,16 @@ export function createContactIndexBatches(pool: PgPool) {
       return rows[0]?.n ?? 0;
     },
 
-    /** How many of the owner's earlier batches are still writing their sightings (markWritten's answer). */
-    async earlierWriting(owner: IndexOwner): Promise<number> {
-      const { rows } = await query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM batches ${EARLIER_WRITING('$1', '$2', '$3')}`,
-        [owner.userId, owner.batchId, owner.seq],
+    /**
+     * The owner's earlier batches still writing their sightings (markWritten counts them), at
+     * most `limit`, in seq order.
+     */
+    async earlierWritingIds(owner: IndexOwner, limit: number): Promise<string[]> {
+      const { rows } = await query<{ id: string }>(
+        `SELECT id FROM batches ${EARLIER_WRITING('$1', '$2', '$3')} ORDER BY contact_index_seq LIMIT $4`,
+        [owner.userId, owner.batchId, owner.seq, limit],
       );
-      return rows[0]?.n ?? 0;
+      return rows.map((r) => r.id);
     },
 
     /**

@@ -29,6 +29,13 @@ const WAKE_LIMIT = 16;
 
 type ChunkRecords = Pick<RecordsRepository, 'writeRecords' | 'writeInvalidRows'>;
 
+export interface BeforeLoadedOptions {
+  mayDefer?: boolean;
+  recount?: boolean;
+  /** Whether every one of these batches' jobs is running now (the queue's batchJobsRunning). */
+  running?: ((batchIds: readonly string[]) => Promise<boolean>) | undefined;
+}
+
 /** What the worker's batch job does with the index: the hook in batchProcessor.ts. */
 export interface IndexingRun {
   /** `records` whose writeRecords also writes the chunk's sightings and counts its known contacts. */
@@ -36,12 +43,13 @@ export interface IndexingRun {
   /**
    * After the last chunk, before `loaded`: marks the batch's sightings written (later batches stop
    * waiting for it), then settles and stores the batch's knownContacts. With `mayDefer`, an
-   * earlier batch still writing after a short wait in the slot (waitInSlot) throws
-   * KnownContactsPendingError (the job is put back, src/worker/knownCountWait.ts); without, the
-   * count is taken anyway (logged). `recount` counts from the stored records: a put-back job's
-   * second run, whose rows an earlier run of this attempt wrote.
+   * earlier batch still writing throws KnownContactsPendingError (the job is put back,
+   * src/worker/knownCountWait.ts), after a short wait in the slot if `running` says its job is
+   * running now (waitInSlot); without `mayDefer`, the count is taken anyway (logged). `recount`
+   * counts from the stored records: a put-back job's second run, whose rows an earlier run of
+   * this attempt wrote.
    */
-  beforeLoaded(options?: { mayDefer?: boolean; recount?: boolean }): Promise<void>;
+  beforeLoaded(options?: BeforeLoadedOptions): Promise<void>;
   /**
    * The user's later batches that may be put back waiting and can count now (every batch before
    * them has written its sightings), in line order, at most WAKE_LIMIT: woken when this one ends.
@@ -80,6 +88,8 @@ const RECOUNT_PAGE = 1_000;
 
 /** How long a written batch waits in its slot for earlier ones before it is put back (waitInSlot). */
 const SLOT_WAIT = { slotMs: 1_000, pollMs: 25 };
+/** More earlier batches than this still writing is no burst running alongside: put back. */
+const SLOT_WAIT_MAX_BATCHES = 8;
 
 /**
  * One attempt's indexing. Hot path: each chunk's sightings are written and the first sightings of
@@ -119,6 +129,7 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
   // Registered once, alongside the first chunk's records and before its sightings: release finds
   // a reading's sightings through it, so none is written without it.
   let registered: Promise<void> | null = null;
+  let abandoned = false;
   // Started while an earlier batch writes: counted again at the end in any case, so the chunks
   // read nothing (they would read the same keys twice).
   const readAtEnd = place.earlierWriting > 0;
@@ -150,6 +161,11 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
         async writeRecords(batchId, chunk) {
           registered ??= deps.store.register(owner);
           const sightings = registered.then(() => {
+            if (abandoned) {
+              // The job failed while this chunk registered, and gave up its place: no sighting
+              // may land under it now.
+              throw new BatchSupersededError('the attempt gave up its place in the contact index');
+            }
             writing = true; // from here on the place may hold sightings: it is kept
             return deps.store.write(owner, chunk);
           });
@@ -170,7 +186,7 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
       if (earlierWriting > 0) {
         overlapped = true; // its writes may have raced this batch's reads: count again
         if (options.mayDefer === true) {
-          earlierWriting = await waitInSlot(deps, owner, earlierWriting);
+          earlierWriting = await waitInSlot(deps, owner, options.running);
         }
       }
       if (earlierWriting > 0) {
@@ -192,7 +208,10 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
       }
     },
     nextInLine: () => deps.batches.unblockedAfter(owner, WAKE_LIMIT),
-    abandon: () => (writing ? Promise.resolve() : release()),
+    abandon: () => {
+      abandoned = true;
+      return writing ? Promise.resolve() : release();
+    },
   };
 }
 
@@ -200,16 +219,30 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
  * Earlier batches still writing when this one has written everything are usually running
  * alongside it (a user's burst) and done within tens of milliseconds: waiting that long in the
  * slot costs less than putting the job back, which runs it a second time and reads its records
- * back. Bounded (SLOT_WAIT_MS), so a batch never holds its slot long for earlier ones that are
- * not running (an outage, a retry's backoff): then it is put back as before. Answers how many
- * are still writing.
+ * back. So the batch waits, polling, at most SLOT_WAIT.slotMs and only while every earlier batch
+ * still writing has a running job (`running`). One whose job is not running (queued, waiting out
+ * a retry's backoff after an outage) is put back at once, as before: waiting in the slot for
+ * those is what once starved the very batches waited for (the outage fault test found over a
+ * thousand batches still open 180 s after Cassandra returned with a blind 1 s wait). Answers how
+ * many are still writing (0: count now).
  */
-async function waitInSlot(deps: IndexingDeps, owner: IndexOwner, writing: number): Promise<number> {
+async function waitInSlot(
+  deps: IndexingDeps,
+  owner: IndexOwner,
+  running: BeforeLoadedOptions['running'],
+): Promise<number> {
   const { slotMs, pollMs } = deps.slotWait ?? SLOT_WAIT;
-  let left = writing;
-  for (let waited = 0; left > 0 && waited < slotMs; waited += pollMs) {
+  for (let waited = 0; ; waited += pollMs) {
+    const writing = await deps.batches.earlierWritingIds(owner, SLOT_WAIT_MAX_BATCHES + 1);
+    const wait =
+      writing.length > 0 &&
+      writing.length <= SLOT_WAIT_MAX_BATCHES &&
+      waited < slotMs &&
+      running !== undefined &&
+      (await running(writing));
+    if (!wait) {
+      return writing.length;
+    }
     await setTimeout(pollMs);
-    left = await deps.batches.earlierWriting(owner);
   }
-  return left;
 }

@@ -125,6 +125,17 @@ export function createBatchQueue(connection: Redis, options: QueueOptions) {
       });
     },
 
+    /**
+     * True when every one of the batches' jobs is running now (`active`: held by a worker), e.g.
+     * an earlier batch of a user that a finished batch may wait for in its slot (indexingRun.ts).
+     */
+    batchJobsRunning(batchIds: readonly string[]): Promise<boolean> {
+      return guard('looking up jobs', async () => {
+        const states = await Promise.all(batchIds.map((id) => queue.getJobState(id)));
+        return states.every((state) => state === 'active');
+      });
+    },
+
     /** True when a job for the batch is waiting, delayed, prioritized or running. */
     hasLiveJob(batchId: string): Promise<boolean> {
       return guard('looking up a job', async () => {

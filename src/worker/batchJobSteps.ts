@@ -194,7 +194,7 @@ export async function finishWritten(
     invalidRows: batch.invalidRows,
   };
   try {
-    await indexing.beforeLoaded({ mayDefer, recount: true });
+    await indexing.beforeLoaded({ mayDefer, recount: true, running: deps.batchJobsRunning });
     await markLoaded(deps, batch, counts);
     return 'loaded';
   } catch (error) {

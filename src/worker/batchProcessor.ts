@@ -141,7 +141,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps, settings: Process
       await finish(deps, batch, writer, counts, {
         firstInvalid,
         textEncoding: parser.details().encoding,
-        beforeLoaded: indexing && (() => indexing.beforeLoaded({ mayDefer })),
+        beforeLoaded: indexing && (() => indexing.beforeLoaded({ mayDefer, running: deps.batchJobsRunning })),
       });
       return 'loaded';
     } catch (error) {

@@ -17,4 +17,6 @@ export interface BatchProcessorDeps {
   contactIndex?: { begin(batch: Batch, logger: Logger): Promise<IndexingRun> };
   /** Runs a delayed job now: the next batch in line once one ends (queue's wakeBatchJob). */
   wakeBatchJob?: (batchId: string) => Promise<void>;
+  /** Whether every one of these batches' jobs is running now (queue's batchJobsRunning). */
+  batchJobsRunning?: (batchIds: readonly string[]) => Promise<boolean>;
 }

@@ -393,7 +393,8 @@ describe.each([
       .writeRecords(late.id, [contact(1, 'Late'), contactRecord(2, { email: 'only-late@example.com' })]);
     await batchRepository.markParsed(late.id, 1, counts, 95);
     // `late` is done first and waits in its slot; `early` writes the shared contact meanwhile.
-    const lateCounted = lateRun.beforeLoaded({ mayDefer: true });
+    // Both jobs run now (the worker asks the queue: test/integration/queue/wakeBatchJob.test.ts).
+    const lateCounted = lateRun.beforeLoaded({ mayDefer: true, running: () => Promise.resolve(true) });
     await earlyRun.records(stack.records).writeRecords(early.id, [contact(7, 'Early')]);
     await batchRepository.markParsed(early.id, 1, counts, 95);
     await earlyRun.beforeLoaded({ mayDefer: true });

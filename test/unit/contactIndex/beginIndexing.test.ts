@@ -25,7 +25,7 @@ interface Fakes {
   kept?: boolean;
   /** earlierWriting at the start of the attempt */
   earlierAtStart?: number;
-  /** Answers of markWritten, then of each earlierWriting poll (the last one repeats). */
+  /** How many earlier batches still write: markWritten's answer, then each poll's (the last one repeats). */
   writingAnswers?: number[];
   /** The earlier batch's sightings (key → sighting) that reads find. */
   earlier?: Map<string, Sighting>;
@@ -53,7 +53,7 @@ function fakes(options: Fakes = {}) {
       return Promise.resolve();
     },
     markWritten: nextAnswer,
-    earlierWriting: nextAnswer,
+    earlierWritingIds: async () => Array.from({ length: await nextAnswer() }, (_, i) => `earlier-${i}`),
     setKnownContacts: (_id: string, n: number) => {
       known.push(n);
       return Promise.resolve(true);
@@ -139,6 +139,23 @@ describe('beginIndexing when the index store is down', () => {
     expect(calls).toMatchObject({ released: [], registered: 1, written: 2 });
   });
 
+  it('a chunk still registering when its job fails and gives up its place sends no sighting after', async () => {
+    let registered = () => {};
+    const { deps, calls } = fakes({ register: () => new Promise<void>((resolve) => (registered = resolve)) });
+    const run = await beginIndexing(deps, batch);
+    const failing = {
+      ...noRecords,
+      writeRecords: () => Promise.reject(new DependencyUnavailableError('down')),
+    };
+    await expect(run.records(failing).writeRecords('b-1', [person(1)])).rejects.toBeInstanceOf(
+      DependencyUnavailableError,
+    );
+    await run.abandon(); // nothing was sent under the place: given up
+    registered();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toMatchObject({ released: [OWNER], written: 0 });
+  });
+
   it('a job that fails before any write gives up its place', async () => {
     const { deps, calls } = fakes();
     await (await beginIndexing(deps, batch)).abandon();
@@ -152,6 +169,7 @@ describe('beginIndexing when the index store is down', () => {
  * records back, and waits briefly in its slot rather than being put back.
  */
 describe('beginIndexing: counting again after an earlier batch wrote', () => {
+  const running = () => Promise.resolve(true);
   const earlier = new Map<string, Sighting>([['e:p2@example.com', { seq: 3, batchId: 'a', row: 9 }]]);
 
   it('started while an earlier batch writes: no read per chunk, one read of the kept contacts at the end', async () => {
@@ -175,7 +193,7 @@ describe('beginIndexing: counting again after an earlier batch wrote', () => {
     expect(calls.reads).toEqual([['e:p1@example.com', 'e:p2@example.com']]);
     // The earlier batch writes p1 after this batch read it, and is done while this one waits.
     racing.set('e:p1@example.com', { seq: 4, batchId: 'c', row: 1 });
-    await run.beforeLoaded({ mayDefer: true });
+    await run.beforeLoaded({ mayDefer: true, running });
     expect(calls.reads[1]).toEqual(['e:p1@example.com']); // p2 was known already
     expect(calls.listed).toBe(0);
     expect(known).toEqual([2]);
@@ -196,9 +214,28 @@ describe('beginIndexing: counting again after an earlier batch wrote', () => {
     const run = await beginIndexing(deps, batch);
     await run.records(noRecords).writeRecords('b-1', [person(1)]);
     const started = Date.now();
-    await expect(run.beforeLoaded({ mayDefer: true })).rejects.toBeInstanceOf(KnownContactsPendingError);
+    await expect(run.beforeLoaded({ mayDefer: true, running })).rejects.toBeInstanceOf(
+      KnownContactsPendingError,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(45); // it waited its slot's bound first
     expect(known).toEqual([]);
+  });
+
+  it("waits in the slot only while the earlier batches' jobs are running: else put back at once", async () => {
+    const { deps } = fakes({ earlierAtStart: 1, writingAnswers: [1] });
+    const asked: string[][] = [];
+    const notRunning = (ids: readonly string[]) => {
+      asked.push([...ids]);
+      return Promise.resolve(false);
+    };
+    const run = await beginIndexing(deps, batch);
+    await run.records(noRecords).writeRecords('b-1', [person(1)]);
+    const started = Date.now();
+    await expect(run.beforeLoaded({ mayDefer: true, running: notRunning })).rejects.toBeInstanceOf(
+      KnownContactsPendingError,
+    );
+    expect(Date.now() - started).toBeLessThan(45);
+    expect(asked).toEqual([['earlier-0']]);
   });
 
   it('a put-back run counts from the stored records (nothing of its rows is in memory)', async () => {
