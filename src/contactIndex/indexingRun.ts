@@ -99,11 +99,11 @@ const SLOT_WAIT_MAX_BATCHES = 8;
  * earlier batch of the same user loading at the same time may still write a key after this batch
  * read it. So before `loaded` the batch waits until every earlier one has written its sightings
  * (briefly in its slot, then with its job put back, no slot held: src/worker/knownCountWait.ts)
- * and, if any was still
- * writing at start or at the end, counts again: the contacts not found known yet, kept in memory
- * (KEEP_MAX), or else every stored record. A batch that starts while an earlier one writes (the
- * rule in a user's burst of small files) reads nothing per chunk, only once at the end. Without
- * the wait, two concurrent batches could both count a shared contact as new.
+ * and, if any was still writing at start or at the end, counts again: the contacts not found
+ * known yet, kept in memory (KEEP_MAX), or else every stored record. A batch that starts while an
+ * earlier one writes (the rule in a user's burst of small files) reads nothing per chunk, only
+ * once at the end. Without the wait, two concurrent batches could both count a shared contact as
+ * new.
  */
 export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<IndexingRun> {
   const place = await deps.batches.beginAttempt(batch.id, batch.attempt);
@@ -239,7 +239,8 @@ async function waitInSlot(
       writing.length <= SLOT_WAIT_MAX_BATCHES &&
       waited < slotMs &&
       running !== undefined &&
-      (await running(writing));
+      // Unknown (the queue unreachable) counts as not running: put back, as without the wait.
+      (await running(writing).catch(() => false));
     if (!wait) {
       return writing.length;
     }

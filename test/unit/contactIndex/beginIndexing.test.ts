@@ -238,6 +238,16 @@ describe('beginIndexing: counting again after an earlier batch wrote', () => {
     expect(asked).toEqual([['earlier-0']]);
   });
 
+  it('the queue unreachable while it asks: put back at once, not failed', async () => {
+    const { deps } = fakes({ earlierAtStart: 1, writingAnswers: [1] });
+    const run = await beginIndexing(deps, batch);
+    await run.records(noRecords).writeRecords('b-1', [person(1)]);
+    const down = () => Promise.reject(new DependencyUnavailableError('job queue unavailable'));
+    await expect(run.beforeLoaded({ mayDefer: true, running: down })).rejects.toBeInstanceOf(
+      KnownContactsPendingError,
+    );
+  });
+
   it('a put-back run counts from the stored records (nothing of its rows is in memory)', async () => {
     const { deps, calls, known } = fakes({ earlier, stored: [person(2), person(3)] });
     await (await beginIndexing(deps, batch)).beforeLoaded({ mayDefer: true, recount: true });
