@@ -41,6 +41,8 @@ function fakes(options: Fakes = {}) {
     written: 0,
     reads: [] as string[][],
     listed: 0,
+    /** earlierWritingIds calls: one per look while waiting in the slot */
+    polls: 0,
   };
   const known: number[] = [];
   const answers = [...(options.writingAnswers ?? [0])];
@@ -53,7 +55,10 @@ function fakes(options: Fakes = {}) {
       return Promise.resolve();
     },
     markWritten: nextAnswer,
-    earlierWritingIds: async () => Array.from({ length: await nextAnswer() }, (_, i) => `earlier-${i}`),
+    earlierWritingIds: async () => {
+      calls.polls += 1;
+      return Array.from({ length: await nextAnswer() }, (_, i) => `earlier-${i}`);
+    },
     setKnownContacts: (_id: string, n: number) => {
       known.push(n);
       return Promise.resolve(true);
@@ -210,19 +215,18 @@ describe('beginIndexing: counting again after an earlier batch wrote', () => {
   });
 
   it('an earlier batch still writing after the wait in the slot: the job is put back', async () => {
-    const { deps, known } = fakes({ earlierAtStart: 1, writingAnswers: [1] });
+    const { deps, calls, known } = fakes({ earlierAtStart: 1, writingAnswers: [1] });
     const run = await beginIndexing(deps, batch);
     await run.records(noRecords).writeRecords('b-1', [person(1)]);
-    const started = Date.now();
     await expect(run.beforeLoaded({ mayDefer: true, running })).rejects.toBeInstanceOf(
       KnownContactsPendingError,
     );
-    expect(Date.now() - started).toBeGreaterThanOrEqual(45); // it waited its slot's bound first
+    expect(calls.polls).toBe(11); // it waited its slot's bound first: 50 ms in 5 ms polls, then a last look
     expect(known).toEqual([]);
   });
 
   it("waits in the slot only while the earlier batches' jobs are running: else put back at once", async () => {
-    const { deps } = fakes({ earlierAtStart: 1, writingAnswers: [1] });
+    const { deps, calls } = fakes({ earlierAtStart: 1, writingAnswers: [1] });
     const asked: string[][] = [];
     const notRunning = (ids: readonly string[]) => {
       asked.push([...ids]);
@@ -230,22 +234,22 @@ describe('beginIndexing: counting again after an earlier batch wrote', () => {
     };
     const run = await beginIndexing(deps, batch);
     await run.records(noRecords).writeRecords('b-1', [person(1)]);
-    const started = Date.now();
     await expect(run.beforeLoaded({ mayDefer: true, running: notRunning })).rejects.toBeInstanceOf(
       KnownContactsPendingError,
     );
-    expect(Date.now() - started).toBeLessThan(45);
+    expect(calls.polls).toBe(1); // one look, no wait
     expect(asked).toEqual([['earlier-0']]);
   });
 
   it('the queue unreachable while it asks: put back at once, not failed', async () => {
-    const { deps } = fakes({ earlierAtStart: 1, writingAnswers: [1] });
+    const { deps, calls } = fakes({ earlierAtStart: 1, writingAnswers: [1] });
     const run = await beginIndexing(deps, batch);
     await run.records(noRecords).writeRecords('b-1', [person(1)]);
     const down = () => Promise.reject(new DependencyUnavailableError('job queue unavailable'));
     await expect(run.beforeLoaded({ mayDefer: true, running: down })).rejects.toBeInstanceOf(
       KnownContactsPendingError,
     );
+    expect(calls.polls).toBe(1); // one look, no wait
   });
 
   it('a put-back run counts from the stored records (nothing of its rows is in memory)', async () => {
