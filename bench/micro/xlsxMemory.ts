@@ -24,8 +24,8 @@ function statusMiB(field: string): number {
 }
 
 /** The XLSX path before streaming: SheetJS reads the whole workbook, then rows are built. */
-function viaSheetJs(buf: Buffer): number {
-  const wb = readWorkbook(buf, 'xlsx', 1_000_021);
+async function viaSheetJs(buf: Buffer): Promise<number> {
+  const wb = await readWorkbook(buf, 'xlsx', 1_000_021);
   const chosen = chooseSheet(wb);
   if (!chosen) {
     throw new Error('no contact sheet');
@@ -58,7 +58,7 @@ if (mode === 'write') {
   const before = statusMiB('VmHWM');
   const started = process.hrtime.bigint();
   const rows =
-    mode === 'sheetjs' ? viaSheetJs(buf) : (await parseInMemory(buf, 'xlsx', { keep: false })).rows;
+    mode === 'sheetjs' ? await viaSheetJs(buf) : (await parseInMemory(buf, 'xlsx', { keep: false })).rows;
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   console.log(
     `${mode}: ${rows} rows in ${ms.toFixed(0)} ms; peak RSS ${statusMiB('VmHWM')} MiB (before parsing ${before} MiB)`,

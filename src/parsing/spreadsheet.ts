@@ -104,7 +104,7 @@ export async function* parseSpreadsheet(
   } else {
     checkXlsContainer(buf);
   }
-  yield* sheetJsRows(readWorkbook(buf, opts.format, sheetRows), opts, sheetRows);
+  yield* sheetJsRows(await readWorkbook(buf, opts.format, sheetRows), opts, sheetRows);
 }
 
 /** The contact rows of a workbook SheetJS has read. */

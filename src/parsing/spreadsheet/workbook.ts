@@ -1,13 +1,26 @@
 import * as XLSX from '@e965/xlsx';
-import * as cptable from '@e965/xlsx/dist/cpexcel.full.mjs';
 import { notXls, notXlsx, passwordProtected } from './messages.js';
 import { isSheetJsEncryptionError } from './sheetJsErrors.js';
 
-// Code pages for legacy (BIFF5 and older) workbooks that are not Windows-1252.
-XLSX.set_cptable(cptable);
+let codePages: Promise<void> | null = null;
+
+/**
+ * Code pages for legacy (BIFF5 and older) workbooks that are not Windows-1252, loaded by the first
+ * workbook SheetJS reads. Only SheetJS's own reader (XLS, XLSB) uses them; the streamed XLSX path
+ * never does, and their tables cost a parse thread ~16–20 MiB of heap (docs/performance.md).
+ */
+function loadCodePages(): Promise<void> {
+  codePages ??= import('@e965/xlsx/dist/cpexcel.full.mjs').then((cptable) => XLSX.set_cptable(cptable));
+  return codePages;
+}
 
 /** Parses the workbook with SheetJS, reading at most `sheetRows` rows of each sheet. */
-export function readWorkbook(buf: Buffer, format: 'xls' | 'xlsx', sheetRows: number): XLSX.WorkBook {
+export async function readWorkbook(
+  buf: Buffer,
+  format: 'xls' | 'xlsx',
+  sheetRows: number,
+): Promise<XLSX.WorkBook> {
+  await loadCodePages();
   try {
     return XLSX.read(buf, {
       type: 'buffer',

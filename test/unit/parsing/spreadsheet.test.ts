@@ -1,6 +1,7 @@
 import * as XLSX from '@e965/xlsx';
 import { describe, expect, it } from 'vitest';
 import { SHEET_HEAD, SHEET_TAIL, buildXlsx, deflateRepeated, fixture, parse, parseError } from './helpers.js';
+import { biff5Workbook } from '../../support/biff5Workbook.js';
 
 const MB = 1024 * 1024;
 
@@ -32,6 +33,28 @@ describe('spreadsheets written by LibreOffice', () => {
       expect(r.progress.at(-1)).toBe(1);
     });
   }
+});
+
+describe('legacy XLS in a Windows code page', () => {
+  // The code pages are loaded by the first workbook SheetJS reads (workbook.ts); without them
+  // SheetJS reads every byte as Windows-1252 and this name comes out as "Èâàí Ïåòðîâ".
+  it.each([
+    [1251, 'Иван Петров', 'Москва'],
+    [1253, 'Γιάννης Παπαδόπουλος', 'Αθήνα'],
+  ])('decodes the text cells of an Excel 5.0 workbook in code page %i', async (codePage, fullName, city) => {
+    const buf = biff5Workbook(
+      [
+        ['Full Name', 'Email', 'City'],
+        [fullName, 'someone@example.com', city],
+      ],
+      codePage,
+    );
+    const r = await parse(buf, 'xls');
+    expect(r.error).toBeNull();
+    expect(r.records.map((c) => [c.fullName, c.email, c.city])).toEqual([
+      [fullName, 'someone@example.com', city],
+    ]);
+  });
 });
 
 describe('sheet and header selection', () => {
