@@ -1,5 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebhookTargetRefusedError } from '../errors.js';
@@ -23,12 +23,44 @@ export interface SendOptions {
 /** How much of an answer is kept for the delivery log. */
 export const RESPONSE_EXCERPT_BYTES = 1024;
 
+/** An idle connection is closed after this: below the 5 s keep-alive of common servers (Node's too). */
+const IDLE_CONNECTION_MS = 4_000;
+
+const agents = new Map<string, HttpAgent>();
+
+/**
+ * Keep-alive connections, one pool per protocol and SSRF policy. A connection is only ever opened
+ * through guardedLookup, or to an IP literal checked before the request, so every pooled socket is
+ * one the guard let through under the same policy; reusing it reaches the address that was checked
+ * (a name that resolves elsewhere later gets a new, checked connection). Before, every attempt
+ * opened a fresh connection (a TCP, for https a TLS, handshake per delivery).
+ */
+function agentFor(protocol: string, policy: TargetPolicy): HttpAgent {
+  const key = `${protocol} ${policy.allowPrivate} ${policy.allowHttp}`;
+  let agent = agents.get(key);
+  if (agent === undefined) {
+    // `timeout` ends idle pooled sockets only: node's agent destroys a socket on timeout only
+    // while it is free; an attempt's own deadline is the timer in post().
+    const options = {
+      keepAlive: true,
+      timeout: IDLE_CONNECTION_MS,
+      maxFreeSockets: 16,
+      scheduling: 'lifo' as const,
+    };
+    agent = protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
 /**
  * POSTs `body` to `url` once. The SSRF guard runs on every attempt: the URL's form, then an IP
- * literal directly or every address a name resolves to (guardedLookup), before any connection;
- * a fresh connection each time (`agent: false`), so no pooled socket skips the check. Redirects
- * are not followed (node:http never does): a 3xx is just a status. The whole attempt, answer
- * included, must finish within `timeoutMs`.
+ * literal directly or every address a name resolves to (guardedLookup), before any new
+ * connection (a pooled one was checked when it was opened: agentFor). Redirects are not followed
+ * (node:http never does): a 3xx is just a status. The whole attempt, answer included, must finish
+ * within `timeoutMs`. A pooled connection the receiver closed just as it was reused (reset before
+ * any answer) is the one case sent again, once, on a new connection: the request never reached
+ * the receiver's application, and receivers deduplicate by webhook-id anyway.
  */
 export async function sendWebhook(
   url: string,
@@ -45,7 +77,15 @@ export async function sendWebhook(
     if (literalRefusal !== null) {
       throw new WebhookTargetRefusedError(literalRefusal);
     }
-    const answer = await post(target, headers, body, options);
+    let answer;
+    try {
+      answer = await post(target, headers, body, options);
+    } catch (error) {
+      if (!(error instanceof StaleConnectionError)) {
+        throw error;
+      }
+      answer = await post(target, headers, body, { ...options, timeoutMs: options.timeoutMs - elapsed() });
+    }
     return { ...answer, error: null, durationMs: elapsed() };
   } catch (error) {
     return {
@@ -75,7 +115,7 @@ function post(
   return new Promise((resolve, reject) => {
     const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
       method: 'POST',
-      agent: false,
+      agent: agentFor(target.protocol, policy),
       lookup: guardedLookup(policy),
       headers: {
         ...headers,
@@ -89,11 +129,15 @@ function post(
         request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
       timeoutMs,
     );
-    request.on('error', (error) => {
+    let answered = false;
+    request.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(error);
+      const stale =
+        request.reusedSocket && !answered && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+      reject(stale ? new StaleConnectionError(error) : error);
     });
     request.on('response', (response: IncomingMessage) => {
+      answered = true;
       readExcerpt(response)
         .then((excerpt) => {
           clearTimeout(timer);
@@ -103,7 +147,9 @@ function post(
             retryAfter: retryAfter ?? null,
             response: excerpt,
           });
-          request.destroy(); // the rest of the answer is not needed
+          if (!response.complete) {
+            request.destroy(); // the rest of the answer is not needed (nor is this connection)
+          }
         })
         .catch((error: Error) => {
           clearTimeout(timer);
@@ -114,17 +160,35 @@ function post(
   });
 }
 
-/** Reads the answer until 1 KiB or its end, whichever comes first. */
+/** A pooled connection reset before any answer: the receiver closed it as it was reused. */
+class StaleConnectionError extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
+/**
+ * Reads the answer until 1 KiB or its end, whichever comes first. No listener of the response is
+ * removed: node's own 'end' listener hands a kept-alive connection back to its pool.
+ */
 function readExcerpt(response: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = () => resolve(Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8'));
+    let settled = false;
+    const done = () => {
+      if (!settled) {
+        settled = true;
+        resolve(Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8'));
+      }
+    };
     response.on('data', (chunk: Buffer) => {
+      if (settled) {
+        return;
+      }
       chunks.push(chunk);
       size += chunk.length;
       if (size >= RESPONSE_EXCERPT_BYTES) {
-        response.removeAllListeners('end');
         done();
       }
     });
