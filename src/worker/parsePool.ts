@@ -109,7 +109,8 @@ export function createParsePool(threads: number, limits: ParsePoolLimits = {}): 
 function threadFailure(error: unknown, heapMb: number): Error {
   if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return new FileContentError(
-      `the file needs more than ${heapMb} MB of memory to read; split it into smaller files`,
+      `the file needs more than ${heapMb} MB of memory to read: split a large file into smaller ones; ` +
+        'a small one is probably damaged (open it and save it again)',
     );
   }
   return new Error('the parse thread failed', { cause: error });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { FileContentError } from '../../../src/errors.js';
 import { openContactParser } from '../../../src/parsing/openContactParser.js';
 import type {
+  ContactParser,
   ContactRecord,
   FileFormat,
   InvalidRow,
@@ -28,11 +29,15 @@ export interface ParseResult {
   details: ParseDetails;
 }
 
-/** Streams `data` in chunks of `chunkSize` through openContactParser and collects everything. */
+/**
+ * Streams `data` in chunks of `chunkSize` through openContactParser (or `open`, e.g. a parse
+ * pool's, which reads in a thread with a capped heap as the service does) and collects everything.
+ */
 export async function parse(
   data: Buffer | string,
   format: FileFormat,
   opts: Partial<ParseOptions> & { chunkSize?: number } = {},
+  open: (input: Readable, options: ParseOptions) => ContactParser = openContactParser,
 ): Promise<ParseResult> {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const chunkSize = opts.chunkSize ?? 64 * 1024;
@@ -40,7 +45,7 @@ export async function parse(
   for (let i = 0; i < buf.length; i += chunkSize) {
     chunks.push(buf.subarray(i, i + chunkSize));
   }
-  const parser = openContactParser(Readable.from(chunks), {
+  const parser = open(Readable.from(chunks), {
     format,
     maxRows: 10_000,
     maxUncompressedBytes: 50 * 1024 * 1024,

@@ -1,10 +1,11 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FileContentError } from '../../../src/errors.js';
 import { createContentInspector } from '../../../src/parsing/contentInspector.js';
 import { csvLine } from '../../../src/parsing/csvOutput.js';
 import type { FileFormat } from '../../../src/parsing/types.js';
+import { createParsePool, type ParsePool } from '../../../src/worker/parsePool.js';
 import { fixture, parse } from './helpers.js';
 
 const FORMATS: FileFormat[] = ['csv', 'txt', 'vcf', 'xls', 'xlsx'];
@@ -13,16 +14,30 @@ const MAX_ROWS = 50;
 const PROPERTY_TIMEOUT_MS = 60_000;
 
 /**
+ * SheetJS reads an XLS whole, in memory, and one flipped byte of the 6 KB LibreOffice fixture (a
+ * broken stream chain or property set) can make it ask for gigabytes: about one run in fifteen
+ * of the fixture property ended this test process out of memory. The service reads it in a parse
+ * thread whose heap is capped (WORKER_PARSE_THREAD_HEAP_MB), where it is a content error; so is
+ * it here: XLS goes through a parse pool thread, the other formats are read in-process.
+ */
+let pool: ParsePool | null = null;
+const sheetJsThread = () => (pool ??= createParsePool(1, { heapMb: 256, parseTimeoutMs: 30_000 }));
+afterAll(async () => {
+  await pool?.close();
+});
+
+/**
  * Every outcome is rows within the caps, optionally ended by a FileContentError. Returns whether
  * the input was accepted (no error and at least one record), so a property can check that it
  * did not pass only because the parser refused everything.
  */
 async function checkOutcome(data: Buffer, format: FileFormat, chunkSize: number): Promise<boolean> {
-  const r = await parse(data, format, {
-    maxRows: MAX_ROWS,
-    chunkSize,
-    maxUncompressedBytes: 5 * 1024 * 1024,
-  });
+  const r = await parse(
+    data,
+    format,
+    { maxRows: MAX_ROWS, chunkSize, maxUncompressedBytes: 5 * 1024 * 1024 },
+    format === 'xls' ? sheetJsThread().open : undefined,
+  );
   if (r.error !== null && !(r.error instanceof FileContentError)) {
     throw r.error instanceof Error ? r.error : new Error(JSON.stringify(r.error));
   }
@@ -156,7 +171,11 @@ describe('property: hostile input never escapes the contract', () => {
             seen.count(await checkOutcome(data.subarray(0, Math.floor(data.length * cut)), format, 997));
           },
         ),
-        { numRuns: 150 },
+        {
+          numRuns: 150,
+          // Found by this property: one byte that makes SheetJS ask for gigabytes (always tried).
+          examples: [[['libreoffice-contacts.xls', 'xls'], 1, [[4855, 144]]]],
+        },
       );
       // A parser that refused everything would pass the checks above; it must not pass this.
       expect(seen.share, seen.summary).toBeGreaterThanOrEqual(0.2);

@@ -195,7 +195,8 @@ describe('parse pool', () => {
       const { error } = await collect(small.open(chunked(xlsx, 65536), opts));
       expect(error).toBeInstanceOf(FileContentError);
       expect((error as Error).message).toBe(
-        'the file needs more than 48 MB of memory to read; split it into smaller files',
+        'the file needs more than 48 MB of memory to read: split a large file into smaller ones; ' +
+          'a small one is probably damaged (open it and save it again)',
       );
     } finally {
       await small.close();
