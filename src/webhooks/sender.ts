@@ -84,7 +84,9 @@ export async function sendWebhook(
       if (!(error instanceof StaleConnectionError)) {
         throw error;
       }
-      answer = await post(target, headers, body, { ...options, timeoutMs: options.timeoutMs - elapsed() });
+      // A fresh connection (still through the guard): another pooled one may be just as stale.
+      const rest = { ...options, timeoutMs: options.timeoutMs - elapsed() };
+      answer = await post(target, headers, body, rest, false);
     }
     return { ...answer, error: null, durationMs: elapsed() };
   } catch (error) {
@@ -111,11 +113,12 @@ function post(
   headers: Record<string, string>,
   body: string,
   { timeoutMs, policy }: SendOptions,
+  pooled = true,
 ): Promise<Omit<SendResult, 'error' | 'durationMs'>> {
   return new Promise((resolve, reject) => {
     const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
       method: 'POST',
-      agent: agentFor(target.protocol, policy),
+      agent: pooled ? agentFor(target.protocol, policy) : false,
       lookup: guardedLookup(policy),
       headers: {
         ...headers,
