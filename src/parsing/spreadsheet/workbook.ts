@@ -1,4 +1,5 @@
 import * as XLSX from '@e965/xlsx';
+import { withBoundedReads } from './boundedReads.js';
 import { notXls, notXlsx, passwordProtected } from './messages.js';
 import { isSheetJsEncryptionError } from './sheetJsErrors.js';
 
@@ -22,19 +23,22 @@ export async function readWorkbook(
 ): Promise<XLSX.WorkBook> {
   await loadCodePages();
   try {
-    return XLSX.read(buf, {
-      type: 'buffer',
-      sheetRows,
-      dense: true,
-      cellNF: true,
-      cellDates: false,
-      cellHTML: false,
-      cellFormula: false,
-      cellStyles: false,
-      bookVBA: false,
-      bookDeps: false,
-      WTF: false,
-    });
+    // A damaged record must end in an error, not in a read that never ends (boundedReads.ts).
+    return withBoundedReads(() =>
+      XLSX.read(buf, {
+        type: 'buffer',
+        sheetRows,
+        dense: true,
+        cellNF: true,
+        cellDates: false,
+        cellHTML: false,
+        cellFormula: false,
+        cellStyles: false,
+        bookVBA: false,
+        bookDeps: false,
+        WTF: false,
+      }),
+    );
   } catch (e) {
     if (isSheetJsEncryptionError(e)) {
       throw passwordProtected();

@@ -80,6 +80,15 @@ function canonical(records: ContactRecord[]) {
   return records.map((r) => ({ ...r, original: Object.fromEntries(Object.entries(r.original).sort()) }));
 }
 
+/** The LibreOffice XLS fixture with some bytes changed. */
+function damagedXls(flips: [number, number][]): Buffer {
+  const bytes = Buffer.from(fixture('libreoffice-contacts.xls'));
+  for (const [at, byte] of flips) {
+    bytes[at] = byte;
+  }
+  return bytes;
+}
+
 const results = new Map<string, Map<string, ContactRecord[]>>();
 
 describe.each([
@@ -159,6 +168,8 @@ describe.each([
     ['header-only.csv', () => fixture('header-only.csv'), /no contacts found/],
     ['prose.txt', () => 'Dear team,\nplease find attached the list.\nRegards, Bob\n', /no contacts found/],
     ['unterminated.csv', () => 'Name,Email\nAda,ada@example.com\n"Bob,bob@example.com\n', /row|line|quote/i],
+    // One changed byte once made SheetJS loop until V8 killed the worker (boundedReads.ts).
+    ['damaged.xls', () => damagedXls([[1581, 206]]), /^file is not a valid XLS workbook$/],
   ])('ends %s in error with a message, without retrying', async (name, content, message) => {
     const user = await newUser();
     const { id, status } = await uploadAndWait(stack, user.token, content(), name);
