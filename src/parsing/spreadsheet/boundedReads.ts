@@ -1,18 +1,22 @@
 /**
  * SheetJS reads every BIFF field through one method, `read_shift(size, type)`, that it puts on each
- * buffer it reads from. Its string readers loop until they have read `size` characters, testing
- * `i != size`; a record too short for its own length field (one flipped byte in a 6 KB XLS is
- * enough) hands them `undefined` or `NaN`, and the loop never ends. Each turn pushes a character
- * onto one array, which soon needs a single allocation larger than a parse thread's heap limit: V8
- * then ends the whole worker process, not the thread (Node gives a thread that reaches its limit
- * 16 MB of leeway to stop), and every job that process was running stalls with it.
+ * buffer it reads from. Two of its loops never end on damaged input (one changed byte of a 6 KB
+ * XLS is enough):
+ * - its single-byte string reader loops while `i != size`, and a record too short for its own
+ *   length field hands it `undefined` or `NaN`;
+ * - past a buffer's end it reads zeros, so a loop counted by a damaged field (a property set
+ *   claiming 2^31 properties) goes on for billions of reads.
+ * Each turn pushes onto one array, which soon needs a single allocation larger than a parse
+ * thread's heap limit: V8 then ends the whole worker process, not the thread (Node gives a thread
+ * that reaches its limit 16 MB of leeway to stop), and every job that process was running stalls.
  *
  * Upstream has no release with a fix (0.20.3 is the last), so `withBoundedReads` wraps that method
- * for the duration of one synchronous `XLSX.read`: a counted string read whose length is not a
- * whole number the buffer could hold, a zero-terminated read with no terminator left, or any read
- * starting far past the buffer's end (where SheetJS reads zeros, so a loop counted by a damaged
- * field runs for billions of turns) throws instead, and the caller reports a damaged workbook. Nothing is changed outside the call: the hook is removed in
- * `finally`, and nothing else runs on this thread while a synchronous read is in progress.
+ * for the duration of one synchronous `XLSX.read`: a string read whose loop would not end in time
+ * (endsInTime), a zero-terminated read with no terminator left, or more than MAX_PAST_END_READS
+ * reads past one buffer's end throws instead, and the caller reports a damaged workbook. Real
+ * files keep reading as before: SheetJS does read past a record's end in some (xlwt's), a few
+ * times, with 16-bit lengths. Nothing changes outside the call: the hook is removed in `finally`,
+ * and nothing else runs on this thread while a synchronous read is in progress.
  */
 
 type ReadShift = (this: Uint8Array, size: number, type?: string) => unknown;
@@ -35,24 +39,41 @@ function hasWideTerminator(buf: Uint8Array, from: number): boolean {
 }
 
 /**
- * How far past its buffer's end a read may start. Past the end SheetJS reads zeros, so a loop
- * whose count came from a damaged field (a property set claiming 2^31 properties) would run for
- * billions of turns; a real file has no field there at all.
+ * Reads a buffer may start at or past its end. SheetJS reads zeros there and real files make it
+ * do so a few times (xlwt's WriteAccess record reads a garbage string, then steps back), but a loop
+ * whose count came from a damaged field (a property set claiming 2^31 properties) would go on for
+ * billions of reads.
  */
-const PAST_END_SLACK = 4096;
+const MAX_PAST_END_READS = 65_536;
+const PAST_END_READS = Symbol('pastEndReads');
 
-/** String reads that loop character by character until they have read `size` of them. */
-const COUNTED_STRINGS = new Set(['sbcs-cont', 'dbcs-cont', 'dbcs']);
-
-/** A whole number of characters that could come from the buffer (with the same slack). */
-function plausibleLength(size: unknown, buf: Uint8Array): boolean {
-  return Number.isInteger(size) && (size as number) >= 0 && (size as number) <= buf.length + PAST_END_SLACK;
+/**
+ * Whether SheetJS's string loop for this read ends in bounded time. `sbcs-cont` loops while
+ * `i != size`, which only a whole, non-negative number ends; `dbcs-cont` and `dbcs` loop while
+ * `i < size`, which always ends, but a 32-bit length would take billions of turns. Any length a
+ * 16-bit field can hold passes (SheetJS reads such strings past a record's end in real files,
+ * e.g. xlwt's WriteAccess record, and copes), as does one the buffer itself could hold.
+ */
+function endsInTime(type: string, size: unknown, buf: Uint8Array): boolean {
+  if (typeof size !== 'number') {
+    return type !== 'sbcs-cont';
+  }
+  if (type === 'sbcs-cont' && !(Number.isInteger(size) && size >= 0)) {
+    return false;
+  }
+  return !(size > 0xffff && size > buf.length);
 }
 
-function checkRead(buf: Uint8Array & { l?: number }, size: unknown, type: string | undefined): void {
+type SheetJsBuffer = Uint8Array & { l?: number; [PAST_END_READS]?: number };
+
+function checkRead(buf: SheetJsBuffer, size: unknown, type: string | undefined): void {
   const at = typeof buf.l === 'number' ? buf.l : 0;
-  if (at > buf.length + PAST_END_SLACK) {
-    throw new UnboundedReadError(type ?? 'number', `${String(size)} at ${at} of ${buf.length}`);
+  if (at >= buf.length) {
+    const reads = (buf[PAST_END_READS] ?? 0) + 1;
+    buf[PAST_END_READS] = reads;
+    if (reads > MAX_PAST_END_READS) {
+      throw new UnboundedReadError(type ?? 'number', `${reads} reads past the end of ${buf.length} bytes`);
+    }
   }
   if (type === 'cstr') {
     if (buf.indexOf(0, at) === -1) {
@@ -62,7 +83,10 @@ function checkRead(buf: Uint8Array & { l?: number }, size: unknown, type: string
     if (!hasWideTerminator(buf, at)) {
       throw new UnboundedReadError(type, 'no terminator');
     }
-  } else if (type !== undefined && COUNTED_STRINGS.has(type) && !plausibleLength(size, buf)) {
+  } else if (
+    (type === 'sbcs-cont' || type === 'dbcs-cont' || type === 'dbcs') &&
+    !endsInTime(type, size, buf)
+  ) {
     throw new UnboundedReadError(type, `${String(size)} characters`);
   }
 }

@@ -49,7 +49,7 @@ describe('SheetJS reads bounded by their buffer', () => {
     expect(readDamagedXls([])).toEqual({ status: 0, out: 'read 4' });
   });
 
-  it('refuses a counted string read without a length, or starting far past its buffer, and lets others through', () => {
+  it('refuses string reads whose loop would not end, and endless reads past the end, and lets others through', () => {
     const reads = withBoundedReads(() => {
       const blob = new Uint8Array(16) as Uint8Array & {
         l: number;
@@ -58,7 +58,7 @@ describe('SheetJS reads bounded by their buffer', () => {
       blob.l = 0;
       // What SheetJS's prep_blob does to every buffer it reads from.
       blob.read_shift = function (this: typeof blob, size: unknown) {
-        this.l += Number(size);
+        this.l += Number.isFinite(size) ? Number(size) : 0;
         return 'read';
       };
       const outcome = (size: unknown, type?: string) => {
@@ -68,18 +68,27 @@ describe('SheetJS reads bounded by their buffer', () => {
           return e instanceof UnboundedReadError ? 'refused' : e;
         }
       };
-      return [
-        outcome(undefined, 'sbcs-cont'),
-        outcome(Number.NaN, 'dbcs-cont'),
+      const early = [
+        outcome(undefined, 'sbcs-cont'), // `i != undefined` never ends
+        outcome(Number.NaN, 'sbcs-cont'),
+        outcome(-1, 'sbcs-cont'),
+        outcome(Number.NaN, 'dbcs-cont'), // `i < NaN` ends at once
+        outcome(0x1_0000_0000, 'dbcs-cont'), // ends, after 4 billion turns
         outcome(4, 'sbcs-cont'),
-        outcome(2),
-        outcome(8000, 'sbcs-cont'), // more characters than 16 bytes and the slack could hold
-        outcome(4100, 'sbcs-cont'), // l is now 4,106: within the slack past the 16-byte buffer
-        outcome(2),
-        ((blob.l = 16 + 4096 + 1), outcome(2)), // a skip (SheetJS's parsenoop) to just past the slack
+        outcome(0xffff, 'dbcs-cont'), // a 16-bit length: SheetJS reads past the end and copes
       ];
+      // l is now 65,539: every further read starts past the 16-byte buffer's end.
+      let pastEnd = 0;
+      while (outcome(4) === 'read' && pastEnd < 100_000) {
+        pastEnd += 1;
+      }
+      return { early, pastEnd };
     });
-    expect(reads).toEqual(['refused', 'refused', 'read', 'read', 'refused', 'read', 'read', 'refused']);
+    expect(reads).toEqual({
+      early: ['refused', 'refused', 'refused', 'read', 'refused', 'read', 'read'],
+      // The 16-bit read above started inside the buffer: all 65,536 allowed are these.
+      pastEnd: 65_536,
+    });
   });
 
   it('takes its hook off Uint8Array when the read ends, whether it threw or not', () => {
