@@ -282,6 +282,7 @@ function assemble(
       perEndpointConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
       leaseMs: e.WEBHOOK_LEASE_MS,
+      deliveryRetentionMs: e.WEBHOOK_DELIVERY_RETENTION,
       publicUrl: e.WEBHOOK_PUBLIC_URL?.replace(/\/+$/, ''),
     },
   };

@@ -101,5 +101,7 @@ export interface WebhookConfig {
   perEndpointConcurrency: number;
   pollIntervalMs: number;
   leaseMs: number;
+  /** Finished deliveries older than this (created and last attempted) are removed by the deliverer. */
+  deliveryRetentionMs: number;
   publicUrl: string | undefined;
 }

@@ -272,6 +272,8 @@ export const envSchema = z.object({
   WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 100).default(4),
   WEBHOOK_POLL_INTERVAL_MS: int(10, 60_000).default(250),
   WEBHOOK_LEASE_MS: int(1_000, 3_600_000).default(60_000),
+  // How long finished deliveries (and their attempts) stay in the delivery log.
+  WEBHOOK_DELIVERY_RETENTION: duration(86_400_000, 3_650 * 86_400_000).prefault('30d'),
   // Prefix of the links in event bodies, e.g. https://batchport.example.com; absent: paths only.
   WEBHOOK_PUBLIC_URL: optionalText.pipe(url(['http:', 'https:']).optional()),
 });

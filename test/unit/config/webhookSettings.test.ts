@@ -19,6 +19,7 @@ describe('webhook settings', () => {
       perEndpointConcurrency: 4,
       pollIntervalMs: 250,
       leaseMs: 60_000,
+      deliveryRetentionMs: 30 * 86_400_000,
       publicUrl: undefined,
     });
   });
@@ -29,11 +30,13 @@ describe('webhook settings', () => {
       WEBHOOK_RETRY_SCHEDULE: '0, 250ms,1.5s,2m',
       WEBHOOK_SECRET_OVERLAP: '90m',
       WEBHOOK_DISABLE_AFTER: '2d',
+      WEBHOOK_DELIVERY_RETENTION: '90d',
       WEBHOOK_PUBLIC_URL: 'https://batchport.example.com/',
     }).webhooks;
     expect(config.retryScheduleMs).toEqual([0, 250, 1_500, 120_000]);
     expect(config.secretOverlapMs).toBe(90 * 60_000);
     expect(config.disableAfterMs).toBe(2 * 86_400_000);
+    expect(config.deliveryRetentionMs).toBe(90 * 86_400_000);
     expect(config.publicUrl).toBe('https://batchport.example.com');
     const production = {
       ...BASE,
@@ -59,6 +62,8 @@ describe('webhook settings', () => {
       'WEBHOOK_LEASE_MS must exceed WEBHOOK_TIMEOUT_MS',
     ],
     [{ WEBHOOK_PUBLIC_URL: 'ftp://x' }, 'WEBHOOK_PUBLIC_URL must be a URL'],
+    // Less than a day would leave owners almost no log to read or replay.
+    [{ WEBHOOK_DELIVERY_RETENTION: '12h' }, 'WEBHOOK_DELIVERY_RETENTION must be a duration such as 30s'],
   ])('refuses %o', (env, message) => {
     expect(problems({ ...BASE, ...env }).join('\n')).toContain(message);
   });

@@ -35,7 +35,7 @@ describe('webhook deliverer', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it('sends, retries on 500, delivers on 200, and counts both attempts', async () => {
+  it('sends, retries on 500, delivers on 200, counts both attempts, and prunes the log at start', async () => {
     const secret = generateSecret();
     const config = loadConfig({
       ...BASE,
@@ -58,6 +58,8 @@ describe('webhook deliverer', () => {
     });
     due.push(delivery(0));
     const metrics = createMetrics('worker');
+    const pruned: Date[] = [];
+    const started = Date.now();
     let done: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (done = resolve));
     const deliverer = startDeliverer({
@@ -76,6 +78,10 @@ describe('webhook deliverer', () => {
           return Promise.resolve();
         },
         pendingSummary: () => Promise.resolve({ pending: 0, oldestAgeSeconds: 0 }),
+        removeFinishedBefore: (cutoff) => {
+          pruned.push(cutoff);
+          return Promise.resolve(0);
+        },
       },
     });
     await finished;
@@ -86,6 +92,10 @@ describe('webhook deliverer', () => {
       [200, 'delivered', false],
     ]);
     expect(bodies).toHaveLength(2);
+    // The retention's first round runs at start, with the default 30 days.
+    expect(pruned).toHaveLength(1);
+    expect(started - 30 * 86_400_000 - pruned[0]!.getTime()).toBeLessThanOrEqual(0);
+    expect(pruned[0]!.getTime()).toBeLessThanOrEqual(Date.now() - 30 * 86_400_000);
     for (const { headers, body } of bodies) {
       expect(new Webhook(secret).verify(body, headers)).toEqual({
         type: 'batch.loaded',
