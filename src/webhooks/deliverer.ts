@@ -6,6 +6,7 @@ import type {
   WebhookDeliveryRepository,
 } from '../repositories/webhookDeliveryRepository.js';
 import { renderEventBody } from './eventBody.js';
+import { startRetention } from './retention.js';
 import { nextStep } from './retryPolicy.js';
 import { sendWebhook, type SendResult } from './sender.js';
 import { webhookHeaders } from './signing.js';
@@ -27,33 +28,6 @@ export interface RunningDeliverer {
 
 /** How often the pending count and the oldest pending age are sampled for /metrics. */
 const SAMPLE_INTERVAL_MS = 5_000;
-
-/**
- * The delivery log's retention: every PRUNE_INTERVAL_MS (and once at start) a deliverer removes
- * finished deliveries past `deliveryRetentionMs`, PRUNE_PAGE at a time and at most
- * PRUNE_PAGES per round, so one round is a bounded amount of work however far behind it is.
- */
-const PRUNE_INTERVAL_MS = 10 * 60_000;
-const PRUNE_PAGE = 1_000;
-const PRUNE_PAGES = 20;
-
-/** One round of the retention; returns how many deliveries it removed. */
-export async function pruneDeliveryLog(
-  deliveries: Pick<WebhookDeliveryRepository, 'removeFinishedBefore'>,
-  retentionMs: number,
-  stopped: () => boolean = () => false,
-): Promise<number> {
-  const cutoff = new Date(Date.now() - retentionMs);
-  let removed = 0;
-  for (let page = 0; page < PRUNE_PAGES && !stopped(); page++) {
-    const n = await deliveries.removeFinishedBefore(cutoff, PRUNE_PAGE);
-    removed += n;
-    if (n < PRUNE_PAGE) {
-      break;
-    }
-  }
-  return removed;
-}
 
 /**
  * The deliverer: claims due deliveries (leased, FOR UPDATE SKIP LOCKED, at most
@@ -112,25 +86,11 @@ export function startDeliverer(deps: DelivererDeps): RunningDeliverer {
       })
       .catch(() => undefined); // an outage shows in the other metrics; the next sample retries
   }, SAMPLE_INTERVAL_MS);
-  let pruning: Promise<void> | null = null;
-  const prune = () => {
-    pruning ??= pruneDeliveryLog(deps.deliveries, config.deliveryRetentionMs, () => closing)
-      .then((removed) => {
-        if (removed > 0) {
-          logger.info({ removed }, 'removed finished webhook deliveries past their retention');
-        }
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, 'removing old webhook deliveries failed'))
-      .finally(() => {
-        pruning = null;
-      });
-  };
-  const pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
   poll.unref();
   sample.unref();
-  pruneTimer.unref();
   kick();
-  prune();
+  // The delivery log's retention runs beside the deliverer, in the same worker role.
+  const retention = startRetention(deps.deliveries, config.deliveryRetentionMs, logger);
   logger.info(
     { concurrency: config.concurrency, perEndpoint: config.perEndpointConcurrency },
     'webhook deliverer started',
@@ -141,9 +101,8 @@ export function startDeliverer(deps: DelivererDeps): RunningDeliverer {
       closing = true;
       clearInterval(poll);
       clearInterval(sample);
-      clearInterval(pruneTimer);
+      await retention.close();
       await claiming;
-      await pruning;
       await Promise.all(inFlight);
     },
   };

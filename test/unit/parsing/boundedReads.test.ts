@@ -32,7 +32,7 @@ function readDamagedXls(flips: [number, number][]): { status: number | null; out
   return { status: run.status, out: run.stdout.trim() };
 }
 
-describe('SheetJS reads bounded by their buffer', () => {
+describe('SheetJS reads that would not end are refused', () => {
   it('a record whose string length lies past its end is a damaged workbook, not a process killed out of memory', () => {
     // Found by the parser property test: one changed byte makes a zero-length BIFF2 STRING record,
     // whose missing length SheetJS's string reader loops on forever.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pruneDeliveryLog } from '../../../src/webhooks/deliverer.js';
+import { pruneDeliveryLog } from '../../../src/webhooks/retention.js';
 
 /** The retention round's paging over a stub of the repository call (its SQL: integration/webhooks/retention.test.ts). */
 describe('pruneDeliveryLog', () => {
