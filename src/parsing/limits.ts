@@ -18,6 +18,12 @@ export const MAX_CELL_CHARS = 1000;
 /** Columns beyond this are dropped (with an issue on the row). */
 export const MAX_COLUMNS = 200;
 
+/**
+ * Columns of an Excel sheet (A to XFD; XLS has 256). A workbook with a cell beyond it is damaged
+ * or crafted, and is refused: a row stored as an array up to that cell would be billions long.
+ */
+export const EXCEL_MAX_COLUMNS = 16_384;
+
 /** A vCard logical line is kept up to this many bytes; the rest (e.g. a PHOTO) is discarded. */
 export const MAX_VCARD_LINE_BYTES = 64 * 1024;
 

@@ -1,7 +1,8 @@
 import * as XLSX from '@e965/xlsx';
 import { headerMapping } from '../headers/columnMapping.js';
 import { chooseMapping, type SavedMappingCandidate } from '../headers/savedMappings.js';
-import { HEADER_SEARCH_ROWS } from '../limits.js';
+import { FileContentError } from '../../errors.js';
+import { EXCEL_MAX_COLUMNS, HEADER_SEARCH_ROWS } from '../limits.js';
 import { columnNames, isBlankRow } from '../tabular.js';
 import type { ColumnMapping } from '../types.js';
 
@@ -34,12 +35,27 @@ function cellText(cell: XLSX.CellObject | undefined): string {
   return String(cell.v);
 }
 
+/**
+ * The texts of row `r`, up to its last cell within `range`. Only the row's own cells are visited:
+ * a damaged dimension record (one flipped byte of an XLSB) can declare billions of columns for a
+ * sheet of four, and visiting the declared range made a 10 KB file allocate until V8 killed the
+ * process. A row that really holds a cell beyond Excel's last column is refused.
+ */
 export function sheetRowTexts(ws: XLSX.WorkSheet, range: XLSX.Range, r: number): string[] {
-  const data = ws['!data'];
-  const row = data?.[r];
+  const row = ws['!data']?.[r];
   const out: string[] = [];
-  for (let c = 0; c <= range.e.c; c++) {
-    out.push(cellText(row?.[c]));
+  if (!row) {
+    return out;
+  }
+  if (row.length > EXCEL_MAX_COLUMNS) {
+    throw new FileContentError(
+      `row ${r + 1} has a cell beyond Excel's last column (XFD): the workbook is damaged; ` +
+        'open it in Excel and save it again',
+    );
+  }
+  const last = Math.min(range.e.c, row.length - 1);
+  for (let c = 0; c <= last; c++) {
+    out.push(cellText(row[c]));
   }
   // Trailing empty cells carry nothing.
   while (out.length > 0 && out[out.length - 1] === '') {

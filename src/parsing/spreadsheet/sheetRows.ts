@@ -1,3 +1,5 @@
+import { FileContentError } from '../../errors.js';
+import { EXCEL_MAX_COLUMNS } from '../limits.js';
 import type { SharedStrings } from './sharedStrings.js';
 import { SSF } from './ssf.js';
 import type { NumberFormats } from './workbookParts.js';
@@ -110,6 +112,14 @@ class SheetHandler implements XmlHandler<SheetRow> {
       case 'c': {
         const col = columnOf(a.r);
         this.col = col >= 0 ? col : this.col + 1;
+        if (this.col >= EXCEL_MAX_COLUMNS) {
+          // The row's cells are an array indexed by column: `r="ZZZZZZ2"` in a 1 KB file made it
+          // 300 million long, and the worker process was killed out of memory.
+          throw new FileContentError(
+            `cell ${a.r ?? `${this.col + 1} of row ${this.rowIndex + 1}`} is beyond Excel's last column (XFD): ` +
+              'the workbook is damaged; open it in Excel and save it again',
+          );
+        }
         this.type = a.t ?? 'n';
         this.style = a.s !== undefined ? Number(a.s) : 0;
         this.value = null;

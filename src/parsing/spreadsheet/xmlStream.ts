@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { FileContentError } from '../../errors.js';
 import { notXlsx } from './messages.js';
 
 /** Element name without its namespace prefix: some writers emit `<x:row>` instead of `<row>`. */
@@ -36,8 +37,9 @@ export async function* streamXml<T>(
   const write = (s: string) => {
     try {
       parser.write(s);
-    } catch {
-      throw notXlsx();
+    } catch (e) {
+      // A handler's own refusal (a cell beyond Excel's last column) keeps its message.
+      throw e instanceof FileContentError ? e : notXlsx();
     }
   };
   for await (const chunk of chunks) {
