@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import type * as XLSX from '@e965/xlsx';
 import { describe, expect, it } from 'vitest';
 import { FileContentError } from '../../../src/errors.js';
 import { sheetRowTexts } from '../../../src/parsing/spreadsheet/sheet.js';
+import { inSmallHeap } from '../../support/inSmallHeap.js';
 
 /**
  * A SheetJS sheet's declared size is not its content: a damaged dimension record can claim
@@ -10,16 +10,6 @@ import { sheetRowTexts } from '../../../src/parsing/spreadsheet/sheet.js';
  * sheet's BrtWsDim record, and reading every declared column of every row grew one array until V8
  * killed the process (a parse thread's heap limit does not stop that; spreadsheet/boundedReads.ts).
  */
-/** Runs an ES module script in a fresh process with a 64 MB heap: its status and printed lines. */
-function inSmallHeap(script: string): { status: number | null; out: string[] } {
-  const run = spawnSync(
-    process.execPath,
-    ['--max-old-space-size=64', '--import', 'tsx', '--input-type=module', '-e', script],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  return { status: run.status, out: run.stdout.trim().split('\n') };
-}
-
 const PARSER = new URL('../../../src/parsing/openContactParser.ts', import.meta.url).href;
 
 /** Script lines that parse `data` (an XLSX/XLSB buffer) and print the records' e-mails or the error. */
