@@ -7,6 +7,7 @@
  * and the seed goes on from the next one. Also reports the slowest files.
  *
  *   tsx scripts/fuzzParsers.ts [--kind bytes|text|xlsb|xml|all] [--seeds 20] [--first 1]
+ *   tsx scripts/fuzzParsers.ts --kind K --first SEED --from INDEX --dump FILE   (writes one file)
  *
  * Kinds: `bytes` flips and cuts the XLS and XLSX fixtures; `text` the CSV, TXT and vCard fixtures;
  * `xlsb` flips bytes in the uncompressed parts of a SheetJS-written XLSB; `xml` swaps numbers in
@@ -16,12 +17,13 @@
  * dimension, a crafted XLSX column; exits non-zero when a file ended its process.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import * as XLSX from '@e965/xlsx';
+import { rng } from '../bench/lib/data.js';
 import type { FileFormat, ParseOptions } from '../src/parsing/types.js';
 import { createParsePool } from '../src/worker/parsePool.js';
 
@@ -30,19 +32,6 @@ type Kind = (typeof KINDS)[number];
 const FILES_PER_SEED = 300;
 const SLOW_MS = 2_000;
 const FIXTURES = path.join(import.meta.dirname, '../test/fixtures/contacts');
-
-/** xorshift32: the same files for the same seed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4_294_967_296;
-  };
-}
 
 function flipBytes(data: Buffer, rnd: () => number): void {
   const flips = 1 + Math.floor(rnd() * 4);
@@ -161,13 +150,21 @@ function makeCase(kind: Kind, rnd: () => number, bases: Record<'xlsb' | 'xlsx', 
   }
 }
 
+/** The seed's files, in order: the same files for the same seed. */
+function* casesOf(kind: Kind, seed: number): Generator<{ data: Buffer; format: FileFormat }> {
+  const rnd = rng(seed);
+  const bases = { xlsb: contactsWorkbook('xlsb'), xlsx: contactsWorkbook('xlsx') };
+  for (let i = 0; i < FILES_PER_SEED; i++) {
+    yield makeCase(kind, rnd, bases);
+  }
+}
+
 /** The child: reads the seed's files from `from` on, logging each before it is read. */
 async function child(kind: Kind, seed: number, from: number, log: string): Promise<void> {
-  const rnd = random(seed);
-  const bases = { xlsb: contactsWorkbook('xlsb'), xlsx: contactsWorkbook('xlsx') };
   const pool = createParsePool(1, { heapMb: 256, parseTimeoutMs: 30_000 });
-  for (let i = 0; i < FILES_PER_SEED; i++) {
-    const { data, format } = makeCase(kind, rnd, bases);
+  let i = -1;
+  for (const { data, format } of casesOf(kind, seed)) {
+    i += 1;
     if (i < from) {
       continue;
     }
@@ -241,13 +238,20 @@ const { values } = parseArgs({
     child: { type: 'boolean', default: false },
     from: { type: 'string', default: '0' },
     log: { type: 'string' },
+    dump: { type: 'string' },
   },
 });
 const kinds: Kind[] = values.kind === 'all' ? [...KINDS] : [values.kind as Kind];
 if (!kinds.every((k) => (KINDS as readonly string[]).includes(k))) {
   throw new Error(`--kind must be one of ${KINDS.join(', ')} or all`);
 }
-if (values.child) {
+if (values.dump !== undefined) {
+  const file = [...casesOf(kinds[0]!, Number(values.first))][Number(values.from)]!;
+  writeFileSync(values.dump, file.data);
+  console.log(
+    `[fuzz] wrote ${kinds[0]} seed ${values.first} file ${values.from} (${file.format}) to ${values.dump}`,
+  );
+} else if (values.child) {
   await child(kinds[0]!, Number(values.first), Number(values.from), values.log!);
 } else {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'batchport-fuzz-'));
