@@ -15,6 +15,17 @@ const EARLIER_WRITING = (userId: string, batchId: string, seq: string) =>
   `WHERE user_id = ${userId} AND id <> ${batchId} AND status IN ('parsing', 'parsed')
      AND contact_index_attempt = attempt AND contact_index_seq < ${seq} AND NOT contact_index_written`;
 
+/**
+ * The WHERE clause of a user's other batches that may hold sightings placed before `seq`: placed
+ * before it, or re-read (a re-read's older reading keeps its older place until it is released,
+ * while the batch's own place is the re-read's). A batch that gave up its place held no sighting
+ * (releasePlace); a deleted batch's sightings, until their release ends, point at a batch that is
+ * gone and are not counted.
+ */
+const EARLIER_PLACED = (userId: string, batchId: string, seq: string) =>
+  `WHERE user_id = ${userId} AND id <> ${batchId} AND contact_index_seq IS NOT NULL
+     AND (contact_index_seq < ${seq} OR records_key IS NOT NULL OR reading_key IS NOT NULL)`;
+
 /** The contact index's columns of `batches` (migration 014): each batch's place and its count. */
 export function createContactIndexBatches(pool: PgPool) {
   const query = guardedQuery(pool, 'database');
@@ -22,16 +33,18 @@ export function createContactIndexBatches(pool: PgPool) {
     /**
      * The attempt's place in its user's order, drawn when the attempt starts loading and kept if
      * the same attempt runs again (a stalled job), with how many earlier batches are still writing
-     * (earlierWriting) and whether the place was kept from an earlier run (`kept`: that run may
-     * have written sightings under it); null when the attempt is no longer current. Resets the
-     * count: it is written again before the batch becomes `loaded`. A new place is not written
-     * yet (markWritten).
+     * (earlierWriting), whether any other batch of the user may hold sightings placed before it
+     * (earlierPlaced: when none does, nothing the attempt loads can be known, and it need not read
+     * the index) and whether the place was kept from an earlier run (`kept`: that run may have
+     * written sightings under it); null when the attempt is no longer current. Resets the count:
+     * it is written again before the batch becomes `loaded`. A new place is not written yet
+     * (markWritten).
      */
     async beginAttempt(
       batchId: string,
       attempt: number,
-    ): Promise<{ seq: number; earlierWriting: number; kept: boolean } | null> {
-      const { rows } = await query<{ seq: string; earlier: number; kept: boolean }>(
+    ): Promise<{ seq: number; earlierWriting: number; earlierPlaced: boolean; kept: boolean } | null> {
+      const { rows } = await query<{ seq: string; earlier: number; placed: boolean; kept: boolean }>(
         `WITH prior AS (
            SELECT id, COALESCE(contact_index_attempt = attempt AND contact_index_seq IS NOT NULL, false) AS kept
              FROM batches WHERE id = $1 AND attempt = $2 AND status IN ('parsing', 'parsed') FOR UPDATE),
@@ -44,12 +57,28 @@ export function createContactIndexBatches(pool: PgPool) {
              FROM prior WHERE b.id = prior.id
             RETURNING b.user_id, b.contact_index_seq, prior.kept)
          SELECT p.contact_index_seq AS seq, p.kept,
-                (SELECT count(*)::int FROM batches ${EARLIER_WRITING('p.user_id', '$1', 'p.contact_index_seq')}) AS earlier
+                (SELECT count(*)::int FROM batches ${EARLIER_WRITING('p.user_id', '$1', 'p.contact_index_seq')}) AS earlier,
+                EXISTS (SELECT 1 FROM batches ${EARLIER_PLACED('p.user_id', '$1', 'p.contact_index_seq')}) AS placed
            FROM placed p`,
         [batchId, attempt],
       );
       const row = rows[0];
-      return row ? { seq: Number(row.seq), earlierWriting: row.earlier, kept: row.kept } : null;
+      return row
+        ? { seq: Number(row.seq), earlierWriting: row.earlier, earlierPlaced: row.placed, kept: row.kept }
+        : null;
+    },
+
+    /**
+     * Whether any other batch of the owner's user may hold sightings placed before it (see
+     * beginAttempt's earlierPlaced). Asked again at the end by an attempt that found none at its
+     * start: a batch that drew an earlier place but committed it after that start shows here.
+     */
+    async earlierPlaced(owner: IndexOwner): Promise<boolean> {
+      const { rows } = await query<{ placed: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM batches ${EARLIER_PLACED('$1', '$2', '$3')}) AS placed`,
+        [owner.userId, owner.batchId, owner.seq],
+      );
+      return rows[0]?.placed ?? true;
     },
 
     /**

@@ -103,7 +103,8 @@ const SLOT_WAIT_MAX_BATCHES = 8;
  * known yet, kept in memory (KEEP_MAX), or else every stored record. A batch that starts while an
  * earlier one writes (the rule in a user's burst of small files) reads nothing per chunk, only
  * once at the end. Without the wait, two concurrent batches could both count a shared contact as
- * new.
+ * new. A batch with no other batch placed before it (a user's first) reads nothing at all: the
+ * reads, not the writes, were most of what the index cost a large batch (docs/performance.md).
  */
 export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<IndexingRun> {
   const place = await deps.batches.beginAttempt(batch.id, batch.attempt);
@@ -130,9 +131,13 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
   // a reading's sightings through it, so none is written without it.
   let registered: Promise<void> | null = null;
   let abandoned = false;
+  // No other batch of the user may hold a sighting placed before this one (its first batch, or
+  // every earlier one deleted): nothing it loads can be known, so it reads the index only if one
+  // shows up by the end (drawn before this place, committed after it: countAgain).
+  const nothingEarlier = !place.earlierPlaced;
   // Started while an earlier batch writes: counted again at the end in any case, so the chunks
-  // read nothing (they would read the same keys twice).
-  const readAtEnd = place.earlierWriting > 0;
+  // read nothing (they would read the same keys twice). Nor do they with nothing earlier.
+  const readAtEnd = place.earlierWriting > 0 || nothingEarlier;
   let overlapped = readAtEnd;
   let known = 0;
   const unknown = createUnknownContacts(KEEP_MAX);
@@ -198,7 +203,9 @@ export async function beginIndexing(deps: IndexingDeps, batch: Batch): Promise<I
           'an earlier batch of the user is still loading; knownContacts counted without its rest',
         );
       }
-      if (options.recount === true) {
+      if (nothingEarlier && !(await deps.batches.earlierPlaced(owner))) {
+        known = 0; // still no batch placed before this one: none of its contacts can be known
+      } else if (options.recount === true) {
         known = await countKnown(deps, owner); // an earlier run wrote the rows: none is in memory
       } else if (overlapped) {
         known = await countAgain();

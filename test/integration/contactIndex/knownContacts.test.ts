@@ -294,15 +294,57 @@ describe.each([
     // A new attempt of `b` (a retry) draws a later place and has written nothing yet.
     await stack.db.query('UPDATE batches SET attempt = 2 WHERE id = $1', [b.batchId]);
     const retried = await batches.beginAttempt(b.batchId, 2);
-    expect(retried).toEqual({ seq: expect.any(Number), earlierWriting: 0, kept: false });
+    expect(retried).toEqual({ seq: expect.any(Number), earlierWriting: 0, earlierPlaced: true, kept: false });
     expect(retried!.seq).toBeGreaterThan(c.seq);
     expect(await batches.unblockedAfter(a, 16)).toEqual([c.batchId]);
     await batches.markWritten(b); // the old attempt's mark: fenced out
     expect(await batches.unblockedAfter(c, 16)).toEqual([]);
     // Another run of `c`'s attempt (a stalled job) keeps its place, and says so.
-    expect(await batches.beginAttempt(c.batchId, 1)).toEqual({ seq: c.seq, earlierWriting: 0, kept: true });
+    expect(await batches.beginAttempt(c.batchId, 1)).toEqual({
+      seq: c.seq,
+      earlierWriting: 0,
+      earlierPlaced: true,
+      kept: true,
+    });
     // A fourth batch placed now starts behind the retried `b`, which still writes.
     expect((await batches.beginAttempt((await make()).id, 1))?.earlierWriting).toBe(1);
+  });
+
+  it("a batch knows whether another of its user's batches may hold sightings placed before it", async () => {
+    const { owner, make } = await racingUser('known-placed');
+    const batches = createContactIndexBatches(stack.db);
+    // Another user's batch, placed first, is never earlier.
+    const foreign = await (await racingUser('known-placed-other')).make();
+    expect((await batches.beginAttempt(foreign.id, 1))?.earlierPlaced).toBe(false);
+    const first = await make();
+    const placedFirst = await batches.beginAttempt(first.id, 1);
+    expect(placedFirst?.earlierPlaced).toBe(false);
+    const firstOwner = { userId: owner.id, batchId: first.id, seq: placedFirst!.seq, recordsKey: first.id };
+    const second = await make();
+    expect((await batches.beginAttempt(second.id, 1))?.earlierPlaced).toBe(true);
+    // Placed later: not earlier for the first one.
+    expect(await batches.earlierPlaced(firstOwner)).toBe(false);
+    // Re-read: its older reading keeps an older place while the batch's own is the re-read's.
+    await stack.db.query('UPDATE batches SET reading_key = $2 WHERE id = $1', [second.id, randomUUID()]);
+    expect(await batches.earlierPlaced(firstOwner)).toBe(true);
+    await stack.db.query('UPDATE batches SET reading_key = NULL, records_key = $2 WHERE id = $1', [
+      second.id,
+      randomUUID(),
+    ]);
+    expect(await batches.earlierPlaced(firstOwner)).toBe(true);
+    // A place given up (no sighting under it) is no place.
+    await stack.db.query('UPDATE batches SET records_key = NULL, contact_index_seq = NULL WHERE id = $1', [
+      second.id,
+    ]);
+    expect(await batches.earlierPlaced({ ...firstOwner, seq: Number.MAX_SAFE_INTEGER })).toBe(false);
+    // A batch placed before, however it ended, is earlier; once deleted, it is not.
+    const third = await make();
+    const placedThird = await batches.beginAttempt(third.id, 1);
+    const thirdOwner = { userId: owner.id, batchId: third.id, seq: placedThird!.seq, recordsKey: third.id };
+    await stack.db.query("UPDATE batches SET status = 'error' WHERE id = $1", [first.id]);
+    expect(await batches.earlierPlaced(thirdOwner)).toBe(true);
+    await stack.db.query('DELETE FROM batches WHERE id = $1', [first.id]);
+    expect(await batches.earlierPlaced(thirdOwner)).toBe(false);
   });
 
   it('a batch that failed before its first index write gives up its place; one that wrote keeps it', async () => {

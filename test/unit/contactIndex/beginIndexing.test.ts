@@ -25,6 +25,8 @@ interface Fakes {
   kept?: boolean;
   /** earlierWriting at the start of the attempt */
   earlierAtStart?: number;
+  /** Whether another batch is placed before this one: at the start, then when asked at the end. */
+  placedAnswers?: [boolean, boolean];
   /** How many earlier batches still write: markWritten's answer, then each poll's (the last one repeats). */
   writingAnswers?: number[];
   /** The earlier batch's sightings (key → sighting) that reads find. */
@@ -43,13 +45,25 @@ function fakes(options: Fakes = {}) {
     listed: 0,
     /** earlierWritingIds calls: one per look while waiting in the slot */
     polls: 0,
+    /** earlierPlaced calls (asked at the end by an attempt that found nothing earlier at its start) */
+    placedAsked: 0,
   };
+  const [placedAtStart, placedAtEnd] = options.placedAnswers ?? [true, true];
   const known: number[] = [];
   const answers = [...(options.writingAnswers ?? [0])];
   const nextAnswer = () => Promise.resolve(answers.length > 1 ? answers.shift()! : answers[0]!);
   const batches = {
     beginAttempt: () =>
-      Promise.resolve({ seq: 5, earlierWriting: options.earlierAtStart ?? 0, kept: options.kept ?? false }),
+      Promise.resolve({
+        seq: 5,
+        earlierWriting: options.earlierAtStart ?? 0,
+        earlierPlaced: placedAtStart,
+        kept: options.kept ?? false,
+      }),
+    earlierPlaced: () => {
+      calls.placedAsked += 1;
+      return Promise.resolve(placedAtEnd);
+    },
     releasePlace: (owner: IndexOwner) => {
       calls.released.push(owner);
       return Promise.resolve();
@@ -250,6 +264,39 @@ describe('beginIndexing: counting again after an earlier batch wrote', () => {
       KnownContactsPendingError,
     );
     expect(calls.polls).toBe(1); // one look, no wait
+  });
+
+  it("a user's first batch (no batch placed before it) never reads the index and counts 0", async () => {
+    // `earlier` would make p2 known if it were read: only the skipped read keeps the count at 0.
+    const { deps, calls, known } = fakes({ earlier, placedAnswers: [false, false] });
+    const run = await beginIndexing(deps, batch);
+    const writer = run.records(noRecords);
+    await writer.writeRecords('b-1', [person(1), person(2)]);
+    await writer.writeRecords('b-1', [person(3)]);
+    await run.beforeLoaded({ mayDefer: true, running });
+    expect(calls.written).toBe(2); // its own sightings are written all the same, for later batches
+    expect(calls.reads).toEqual([]);
+    expect(calls.listed).toBe(0);
+    expect(calls.placedAsked).toBe(1);
+    expect(known).toEqual([0]);
+  });
+
+  it('an earlier batch that shows up only by the end (placed before, committed after the start): reads its kept contacts then', async () => {
+    const { deps, calls, known } = fakes({ earlier, placedAnswers: [false, true] });
+    const run = await beginIndexing(deps, batch);
+    await run.records(noRecords).writeRecords('b-1', [person(1), person(2)]);
+    expect(calls.reads).toEqual([]);
+    await run.beforeLoaded({ mayDefer: true, running });
+    expect(calls.reads).toEqual([['e:p1@example.com', 'e:p2@example.com']]);
+    expect(known).toEqual([1]);
+  });
+
+  it('a first batch put back and run again: still nothing earlier, so no read of its stored records', async () => {
+    const { deps, calls, known } = fakes({ earlier, placedAnswers: [false, false], stored: [person(2)] });
+    await (await beginIndexing(deps, batch)).beforeLoaded({ mayDefer: true, recount: true });
+    expect(calls.listed).toBe(0);
+    expect(calls.reads).toEqual([]);
+    expect(known).toEqual([0]);
   });
 
   it('a put-back run counts from the stored records (nothing of its rows is in memory)', async () => {
