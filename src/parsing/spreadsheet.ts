@@ -35,7 +35,10 @@ async function readAllCapped(input: AsyncIterable<Buffer>, cap: number): Promise
  * An XLSX file is checked as a zip (structure, inflated size, XML tricks) before any part is
  * parsed. Returns the entry names.
  */
-async function checkXlsxContainer(buf: Buffer, maxUncompressedBytes: number): Promise<string[]> {
+async function checkXlsxContainer(
+  buf: Buffer,
+  maxUncompressedBytes: number,
+): Promise<{ names: string[]; inflated: number }> {
   if (buf.length >= 8 && buf.subarray(0, 8).equals(CFB_SIGNATURE)) {
     throw new FileContentError(
       'file is not a valid XLSX workbook: it is an old-format XLS workbook or a password-protected ' +
@@ -43,7 +46,7 @@ async function checkXlsxContainer(buf: Buffer, maxUncompressedBytes: number): Pr
     );
   }
   checkZipStructure(buf, maxUncompressedBytes);
-  const names = await inflateAndScan(buf, maxUncompressedBytes);
+  const { names, inflated } = await inflateAndScan(buf, maxUncompressedBytes);
   if (names.includes('mimetype') && names.includes('content.xml')) {
     throw notXlsx(': it is an OpenDocument (.ods) spreadsheet; save it as .xlsx');
   }
@@ -51,7 +54,7 @@ async function checkXlsxContainer(buf: Buffer, maxUncompressedBytes: number): Pr
   if (!names.includes('[Content_Types].xml') || !hasWorkbook) {
     throw notXlsx(' (a zip archive without an Excel workbook inside)');
   }
-  return names;
+  return { names, inflated };
 }
 
 /** An XLS file must be an OLE2/CFB container. */
@@ -95,16 +98,18 @@ export async function* parseSpreadsheet(
   // One extra row beyond the limit (after a header within the first rows) detects "too many".
   const sheetRows = opts.maxRows + HEADER_SEARCH_ROWS + 1;
   const buf = await readAllCapped(input, MAX_SPREADSHEET_FILE_BYTES);
+  let dataBytes = buf.length;
   if (opts.format === 'xlsx') {
-    const names = await checkXlsxContainer(buf, opts.maxUncompressedBytes);
+    const { names, inflated } = await checkXlsxContainer(buf, opts.maxUncompressedBytes);
     if (names.some((n) => n.toLowerCase() === 'xl/workbook.xml')) {
       yield* streamXlsx(buf, { ...opts, sheetRowLimit: sheetRows });
       return;
     }
+    dataBytes = Math.max(dataBytes, inflated); // an XLSB: SheetJS reads its parts inflated
   } else {
     checkXlsContainer(buf);
   }
-  yield* sheetJsRows(await readWorkbook(buf, opts.format, sheetRows), opts, sheetRows);
+  yield* sheetJsRows(await readWorkbook(buf, opts.format, sheetRows, dataBytes), opts, sheetRows);
 }
 
 /** The contact rows of a workbook SheetJS has read. */

@@ -68,6 +68,36 @@ export interface ParsePoolLimits {
   heapMb?: number | undefined;
   /** Parse time of one file (see ParseClock) after which it fails with a content error. */
   parseTimeoutMs?: number | undefined;
+  /** Deadline of one synchronous whole-workbook read (synchronousReadBudgetMs); tests shorten it. */
+  synchronousRead?: SynchronousReadBudget | undefined;
+}
+
+/** A synchronous workbook read's deadline: `baseMs` plus `msPerMib` per MiB of workbook data. */
+export interface SynchronousReadBudget {
+  baseMs: number;
+  msPerMib: number;
+}
+
+/**
+ * SheetJS reads an 11 MB XLS in ~0.65 s on the 2-core dev box (docs/performance.md), ~60 ms per
+ * MiB: 2 s per MiB leaves a loaded machine 30 times that, and the base covers the code pages'
+ * first load and a small file on a busy thread. A damaged 6 KB XLS that never ends its read
+ * (src/parsing/spreadsheet/synchronousReads.ts) then costs its thread 5 s instead of the whole
+ * parse timeout.
+ */
+export const DEFAULT_SYNCHRONOUS_READ: SynchronousReadBudget = { baseMs: 5_000, msPerMib: 2_000 };
+
+export function synchronousReadBudgetMs(bytes: number, budget: SynchronousReadBudget): number {
+  return budget.baseMs + Math.ceil((bytes / (1024 * 1024)) * budget.msPerMib);
+}
+
+/** The content error of a workbook whose synchronous read ran past its deadline. */
+export function synchronousReadTimeoutError(limitMs: number): FileContentError {
+  const seconds = Math.round(limitMs / 100) / 10;
+  return new FileContentError(
+    `the workbook could not be read within ${seconds} s, the limit for a file of its size; it is ` +
+      'probably damaged (open it in Excel and save it again, or save it as CSV)',
+  );
 }
 /**
  * Young generation of a parse thread. Rows are short-lived garbage; without a limit V8 sizes the
@@ -79,6 +109,7 @@ const THREAD_YOUNG_GENERATION_MB = 8;
 export function createParsePool(threads: number, limits: ParsePoolLimits = {}): ParsePool {
   const heapMb = limits.heapMb ?? DEFAULT_THREAD_HEAP_MB;
   const timeoutMs = limits.parseTimeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
+  const synchronousRead = limits.synchronousRead ?? DEFAULT_SYNCHRONOUS_READ;
   const pool = new Piscina<ParseTask, void>({
     ...threadEntry(),
     // One thread waits ready; the others start when files are parsed at once and end after
@@ -96,7 +127,8 @@ export function createParsePool(threads: number, limits: ParsePoolLimits = {}): 
   return {
     threads,
     piscina: pool,
-    open: (input, options, signal) => openInPool(pool, input, options, { heapMb, timeoutMs }, signal),
+    open: (input, options, signal) =>
+      openInPool(pool, input, options, { heapMb, timeoutMs, synchronousRead }, signal),
     close: () => pool.destroy(),
   };
 }
@@ -180,7 +212,7 @@ function openInPool(
   pool: Piscina<ParseTask, void>,
   input: Readable,
   options: ParseOptions,
-  limits: { heapMb: number; timeoutMs: number },
+  limits: { heapMb: number; timeoutMs: number; synchronousRead: SynchronousReadBudget },
   signal?: AbortSignal,
 ): BatchedContactParser {
   // The input can fail before the thread first pulls from it (a storage read; the preview's upload
@@ -211,9 +243,15 @@ function openInPool(
     };
     const state = taskClock();
     const feeder = inputFeeder(input, port1, fail, () => state.chunkSent());
+    // A synchronous workbook read in progress: when it must end, and its limit.
+    let reading: { endsAt: number; limitMs: number } | null = null;
     port1.on('message', (m: FromThread) => {
       state.message(m);
-      if (m.type === 'pull') {
+      reading = null; // any message after 'reading' is sent once that read has returned
+      if (m.type === 'reading') {
+        const limitMs = synchronousReadBudgetMs(m.bytes, limits.synchronousRead);
+        reading = { endsAt: performance.now() + limitMs, limitMs };
+      } else if (m.type === 'pull') {
         feeder.pull();
       } else if (m.type === 'rows') {
         batches.push(m.rows);
@@ -230,10 +268,13 @@ function openInPool(
     // Aborting a running task makes piscina end its thread: the deadline holds even for a thread
     // stuck in synchronous work, which never reads its port.
     const abort = new AbortController();
-    let timedOut = false;
+    let timedOut: FileContentError | null = null;
     const deadline = setInterval(() => {
       if (state.clock.elapsedMs() > limits.timeoutMs) {
-        timedOut = true;
+        timedOut = parseTimeoutError(limits.timeoutMs);
+        abort.abort();
+      } else if (reading !== null && performance.now() > reading.endsAt) {
+        timedOut = synchronousReadTimeoutError(reading.limitMs);
         abort.abort();
       }
     }, DEADLINE_CHECK_MS);
@@ -249,9 +290,7 @@ function openInPool(
         { port: port2, options: { ...options }, batchRows: BATCH_ROWS },
         { transferList: [port2], signal: abort.signal },
       )
-      .catch((error: unknown) =>
-        fail(timedOut ? parseTimeoutError(limits.timeoutMs) : threadFailure(error, limits.heapMb)),
-      )
+      .catch((error: unknown) => fail(timedOut ?? threadFailure(error, limits.heapMb)))
       .finally(() => (settled = true));
     try {
       for (let i = 0; i < CREDITS; i++) {

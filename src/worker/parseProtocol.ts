@@ -25,6 +25,12 @@ export type ToThread =
 
 export type FromThread =
   | { type: 'pull' }
+  /**
+   * A synchronous read of the whole workbook (SheetJS, `bytes` of workbook data) starts: the
+   * thread answers nothing until it ends, and the job gives it a deadline of its own
+   * (src/parsing/spreadsheet/synchronousReads.ts). Any later message means it has ended.
+   */
+  | { type: 'reading'; bytes: number }
   /** `details`: what the parser has found out so far (encoding, header, mapping). */
   | { type: 'rows'; rows: ParsedRow[]; progress: number; details: ParseDetails }
   | { type: 'done'; details: ParseDetails }

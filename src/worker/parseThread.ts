@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { FileContentError } from '../errors.js';
 import { openContactParser } from '../parsing/openContactParser.js';
+import { watchSynchronousReads } from '../parsing/spreadsheet/synchronousReads.js';
 import type { ParsedRow } from '../parsing/types.js';
 import type { FromThread, ParseTask, ToThread } from './parseProtocol.js';
 import { lowerThisThreadPriority } from './threadPriority.js';
@@ -47,6 +48,8 @@ export default async function parseInThread({ port, options, batchRows }: ParseT
     wake?.();
   });
 
+  // One task at a time runs on a pool thread, so the thread's one listener is this task's.
+  watchSynchronousReads((bytes) => post({ type: 'reading', bytes }));
   const parser = openContactParser(input, options);
   let batch: ParsedRow[] = [];
   const send = async (): Promise<void> => {
@@ -85,6 +88,7 @@ export default async function parseInThread({ port, options, batchRows }: ParseT
       post({ type: 'error', content, message: error instanceof Error ? error.message : String(error) });
     }
   } finally {
+    watchSynchronousReads(null);
     port.close();
   }
 }

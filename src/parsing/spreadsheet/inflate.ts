@@ -90,9 +90,13 @@ function openZip(buf: Buffer): Promise<yauzl.ZipFile> {
 
 /**
  * Inflates every entry with yauzl (entry sizes validated against the directory), counting
- * bytes against `cap` and scanning XML parts (see xmlScanner). Returns the entry names.
+ * bytes against `cap` and scanning XML parts (see xmlScanner). Returns the entry names and the
+ * bytes inflated.
  */
-export async function inflateAndScan(buf: Buffer, cap: number): Promise<string[]> {
+export async function inflateAndScan(
+  buf: Buffer,
+  cap: number,
+): Promise<{ names: string[]; inflated: number }> {
   const zip = await openZip(buf);
   const names: string[] = [];
   const budget = { inflated: 0, cap };
@@ -119,5 +123,5 @@ export async function inflateAndScan(buf: Buffer, cap: number): Promise<string[]
   } finally {
     zip.close();
   }
-  return names;
+  return { names, inflated: budget.inflated };
 }

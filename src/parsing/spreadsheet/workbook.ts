@@ -2,6 +2,7 @@ import * as XLSX from '@e965/xlsx';
 import { withBoundedReads } from './boundedReads.js';
 import { notXls, notXlsx, passwordProtected } from './messages.js';
 import { isSheetJsEncryptionError } from './sheetJsErrors.js';
+import { synchronousReadStarts } from './synchronousReads.js';
 
 let codePages: Promise<void> | null = null;
 
@@ -15,13 +16,19 @@ function loadCodePages(): Promise<void> {
   return codePages;
 }
 
-/** Parses the workbook with SheetJS, reading at most `sheetRows` rows of each sheet. */
+/**
+ * Parses the workbook with SheetJS, reading at most `sheetRows` rows of each sheet. `dataBytes`:
+ * how much SheetJS reads (the file for an XLS, its inflated parts for an XLSB), which the parse
+ * pool scales the call's deadline by (synchronousReads.ts).
+ */
 export async function readWorkbook(
   buf: Buffer,
   format: 'xls' | 'xlsx',
   sheetRows: number,
+  dataBytes: number = buf.length,
 ): Promise<XLSX.WorkBook> {
   await loadCodePages();
+  synchronousReadStarts(dataBytes);
   try {
     // A damaged record must end in an error, not in a read that never ends (boundedReads.ts).
     return withBoundedReads(() =>

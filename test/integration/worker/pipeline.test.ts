@@ -170,6 +170,17 @@ describe.each([
     ['unterminated.csv', () => 'Name,Email\nAda,ada@example.com\n"Bob,bob@example.com\n', /row|line|quote/i],
     // One changed byte once made SheetJS loop until V8 killed the worker (boundedReads.ts).
     ['damaged.xls', () => damagedXls([[1581, 206]]), /^file is not a valid XLS workbook$/],
+    // One changed byte makes SheetJS's formula reader loop forever in its synchronous read: ended
+    // by that read's own deadline (5 s for a small file), not the 120 s parse timeout.
+    [
+      'looping.xls',
+      () => {
+        const bytes = Buffer.from(fixture('thirdparty/xlwt-biff8.xls'));
+        bytes[706] = 33;
+        return bytes;
+      },
+      /^the workbook could not be read within 5 s, the limit for a file of its size; it is probably damaged/,
+    ],
   ])('ends %s in error with a message, without retrying', async (name, content, message) => {
     const user = await newUser();
     const { id, status } = await uploadAndWait(stack, user.token, content(), name);

@@ -5,7 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FileContentError } from '../../../src/errors.js';
 import type { ContactParser, ParsedRow } from '../../../src/parsing/types.js';
 import { ParseClock, parseTimeoutError } from '../../../src/worker/parseClock.js';
-import { createParsePool } from '../../../src/worker/parsePool.js';
+import {
+  DEFAULT_SYNCHRONOUS_READ,
+  createParsePool,
+  synchronousReadBudgetMs,
+  synchronousReadTimeoutError,
+} from '../../../src/worker/parsePool.js';
 import { PARSE_THREAD_NICE } from '../../../src/worker/threadPriority.js';
 import { blankLinesCsv } from '../../support/dosFiles.js';
 
@@ -98,6 +103,57 @@ describe('parse pool: a deadline on parse time, and a parse stopped from outside
       expect(rows.map((r) => r.record.fullName)).toEqual(['Ada']);
     } finally {
       await relaxed.close();
+    }
+  }, 60_000);
+});
+
+/**
+ * A real workbook (xlwt's, 5.6 KB) with one byte changed: SheetJS's formula reader then loops
+ * forever inside its synchronous read, reading and allocating nothing (found by
+ * scripts/fuzzParsers.ts, `--kind bytes --first 52 --from 121`).
+ */
+function loopingXls(): Buffer {
+  const xls = fs.readFileSync(new URL('../../fixtures/contacts/thirdparty/xlwt-biff8.xls', import.meta.url));
+  xls[706] = 33;
+  return xls;
+}
+
+describe('parse pool: a synchronous workbook read has a deadline scaled to its size', () => {
+  const xlsOptions = { ...slowOptions, format: 'xls' as const, maxRows: 1_000 };
+
+  it('adds 2 s per MiB of workbook data to a 5 s base', () => {
+    expect(synchronousReadBudgetMs(5_632, DEFAULT_SYNCHRONOUS_READ)).toBe(5_011);
+    expect(synchronousReadBudgetMs(10 * 1024 * 1024, DEFAULT_SYNCHRONOUS_READ)).toBe(25_000);
+  });
+
+  it('ends a damaged XLS whose read never returns at that deadline, long before the parse timeout, and frees the thread', async () => {
+    // The parse timeout is far off: only the read's own deadline can end this file in time.
+    const pool = createParsePool(1, {
+      parseTimeoutMs: 30_000,
+      synchronousRead: { baseMs: 1_000, msPerMib: 0 },
+    });
+    try {
+      const damaged = loopingXls();
+      const error = await drain(
+        pool.open(chunks(damaged), { ...xlsOptions, totalBytes: damaged.length }),
+      ).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(FileContentError);
+      expect((error as Error).message).toBe(synchronousReadTimeoutError(1_000).message);
+      expect((error as Error).message).toBe(
+        'the workbook could not be read within 1 s, the limit for a file of its size; it is probably ' +
+          'damaged (open it in Excel and save it again, or save it as CSV)',
+      );
+      // The same workbook undamaged reads within the same deadline, on the thread started after.
+      const good = fs.readFileSync(
+        new URL('../../fixtures/contacts/thirdparty/xlwt-biff8.xls', import.meta.url),
+      );
+      const rows = await drain(pool.open(chunks(good), { ...xlsOptions, totalBytes: good.length }));
+      expect(rows.length).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
     }
   }, 60_000);
 });
