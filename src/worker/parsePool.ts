@@ -247,7 +247,7 @@ function openInPool(
     let reading: { endsAt: number; limitMs: number } | null = null;
     port1.on('message', (m: FromThread) => {
       state.message(m);
-      reading = null; // any message after 'reading' is sent once that read has returned
+      reading = null; // `readEnded`, or any message after `reading`: that read has returned
       if (m.type === 'reading') {
         const limitMs = synchronousReadBudgetMs(m.bytes, limits.synchronousRead);
         reading = { endsAt: performance.now() + limitMs, limitMs };
@@ -260,7 +260,7 @@ function openInPool(
       } else if (m.type === 'done') {
         finished = true;
         details = m.details;
-      } else {
+      } else if (m.type === 'error') {
         fail(m.content ? new FileContentError(m.message) : new Error(`parsing failed: ${m.message}`));
       }
       wake?.();

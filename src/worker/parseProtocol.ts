@@ -28,9 +28,10 @@ export type FromThread =
   /**
    * A synchronous read of the whole workbook (SheetJS, `bytes` of workbook data) starts: the
    * thread answers nothing until it ends, and the job gives it a deadline of its own
-   * (src/parsing/spreadsheet/synchronousReads.ts). Any later message means it has ended.
+   * (src/parsing/spreadsheet/synchronousReads.ts), which `readEnded` (or any later message) ends.
    */
   | { type: 'reading'; bytes: number }
+  | { type: 'readEnded' }
   /** `details`: what the parser has found out so far (encoding, header, mapping). */
   | { type: 'rows'; rows: ParsedRow[]; progress: number; details: ParseDetails }
   | { type: 'done'; details: ParseDetails }

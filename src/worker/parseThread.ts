@@ -49,7 +49,7 @@ export default async function parseInThread({ port, options, batchRows }: ParseT
   });
 
   // One task at a time runs on a pool thread, so the thread's one listener is this task's.
-  watchSynchronousReads((bytes) => post({ type: 'reading', bytes }));
+  watchSynchronousReads((bytes) => post(bytes === null ? { type: 'readEnded' } : { type: 'reading', bytes }));
   const parser = openContactParser(input, options);
   let batch: ParsedRow[] = [];
   const send = async (): Promise<void> => {

@@ -11,7 +11,8 @@
  * (its static imports as CommonJS, the lazily imported spreadsheet parser as ESM), and both
  * copies must reach the one listener the thread set.
  */
-type Listener = (bytes: number) => void;
+/** `bytes` of workbook data when a read starts, null when it has returned (or thrown). */
+type Listener = (bytes: number | null) => void;
 
 const SLOT = Symbol.for('batchport.synchronousReadListener');
 
@@ -27,4 +28,9 @@ export function watchSynchronousReads(listener: Listener | null): void {
 /** Called just before a synchronous whole-workbook read of `bytes` bytes of workbook data. */
 export function synchronousReadStarts(bytes: number): void {
   (globalThis as Slot)[SLOT]?.(bytes);
+}
+
+/** Called when that read has returned or thrown. */
+export function synchronousReadEnds(): void {
+  (globalThis as Slot)[SLOT]?.(null);
 }

@@ -2,7 +2,7 @@ import * as XLSX from '@e965/xlsx';
 import { withBoundedReads } from './boundedReads.js';
 import { notXls, notXlsx, passwordProtected } from './messages.js';
 import { isSheetJsEncryptionError } from './sheetJsErrors.js';
-import { synchronousReadStarts } from './synchronousReads.js';
+import { synchronousReadEnds, synchronousReadStarts } from './synchronousReads.js';
 
 let codePages: Promise<void> | null = null;
 
@@ -51,5 +51,7 @@ export async function readWorkbook(
       throw passwordProtected();
     }
     throw format === 'xlsx' ? notXlsx() : notXls();
+  } finally {
+    synchronousReadEnds();
   }
 }
