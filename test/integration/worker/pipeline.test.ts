@@ -80,9 +80,9 @@ function canonical(records: ContactRecord[]) {
   return records.map((r) => ({ ...r, original: Object.fromEntries(Object.entries(r.original).sort()) }));
 }
 
-/** The LibreOffice XLS fixture with some bytes changed. */
-function damagedXls(flips: [number, number][]): Buffer {
-  const bytes = Buffer.from(fixture('libreoffice-contacts.xls'));
+/** An XLS fixture (LibreOffice's unless named) with some bytes changed. */
+function damagedXls(flips: [number, number][], name = 'libreoffice-contacts.xls'): Buffer {
+  const bytes = Buffer.from(fixture(name));
   for (const [at, byte] of flips) {
     bytes[at] = byte;
   }
@@ -174,11 +174,7 @@ describe.each([
     // by that read's own deadline (5 s for a small file), not the 120 s parse timeout.
     [
       'looping.xls',
-      () => {
-        const bytes = Buffer.from(fixture('thirdparty/xlwt-biff8.xls'));
-        bytes[706] = 33;
-        return bytes;
-      },
+      () => damagedXls([[706, 33]], 'thirdparty/xlwt-biff8.xls'),
       /^the workbook could not be read within 5 s, the limit for a file of its size; it is probably damaged/,
     ],
   ])('ends %s in error with a message, without retrying', async (name, content, message) => {
