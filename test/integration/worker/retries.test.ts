@@ -67,6 +67,10 @@ describe('worker retries on infrastructure failures', () => {
     const done = await waitForStatus(stack, user.token, up.body.id);
     expect(done).toMatchObject({ status: 'loaded', recordsLoaded: 1500, rowsRead: 1500 });
     // The outage used no attempt: the job went back to `delayed`, and only the success counted.
+    // BullMQ counts the attempt when it finishes the job, just after the batch is `loaded`.
+    await expect
+      .poll(async () => (await stack.jobs.getJob(up.body.id))?.finishedOn, { timeout: 10_000, interval: 50 })
+      .toEqual(expect.any(Number));
     expect((await stack.jobs.getJob(up.body.id))?.attemptsMade).toBe(1);
     expect(await countRecords(stack.records, up.body.id)).toEqual({ records: 1500, invalidRows: 0 });
   });
