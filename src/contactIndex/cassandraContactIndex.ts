@@ -1,6 +1,7 @@
 import cassandra from 'cassandra-driver';
 import type { CassandraClient } from '../db/cassandra.js';
 import { assertKeyspaceName } from '../db/cassandraSchema.js';
+import { ensureTombstoneGrace } from '../db/tombstoneGrace.js';
 import { READ_OPTIONS, WRITE_OPTIONS, guard } from '../repositories/records/cassandraStatements.js';
 import { runBounded, type Statement } from '../repositories/records/cassandraWrites.js';
 import { contactKeys, shardOf, sightingsOf } from './contactKeys.js';
@@ -144,6 +145,12 @@ export function createCassandraContactIndex(
         for (const statement of contactIndexSchemaStatements(keyspace)) {
           await client.execute(statement, [], { prepare: false });
         }
+        // Every release (a deleted batch, a replaced reading) leaves a range tombstone per key,
+        // which the reads of those keys walk until it is purged: Cassandra fails a read past
+        // 100,000 of them, so ~200 deletes of one user's same 4,000-contact list within the
+        // default 10 days would fail that user's loads (docs/performance.md). On a single
+        // replica nothing needs them kept that long.
+        await ensureTombstoneGrace(client, keyspace, ['contact_sightings', 'contact_index_readings']);
       });
     },
     async register(owner) {
