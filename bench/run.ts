@@ -7,7 +7,8 @@
  *   npm run bench -- --no-fail    # exploration: report problems, exit 0
  *
  * `npm run bench` starts all four services (scripts/withStack.ts --all) and exports their env.
- * The bench works in its own keyspace, bucket and PostgreSQL schema (bench/lib/isolation.ts).
+ * The bench works in its own keyspace, bucket and PostgreSQL schema, the keyspace and the schema
+ * emptied at each start (bench/lib/isolation.ts).
  * Prints a table and writes bench/results/latest.json (see docs/performance.md). A failed
  * section, a ratio with a missing input or a missed goal of issue #13 is one line on stderr and
  * makes the exit code 1 (bench/lib/verdict.ts).
