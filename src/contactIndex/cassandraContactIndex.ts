@@ -147,8 +147,8 @@ export function createCassandraContactIndex(
         }
         // Every release (a deleted batch, a replaced reading) leaves a range tombstone per key,
         // which the reads of those keys walk until it is purged: Cassandra fails a read past
-        // 100,000 of them, so ~200 deletes of one user's same 4,000-contact list within the
-        // default 10 days would fail that user's loads (docs/performance.md). On a single
+        // 100,000 of them, so ~200 releases of one user's same 4,000-contact list within the
+        // default 10 days made every read of those keys fail (docs/performance.md). On a single
         // replica nothing needs them kept that long.
         await ensureTombstoneGrace(client, keyspace, ['contact_sightings', 'contact_index_readings']);
       });

@@ -6,15 +6,15 @@ import { shardOf } from '../../../src/contactIndex/contactKeys.js';
 import type { ContactRecord } from '../../../src/contacts/contactSchema.js';
 import { createCassandraClient, type CassandraClient } from '../../../src/db/cassandra.js';
 import { DEFAULT_GC_GRACE_SECONDS } from '../../../src/db/tombstoneGrace.js';
+import { requireEnv } from '../errors/env.js';
 
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(
-      `${name} is not set; start the services and export their settings (npm run services -- env)`,
-    );
-  }
-  return value;
+/** A client of the stack's node (the index closes the client it is given: one each). */
+function connect(): CassandraClient {
+  return createCassandraClient({
+    contactPoints: requireEnv('CASSANDRA_CONTACT_POINTS').split(','),
+    localDataCenter: requireEnv('CASSANDRA_LOCAL_DC'),
+    requestTimeoutMs: 30_000,
+  });
 }
 
 const TABLES = ['contact_index_readings', 'contact_sightings'];
@@ -43,11 +43,7 @@ describe('contact index tombstones (Cassandra)', () => {
   }
 
   beforeAll(async () => {
-    client = createCassandraClient({
-      contactPoints: requireEnv('CASSANDRA_CONTACT_POINTS').split(','),
-      localDataCenter: requireEnv('CASSANDRA_LOCAL_DC'),
-      requestTimeoutMs: 30_000,
-    });
+    client = connect();
     await client.connect();
     for (const [keyspace, rf] of [
       [single, 1],
@@ -66,16 +62,13 @@ describe('contact index tombstones (Cassandra)', () => {
   });
 
   it('init gives the index tables gc_grace_seconds 0 on a single replica, the default on more', async () => {
-    // The index closes its client: each gets its own.
-    for (const keyspace of [single, replicated]) {
-      const own = createCassandraClient({
-        contactPoints: requireEnv('CASSANDRA_CONTACT_POINTS').split(','),
-        localDataCenter: requireEnv('CASSANDRA_LOCAL_DC'),
-      });
-      const index = createCassandraContactIndex(own, { keyspace });
+    const start = async (keyspace: string) => {
+      const index = createCassandraContactIndex(connect(), { keyspace });
       await index.init();
       await index.close();
-    }
+    };
+    await start(single);
+    await start(replicated);
     expect(await graceOf(single)).toEqual({ contact_index_readings: 0, contact_sightings: 0 });
     expect(await graceOf(replicated)).toEqual({
       contact_index_readings: DEFAULT_GC_GRACE_SECONDS,
@@ -83,13 +76,7 @@ describe('contact index tombstones (Cassandra)', () => {
     });
     // A keyspace whose replication was raised since gets the default back at the next start.
     await client.execute(`ALTER TABLE ${replicated}.contact_sightings WITH gc_grace_seconds = 0`);
-    const own = createCassandraClient({
-      contactPoints: requireEnv('CASSANDRA_CONTACT_POINTS').split(','),
-      localDataCenter: requireEnv('CASSANDRA_LOCAL_DC'),
-    });
-    const index = createCassandraContactIndex(own, { keyspace: replicated });
-    await index.init();
-    await index.close();
+    await start(replicated);
     expect((await graceOf(replicated))['contact_sightings']).toBe(DEFAULT_GC_GRACE_SECONDS);
   });
 
@@ -97,12 +84,7 @@ describe('contact index tombstones (Cassandra)', () => {
     'reads still answer after one user released the same 250 keys 205 times',
     { timeout: 180_000 },
     async () => {
-      const own = createCassandraClient({
-        contactPoints: requireEnv('CASSANDRA_CONTACT_POINTS').split(','),
-        localDataCenter: requireEnv('CASSANDRA_LOCAL_DC'),
-        requestTimeoutMs: 30_000,
-      });
-      const index = createCassandraContactIndex(own, { keyspace: single });
+      const index = createCassandraContactIndex(connect(), { keyspace: single });
       await index.init();
       try {
         // 250 e-mails of one index partition: one read asks for all of them.

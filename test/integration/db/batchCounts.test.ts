@@ -9,18 +9,9 @@ import { runMigrations } from '../../../src/db/migrate.js';
 import { createPgPool, type PgPool } from '../../../src/db/postgres.js';
 import { createBatchDeletionRepository } from '../../../src/repositories/batchDeletionRepository.js';
 import { createBatchRepository, type NewBatch } from '../../../src/repositories/batchRepository.js';
+import { requireEnv } from '../errors/env.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../src/db/migrations/', import.meta.url));
-
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(
-      `${name} is not set; start the services and export their settings (npm run services -- env)`,
-    );
-  }
-  return value;
-}
 
 function newBatch(userId: string): NewBatch {
   const id = randomUUID();

@@ -10,16 +10,7 @@ import {
 import { runMigrations } from '../../../src/db/migrate.js';
 import { createPgPool, type PgPool } from '../../../src/db/postgres.js';
 import { recordColumnProblems } from '../../../src/repositories/records/postgresRecordsRepository.js';
-
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(
-      `${name} is not set; start the services and export their settings (npm run services -- env)`,
-    );
-  }
-  return value;
-}
+import { requireEnv } from '../errors/env.js';
 
 /** The live tables (migrated PostgreSQL, DDL'd Cassandra) agree with the contact schema. */
 describe('contact schema vs live tables', () => {

@@ -4,16 +4,7 @@ import { runMigrations } from '../../../src/db/migrate.js';
 import { createPgPool, type PgPool } from '../../../src/db/postgres.js';
 import { headerFingerprint } from '../../../src/parsing/headers/savedMappings.js';
 import { createSavedMappingRepository } from '../../../src/repositories/savedMappingRepository.js';
-
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(
-      `${name} is not set; start the services and export their settings (npm run services -- env)`,
-    );
-  }
-  return value;
-}
+import { requireEnv } from '../errors/env.js';
 
 const CAP = 5;
 const entry = (userId: string, n: number) => ({
