@@ -39,7 +39,7 @@ export async function ensureTombstoneGrace(
   client: CassandraClient,
   keyspace: string,
   tables: readonly string[],
-): Promise<number> {
+): Promise<void> {
   const keyspaceRow = (
     await client.execute(
       'SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?',
@@ -63,5 +63,4 @@ export async function ensureTombstoneGrace(
       );
     }
   }
-  return grace;
 }

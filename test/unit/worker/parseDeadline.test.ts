@@ -113,9 +113,14 @@ describe('parse pool: a deadline on parse time, and a parse stopped from outside
  * scripts/fuzzParsers.ts, `--kind bytes --first 52 --from 121`).
  */
 function loopingXls(): Buffer {
-  const xls = fs.readFileSync(new URL('../../fixtures/contacts/thirdparty/xlwt-biff8.xls', import.meta.url));
+  const xls = xlwtXls();
   xls[706] = 33;
   return xls;
+}
+
+/** The workbook loopingXls damages, as written by xlwt. */
+function xlwtXls(): Buffer {
+  return fs.readFileSync(new URL('../../fixtures/contacts/thirdparty/xlwt-biff8.xls', import.meta.url));
 }
 
 describe('parse pool: a synchronous workbook read has a deadline scaled to its size', () => {
@@ -147,9 +152,7 @@ describe('parse pool: a synchronous workbook read has a deadline scaled to its s
           'damaged (open it in Excel and save it again, or save it as CSV)',
       );
       // The same workbook undamaged reads within the same deadline, on the thread started after.
-      const good = fs.readFileSync(
-        new URL('../../fixtures/contacts/thirdparty/xlwt-biff8.xls', import.meta.url),
-      );
+      const good = xlwtXls();
       const rows = await drain(pool.open(chunks(good), { ...xlsOptions, totalBytes: good.length }));
       expect(rows.length).toBeGreaterThan(0);
     } finally {
