@@ -5,12 +5,14 @@
  *   down [NAME...]         stop the named ones (default: all) that this script started
  *   status [NAME...]       print each one's state; exit 1 if a requested one is down
  *   env                    print KEY=VALUE lines: set -a; source <(npm run -s services -- env)
+ *   reserve-ports          keep the stack's ports out of Linux's ephemeral range (root; CI does it)
  *
  * Services: postgres (55432), redis (56379), seaweedfs (S3 58333), cassandra (CQL 59042).
  * Logs go to stderr; only `env` and `status` write to stdout.
  */
 import { ALL_SERVICES, down, envFor, ServiceError, status, up } from './services/index.js';
 import { envLine } from './services/common.js';
+import { reserveStackPorts } from './services/reservedPorts.js';
 
 const USAGE = `usage: npm run services -- <command> [options]
   up [--all] [NAME...]   start postgres+redis (default), --all for all four, or the named ones
@@ -18,6 +20,8 @@ const USAGE = `usage: npm run services -- <command> [options]
   status [--all] [NAME...] print state; exit 1 if a requested service is down
                          (without names: all are shown, postgres+redis decide the exit code)
   env                    print KEY=VALUE lines (set -a; source <(npm run -s services -- env))
+  reserve-ports          keep the stack's ports out of Linux's ephemeral range, so no outgoing
+                         connection takes one while its service is down (root; CI does this)
 services: ${ALL_SERVICES.join(', ')}
 env: BATCHPORT_DATA_DIR overrides the data dir (default <repo>/.data)`;
 
@@ -54,6 +58,15 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(envLine(k, v) + '\n');
       }
       return 0;
+    case 'reserve-ports': {
+      const { before, after } = reserveStackPorts();
+      process.stderr.write(
+        before === after
+          ? `[services] reserve-ports: already reserved (${after})\n`
+          : `[services] reserve-ports: net.ipv4.ip_local_reserved_ports ${before === '' ? '(none)' : before} -> ${after}\n`,
+      );
+      return 0;
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -252,6 +252,24 @@ export function portOpen(port: number, host = LOOPBACK, timeoutMs = 1000): Promi
   });
 }
 
+/** True when this process could listen on 127.0.0.1:port right now (nothing bound to it). */
+export function portBindable(port: number, host = LOOPBACK): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Best-effort description of the connection bound to a port without listening (via `ss`). */
+export function portConnection(port: number): string {
+  if (!which('ss')) {
+    return 'unknown connection';
+  }
+  const r = spawnSync('ss', ['-Htnp', `sport = :${port}`], { encoding: 'utf8' });
+  return r.stdout.trim().split('\n')[0]?.replace(/\s+/g, ' ') || 'unknown connection';
+}
+
 /** Best-effort description of who listens on a port (via `ss`), for error messages. */
 export function portHolder(port: number): string {
   if (!which('ss')) {

@@ -13,10 +13,13 @@ import {
   log,
   pidFile,
   PORT_OFFSET,
+  portBindable,
+  portConnection,
   portHolder,
   portOpen,
   procStartTime,
   ServiceError,
+  sleep,
   stopProcess,
   waitReady,
   withLock,
@@ -119,6 +122,9 @@ async function upOne(svc: ServiceDef): Promise<UpOutcome> {
         );
       }
     }
+    for (const port of svc.ports) {
+      await waitBindable(svc.name, port);
+    }
     await svc.install();
     const pid = await svc.start();
     writePidFile(svc.name, pid);
@@ -133,6 +139,39 @@ async function upOne(svc: ServiceDef): Promise<UpOutcome> {
     log(`${svc.name}: ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (log: ${svc.logFile()})`);
     return 'started';
   });
+}
+
+/**
+ * How long `up` waits for a port that an outgoing connection holds (see waitBindable): a bit more
+ * than Linux's 60 s TIME_WAIT, which keeps a closed client's port from a listener's bind too.
+ */
+const BIND_WAIT_MS = 70_000;
+
+/**
+ * Nothing listens on the port, yet it may not be free: its service was down, and an outgoing
+ * connection took it as an ephemeral source port (all the fixed ports lie in Linux's ephemeral
+ * range). The service would then die at bind with an obscure log line. A short connection lets
+ * go within a minute, so wait; a lasting one gets a message naming it and the cure.
+ */
+async function waitBindable(name: string, port: number): Promise<void> {
+  const deadline = Date.now() + BIND_WAIT_MS;
+  let logged = false;
+  while (!(await portBindable(port))) {
+    if (Date.now() > deadline) {
+      throw new ServiceError(
+        `${name}: port 127.0.0.1:${port} is held by an outgoing connection (${portConnection(port)}), ` +
+          `which took it as an ephemeral source port; close it, or keep the stack's ports out of the ` +
+          `ephemeral range as root: npm run services -- reserve-ports`,
+      );
+    }
+    if (!logged) {
+      log(
+        `${name}: port ${port} is held by an outgoing connection; waiting up to ${BIND_WAIT_MS / 1000}s for it`,
+      );
+      logged = true;
+    }
+    await sleep(250);
+  }
 }
 
 /**
