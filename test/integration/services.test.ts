@@ -3,7 +3,7 @@
  * A missing prerequisite makes beforeAll (and so every test) fail with the manager's message.
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cqlClient, cqlReleaseVersion } from '../../scripts/services/cassandra.js';
 import { pidFile, REPO_ROOT } from '../../scripts/services/common.js';
 import { ALL_SERVICES, down, envFor, status, up } from '../../scripts/services/index.js';
-import { PG_PORT } from '../../scripts/services/postgres.js';
 import { REDIS_PASSWORD, REDIS_PORT } from '../../scripts/services/redis.js';
 import { S3_BUCKET, S3_ENDPOINT, s3Client, WEED_PORTS } from '../../scripts/services/seaweedfs.js';
 
@@ -274,36 +273,6 @@ describe('npm run services (real local services)', () => {
     } finally {
       await new Promise((resolve) => squatter.close(resolve));
     }
-
-    // Nothing listens, but an outgoing connection holds the port as its source port (what an
-    // ephemeral connection does while a service is down). Python binds without SO_REUSEADDR, as
-    // an ordinary client's connect() does, and resets at close so no TIME_WAIT is left behind.
-    const holder = spawn(
-      'python3',
-      [
-        '-c',
-        [
-          'import socket, struct, sys, time',
-          's = socket.socket()',
-          `s.bind(("127.0.0.1", ${REDIS_PORT}))`,
-          `s.connect(("127.0.0.1", ${PG_PORT}))`,
-          'print("held", flush=True)',
-          'time.sleep(2)',
-          's.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))',
-          's.close()',
-        ].join('\n'),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    await new Promise((resolve, reject) => {
-      holder.stdout.once('data', resolve);
-      holder.once('exit', (code) => reject(new Error(`the port holder exited early (${code})`)));
-    });
-    const held = Date.now();
-    expect(await up(['redis'])).toEqual({ redis: 'started' });
-    expect(Date.now() - held).toBeGreaterThanOrEqual(1500); // it waited for the holder to let go
-    expect(await redisPing()).toBe('PONG');
-    expect(await down(['redis'])).toEqual({ redis: 'stopped' });
 
     // A stale pid file (dead process) is cleaned up and the service starts.
     fs.writeFileSync(pidFile('redis'), '999999999\n1\n');
