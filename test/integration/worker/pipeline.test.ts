@@ -205,6 +205,11 @@ describe.each([
     const user = await newUser();
     const { id, status } = await uploadAndWait(stack, user.token, contactsCsv(2500), 'twice.csv');
     expect(status.recordsLoaded).toBe(2500);
+    // The batch is `loaded` just before BullMQ completes its job and lets go of the job's lock;
+    // removing it in between fails ("locked by another worker", seen once in CI).
+    await expect
+      .poll(async () => (await jobOf(stack, id))?.finishedOn, { timeout: 10_000, interval: 50 })
+      .toEqual(expect.any(Number));
     // Run the same attempt again as a crashed-and-retried job would: reset the row, re-queue.
     await stack.db.query(`UPDATE batches SET status = 'parsing' WHERE id = $1`, [id]);
     await (await jobOf(stack, id))!.remove();
