@@ -20,6 +20,10 @@ const REDIS_PORT = BASE_PORTS.redis + OFFSET;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchport-port-held-'));
 const env = { ...process.env, BATCHPORT_DATA_DIR: dataDir, BATCHPORT_PORT_OFFSET: String(OFFSET) };
 
+/** Every CLI run and port holder started, so afterAll can end them before it cleans up. */
+const started: Promise<unknown>[] = [];
+const holders: ChildProcess[] = [];
+
 /** Runs the services CLI of the offset stack; resolves with its exit code and stderr. */
 function services(...args: string[]): {
   done: Promise<{ code: number | null; stderr: string }>;
@@ -32,10 +36,11 @@ function services(...args: string[]): {
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return {
-    done: new Promise((resolve) => child.once('close', (code) => resolve({ code, stderr }))),
-    stderr: () => stderr,
-  };
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.once('close', (code) => resolve({ code, stderr })),
+  );
+  started.push(done);
+  return { done, stderr: () => stderr };
 }
 
 /**
@@ -66,6 +71,7 @@ async function holdPort(port: number): Promise<ChildProcess> {
     's.close()',
   ].join('\n');
   const holder = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  holders.push(holder);
   await new Promise((resolve, reject) => {
     holder.stdout.once('data', resolve);
     holder.once('exit', (code) =>
@@ -96,22 +102,28 @@ async function until(
 
 describe('npm run services: a port held by an outgoing connection', () => {
   afterAll(async () => {
+    // A failed test may leave `up` still waiting: let go of the port and let it finish first,
+    // or it would start Redis (or write its files) after the clean-up.
+    for (const holder of holders) {
+      holder.kill();
+    }
+    await Promise.allSettled(started);
     await services('down').done;
     fs.rmSync(dataDir, { recursive: true, force: true });
-  }, 60_000);
+  }, 120_000);
 
   it('up waits until the connection lets go, then starts the service', async () => {
     const holder = await holdPort(REDIS_PORT);
-    const started = services('up', 'redis');
+    const up = services('up', 'redis');
     await until(
-      () => started.stderr().includes(`port ${REDIS_PORT} is held by an outgoing connection`),
-      started,
+      () => up.stderr().includes(`port ${REDIS_PORT} is held by an outgoing connection`),
+      up,
       30_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 1000)); // still held: up must keep waiting
-    expect(started.stderr()).not.toMatch(/started pid|ERROR/);
+    expect(up.stderr()).not.toMatch(/started pid|ERROR/);
     holder.stdin!.end();
-    const { code, stderr } = await started.done;
+    const { code, stderr } = await up.done;
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(/redis: ready in/);
     const status = services('status', 'redis');
